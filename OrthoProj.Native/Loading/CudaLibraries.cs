@@ -1,0 +1,93 @@
+namespace OrthoProj.Native;
+
+/// <summary>
+/// Finds the CUDA libraries. Versioned names are probed newest first (CUDA 13, 12, 11), and the
+/// first library that loads pins the CUDA major for all the others, so that cuBLAS, cuSOLVER and
+/// NVRTC never come from two different toolkits. The driver (libcuda.so.1) has one name across
+/// majors. The folders in <c>ORTHOPROJ_CUDA_PATH</c> (a path-separator list) are searched first.
+/// </summary>
+public static class CudaLibraries
+{
+    /// <summary>The environment variable naming folders to search before the system's loader path.</summary>
+    public const string OverrideVariable = "ORTHOPROJ_CUDA_PATH";
+
+    // Per CUDA major: file names of cuBLAS, cuSOLVER and NVRTC (DESIGN.md section 4).
+    private static readonly (int Major, string Cublas, string Cusolver, string Nvrtc)[] Toolkits =
+    [
+        (13, "libcublas.so.13", "libcusolver.so.12", "libnvrtc.so.13"),
+        (12, "libcublas.so.12", "libcusolver.so.11", "libnvrtc.so.12"),
+        (11, "libcublas.so.11", "libcusolver.so.11", "libnvrtc.so.11.2"),
+    ];
+
+    private static readonly Lock Gate = new();
+    private static readonly Dictionary<string, string> LoadedPaths = new(StringComparer.Ordinal);
+    private static int pinnedMajor;
+
+    /// <summary>The CUDA major that the loaded libraries come from, or 0 before any loaded.</summary>
+    public static int PinnedMajor
+    {
+        get { lock (Gate) { return pinnedMajor; } }
+    }
+
+    /// <summary>The file each loaded CUDA component came from, keyed by component name.</summary>
+    public static IReadOnlyDictionary<string, string> LoadedFrom
+    {
+        get { lock (Gate) { return new Dictionary<string, string>(LoadedPaths, StringComparer.Ordinal); } }
+    }
+
+    internal static nint Load(string logicalName)
+    {
+        lock (Gate)
+        {
+            var trace = new List<string>();
+            string component = logicalName switch
+            {
+                Libraries.CudaDriver => "CUDA driver",
+                Libraries.Cublas => "cuBLAS",
+                Libraries.Cusolver => "cuSOLVER",
+                _ => "NVRTC",
+            };
+
+            if (logicalName == Libraries.CudaDriver)
+            {
+                if (LibraryProbe.TryLoad(["libcuda.so.1"], OverrideVariable, trace, out nint driver, out string from))
+                {
+                    LoadedPaths[component] = from;
+                    return driver;
+                }
+
+                trace.Add("The CUDA driver ships with the NVIDIA display driver; no GPU driver is installed on this machine.");
+                throw new NativeLibraryLoadException(component, trace);
+            }
+
+            foreach (var toolkit in Toolkits)
+            {
+                if (pinnedMajor != 0 && toolkit.Major != pinnedMajor)
+                {
+                    continue;
+                }
+
+                string fileName = logicalName switch
+                {
+                    Libraries.Cublas => toolkit.Cublas,
+                    Libraries.Cusolver => toolkit.Cusolver,
+                    _ => toolkit.Nvrtc,
+                };
+                if (LibraryProbe.TryLoad([fileName], OverrideVariable, trace, out nint handle, out string from))
+                {
+                    pinnedMajor = toolkit.Major;
+                    LoadedPaths[component] = from;
+                    return handle;
+                }
+            }
+
+            if (pinnedMajor != 0)
+            {
+                trace.Add($"Only CUDA {pinnedMajor} names were tried: another CUDA library was already loaded from that toolkit.");
+            }
+
+            trace.Add($"Set {OverrideVariable} to the folder holding the CUDA libraries (e.g. /usr/local/cuda/lib64).");
+            throw new NativeLibraryLoadException(component, trace);
+        }
+    }
+}
