@@ -1,0 +1,229 @@
+using System.Numerics;
+
+namespace OrthoProj;
+
+/// <summary>
+/// A place where OrthoProj computes: <see cref="CpuBackend"/> on host memory, the CUDA backend on
+/// device memory. Every public operation validates its arguments here, once for all backends
+/// (shape, placement, disposed state, non-finite values), before any native call, then calls the
+/// backend's core. The same names and semantics hold on every backend.
+/// </summary>
+public abstract class Backend
+{
+    /// <summary>A short name, e.g. "cpu" or "cuda:0".</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Where this backend's batches live.</summary>
+    public abstract DeviceKind Device { get; }
+
+    /// <summary>What computes: provider, libraries and versions, for reports.</summary>
+    public abstract string Description { get; }
+
+    /// <summary>Allocates a zero-filled batch on this backend.</summary>
+    public abstract MatrixBatch<T> Zeros<T>(int rows, int cols, int count)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>Copies host data (column-major, matrix after matrix) into a new batch on this backend.</summary>
+    /// <exception cref="ArgumentException">The length is not rows * cols * count.</exception>
+    public abstract MatrixBatch<T> FromHost<T>(ReadOnlySpan<T> data, int rows, int cols, int count)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>Copies a host batch into a new batch on this backend.</summary>
+    public MatrixBatch<T> FromHost<T>(HostMatrixBatch<T> batch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return FromHost<T>(batch.Span, batch.Rows, batch.Cols, batch.Count);
+    }
+
+    /// <summary>
+    /// QR factorization A = Q R of each matrix, as torch.linalg.qr (LAPACK geqrf then orgqr; R's
+    /// diagonal keeps LAPACK's signs, it is not made positive).
+    /// </summary>
+    /// <param name="a">The batch, m x n, any m and n.</param>
+    /// <param name="mode">Reduced (Q: m x min(m, n)) or complete (Q: m x m).</param>
+    public QrResult<T> Qr<T>(MatrixBatch<T> a, QrMode mode = QrMode.Reduced)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckInput(a, nameof(a));
+        if (mode is not (QrMode.Reduced or QrMode.Complete))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown QR mode.");
+        }
+
+        return QrCore(a, mode);
+    }
+
+    /// <summary>
+    /// Vector-Jacobian product of <see cref="Qr{T}"/> (reduced): gA from Q, R and the cotangents.
+    /// For m &gt;= n: M = gR R^T - Q^T gQ, S = upper triangle of M mirrored to the lower,
+    /// gA = (gQ + Q S) R^-T, by a triangular solve (never an inverse). For m &lt; n, with
+    /// A = [X | Y] and R = [U | V]: the square rule on (gQ + Y gV^T, gU), and gY = Q gV.
+    /// </summary>
+    /// <param name="q">Q from the reduced factorization, m x k.</param>
+    /// <param name="r">R from the reduced factorization, k x n.</param>
+    /// <param name="gradQ">dL/dQ (m x k), or null when L does not depend on Q.</param>
+    /// <param name="gradR">dL/dR (k x n), or null when L does not depend on R.</param>
+    /// <returns>dL/dA, m x n per matrix.</returns>
+    /// <exception cref="NotSupportedException">Q comes from the complete mode with m &gt; n.</exception>
+    /// <exception cref="RankDeficientException">The leading k x k block of R is singular.</exception>
+    public MatrixBatch<T> QrBackward<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckInput(q, nameof(q));
+        CheckInput(r, nameof(r));
+        int m = q.Rows, n = r.Cols, k = Math.Min(m, n);
+        if (q.Cols == m && r.Rows == m && m > n)
+        {
+            throw new NotSupportedException(
+                $"QrBackward got a complete-mode Q ({m} x {m}) for m = {m} > n = {n}: its last {m - n} columns are not determined by A, " +
+                "so the gradient through them is undefined. Factor with QrMode.Reduced (as PyTorch and TensorFlow require).");
+        }
+
+        if (q.Cols != k || r.Rows != k || r.Count != q.Count)
+        {
+            throw new ArgumentException($"Q ({q.Shape}) and R ({r.Shape}) are not the reduced factors of one batch: expected Q {q.Count} x ({m} x {k}) and R {q.Count} x ({k} x {n}).", nameof(r));
+        }
+
+        if (gradQ is not null)
+        {
+            CheckInput(gradQ, nameof(gradQ));
+            CheckSameShape(gradQ, q, nameof(gradQ), "Q");
+        }
+
+        if (gradR is not null)
+        {
+            CheckInput(gradR, nameof(gradR));
+            CheckSameShape(gradR, r, nameof(gradR), "R");
+        }
+
+        return QrBackwardCore(q, r, gradQ, gradR);
+    }
+
+    /// <summary>
+    /// Moore-Penrose pseudo-inverse A+ of each matrix through the SVD (LAPACK gesdd / cuSOLVER gesvdj),
+    /// with torch.linalg.pinv's tolerance: A+ = V_r S_r^-1 U_r^T over the singular values above
+    /// max(atol, rtol * s_max).
+    /// </summary>
+    public PinvResult<T> Pinv<T>(MatrixBatch<T> a, RankTolerance tolerance = default)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckInput(a, nameof(a));
+        tolerance.Validate();
+        return PinvCore(a, tolerance);
+    }
+
+    /// <summary>
+    /// Vector-Jacobian product of <see cref="Pinv{T}"/> (Golub and Pereyra), with X = A+ as returned:
+    /// gA = -X^T G X^T + (I - A X) G^T X X^T + X^T X G^T (I - X A). Exact where the rank is locally
+    /// constant; it jumps where a singular value crosses the threshold.
+    /// </summary>
+    /// <param name="a">A, m x n.</param>
+    /// <param name="pinv">X = A+ from <see cref="Pinv{T}"/>, n x m.</param>
+    /// <param name="gradPinv">G = dL/dX, n x m.</param>
+    public MatrixBatch<T> PinvBackward<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckInput(a, nameof(a));
+        CheckInput(pinv, nameof(pinv));
+        CheckInput(gradPinv, nameof(gradPinv));
+        if (pinv.Rows != a.Cols || pinv.Cols != a.Rows || pinv.Count != a.Count)
+        {
+            throw new ArgumentException($"pinv is {pinv.Shape}; for A {a.Shape} it must be {a.Count} x ({a.Cols} x {a.Rows}).", nameof(pinv));
+        }
+
+        CheckSameShape(gradPinv, pinv, nameof(gradPinv), "pinv");
+        return PinvBackwardCore(a, pinv, gradPinv);
+    }
+
+    /// <summary>
+    /// Factors A once and returns a reusable projector onto its column space (P = A A+), with
+    /// <see cref="Projector{T}.Project"/>, <see cref="Projector{T}.Residual"/>,
+    /// <see cref="Projector{T}.Matrix"/>, <see cref="Projector{T}.Solve"/> and their backward passes.
+    /// </summary>
+    /// <param name="a">A, m x n.</param>
+    /// <param name="method">QR (default; m &gt;= n, full column rank) or SVD (any rank and shape).</param>
+    /// <param name="tolerance">The rank tolerance (torch.linalg.pinv semantics).</param>
+    /// <exception cref="RankDeficientException">Under the QR method, a matrix has rank below n.</exception>
+    public Projector<T> Projector<T>(MatrixBatch<T> a, ProjectorMethod method = ProjectorMethod.Qr, RankTolerance tolerance = default)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckInput(a, nameof(a));
+        tolerance.Validate();
+        if (method == ProjectorMethod.Qr && a.Rows < a.Cols)
+        {
+            throw new ArgumentException($"The QR method needs m >= n (a tall or square A); A is {a.Shape}. Use ProjectorMethod.Svd for wide matrices.", nameof(a));
+        }
+
+        if (method is not (ProjectorMethod.Qr or ProjectorMethod.Svd))
+        {
+            throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown projector method.");
+        }
+
+        return ProjectorCore(a, method, tolerance);
+    }
+
+    /// <summary>Core of <see cref="Qr{T}"/>; arguments are validated.</summary>
+    protected abstract QrResult<T> QrCore<T>(MatrixBatch<T> a, QrMode mode)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>Core of <see cref="QrBackward{T}"/>; arguments are validated.</summary>
+    protected abstract MatrixBatch<T> QrBackwardCore<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>Core of <see cref="Pinv{T}"/>; arguments are validated.</summary>
+    protected abstract PinvResult<T> PinvCore<T>(MatrixBatch<T> a, RankTolerance tolerance)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>Core of <see cref="PinvBackward{T}"/>; arguments are validated.</summary>
+    protected abstract MatrixBatch<T> PinvBackwardCore<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>Core of <see cref="Projector{T}"/>; arguments are validated.</summary>
+    protected abstract Projector<T> ProjectorCore<T>(MatrixBatch<T> a, ProjectorMethod method, RankTolerance tolerance)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>
+    /// Finds the first non-finite element of <paramref name="x"/> (on the device where it lives), or
+    /// returns false.
+    /// </summary>
+    protected internal abstract bool TryFindNonFinite<T>(MatrixBatch<T> x, out int index, out double value)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>Checks that <paramref name="x"/> is non-null, live, on this backend and finite.</summary>
+    /// <exception cref="ArgumentNullException"/>
+    /// <exception cref="ObjectDisposedException"/>
+    /// <exception cref="ArgumentException">The batch lives on another backend.</exception>
+    /// <exception cref="NonFiniteInputException">The batch holds NaN or an infinity.</exception>
+    protected internal void CheckInput<T>(MatrixBatch<T> x, string paramName)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(x, paramName);
+        x.ThrowIfDisposed();
+        if (!ReferenceEquals(x.Backend, this) && !AcceptsStorageOf(x))
+        {
+            throw new ArgumentException($"{paramName} lives on {x.Backend.Name} ({x.Device}); this operation runs on {Name}. Copy it with FromHost/ToHost first.", paramName);
+        }
+
+        if (TryFindNonFinite(x, out int index, out double value))
+        {
+            int matrix = x.MatrixLength == 0 ? 0 : index / x.MatrixLength;
+            int within = x.MatrixLength == 0 ? 0 : index % x.MatrixLength;
+            throw new NonFiniteInputException(paramName, matrix, within % Math.Max(x.Rows, 1), within / Math.Max(x.Rows, 1), value);
+        }
+    }
+
+    /// <summary>Whether a batch created by another backend instance of the same kind can be used in place.</summary>
+    protected virtual bool AcceptsStorageOf<T>(MatrixBatch<T> x)
+        where T : unmanaged, IFloatingPointIeee754<T> => false;
+
+    /// <exception cref="ArgumentException">The shapes differ.</exception>
+    protected internal static void CheckSameShape<T>(MatrixBatch<T> x, MatrixBatch<T> like, string paramName, string likeName)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (x.Rows != like.Rows || x.Cols != like.Cols || x.Count != like.Count)
+        {
+            throw new ArgumentException($"{paramName} is {x.Shape}; it must have the shape of {likeName}, {like.Shape}.", paramName);
+        }
+    }
+}

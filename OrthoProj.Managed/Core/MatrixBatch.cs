@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Numerics;
+
+namespace OrthoProj;
+
+/// <summary>
+/// A batch of <see cref="Count"/> matrices of <see cref="Rows"/> x <see cref="Cols"/> elements,
+/// stored column-major, one matrix after the other (element (b, i, j) at
+/// <c>b * Rows * Cols + j * Rows + i</c>), in host or device memory. Element types are
+/// <see cref="float"/> and <see cref="double"/>.
+/// </summary>
+/// <remarks>
+/// The layout is LAPACK's (leading dimension = rows) repeated with a stride of Rows * Cols, which is
+/// also what cuBLAS/cuSOLVER strided-batched routines take, so no backend copies to reshape.
+/// </remarks>
+/// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+[DebuggerDisplay("{DebuggerDisplay,nq}")]
+public abstract class MatrixBatch<T> : IDisposable
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Validates the shape and the element type.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is negative or the total length overflows.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
+    protected MatrixBatch(int rows, int cols, int count)
+    {
+        ElementType.EnsureSupported<T>();
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfNegative(cols);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        long total = (long)rows * cols * count;
+        if (total > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), $"A batch of {count} x ({rows} x {cols}) has {total} elements, more than the {Array.MaxLength} one batch can hold.");
+        }
+
+        Rows = rows;
+        Cols = cols;
+        Count = count;
+    }
+
+    /// <summary>Rows of each matrix (m).</summary>
+    public int Rows { get; }
+
+    /// <summary>Columns of each matrix (n).</summary>
+    public int Cols { get; }
+
+    /// <summary>Number of matrices in the batch.</summary>
+    public int Count { get; }
+
+    /// <summary>Elements in one matrix: Rows * Cols.</summary>
+    public int MatrixLength => Rows * Cols;
+
+    /// <summary>Elements in the whole batch: Rows * Cols * Count.</summary>
+    public int Length => Rows * Cols * Count;
+
+    /// <summary>Where the elements live.</summary>
+    public abstract DeviceKind Device { get; }
+
+    /// <summary>The backend whose operations accept this batch without a copy.</summary>
+    public abstract Backend Backend { get; }
+
+    /// <summary>True after <see cref="Dispose()"/>.</summary>
+    public bool IsDisposed { get; private set; }
+
+    /// <summary>The shape as "count x (rows x cols)", the form used in every error message.</summary>
+    public string Shape => $"{Count} x ({Rows} x {Cols})";
+
+    private string DebuggerDisplay => $"{GetType().Name}<{typeof(T).Name}>[{Shape}] on {Device}{(IsDisposed ? " (disposed)" : string.Empty)}";
+
+    /// <summary>Copies all elements, column-major, matrix after matrix, into <paramref name="destination"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than <see cref="Length"/>.</exception>
+    public void CopyTo(Span<T> destination)
+    {
+        ThrowIfDisposed();
+        if (destination.Length < Length)
+        {
+            throw new ArgumentException($"The destination holds {destination.Length} elements; the batch {Shape} has {Length}.", nameof(destination));
+        }
+
+        CopyToCore(destination[..Length]);
+    }
+
+    /// <summary>Returns a new array with all elements, column-major, matrix after matrix.</summary>
+    public T[] ToArray()
+    {
+        var result = new T[Length];
+        CopyTo(result);
+        return result;
+    }
+
+    /// <summary>Returns this batch if it is in host memory, or a host copy of it.</summary>
+    public HostMatrixBatch<T> ToHost()
+    {
+        ThrowIfDisposed();
+        return this as HostMatrixBatch<T> ?? HostMatrixBatch<T>.FromArray(ToArray(), Rows, Cols, Count);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => DebuggerDisplay;
+
+    /// <summary>Releases the storage (device memory for a device batch); idempotent.</summary>
+    public void Dispose()
+    {
+        if (!IsDisposed)
+        {
+            IsDisposed = true;
+            Dispose(true);
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases the storage; called once.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+
+    /// <summary>Copies exactly <see cref="Length"/> elements.</summary>
+    protected abstract void CopyToCore(Span<T> destination);
+
+    /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
+    protected internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
+}
+
+/// <summary>Where a batch's elements live.</summary>
+public enum DeviceKind
+{
+    /// <summary>Host (CPU) memory.</summary>
+    Cpu,
+
+    /// <summary>CUDA device memory.</summary>
+    Cuda,
+}
+
+/// <summary>The element types OrthoProj computes in.</summary>
+internal static class ElementType
+{
+    public static void EnsureSupported<T>()
+    {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+        {
+            throw new NotSupportedException($"OrthoProj computes in float and double; {typeof(T).Name} is not supported.");
+        }
+    }
+
+    /// <summary>Machine epsilon of <typeparamref name="T"/> (2^-23 for float, 2^-52 for double).</summary>
+    public static double Epsilon<T>() => typeof(T) == typeof(float) ? Math.ScaleB(1.0, -23) : Math.ScaleB(1.0, -52);
+}

@@ -1,0 +1,183 @@
+using System.Numerics;
+
+namespace OrthoProj;
+
+/// <summary>
+/// The orthogonal projector onto the column space of each matrix A (m x n) of a batch, factored
+/// once and reused: P = A A+ = U U^T, where U is an orthonormal basis of range(A) (Q of Householder
+/// QR, or the leading left singular vectors under the SVD method). Every operation takes a batch Y of
+/// m x p right-hand sides with the same count as A.
+/// </summary>
+/// <remarks>
+/// The backward passes use the direct formulas of the projector (DESIGN.md section 3), with
+/// x = A+ y, r = (I - P) y; they cost O(m n p) after the factorization, never go through a generic
+/// SVD backward (which divides by s_i^2 - s_j^2) and never form A^T A. They are exact where the rank
+/// is locally constant. Invariant: A^T gA = 0 for <see cref="ProjectBackward"/>.
+/// </remarks>
+public abstract class Projector<T> : IDisposable
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Records the shape of the factored batch.</summary>
+    protected Projector(Backend backend, int rows, int cols, int count, ProjectorMethod method, IReadOnlyList<int> rank)
+    {
+        Backend = backend;
+        Rows = rows;
+        Cols = cols;
+        Count = count;
+        Method = method;
+        Rank = rank;
+    }
+
+    /// <summary>The backend that holds the factorization.</summary>
+    public Backend Backend { get; }
+
+    /// <summary>m, rows of A.</summary>
+    public int Rows { get; }
+
+    /// <summary>n, columns of A.</summary>
+    public int Cols { get; }
+
+    /// <summary>Matrices in the batch.</summary>
+    public int Count { get; }
+
+    /// <summary>The factorization used.</summary>
+    public ProjectorMethod Method { get; }
+
+    /// <summary>Numerical rank of each matrix (n for every matrix under the QR method).</summary>
+    public IReadOnlyList<int> Rank { get; }
+
+    /// <summary>True after <see cref="Dispose()"/>.</summary>
+    public bool IsDisposed { get; private set; }
+
+    /// <summary>z = P y = U (U^T y): the projection of each column of Y onto range(A).</summary>
+    public MatrixBatch<T> Project(MatrixBatch<T> y) => ProjectCore(CheckY(y, nameof(y)));
+
+    /// <summary>
+    /// e = (I - P) y, computed as y - U (U^T y) with a second pass on e when y lies nearly in
+    /// range(A) (a column whose residual is below half its norm), which keeps e accurate there.
+    /// </summary>
+    public MatrixBatch<T> Residual(MatrixBatch<T> y) => ResidualCore(CheckY(y, nameof(y)));
+
+    /// <summary>P = U U^T, m x m per matrix.</summary>
+    public MatrixBatch<T> Matrix()
+    {
+        ThrowIfDisposed();
+        return MatrixCore();
+    }
+
+    /// <summary>
+    /// x = A+ y, the minimum-norm least-squares solution: R^-1 (Q^T y) by a triangular solve under the
+    /// QR method, V_r S_r^-1 U_r^T y under the SVD method. n x p per matrix.
+    /// </summary>
+    public MatrixBatch<T> Solve(MatrixBatch<T> y) => SolveCore(CheckY(y, nameof(y)));
+
+    /// <summary>
+    /// Backward of z = P y: gy = P gz; gA = (I - P) gz x^T + r u^T with x = A+ y, r = (I - P) y,
+    /// u = A+ gz.
+    /// </summary>
+    public ProjectorGradients<T> ProjectBackward(MatrixBatch<T> y, MatrixBatch<T> gradZ)
+    {
+        CheckY(y, nameof(y));
+        CheckCotangent(gradZ, y, nameof(gradZ));
+        return ProjectBackwardCore(y, gradZ);
+    }
+
+    /// <summary>Backward of e = (I - P) y: gy = (I - P) ge; gA = -[(I - P) ge x^T + r (A+ ge)^T].</summary>
+    public ProjectorGradients<T> ResidualBackward(MatrixBatch<T> y, MatrixBatch<T> gradE)
+    {
+        CheckY(y, nameof(y));
+        CheckCotangent(gradE, y, nameof(gradE));
+        return ResidualBackwardCore(y, gradE);
+    }
+
+    /// <summary>Backward of <see cref="Matrix"/>: gA = (I - P)(gP + gP^T) A+^T (= Q R^-T under QR).</summary>
+    public MatrixBatch<T> MatrixBackward(MatrixBatch<T> gradP)
+    {
+        ThrowIfDisposed();
+        Backend.CheckInput(gradP, nameof(gradP));
+        if (gradP.Rows != Rows || gradP.Cols != Rows || gradP.Count != Count)
+        {
+            throw new ArgumentException($"gradP is {gradP.Shape}; it must be {Count} x ({Rows} x {Rows}), the shape of P.", nameof(gradP));
+        }
+
+        return MatrixBackwardCore(gradP);
+    }
+
+    /// <summary>
+    /// Backward of x = A+ y: with w = A+^T gx and v = A+ A+^T gx (= R^-1 R^-T gx under QR):
+    /// gy = w; gA = -w x^T + r v^T + w ((I - A+ A) gx)^T (the last term vanishes at full column rank).
+    /// </summary>
+    public ProjectorGradients<T> SolveBackward(MatrixBatch<T> y, MatrixBatch<T> gradX)
+    {
+        CheckY(y, nameof(y));
+        Backend.CheckInput(gradX, nameof(gradX));
+        if (gradX.Rows != Cols || gradX.Cols != y.Cols || gradX.Count != Count)
+        {
+            throw new ArgumentException($"gradX is {gradX.Shape}; it must be {Count} x ({Cols} x {y.Cols}), the shape of x = A+ y.", nameof(gradX));
+        }
+
+        return SolveBackwardCore(y, gradX);
+    }
+
+    /// <summary>Releases the factorization; idempotent.</summary>
+    public void Dispose()
+    {
+        if (!IsDisposed)
+        {
+            IsDisposed = true;
+            Dispose(true);
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases the factorization's storage; called once.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+
+    /// <summary>Core of <see cref="Project"/>.</summary>
+    protected abstract MatrixBatch<T> ProjectCore(MatrixBatch<T> y);
+
+    /// <summary>Core of <see cref="Residual"/>.</summary>
+    protected abstract MatrixBatch<T> ResidualCore(MatrixBatch<T> y);
+
+    /// <summary>Core of <see cref="Matrix"/>.</summary>
+    protected abstract MatrixBatch<T> MatrixCore();
+
+    /// <summary>Core of <see cref="Solve"/>.</summary>
+    protected abstract MatrixBatch<T> SolveCore(MatrixBatch<T> y);
+
+    /// <summary>Core of <see cref="ProjectBackward"/>.</summary>
+    protected abstract ProjectorGradients<T> ProjectBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradZ);
+
+    /// <summary>Core of <see cref="ResidualBackward"/>.</summary>
+    protected abstract ProjectorGradients<T> ResidualBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradE);
+
+    /// <summary>Core of <see cref="MatrixBackward"/>.</summary>
+    protected abstract MatrixBatch<T> MatrixBackwardCore(MatrixBatch<T> gradP);
+
+    /// <summary>Core of <see cref="SolveBackward"/>.</summary>
+    protected abstract ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX);
+
+    /// <exception cref="ObjectDisposedException">The projector was disposed.</exception>
+    protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
+
+    private MatrixBatch<T> CheckY(MatrixBatch<T> y, string paramName)
+    {
+        ThrowIfDisposed();
+        Backend.CheckInput(y, paramName);
+        if (y.Rows != Rows || y.Count != Count)
+        {
+            throw new ArgumentException($"{paramName} is {y.Shape}; it must be {Count} x ({Rows} x p) to match A ({Count} x ({Rows} x {Cols})).", paramName);
+        }
+
+        return y;
+    }
+
+    private void CheckCotangent(MatrixBatch<T> g, MatrixBatch<T> y, string paramName)
+    {
+        Backend.CheckInput(g, paramName);
+        Backend.CheckSameShape(g, y, paramName, "y");
+    }
+}

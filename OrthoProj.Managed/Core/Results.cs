@@ -1,0 +1,106 @@
+using System.Numerics;
+
+namespace OrthoProj;
+
+/// <summary>How much of Q and R <see cref="Backend.Qr{T}"/> returns, as in torch.linalg.qr.</summary>
+public enum QrMode
+{
+    /// <summary>Q is m x k and R is k x n with k = min(m, n) (LAPACK geqrf + orgqr with k columns).</summary>
+    Reduced,
+
+    /// <summary>
+    /// Q is m x m and R is m x n. For m &gt; n the last m - n columns of Q are not determined by A,
+    /// so the gradient through them is undefined: <see cref="Backend.QrBackward{T}"/> rejects a complete
+    /// Q with m &gt; n, as PyTorch and TensorFlow do. For m &lt;= n this equals <see cref="Reduced"/>.
+    /// </summary>
+    Complete,
+}
+
+/// <summary>How a <see cref="Projector{T}"/> factors A.</summary>
+public enum ProjectorMethod
+{
+    /// <summary>
+    /// Householder QR (LAPACK geqrf). Needs m &gt;= n and full column rank; a rank-deficient
+    /// matrix raises <see cref="RankDeficientException"/>. The default: fastest and stable.
+    /// </summary>
+    Qr,
+
+    /// <summary>
+    /// Singular value decomposition with the tolerance of torch.linalg.pinv: rank-revealing, safe for
+    /// rank-deficient and wide A. P = U_r U_r^T and A+ = V_r S_r^-1 U_r^T over the kept singular values.
+    /// </summary>
+    Svd,
+}
+
+/// <summary>The reduced or complete QR factorization of each matrix of a batch: A = Q R.</summary>
+/// <param name="Q">Orthonormal columns: m x k (reduced) or m x m (complete).</param>
+/// <param name="R">Upper triangular (trapezoidal when wide): k x n or m x n.</param>
+public sealed record QrResult<T>(MatrixBatch<T> Q, MatrixBatch<T> R) : IDisposable
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Disposes both factors.</summary>
+    public void Dispose()
+    {
+        Q.Dispose();
+        R.Dispose();
+    }
+}
+
+/// <summary>The pseudo-inverse of each matrix of a batch, with the numerical rank used for it.</summary>
+/// <param name="Pinv">A+ : n x m for each m x n matrix A.</param>
+/// <param name="Rank">Per matrix, the number of singular values kept (above max(atol, rtol * s_max)).</param>
+public sealed record PinvResult<T>(MatrixBatch<T> Pinv, IReadOnlyList<int> Rank) : IDisposable
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Disposes the pseudo-inverse.</summary>
+    public void Dispose() => Pinv.Dispose();
+}
+
+/// <summary>The gradients of a projector operation with respect to A and to its right-hand side Y.</summary>
+/// <param name="GradA">dL/dA, m x n per matrix.</param>
+/// <param name="GradY">dL/dY, m x p per matrix.</param>
+public sealed record ProjectorGradients<T>(MatrixBatch<T> GradA, MatrixBatch<T> GradY) : IDisposable
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Disposes both gradients.</summary>
+    public void Dispose()
+    {
+        GradA.Dispose();
+        GradY.Dispose();
+    }
+}
+
+/// <summary>
+/// The rank tolerance used by <see cref="Backend.Pinv{T}"/> and <see cref="Backend.Projector{T}"/>,
+/// with the semantics of torch.linalg.pinv: singular values (or |R_jj| under the QR method) at or
+/// below max(<see cref="Atol"/>, <see cref="Rtol"/> * s_max) count as zero.
+/// </summary>
+/// <param name="Atol">Absolute tolerance; null means 0.</param>
+/// <param name="Rtol">
+/// Relative tolerance; null means eps * max(m, n) when <paramref name="Atol"/> is null or zero, and 0
+/// when a positive <paramref name="Atol"/> is given (torch.linalg.pinv's rule).
+/// </param>
+public readonly record struct RankTolerance(double? Atol = null, double? Rtol = null)
+{
+    /// <summary>The threshold below which a singular value counts as zero, for an m x n matrix of element type T.</summary>
+    internal double Threshold<T>(int m, int n, double sMax)
+    {
+        double atol = Atol ?? 0.0;
+        double rtol = Rtol ?? (atol > 0 ? 0.0 : ElementType.Epsilon<T>() * Math.Max(m, n));
+        return Math.Max(atol, rtol * sMax);
+    }
+
+    /// <exception cref="ArgumentOutOfRangeException">A tolerance is negative or not finite.</exception>
+    internal void Validate()
+    {
+        if (Atol is { } a && (!double.IsFinite(a) || a < 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Atol), a, "atol must be a finite number >= 0.");
+        }
+
+        if (Rtol is { } r && (!double.IsFinite(r) || r < 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Rtol), r, "rtol must be a finite number >= 0.");
+        }
+    }
+}

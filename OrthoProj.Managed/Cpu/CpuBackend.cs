@@ -1,0 +1,136 @@
+using System.Numerics;
+using MathNet.Numerics.Providers.LinearAlgebra;
+using OrthoProj.Cpu;
+
+namespace OrthoProj;
+
+/// <summary>
+/// The CPU backend: host memory, dense linear algebra through a Math.NET Numerics provider. The
+/// default instance uses <see cref="NativeLapackProvider"/> over the system's LAPACK/BLAS when one
+/// is found (OpenBLAS, MKL, reference LAPACK) and Math.NET's managed provider otherwise;
+/// <see cref="ProviderName"/> says which. Batches are processed in parallel over matrices.
+/// </summary>
+public sealed class CpuBackend : Backend
+{
+    private static readonly Lazy<CpuBackend> DefaultInstance = new(CreateDefault);
+    private readonly ParallelOptions parallel;
+
+    /// <summary>Creates a CPU backend over <paramref name="provider"/>.</summary>
+    /// <param name="provider">A Math.NET linear algebra provider, initialized by the caller.</param>
+    /// <param name="providerName">How reports name it.</param>
+    /// <param name="maxDegreeOfParallelism">Threads used over a batch; -1 for all cores.</param>
+    public CpuBackend(ILinearAlgebraProvider provider, string providerName, int maxDegreeOfParallelism = -1)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        ArgumentException.ThrowIfNullOrWhiteSpace(providerName);
+        if (maxDegreeOfParallelism is 0 or < -1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxDegreeOfParallelism), maxDegreeOfParallelism, "Use -1 for all cores or a positive thread count.");
+        }
+
+        Provider = provider;
+        ProviderName = providerName;
+        parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
+    }
+
+    /// <summary>
+    /// The backend host batches use: native LAPACK when present, else Math.NET managed; all cores.
+    /// </summary>
+    public static CpuBackend Default => DefaultInstance.Value;
+
+    /// <summary>The Math.NET provider computing QR, SVD and matrix products.</summary>
+    public ILinearAlgebraProvider Provider { get; }
+
+    /// <summary>The provider's name, e.g. "Math.NET managed" or "native LAPACK (libopenblas.so.0)".</summary>
+    public string ProviderName { get; }
+
+    /// <summary>Threads used over a batch (-1: all cores).</summary>
+    public int MaxDegreeOfParallelism => parallel.MaxDegreeOfParallelism;
+
+    /// <summary>Whether the provider calls a native LAPACK.</summary>
+    public bool IsNative => Provider is NativeLapackProvider;
+
+    /// <inheritdoc/>
+    public override string Name => "cpu";
+
+    /// <inheritdoc/>
+    public override DeviceKind Device => DeviceKind.Cpu;
+
+    /// <inheritdoc/>
+    public override string Description => $"CPU ({Environment.ProcessorCount} cores, {(MaxDegreeOfParallelism < 0 ? "all" : MaxDegreeOfParallelism.ToString(System.Globalization.CultureInfo.InvariantCulture))} threads), {ProviderName}";
+
+    /// <summary>A backend over Math.NET's managed provider (works everywhere).</summary>
+    public static CpuBackend CreateManaged(int maxDegreeOfParallelism = -1) =>
+        new(ManagedLinearAlgebraProvider.Instance, "Math.NET managed", maxDegreeOfParallelism);
+
+    /// <summary>
+    /// A backend over the system's native LAPACK/BLAS, or false with the probe trace when none loads.
+    /// Never throws for a missing library.
+    /// </summary>
+    public static bool TryCreateNative(out CpuBackend? backend, out IReadOnlyList<string> probeTrace, int maxDegreeOfParallelism = -1)
+    {
+        if (NativeLapackProvider.TryCreate(out var provider, out probeTrace))
+        {
+            backend = new CpuBackend(provider!, provider!.ToString(), maxDegreeOfParallelism);
+            return true;
+        }
+
+        backend = null;
+        return false;
+    }
+
+    /// <inheritdoc/>
+    public override MatrixBatch<T> Zeros<T>(int rows, int cols, int count) => new HostMatrixBatch<T>(rows, cols, count);
+
+    /// <inheritdoc/>
+    public override MatrixBatch<T> FromHost<T>(ReadOnlySpan<T> data, int rows, int cols, int count) =>
+        HostMatrixBatch<T>.FromArray(data, rows, cols, count);
+
+    /// <inheritdoc/>
+    protected override bool AcceptsStorageOf<T>(MatrixBatch<T> x) => x is HostMatrixBatch<T>;
+
+    /// <inheritdoc/>
+    protected internal override bool TryFindNonFinite<T>(MatrixBatch<T> x, out int index, out double value)
+    {
+        ReadOnlySpan<T> span = ((HostMatrixBatch<T>)x).Span;
+        for (int i = 0; i < span.Length; i++)
+        {
+            if (!T.IsFinite(span[i]))
+            {
+                index = i;
+                value = double.CreateTruncating(span[i]);
+                return true;
+            }
+        }
+
+        index = -1;
+        value = 0;
+        return false;
+    }
+
+    /// <inheritdoc/>
+    protected override QrResult<T> QrCore<T>(MatrixBatch<T> a, QrMode mode) =>
+        CpuQr.Factor(Linalg<T>(), (HostMatrixBatch<T>)a, mode, parallel);
+
+    /// <inheritdoc/>
+    protected override MatrixBatch<T> QrBackwardCore<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR) =>
+        CpuQr.Backward(Linalg<T>(), (HostMatrixBatch<T>)q, (HostMatrixBatch<T>)r, (HostMatrixBatch<T>?)gradQ, (HostMatrixBatch<T>?)gradR, parallel);
+
+    /// <inheritdoc/>
+    protected override PinvResult<T> PinvCore<T>(MatrixBatch<T> a, RankTolerance tolerance) =>
+        CpuPinv.Pinv(Linalg<T>(), (HostMatrixBatch<T>)a, tolerance, parallel);
+
+    /// <inheritdoc/>
+    protected override MatrixBatch<T> PinvBackwardCore<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv) =>
+        CpuPinv.Backward(Linalg<T>(), (HostMatrixBatch<T>)a, (HostMatrixBatch<T>)pinv, (HostMatrixBatch<T>)gradPinv, parallel);
+
+    /// <inheritdoc/>
+    protected override Projector<T> ProjectorCore<T>(MatrixBatch<T> a, ProjectorMethod method, RankTolerance tolerance) =>
+        new CpuProjector<T>(this, Linalg<T>(), (HostMatrixBatch<T>)a, method, tolerance, parallel);
+
+    private static CpuBackend CreateDefault() =>
+        TryCreateNative(out CpuBackend? native, out _) ? native! : CreateManaged();
+
+    private HostLinalg<T> Linalg<T>()
+        where T : unmanaged, IFloatingPointIeee754<T> => new(Provider);
+}

@@ -1,0 +1,219 @@
+using System.Numerics;
+using MathNet.Numerics.Providers.LinearAlgebra;
+
+namespace OrthoProj.Cpu;
+
+/// <summary>
+/// The dense kernels the CPU backend builds on, for one element type, over one Math.NET linear
+/// algebra provider (the managed one, or <see cref="NativeLapackProvider"/>). Matrices are
+/// column-major arrays with the leading dimension equal to the row count, as Math.NET's provider
+/// interface takes them. What the provider interface lacks (triangular solves) is written here.
+/// </summary>
+internal sealed class HostLinalg<T>(ILinearAlgebraProvider provider)
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public ILinearAlgebraProvider Provider { get; } = provider;
+
+    /// <summary>C = op(A) op(B), op(X) = X or X^T; A is ar x ac and B is br x bc as stored.</summary>
+    public T[] Mul(T[] a, int ar, int ac, bool transA, T[] b, int br, int bc, bool transB)
+    {
+        int m = transA ? ac : ar, n = transB ? br : bc;
+        var c = new T[m * n];
+        MulAdd(T.One, a, ar, ac, transA, b, br, bc, transB, T.Zero, c);
+        return c;
+    }
+
+    /// <summary>C = alpha op(A) op(B) + beta C (BLAS gemm through the provider).</summary>
+    public void MulAdd(T alpha, T[] a, int ar, int ac, bool transA, T[] b, int br, int bc, bool transB, T beta, T[] c)
+    {
+        int inner = transA ? ar : ac;
+        if (inner == 0 || c.Length == 0)
+        {
+            // Providers differ on empty inner dimensions; the product is then beta C.
+            for (int i = 0; i < c.Length; i++)
+            {
+                c[i] = beta == T.Zero ? T.Zero : beta * c[i];
+            }
+
+            return;
+        }
+
+        var ta = transA ? Transpose.Transpose : Transpose.DontTranspose;
+        var tb = transB ? Transpose.Transpose : Transpose.DontTranspose;
+        if (typeof(T) == typeof(double))
+        {
+            Provider.MatrixMultiplyWithUpdate(ta, tb, double.CreateTruncating(alpha), (double[])(object)a, ar, ac, (double[])(object)b, br, bc, double.CreateTruncating(beta), (double[])(object)c);
+        }
+        else
+        {
+            Provider.MatrixMultiplyWithUpdate(ta, tb, float.CreateTruncating(alpha), (float[])(object)a, ar, ac, (float[])(object)b, br, bc, float.CreateTruncating(beta), (float[])(object)c);
+        }
+    }
+
+    /// <summary>
+    /// Thin Householder QR of a tall m x n matrix (m &gt;= n): overwrites <paramref name="a"/> with Q
+    /// (m x n) and returns R (n x n). Managed provider: Householder QR; native: geqrf + orgqr.
+    /// </summary>
+    public T[] ThinQr(T[] a, int m, int n)
+    {
+        var r = new T[n * n];
+        var tau = new T[n];
+        if (typeof(T) == typeof(double))
+        {
+            Provider.ThinQRFactor((double[])(object)a, m, n, (double[])(object)r, (double[])(object)tau);
+        }
+        else
+        {
+            Provider.ThinQRFactor((float[])(object)a, m, n, (float[])(object)r, (float[])(object)tau);
+        }
+
+        return r;
+    }
+
+    /// <summary>
+    /// Full QR: overwrites <paramref name="a"/> (m x n) with R (m x n, upper trapezoidal) and
+    /// returns Q (m x m).
+    /// </summary>
+    public T[] FullQr(T[] a, int m, int n)
+    {
+        var q = new T[m * m];
+        var tau = new T[Math.Min(m, n)];
+        if (typeof(T) == typeof(double))
+        {
+            Provider.QRFactor((double[])(object)a, m, n, (double[])(object)q, (double[])(object)tau);
+        }
+        else
+        {
+            Provider.QRFactor((float[])(object)a, m, n, (float[])(object)q, (float[])(object)tau);
+        }
+
+        return q;
+    }
+
+    /// <summary>
+    /// SVD A = U diag(s) V^T of an m x n matrix (destroyed): s has min(m, n) values in decreasing
+    /// order, U is m x m and V^T is n x n.
+    /// </summary>
+    public (T[] S, T[] U, T[] Vt) Svd(T[] a, int m, int n)
+    {
+        var s = new T[Math.Min(m, n)];
+        var u = new T[m * m];
+        var vt = new T[n * n];
+        if (m == 0 || n == 0)
+        {
+            SetIdentity(u, m);
+            SetIdentity(vt, n);
+            return (s, u, vt);
+        }
+
+        if (typeof(T) == typeof(double))
+        {
+            Provider.SingularValueDecomposition(true, (double[])(object)a, m, n, (double[])(object)s, (double[])(object)u, (double[])(object)vt);
+        }
+        else
+        {
+            Provider.SingularValueDecomposition(true, (float[])(object)a, m, n, (float[])(object)s, (float[])(object)u, (float[])(object)vt);
+        }
+
+        return (s, u, vt);
+    }
+
+    /// <summary>
+    /// Solves op(R) X = B in place for X, R upper triangular k x k stored with leading dimension
+    /// <paramref name="ldr"/>, B k x p (BLAS trsm, side = left).
+    /// </summary>
+    public static void SolveUpperLeft(ReadOnlySpan<T> r, int ldr, int k, bool transR, Span<T> b, int p)
+    {
+        for (int col = 0; col < p; col++)
+        {
+            Span<T> x = b.Slice(col * k, k);
+            if (!transR)
+            {
+                // Back substitution: R x = b.
+                for (int i = k - 1; i >= 0; i--)
+                {
+                    T sum = x[i];
+                    for (int j = i + 1; j < k; j++)
+                    {
+                        sum -= r[(j * ldr) + i] * x[j];
+                    }
+
+                    x[i] = sum / r[(i * ldr) + i];
+                }
+            }
+            else
+            {
+                // Forward substitution: R^T x = b; column i of R is row i of R^T.
+                for (int i = 0; i < k; i++)
+                {
+                    T sum = x[i];
+                    ReadOnlySpan<T> ri = r.Slice(i * ldr, i);
+                    for (int j = 0; j < i; j++)
+                    {
+                        sum -= ri[j] * x[j];
+                    }
+
+                    x[i] = sum / r[(i * ldr) + i];
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Solves X R^T = B in place for X (= B R^-T), R upper triangular k x k (leading dimension
+    /// <paramref name="ldr"/>), B m x k (BLAS trsm, side = right, trans = T).
+    /// </summary>
+    public static void SolveUpperTransposedRight(ReadOnlySpan<T> r, int ldr, int k, Span<T> b, int m)
+    {
+        // Column j of X R^T is sum_{l >= j} X[:, l] R[j, l]; solve from the last column down.
+        for (int j = k - 1; j >= 0; j--)
+        {
+            Span<T> xj = b.Slice(j * m, m);
+            for (int l = j + 1; l < k; l++)
+            {
+                T rjl = r[(l * ldr) + j];
+                if (rjl == T.Zero)
+                {
+                    continue;
+                }
+
+                ReadOnlySpan<T> xl = b.Slice(l * m, m);
+                for (int i = 0; i < m; i++)
+                {
+                    xj[i] -= xl[i] * rjl;
+                }
+            }
+
+            T d = r[(j * ldr) + j];
+            for (int i = 0; i < m; i++)
+            {
+                xj[i] /= d;
+            }
+        }
+    }
+
+    /// <summary>Returns the transpose of the rows x cols matrix <paramref name="a"/>.</summary>
+    public static T[] Transposed(ReadOnlySpan<T> a, int rows, int cols)
+    {
+        var t = new T[a.Length];
+        for (int j = 0; j < cols; j++)
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                t[(i * cols) + j] = a[(j * rows) + i];
+            }
+        }
+
+        return t;
+    }
+
+    /// <summary>Writes the n x n identity into <paramref name="a"/>.</summary>
+    public static void SetIdentity(Span<T> a, int n)
+    {
+        a.Clear();
+        for (int i = 0; i < n; i++)
+        {
+            a[(i * n) + i] = T.One;
+        }
+    }
+}
