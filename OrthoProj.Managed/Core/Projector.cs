@@ -105,7 +105,8 @@ public abstract class Projector<T> : IDisposable
 
     /// <summary>
     /// Backward of x = A+ y: with w = A+^T gx and v = A+ A+^T gx (= R^-1 R^-T gx under QR):
-    /// gy = w; gA = -w x^T + r v^T + w ((I - A+ A) gx)^T (the last term vanishes at full column rank).
+    /// gy = w; gA = -w x^T + r v^T + (A+^T x) ((I - A+ A) gx)^T (the last term vanishes at full column
+    /// rank; it comes from the (I - A+ A) dA^T A+^T A+ term of dA+).
     /// </summary>
     public ProjectorGradients<T> SolveBackward(MatrixBatch<T> y, MatrixBatch<T> gradX)
     {

@@ -109,7 +109,7 @@ internal sealed class CpuProjector<T> : Projector<T>
         Gradients(y, gradX, (f, yb, gb, p, gA) =>
         {
             // w = A+^T gx = U (W^T gx); v = A+ A+^T gx = W (W^T gx); gy = w;
-            // gA = -w x^T + r v^T + w ((I - A+ A) gx)^T.
+            // gA = -w x^T + r v^T + (A+^T x) ((I - A+ A) gx)^T.
             T[] x = f.ApplyW(f.BasisTransposeTimes(yb, p), p);
             T[] r = f.Residual(yb, p);
             T[] wtg = f.ApplyWTransposed(gb, p);
@@ -120,7 +120,8 @@ internal sealed class CpuProjector<T> : Projector<T>
             if (f.Rank < Cols)
             {
                 T[] ng = f.RowSpaceComplement(gb, p);
-                la.MulAdd(T.One, w, Rows, p, false, ng, Cols, p, true, T.One, gA);
+                T[] xt = f.BasisTimes(f.ApplyWTransposed(x, p), p);
+                la.MulAdd(T.One, xt, Rows, p, false, ng, Cols, p, true, T.One, gA);
             }
 
             return w;
