@@ -1,1 +1,1 @@
-return 0;
+return OrthoProj.Bench.BenchCli.Run(args);

@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using OrthoProj.Bench.Targets;
+using Spectre.Console;
+
+namespace OrthoProj.Bench.Harness;
+
+/// <summary>Everything one run produced.</summary>
+public sealed class BenchReport
+{
+    /// <summary>What was asked for.</summary>
+    public required BenchOptions Options { get; init; }
+
+    /// <summary>The suite run.</summary>
+    public required Suite Suite { get; init; }
+
+    /// <summary>The machine and its measured peaks.</summary>
+    public required MachineInfo Machine { get; init; }
+
+    /// <summary>Component versions and providers, name to value.</summary>
+    public required IReadOnlyDictionary<string, string> Versions { get; init; }
+
+    /// <summary>Per case, every implementation's row.</summary>
+    public required IReadOnlyList<CaseResult> Results { get; init; }
+
+    /// <summary>UTC start.</summary>
+    public required DateTime StartedUtc { get; init; }
+
+    /// <summary>Wall time of the whole run in seconds (filled at the end).</summary>
+    public double WallSeconds { get; set; }
+
+    /// <summary>Files written.</summary>
+    public List<string> Files { get; } = [];
+}
+
+/// <summary>Runs a suite: OrthoProj, the floor, Math.NET and PyTorch on every case.</summary>
+public static class BenchRunner
+{
+    /// <summary>Runs, reports to the console and writes the files.</summary>
+    public static BenchReport Run(BenchOptions options, IAnsiConsole console)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(console);
+        long start = Stopwatch.GetTimestamp();
+        DateTime startedUtc = DateTime.UtcNow;
+        NativeThreads.Limit(options.Threads);
+        Suite suite = Suite.Create(options);
+
+        console.MarkupLine($"[bold]OrthoProj.Bench[/] suite [bold]{suite.Name}[/]: {suite.Cases.Count} cases, {options.Threads} thread(s) for every implementation, seed {options.Seed}");
+        MachineInfo machine = MachineInfo.Measure(options.Threads);
+        console.MarkupLine(Markup.Escape($"Machine: {machine.Cpu}, {machine.Cores} cores, {machine.Simd}; measured peak on {options.Threads} thread(s): {machine.PeakGflopsF64:0.#} GFLOP/s f64, {machine.PeakGflopsF32:0.#} GFLOP/s f32, {machine.PeakBandwidthGBs:0.#} GB/s copy; CUDA: {machine.CudaNote}"));
+
+        // OrthoProj on the CPU: native LAPACK when present (the library's default), else managed.
+        CpuBackend cpu = CpuBackend.TryCreateNative(out CpuBackend? native, out IReadOnlyList<string> trace, options.Threads)
+            ? native!
+            : CpuBackend.CreateManaged(options.Threads);
+        string cpuNote = cpu.IsNative ? cpu.ProviderName : "Math.NET managed provider (no native LAPACK" + (trace.Count > 0 ? ": " + trace[^1] : string.Empty) + ")";
+        var orthoCpu = new OrthoProjTarget(cpu, HostClock.Instance, cpu, options.Threads);
+        IFloor? cpuFloor = Floors.TryCreateCpu(options.Threads, out string cpuFloorWhy);
+        IFloor? gpuFloor = Floors.TryCreateCuda(out string gpuFloorWhy);
+        string gpuWhy = machine.CudaPresent ? "OrthoProj CUDA backend not merged yet" : machine.CudaNote;
+        var mathNet = new MathNetTarget(options.Threads);
+        TorchPeer? torch = null;
+        string torchWhy = "disabled by --no-torch";
+        if (!options.NoTorch)
+        {
+            torch = TorchPeer.TryFind(out torchWhy);
+        }
+
+        var versions = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["OrthoProj"] = typeof(Backend).Assembly.GetName().Version?.ToString() ?? "?",
+            ["OrthoProj CPU provider"] = cpuNote,
+            ["floor (CPU)"] = cpuFloor?.Description ?? "absent: " + cpuFloorWhy,
+            ["floor (GPU)"] = gpuFloor?.Description ?? "absent: " + gpuFloorWhy,
+            ["OrthoProj CUDA"] = "absent: " + gpuWhy,
+            ["Math.NET Numerics"] = MathNetTarget.Version + " (managed provider)",
+            ["PyTorch"] = torch is null ? "absent: " + torchWhy : $"{torch.Version} ({torch.Python})",
+            [".NET"] = machine.Runtime,
+            ["OS"] = machine.Os,
+            ["timing"] = HostClock.Instance.Method + " (CPU); CUDA events + synchronize (GPU)",
+        };
+        foreach (var (k, v) in versions)
+        {
+            console.MarkupLine(Markup.Escape($"  {k}: {v}"));
+        }
+
+        var rows = suite.Cases.ToDictionary(c => c, _ => new List<ResultRow>());
+        void RunAll(Action<string, double> progress)
+        {
+            int done = 0;
+            foreach (BenchCase c in suite.Cases)
+            {
+                progress(c.Id, done);
+                List<ResultRow> r = rows[c];
+                if (c.Device == BenchDevice.Cpu)
+                {
+                    r.Add(orthoCpu.Run(c, suite.Policy, options.Seed));
+                    r.Add(cpuFloor?.Run(c, Floors.UsesOrgqr(c.Workload), suite.Policy, options.Seed)
+                        ?? ResultRow.Absent(c, Implementations.Floor, cpuFloorWhy));
+                    r.Add(options.NoMathNet
+                        ? ResultRow.Absent(c, Implementations.MathNet, "disabled by --no-mathnet")
+                        : mathNet.Run(c, suite.Policy, options.Seed, suite.MathNetMaxSeconds));
+                }
+                else
+                {
+                    r.Add(ResultRow.Absent(c, Implementations.OrthoProj, gpuWhy));
+                    r.Add(gpuFloor?.Run(c, Floors.UsesOrgqr(c.Workload), suite.Policy, options.Seed)
+                        ?? ResultRow.Absent(c, Implementations.Floor, machine.CudaPresent ? gpuFloorWhy : machine.CudaNote));
+                    r.Add(ResultRow.Absent(c, Implementations.MathNet, "Math.NET runs on the CPU only"));
+                }
+
+                done++;
+            }
+
+            var torchCases = suite.Cases.Where(c => c.Device == BenchDevice.Cpu || machine.CudaPresent).ToList();
+            progress($"PyTorch peer ({torchCases.Count} cases)", done);
+            IReadOnlyList<ResultRow> torchRows = torch?.Run(torchCases, suite.Policy, options.Seed, options.Threads) ?? [];
+            foreach (BenchCase c in suite.Cases)
+            {
+                rows[c].Add(torchRows.FirstOrDefault(t => t.CaseId == c.Id)
+                    ?? ResultRow.Absent(c, Implementations.PyTorch, torch is null ? torchWhy : machine.CudaNote));
+            }
+
+            progress("done", suite.Cases.Count + 1);
+        }
+
+        if (console.Profile.Capabilities.Interactive)
+        {
+            console.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
+                .Start(ctx =>
+                {
+                    ProgressTask task = ctx.AddTask("cases", maxValue: suite.Cases.Count + 1);
+                    RunAll((what, value) =>
+                    {
+                        task.Description = Markup.Escape(what);
+                        task.Value = value;
+                    });
+                });
+        }
+        else
+        {
+            RunAll((what, value) => console.WriteLine($"[{value}/{suite.Cases.Count + 1}] {what}"));
+        }
+
+        if (torch?.Info is { } info)
+        {
+            versions["PyTorch"] = $"{info["torch"]} ({torch.Python}; threads {info["threads"]}; {info["blas"]}; CUDA {info["cuda"] ?? "none"})";
+        }
+
+        var report = new BenchReport
+        {
+            Options = options,
+            Suite = suite,
+            Machine = machine,
+            Versions = versions,
+            Results = suite.Cases.Select(c => new CaseResult(c, rows[c])).ToList(),
+            StartedUtc = startedUtc,
+        };
+        report.WallSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        Reporting.Reports.WriteAll(report, console);
+        return report;
+    }
+}

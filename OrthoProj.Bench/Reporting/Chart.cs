@@ -1,0 +1,68 @@
+using System.Globalization;
+using OrthoProj.Bench.Harness;
+using ScottPlot;
+
+namespace OrthoProj.Bench.Reporting;
+
+/// <summary>
+/// Time versus batch size, one line per implementation, backend and workload, for every group of
+/// cases that differ only in the batch count (log-log axes).
+/// </summary>
+public static class Chart
+{
+    /// <summary>Renders the PNG (an empty chart with a note when no sweep was run).</summary>
+    public static void Write(BenchReport report, string path)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var plot = new Plot();
+        int series = 0;
+        var counts = new SortedSet<int>();
+        var groups = report.Results
+            .GroupBy(r => (r.Case.Workload, r.Case.Shape.M, r.Case.Shape.N, r.Case.Dtype, r.Case.Device))
+            .Where(g => g.Select(r => r.Case.Shape.Count).Distinct().Count() >= 2);
+        foreach (var g in groups)
+        {
+            foreach (string impl in Implementations.All)
+            {
+                var points = g.Select(r => (r.Case.Shape.Count, Row: r.Row(impl)))
+                    .Where(p => p.Row?.Status == RowStatus.Ok)
+                    .OrderBy(p => p.Count)
+                    .ToList();
+                if (points.Count < 2)
+                {
+                    continue;
+                }
+
+                var scatter = plot.Add.Scatter(
+                    points.Select(p => Math.Log10(p.Count)).ToArray(),
+                    points.Select(p => Math.Log10(p.Row!.Median * 1e3)).ToArray());
+                scatter.LegendText = $"{impl} {g.Key.Device.Name()} {g.Key.Workload.Name()} {g.Key.M}x{g.Key.N} {g.Key.Dtype.Name()}";
+                scatter.LineWidth = 2;
+                scatter.MarkerSize = 7;
+                series++;
+                counts.UnionWith(points.Select(p => p.Count));
+            }
+        }
+
+        static string Pow10(double v) => Math.Pow(10, v).ToString("G4", CultureInfo.InvariantCulture);
+        if (counts.Count > 0)
+        {
+            // Ticks at the batch sizes measured: a sweep spans one or two decades only.
+            plot.Axes.Bottom.SetTicks([.. counts.Select(n => Math.Log10(n))], [.. counts.Select(n => n.ToString(CultureInfo.InvariantCulture))]);
+        }
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = Pow10, IntegerTicksOnly = true };
+        plot.Title($"Time vs batch size ({report.Options.Threads} thread(s), suite {report.Suite.Name})");
+        plot.XLabel("batch size (matrices)");
+        plot.YLabel("median time per call (ms)");
+        if (series > 0)
+        {
+            plot.ShowLegend(Alignment.UpperLeft);
+        }
+        else
+        {
+            plot.Add.Annotation("no batch sweep in this run");
+        }
+
+        plot.SavePng(path, 1000, 620);
+    }
+}

@@ -1,0 +1,280 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using OrthoProj.Bench.Harness;
+using OrthoProj.Bench.Targets;
+using Spectre.Console;
+
+namespace OrthoProj.Bench.Reporting;
+
+/// <summary>The console table, the JSON file, the Markdown report and the chart, from one report.</summary>
+public static class Reports
+{
+    /// <summary>JSON file name in the output folder.</summary>
+    public const string JsonName = "bench.json";
+
+    /// <summary>Markdown file name.</summary>
+    public const string MarkdownName = "bench.md";
+
+    /// <summary>Chart file name.</summary>
+    public const string ChartName = "time-vs-batch.png";
+
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>Prints the table and writes the three files.</summary>
+    public static void WriteAll(BenchReport report, IAnsiConsole console)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(console);
+        console.Write(ConsoleTable(report));
+        foreach (string note in Notes(report))
+        {
+            console.MarkupLine("[grey]" + Markup.Escape(note) + "[/]");
+        }
+
+        Directory.CreateDirectory(report.Options.OutDir);
+        string json = Path.Combine(report.Options.OutDir, JsonName);
+        string md = Path.Combine(report.Options.OutDir, MarkdownName);
+        string png = Path.Combine(report.Options.OutDir, ChartName);
+        report.Files.AddRange([json, md, png]);
+        Chart.Write(report, png);
+        File.WriteAllText(md, Markdown(report));
+        File.WriteAllText(json, ToJson(report).ToJsonString(Json.Indented));
+        console.MarkupLine(Markup.Escape($"Wrote {json}, {md}, {png}; whole run {report.WallSeconds:0.0} s (until the reports)."));
+    }
+
+    /// <summary>The column headers of the table (console and Markdown).</summary>
+    public static IReadOnlyList<string> Headers { get; } =
+        ["workload", "shape", "dtype", "dev", "OrthoProj", "rate (% peak)", "floor", "vs floor", "Math.NET", "vs Math.NET", "PyTorch", "vs PyTorch", "check"];
+
+    /// <summary>The table's cells, one row per case.</summary>
+    public static IEnumerable<string[]> Cells(BenchReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        foreach (CaseResult r in report.Results)
+        {
+            BenchCase c = r.Case;
+            ResultRow? o = r.Row(Implementations.OrthoProj);
+            ResultRow? f = r.Row(Implementations.Floor);
+            ResultRow? mn = r.Row(Implementations.MathNet);
+            ResultRow? pt = r.Row(Implementations.PyTorch);
+            yield return
+            [
+                c.Workload.Name(),
+                c.Shape.ToString(),
+                c.Dtype.Name(),
+                c.Device.Name(),
+                Time(o),
+                Rate(report, c, o),
+                Time(f) + (f?.Status == RowStatus.Ok ? " " + Floors.Routine(c.Workload) : string.Empty),
+                Ratio(o, f),
+                Time(mn),
+                Ratio(o, mn),
+                Time(pt),
+                Ratio(o, pt),
+                o?.Validated switch { true => "ok", false => "FAILED", _ => "-" },
+            ];
+        }
+    }
+
+    /// <summary>Median in ms with the relative spread, or the status.</summary>
+    public static string Time(ResultRow? row)
+    {
+        if (row is null)
+        {
+            return "-";
+        }
+
+        return row.Status switch
+        {
+            RowStatus.Ok => FormatMs(row.Median) + " ±" + (row.Stats!.RelativeMad * 100).ToString("0", Inv) + "%",
+            RowStatus.Absent => "absent",
+            RowStatus.Skipped => "skipped",
+            _ => "FAILED",
+        };
+    }
+
+    private static string FormatMs(double seconds)
+    {
+        double ms = seconds * 1e3;
+        string f = ms >= 100 ? "0" : ms >= 10 ? "0.0" : ms >= 1 ? "0.00" : "0.000";
+        return ms.ToString(f, Inv) + " ms";
+    }
+
+    /// <summary>Baseline median / OrthoProj median: above 1 means OrthoProj is faster.</summary>
+    public static string Ratio(ResultRow? ortho, ResultRow? baseline) =>
+        ortho?.Status == RowStatus.Ok && baseline?.Status == RowStatus.Ok
+            ? (baseline.Median / ortho.Median).ToString(baseline.Median / ortho.Median >= 10 ? "0" : "0.0#", Inv) + "x"
+            : "-";
+
+    /// <summary>GFLOP/s (large single matrices) or GB/s (batched small) with the share of the measured peak.</summary>
+    public static string Rate(BenchReport report, BenchCase c, ResultRow? row)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(c);
+        if (row?.Status != RowStatus.Ok || c.Device != BenchDevice.Cpu)
+        {
+            return "-";
+        }
+
+        if (c.ComputeBound)
+        {
+            double g = c.Flops / row.Median / 1e9;
+            double peak = c.Dtype == Dtype.F32 ? report.Machine.PeakGflopsF32 : report.Machine.PeakGflopsF64;
+            return string.Create(Inv, $"{g:0.#} GF/s ({100 * g / peak:0}%)");
+        }
+
+        double gb = c.Bytes / row.Median / 1e9;
+        return string.Create(Inv, $"{gb:G3} GB/s ({100 * gb / report.Machine.PeakBandwidthGBs:G2}%)");
+    }
+
+    /// <summary>Distinct reasons behind absent, skipped and failed cells, and how to read the table.</summary>
+    public static IEnumerable<string> Notes(BenchReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        yield return $"Times: median of the timed calls ± median absolute deviation; {report.Options.Threads} thread(s) everywhere; 'vs X' = X's median / OrthoProj's (above 1: OrthoProj faster). Floor: LAPACK/cuSOLVER geqrf+orgqr for qr.fwd, geqrf alone for the others (the factorization every method needs at least).";
+        yield return "Rate: model flops / median against the measured FMA peak (n >= 128), or compulsory bytes / median against the measured copy bandwidth (batched small).";
+        foreach (var g in report.Results.SelectMany(r => r.Rows)
+                     .Where(r => r.Status != RowStatus.Ok)
+                     .GroupBy(r => (r.Implementation, r.Status, Text: r.Status == RowStatus.Failed ? r.Note + " " + r.Validation : r.Note)))
+        {
+            yield return $"{g.Key.Implementation} {g.Key.Status.ToString().ToLowerInvariant()} ({g.Count()} case(s)): {g.Key.Text.Trim()}";
+        }
+    }
+
+    private static Table ConsoleTable(BenchReport report)
+    {
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title($"OrthoProj vs floor, Math.NET, PyTorch — suite {report.Suite.Name}, {report.Options.Threads} thread(s)");
+        foreach (string h in Headers)
+        {
+            table.AddColumn(new TableColumn(h).RightAligned());
+        }
+
+        foreach (string[] row in Cells(report))
+        {
+            table.AddRow(row.Select(cell => cell switch
+            {
+                "FAILED" => "[red]FAILED[/]",
+                "absent" or "skipped" => $"[grey]{cell}[/]",
+                _ => Markup.Escape(cell),
+            }).ToArray());
+        }
+
+        return table;
+    }
+
+    /// <summary>The Markdown report: header, table, notes.</summary>
+    public static string Markdown(BenchReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var sb = new StringBuilder();
+        MachineInfo m = report.Machine;
+        sb.AppendLine(Inv, $"# OrthoProj.Bench — suite `{report.Suite.Name}`");
+        sb.AppendLine();
+        sb.AppendLine(Inv, $"{report.StartedUtc:yyyy-MM-dd HH:mm} UTC, {m.Cpu}, {m.Cores} cores ({m.Simd}), {report.Options.Threads} thread(s) for every implementation, seed {report.Options.Seed}, whole run {report.WallSeconds:0.0} s.");
+        sb.AppendLine(Inv, $"Measured peak on {m.PeakThreads} thread(s): {m.PeakGflopsF64:0.#} GFLOP/s f64, {m.PeakGflopsF32:0.#} GFLOP/s f32 (FMA), {m.PeakBandwidthGBs:0.#} GB/s (copy). CUDA: {m.CudaNote}.");
+        sb.AppendLine();
+        foreach (var (k, v) in report.Versions)
+        {
+            sb.AppendLine(Inv, $"- {k}: {v}");
+        }
+
+        sb.AppendLine();
+        sb.AppendLine("| " + string.Join(" | ", Headers) + " |");
+        sb.AppendLine("|" + string.Concat(Enumerable.Repeat("---|", Headers.Count)));
+        foreach (string[] row in Cells(report))
+        {
+            sb.AppendLine("| " + string.Join(" | ", row) + " |");
+        }
+
+        sb.AppendLine();
+        foreach (string note in Notes(report))
+        {
+            sb.AppendLine("- " + note);
+        }
+
+        sb.AppendLine();
+        sb.AppendLine(Inv, $"![time versus batch size]({ChartName})");
+        return sb.ToString();
+    }
+
+    /// <summary>Every raw figure, the machine and the versions.</summary>
+    public static JsonObject ToJson(BenchReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        MachineInfo m = report.Machine;
+        RepPolicy p = report.Suite.Policy;
+        return new JsonObject
+        {
+            ["schema"] = "orthoproj-bench/1",
+            ["started_utc"] = report.StartedUtc.ToString("O", Inv),
+            ["wall_seconds"] = report.WallSeconds,
+            ["suite"] = report.Suite.Name,
+            ["threads"] = report.Options.Threads,
+            ["seed"] = report.Options.Seed,
+            ["inputs"] = "every entry uniform in [-1, 1) from the seed; PyTorch draws the same distribution with its own generator (not the same values)",
+            ["policy"] = new JsonObject { ["warmup"] = p.Warmup, ["min_reps"] = p.MinReps, ["max_reps"] = p.MaxReps, ["budget_s"] = p.BudgetSeconds, ["single_shot_above_s"] = double.IsFinite(p.SingleShotAboveSeconds) ? p.SingleShotAboveSeconds : null },
+            ["machine"] = new JsonObject
+            {
+                ["cpu"] = m.Cpu,
+                ["cores"] = m.Cores,
+                ["simd"] = m.Simd,
+                ["os"] = m.Os,
+                ["runtime"] = m.Runtime,
+                ["peak_gflops_f64"] = m.PeakGflopsF64,
+                ["peak_gflops_f32"] = m.PeakGflopsF32,
+                ["peak_copy_gbs"] = m.PeakBandwidthGBs,
+                ["peak_threads"] = m.PeakThreads,
+                ["cuda_present"] = m.CudaPresent,
+                ["cuda"] = m.CudaNote,
+            },
+            ["versions"] = new JsonObject(report.Versions.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+            ["cases"] = new JsonArray(report.Results.Select(r => (JsonNode)new JsonObject
+            {
+                ["id"] = r.Case.Id,
+                ["workload"] = r.Case.Workload.Name(),
+                ["device"] = r.Case.Device.Name(),
+                ["count"] = r.Case.Shape.Count,
+                ["m"] = r.Case.Shape.M,
+                ["n"] = r.Case.Shape.N,
+                ["p"] = r.Case.Shape.P,
+                ["dtype"] = r.Case.Dtype.Name(),
+                ["model_flops"] = r.Case.Flops,
+                ["compulsory_bytes"] = r.Case.Bytes,
+                ["floor_routine"] = Floors.Routine(r.Case.Workload),
+                ["rows"] = new JsonArray(r.Rows.Select(row => (JsonNode)RowJson(row)).ToArray()),
+            }).ToArray()),
+        };
+    }
+
+    private static JsonObject RowJson(ResultRow row)
+    {
+        var o = new JsonObject
+        {
+            ["implementation"] = row.Implementation,
+            ["status"] = row.Status.ToString().ToLowerInvariant(),
+            ["note"] = row.Note,
+            ["threads"] = row.Threads,
+            ["warmup"] = row.Warmup,
+            ["samples_s"] = new JsonArray(row.SamplesSeconds.Select(s => (JsonNode)s).ToArray()),
+        };
+        if (row.Stats is { } s)
+        {
+            o["median_s"] = s.Median;
+            o["min_s"] = s.Min;
+            o["max_s"] = s.Max;
+            o["q1_s"] = s.Q1;
+            o["q3_s"] = s.Q3;
+            o["rel_mad"] = s.RelativeMad;
+        }
+
+        if (row.Validated is { } v)
+        {
+            o["validated"] = v;
+            o["validation"] = row.Validation;
+        }
+
+        return o;
+    }
+}

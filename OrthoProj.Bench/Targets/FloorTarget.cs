@@ -1,0 +1,39 @@
+using OrthoProj.Bench.Harness;
+
+namespace OrthoProj.Bench.Targets;
+
+/// <summary>
+/// The raw library floor: the same factorization straight through the bindings, without OrthoProj's
+/// validation, allocation or backward bookkeeping. On the CPU: LAPACK geqrf, and geqrf + orgqr;
+/// on the GPU: cuSOLVER geqrf, and geqrf + orgqr. Which routine a workload is compared with:
+/// qr.fwd against geqrf + orgqr (it forms Q); every other workload against geqrf alone, the
+/// factorization any method needs at least (for pinv a lower bound, not the same work).
+/// </summary>
+public interface IFloor
+{
+    /// <summary>What the report names it after, e.g. "LAPACK (libopenblas.so.0)".</summary>
+    string Description { get; }
+
+    /// <summary>Runs geqrf (and orgqr when <paramref name="withOrgqr"/>) over the batch, matrix by matrix.</summary>
+    ResultRow Run(BenchCase c, bool withOrgqr, RepPolicy policy, int seed);
+}
+
+/// <summary>Finds the floor for a device, or says why there is none.</summary>
+public static class Floors
+{
+    /// <summary>Whether <paramref name="w"/> is compared with geqrf + orgqr (true) or geqrf (false).</summary>
+    public static bool UsesOrgqr(Workload w) => w == Workload.QrForward;
+
+    /// <summary>The routine name a workload's floor column shows.</summary>
+    public static string Routine(Workload w) => UsesOrgqr(w) ? "geqrf+orgqr" : "geqrf";
+
+    /// <summary>The CPU floor (LAPACK through OrthoProj.Native's bindings), or null with the reason.</summary>
+    public static IFloor? TryCreateCpu(int threads, out string reason) => LapackFloor.TryCreate(threads, out reason);
+
+    /// <summary>The GPU floor (cuSOLVER); it lands with the CUDA backend.</summary>
+    public static IFloor? TryCreateCuda(out string reason)
+    {
+        reason = "cuSOLVER bindings not merged yet (CUDA backend pending)";
+        return null;
+    }
+}

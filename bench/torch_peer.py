@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""PyTorch peer of OrthoProj.Bench: times the same workloads the same way, in one process.
+
+Input (stdin, JSON):
+  {"threads": 1, "seed": 1234, "warmup": 1, "min_reps": 3, "max_reps": 50, "budget_s": 0.3,
+   "cases": [{"id": "cpu/proj.both/4096x32x16/f32", "workload": "proj.both", "device": "cpu",
+              "count": 4096, "m": 32, "n": 16, "p": 1, "dtype": "f32"}, ...]}
+Output (stdout, JSON): {"torch": version, "cuda": ..., "threads": n, "results": [{"id", "status",
+  "samples_s", "warmup", "note"}]}
+
+Inputs: every entry uniform in [-1, 1) from torch.Generator seeded like the C# side (same
+distribution, not the same values: the generators differ). Timing: `warmup` untimed calls, then
+timed calls until min_reps calls and budget_s seconds are done (at most max_reps), exactly the
+rule of the C# Sampler. CPU: time.perf_counter around each call. CUDA: a pair of CUDA events around
+each call and torch.cuda.synchronize() before reading them. Backward workloads run the forward
+once outside the timed region and time torch.autograd.grad(..., retain_graph=True).
+"""
+import json
+import sys
+import time
+
+import torch
+
+
+def uniform(shape, gen, dtype, device):
+    x = torch.rand(shape, generator=gen, dtype=dtype) * 2 - 1
+    return x.to(device)
+
+
+def make_call(case, dtype, device, seed):
+    b, m, n, p = case["count"], case["m"], case["n"], case["p"]
+    k = min(m, n)
+    gen = torch.Generator().manual_seed(seed)
+    a = uniform((b, m, n), gen, dtype, device)
+    y = uniform((b, m, p), gen, dtype, device)
+    gz = uniform((b, m, p), gen, dtype, device)
+    gq = uniform((b, m, k), gen, dtype, device)
+    gr = torch.triu(uniform((b, k, n), gen, dtype, device))
+    gx = uniform((b, n, m), gen, dtype, device)
+    w = case["workload"]
+
+    def project(a_, y_):
+        q, _ = torch.linalg.qr(a_)
+        return q @ (q.transpose(-2, -1) @ y_)
+
+    if w == "proj.fwd":
+        def call():
+            with torch.no_grad():
+                project(a, y)
+        return call, "torch.linalg.qr, Q (Q^T y)"
+    if w == "proj.both":
+        def call():
+            a_ = a.detach().requires_grad_()
+            y_ = y.detach().requires_grad_()
+            z = project(a_, y_)
+            torch.autograd.grad(z, (a_, y_), gz)
+        return call, "qr + Q (Q^T y), autograd.grad for gA, gy"
+    if w == "proj.bwd":
+        a_ = a.detach().requires_grad_()
+        y_ = y.detach().requires_grad_()
+        z = project(a_, y_)
+        return (lambda: torch.autograd.grad(z, (a_, y_), gz, retain_graph=True)), "autograd.grad through qr + matmuls"
+    if w == "qr.fwd":
+        def call():
+            with torch.no_grad():
+                torch.linalg.qr(a)
+        return call, "torch.linalg.qr (reduced)"
+    if w == "qr.bwd":
+        a_ = a.detach().requires_grad_()
+        q, r = torch.linalg.qr(a_)
+        return (lambda: torch.autograd.grad((q, r), a_, (gq, gr), retain_graph=True)), "autograd.grad of linalg.qr"
+    if w == "pinv.fwd":
+        def call():
+            with torch.no_grad():
+                torch.linalg.pinv(a)
+        return call, "torch.linalg.pinv"
+    if w == "pinv.bwd":
+        a_ = a.detach().requires_grad_()
+        x = torch.linalg.pinv(a_)
+        return (lambda: torch.autograd.grad(x, a_, gx, retain_graph=True)), "autograd.grad of linalg.pinv"
+    if w == "lstsq":
+        def call():
+            with torch.no_grad():
+                torch.linalg.lstsq(a, y, driver="gels")
+        return call, "torch.linalg.lstsq(driver='gels', QR-based)"
+    raise ValueError("unknown workload " + w)
+
+
+def timer(device):
+    if device == "cuda":
+        def t(call):
+            start = torch.cuda.Event(enable_timing=True)
+            end = torch.cuda.Event(enable_timing=True)
+            start.record()
+            call()
+            end.record()
+            torch.cuda.synchronize()
+            return start.elapsed_time(end) / 1000.0
+        return t
+
+    def t(call):
+        s = time.perf_counter()
+        call()
+        return time.perf_counter() - s
+    return t
+
+
+def run_case(case, req):
+    device = case["device"]
+    if device == "cuda" and not torch.cuda.is_available():
+        return {"id": case["id"], "status": "absent", "note": "torch.cuda.is_available() is False"}
+    dtype = torch.float32 if case["dtype"] == "f32" else torch.float64
+    try:
+        call, note = make_call(case, dtype, device, req["seed"])
+        t = timer(device)
+        for _ in range(req["warmup"]):
+            call()
+        if device == "cuda":
+            torch.cuda.synchronize()
+        samples, total = [], 0.0
+        while len(samples) < req["max_reps"] and (len(samples) < req["min_reps"] or total < req["budget_s"]):
+            s = t(call)
+            samples.append(s)
+            total += s
+        return {"id": case["id"], "status": "ok", "samples_s": samples, "warmup": req["warmup"], "note": note}
+    except Exception as e:  # reported, never hidden: the row shows failed with the message
+        return {"id": case["id"], "status": "failed", "note": "%s: %s" % (type(e).__name__, e)}
+
+
+def blas_info():
+    """BLAS_INFO / LAPACK_INFO from torch's build configuration (e.g. 'BLAS_INFO=generic')."""
+    cfg = torch.__config__.show().replace("\n", ",")
+    return ", ".join(p.strip() for p in cfg.split(",") if p.strip().startswith(("BLAS_INFO", "LAPACK_INFO"))) or None
+
+
+def main():
+    req = json.load(sys.stdin)
+    torch.set_num_threads(int(req["threads"]))
+    results = [run_case(c, req) for c in req["cases"]]
+    out = {
+        "torch": torch.__version__,
+        "cuda": torch.version.cuda,
+        "cuda_device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "threads": torch.get_num_threads(),
+        "blas": blas_info(),
+        "results": results,
+    }
+    json.dump(out, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
