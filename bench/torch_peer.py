@@ -10,10 +10,11 @@ Output (stdout, JSON): {"torch": version, "cuda": ..., "threads": n, "results": 
 
 Inputs: every entry uniform in [-1, 1) from torch.Generator seeded like the C# side (same
 distribution, not the same values: the generators differ). Timing: `warmup` untimed calls, then
-timed calls until min_reps calls and budget_s seconds are done (at most max_reps), exactly the
-rule of the C# Sampler. CPU: time.perf_counter around each call. CUDA: a pair of CUDA events around
-each call and torch.cuda.synchronize() before reading them. Backward workloads run the forward
-once outside the timed region and time torch.autograd.grad(..., retain_graph=True).
+timed calls until min_reps calls and budget_s seconds are done (at most max_reps); a warm-up call
+slower than single_shot_above_s ends the warm-up, and no call starts once the timed work would pass
+case_cap_s (one call is always timed): exactly the rule of the C# Sampler.
+CPU: time.perf_counter around each call. CUDA: a pair of CUDA events around each call and
+torch.cuda.synchronize() before reading them. Backward workloads run the forward once outside the timed region and time torch.autograd.grad(..., retain_graph=True).
 """
 import json
 import sys
@@ -113,16 +114,20 @@ def run_case(case, req):
     try:
         call, note = make_call(case, dtype, device, req["seed"])
         t = timer(device)
-        for _ in range(req["warmup"]):
-            call()
-        if device == "cuda":
-            torch.cuda.synchronize()
+        single = req.get("single_shot_above_s") or float("inf")
+        cap = req.get("case_cap_s") or float("inf")
+        warmup = 0
+        while warmup < req["warmup"]:
+            warmup += 1
+            if t(call) > single:
+                break
         samples, total = [], 0.0
-        while len(samples) < req["max_reps"] and (len(samples) < req["min_reps"] or total < req["budget_s"]):
+        while (len(samples) < req["max_reps"] and (len(samples) < req["min_reps"] or total < req["budget_s"])
+               and (not samples or total + samples[-1] <= cap)):
             s = t(call)
             samples.append(s)
             total += s
-        return {"id": case["id"], "status": "ok", "samples_s": samples, "warmup": req["warmup"], "note": note}
+        return {"id": case["id"], "status": "ok", "samples_s": samples, "warmup": warmup, "note": note}
     except Exception as e:  # reported, never hidden: the row shows failed with the message
         return {"id": case["id"], "status": "failed", "note": "%s: %s" % (type(e).__name__, e)}
 

@@ -37,12 +37,21 @@ public sealed class HostClock : IBenchClock
 /// <summary>
 /// How many times to run: <see cref="Warmup"/> untimed calls, then timed calls until both
 /// <see cref="MinReps"/> calls and <see cref="BudgetSeconds"/> of timed work are done, at most
-/// <see cref="MaxReps"/>. The PyTorch peer applies the same rule.
+/// <see cref="MaxReps"/>. Slow calls are cut short so that a suite keeps its time: a warm-up call
+/// slower than <see cref="SingleShotAboveSeconds"/> ends the warm-up, and no call starts once the
+/// timed work would pass <see cref="CaseCapSeconds"/> (at least one call is always timed). The
+/// PyTorch peer applies the same rule.
 /// </summary>
 public sealed record RepPolicy(int Warmup, int MinReps, int MaxReps, double BudgetSeconds)
 {
-    /// <summary>Timed calls only when a single call is expected to take longer than this: then one call, no warm-up.</summary>
+    /// <summary>
+    /// A call expected (Math.NET's model) or measured in warm-up to take longer than this gets no
+    /// (further) warm-up.
+    /// </summary>
     public double SingleShotAboveSeconds { get; init; } = double.PositiveInfinity;
+
+    /// <summary>Timed work per case after which no further call starts, even below <see cref="MinReps"/>.</summary>
+    public double CaseCapSeconds { get; init; } = double.PositiveInfinity;
 }
 
 /// <summary>Summary statistics of the timed calls, in seconds.</summary>
@@ -101,25 +110,29 @@ public static class Sampler
         ArgumentNullException.ThrowIfNull(clock);
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(call);
-        if (expectedSeconds > policy.SingleShotAboveSeconds)
+        int warmup = 0;
+        if (expectedSeconds <= policy.SingleShotAboveSeconds)
         {
-            return new TimingStats([clock.Time(call)], 0);
-        }
-
-        for (int i = 0; i < policy.Warmup; i++)
-        {
-            call();
+            while (warmup < policy.Warmup)
+            {
+                warmup++;
+                if (clock.Time(call) > policy.SingleShotAboveSeconds)
+                {
+                    break;
+                }
+            }
         }
 
         var samples = new List<double>();
         double total = 0;
-        while (samples.Count < policy.MaxReps && (samples.Count < policy.MinReps || total < policy.BudgetSeconds))
+        while (samples.Count < policy.MaxReps && (samples.Count < policy.MinReps || total < policy.BudgetSeconds)
+            && (samples.Count == 0 || total + samples[^1] <= policy.CaseCapSeconds))
         {
             double t = clock.Time(call);
             samples.Add(t);
             total += t;
         }
 
-        return new TimingStats(samples, policy.Warmup);
+        return new TimingStats(samples, warmup);
     }
 }

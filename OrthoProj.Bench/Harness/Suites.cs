@@ -61,8 +61,8 @@ public sealed record Suite(string Name, IReadOnlyList<BenchCase> Cases, RepPolic
         (List<BenchCase> cases, RepPolicy policy, double mathNetMax) = o.Suite switch
         {
             "smoke" => (Smoke(), new RepPolicy(0, 1, 1, 0), double.PositiveInfinity),
-            "quick" => (Quick(), new RepPolicy(1, 3, 30, 0.25) { SingleShotAboveSeconds = 0.5 }, 1.5),
-            "full" => (Full(), new RepPolicy(2, 5, 100, 1.0) { SingleShotAboveSeconds = 5 }, 60.0),
+            "quick" => (Quick(), new RepPolicy(1, 3, 30, 0.25) { SingleShotAboveSeconds = 0.5, CaseCapSeconds = 1.5 }, 1.5),
+            "full" => (Full(), new RepPolicy(2, 5, 100, 1.0) { SingleShotAboveSeconds = 5, CaseCapSeconds = 30 }, 60.0),
             _ => throw new ArgumentException($"Unknown suite '{o.Suite}' ({string.Join(", ", Names)})."),
         };
 

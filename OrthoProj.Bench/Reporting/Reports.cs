@@ -214,7 +214,7 @@ public static class Reports
             ["threads"] = report.Options.Threads,
             ["seed"] = report.Options.Seed,
             ["inputs"] = "every entry uniform in [-1, 1) from the seed; PyTorch draws the same distribution with its own generator (not the same values)",
-            ["policy"] = new JsonObject { ["warmup"] = p.Warmup, ["min_reps"] = p.MinReps, ["max_reps"] = p.MaxReps, ["budget_s"] = p.BudgetSeconds, ["single_shot_above_s"] = double.IsFinite(p.SingleShotAboveSeconds) ? p.SingleShotAboveSeconds : null },
+            ["policy"] = new JsonObject { ["warmup"] = p.Warmup, ["min_reps"] = p.MinReps, ["max_reps"] = p.MaxReps, ["budget_s"] = p.BudgetSeconds, ["single_shot_above_s"] = double.IsFinite(p.SingleShotAboveSeconds) ? p.SingleShotAboveSeconds : null, ["case_cap_s"] = double.IsFinite(p.CaseCapSeconds) ? p.CaseCapSeconds : null },
             ["machine"] = new JsonObject
             {
                 ["cpu"] = m.Cpu,

@@ -84,6 +84,8 @@ public sealed class TorchPeer
             ["min_reps"] = policy.MinReps,
             ["max_reps"] = policy.MaxReps,
             ["budget_s"] = policy.BudgetSeconds,
+            ["single_shot_above_s"] = double.IsFinite(policy.SingleShotAboveSeconds) ? policy.SingleShotAboveSeconds : null,
+            ["case_cap_s"] = double.IsFinite(policy.CaseCapSeconds) ? policy.CaseCapSeconds : null,
             ["cases"] = new JsonArray(cases.Select(c => (JsonNode)new JsonObject
             {
                 ["id"] = c.Id,
