@@ -203,6 +203,58 @@ internal static unsafe class Lapack
     }
 
     /// <summary>
+    /// Applies Q from geqrf's reflectors to C exactly as <see cref="Ormqr{T}"/> does, one reflector
+    /// at a time, LAPACK orm2r (ormqr's unblocked kernel). Faster than ormqr for a few columns
+    /// of C, where ormqr's per-call block setup (larft) dominates. Same arguments, same caveat on A.
+    /// </summary>
+    public static void Orm2r<T>(char side, char trans, int m, int n, int k, Span<T> a, int lda, ReadOnlySpan<T> tau, Span<T> c, int ldc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string routine = Name<T>("orm2r");
+        bool left = side is 'L' or 'l';
+        Require(routine, left || side is 'R' or 'r', 1);
+        Require(routine, trans is 'N' or 'n' or 'T' or 't', 2);
+        Require(routine, m >= 0, 3);
+        Require(routine, n >= 0, 4);
+        int nq = left ? m : n;
+        Require(routine, k >= 0 && k <= nq, 5);
+        Require(routine, lda >= Math.Max(1, nq), 7);
+        Require(routine, ldc >= Math.Max(1, m), 10);
+        Covers(a, nq, k, lda, nameof(a));
+        Covers(tau, k, nameof(tau));
+        Covers(c, m, n, ldc, nameof(c));
+        if (m == 0 || n == 0 || k == 0)
+        {
+            return;
+        }
+
+        byte s = (byte)char.ToUpperInvariant(side), t = (byte)char.ToUpperInvariant(trans);
+        int info = 0;
+        int lwork = left ? n : m;
+        T[] work = ArrayPool<T>.Shared.Rent(lwork);
+        try
+        {
+            fixed (T* pa = a, pt = tau, pc = c, pw = work)
+            {
+                if (typeof(T) == typeof(double))
+                {
+                    LapackInterop.dorm2r_(&s, &t, &m, &n, &k, (double*)pa, &lda, (double*)pt, (double*)pc, &ldc, (double*)pw, &info, 1, 1);
+                }
+                else
+                {
+                    LapackInterop.sorm2r_(&s, &t, &m, &n, &k, (float*)pa, &lda, (float*)pt, (float*)pc, &ldc, (float*)pw, &info, 1, 1);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(work);
+        }
+
+        Check(routine, info);
+    }
+
+    /// <summary>
     /// SVD by divide and conquer, LAPACK gesdd: A (m x n, destroyed) = U diag(s) V^T, s in
     /// decreasing order. <paramref name="jobz"/>: 'A' (U m x m, V^T n x n), 'S' (U m x min,
     /// V^T min x n) or 'N' (values only; U and V^T not referenced).

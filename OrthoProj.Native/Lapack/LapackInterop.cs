@@ -34,6 +34,15 @@ internal static unsafe partial class LapackInterop
     [LibraryImport(Libraries.Lapack, EntryPoint = "sormqr_")]
     internal static partial void sormqr_(byte* side, byte* trans, int* m, int* n, int* k, float* a, int* lda, float* tau, float* c, int* ldc, float* work, int* lwork, int* info, nuint sideLength, nuint transLength);
 
+    // orm2r is ormqr's unblocked kernel (one reflector at a time, BLAS level 2). For a few
+    // right-hand sides it beats ormqr, whose blocked path rebuilds each block's triangular factor
+    // (larft, about m k nb flops) on every call.
+    [LibraryImport(Libraries.Lapack, EntryPoint = "dorm2r_")]
+    internal static partial void dorm2r_(byte* side, byte* trans, int* m, int* n, int* k, double* a, int* lda, double* tau, double* c, int* ldc, double* work, int* info, nuint sideLength, nuint transLength);
+
+    [LibraryImport(Libraries.Lapack, EntryPoint = "sorm2r_")]
+    internal static partial void sorm2r_(byte* side, byte* trans, int* m, int* n, int* k, float* a, int* lda, float* tau, float* c, int* ldc, float* work, int* info, nuint sideLength, nuint transLength);
+
     // ---- SVD: gesdd (divide and conquer), gesvd (QR iteration) ----
 
     [LibraryImport(Libraries.Lapack, EntryPoint = "dgesdd_")]
