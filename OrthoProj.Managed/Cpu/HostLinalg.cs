@@ -1,5 +1,6 @@
 using System.Numerics;
 using MathNet.Numerics.Providers.LinearAlgebra;
+using OrthoProj.Native;
 
 namespace OrthoProj.Cpu;
 
@@ -117,6 +118,61 @@ internal sealed class HostLinalg<T>(ILinearAlgebraProvider provider)
 
         return (s, u, vt);
     }
+
+    /// <summary>Whether <see cref="Provider"/> is native LAPACK, so that the LAPACK bindings below may be called.</summary>
+    public bool IsNative => Provider is NativeLapackProvider;
+
+    /// <summary>
+    /// Householder QR without forming Q, LAPACK geqrf (native only): overwrites <paramref name="a"/>
+    /// (m x n) with R on and above the diagonal and the reflectors below it; returns their scalars
+    /// tau (min(m, n)).
+    /// </summary>
+    public static T[] Geqrf(T[] a, int m, int n)
+    {
+        var tau = new T[Math.Min(m, n)];
+        Lapack.Geqrf(m, n, a, Math.Max(1, m), tau);
+        return tau;
+    }
+
+    /// <summary>
+    /// Right-hand sides up to which <see cref="Ormqr"/> calls the unblocked orm2r: below it,
+    /// ormqr's per-call rebuild of each block's triangular factor (larft, about 32 m k flops for
+    /// nb = 32) costs more than the blocked update saves over 4 m k p flops of level-2 BLAS.
+    /// </summary>
+    public const int UnblockedOrmqrColumns = 8;
+
+    /// <summary>
+    /// C = Q C or Q^T C in place for C m x p, Q = H(1) ... H(k) from <see cref="Geqrf"/>'s
+    /// reflectors (m x k), LAPACK ormqr with side 'L' (orm2r, its unblocked kernel, for
+    /// p &lt;= <see cref="UnblockedOrmqrColumns"/>; native only). The reflector array is restored
+    /// bit for bit on exit but written during the call: serialize calls that share it.
+    /// </summary>
+    public static void Ormqr(bool transpose, T[] reflectors, int m, int k, T[] tau, T[] c, int p)
+    {
+        if (p <= UnblockedOrmqrColumns)
+        {
+            Lapack.Orm2r('L', transpose ? 'T' : 'N', m, p, k, reflectors, Math.Max(1, m), tau, c, Math.Max(1, m));
+        }
+        else
+        {
+            Lapack.Ormqr('L', transpose ? 'T' : 'N', m, p, k, reflectors, Math.Max(1, m), tau, c, Math.Max(1, m));
+        }
+    }
+
+    /// <summary>
+    /// Overwrites the first n columns of <paramref name="a"/> (m x n, holding k reflectors from
+    /// <see cref="Geqrf"/>) with the first n columns of Q, LAPACK orgqr (native only).
+    /// </summary>
+    public static void Orgqr(T[] a, int m, int n, int k, T[] tau) =>
+        Lapack.Orgqr(m, n, k, a, Math.Max(1, m), tau);
+
+    /// <summary>
+    /// Solves op(R) X = B in place, R upper triangular k x k with leading dimension
+    /// <paramref name="ldr"/>, B k x p, BLAS trsm (native only); the native form of
+    /// <see cref="SolveUpperLeft"/>.
+    /// </summary>
+    public static void TrsmUpperLeft(ReadOnlySpan<T> r, int ldr, int k, bool transR, Span<T> b, int p) =>
+        Lapack.Trsm('L', 'U', transR ? 'T' : 'N', 'N', k, p, T.One, r, Math.Max(1, ldr), b, Math.Max(1, k));
 
     /// <summary>
     /// Solves op(R) X = B in place for X, R upper triangular k x k stored with leading dimension
