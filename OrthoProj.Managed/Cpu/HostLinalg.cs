@@ -92,21 +92,29 @@ internal sealed class HostLinalg<T>(ILinearAlgebraProvider provider)
     }
 
     /// <summary>
-    /// SVD A = U diag(s) V^T of an m x n matrix (destroyed): s has min(m, n) values in decreasing
-    /// order, U is m x m and V^T is n x n.
+    /// Thin SVD A = U diag(s) V^T of an m x n matrix (destroyed), k = min(m, n): s has k values in
+    /// decreasing order, U is m x k and V^T is k x n. Native: gesdd with jobz = 'S' (only the k
+    /// singular vectors the pseudo-inverse needs); managed: Math.NET's full SVD, truncated.
     /// </summary>
     public (T[] S, T[] U, T[] Vt) Svd(T[] a, int m, int n)
     {
-        var s = new T[Math.Min(m, n)];
-        var u = new T[m * m];
-        var vt = new T[n * n];
-        if (m == 0 || n == 0)
+        int k = Math.Min(m, n);
+        var s = new T[k];
+        if (k == 0)
         {
-            SetIdentity(u, m);
-            SetIdentity(vt, n);
-            return (s, u, vt);
+            return (s, new T[0], new T[0]);
         }
 
+        if (IsNative)
+        {
+            var thinU = new T[m * k];
+            var thinVt = new T[k * n];
+            Lapack.Gesdd<T>('S', m, n, a, m, s, thinU, m, thinVt, k);
+            return (s, thinU, thinVt);
+        }
+
+        var u = new T[m * m];
+        var vt = new T[n * n];
         if (typeof(T) == typeof(double))
         {
             Provider.SingularValueDecomposition(true, (double[])(object)a, m, n, (double[])(object)s, (double[])(object)u, (double[])(object)vt);
@@ -116,7 +124,14 @@ internal sealed class HostLinalg<T>(ILinearAlgebraProvider provider)
             Provider.SingularValueDecomposition(true, (float[])(object)a, m, n, (float[])(object)s, (float[])(object)u, (float[])(object)vt);
         }
 
-        return (s, u, vt);
+        // Keep U's first k columns (a prefix, column-major) and V^T's first k rows.
+        var vtk = new T[k * n];
+        for (int j = 0; j < n; j++)
+        {
+            vt.AsSpan(j * n, k).CopyTo(vtk.AsSpan(j * k, k));
+        }
+
+        return (s, u.AsSpan(0, m * k).ToArray(), vtk);
     }
 
     /// <summary>Whether <see cref="Provider"/> is native LAPACK, so that the LAPACK bindings below may be called.</summary>
