@@ -141,12 +141,14 @@ internal static class ThinSvd
             rank++;
         }
 
+        // V_r = (first r rows of V^T)^T; V^T is k x n.
+        int k = s.Length;
         var v = new T[n * rank];
         for (int l = 0; l < rank; l++)
         {
             for (int i = 0; i < n; i++)
             {
-                v[(l * n) + i] = vt[(i * n) + l];
+                v[(l * n) + i] = vt[(i * k) + l];
             }
         }
 

@@ -190,17 +190,34 @@ internal sealed class CpuProjector<T> : Projector<T>
         return new ProjectorGradients<T>(gradA, gradY);
     }
 
-    /// <summary>One matrix's factorization: basis U (m x r) and W (n x r) with A+ = W U^T.</summary>
+    /// <summary>
+    /// One matrix's factorization: basis U (m x r) and W (n x r) with A+ = W U^T. Under QR with
+    /// native LAPACK, U = Q is kept as geqrf's Householder reflectors and applied with ormqr
+    /// (Q^T y is the first r rows of ormqr('L', 'T') on y; Q c is ormqr('L', 'N') on [c; 0]), which
+    /// halves the factorization's cost against forming Q with orgqr; the explicit U is formed
+    /// lazily, only for Matrix() and its backward.
+    /// </summary>
     private sealed class Factor
     {
+        // ormqr writes the reflectors' diagonal while it runs (and restores it), and U is formed
+        // on first use: both are serialized per factor so that a projector stays thread-safe.
+        private readonly Lock gate = new();
         private HostLinalg<T> la = null!;
         private int m;
         private int n;
         private T[]? r;     // QR: R, n x n upper triangular; W = R^-1.
         private T[]? v;     // SVD: V_r, n x r; W = V_r S_r^-1.
         private T[]? s;     // SVD: kept singular values.
+        private T[]? reflectors;    // QR, native: geqrf's output, m x n (R above, reflectors below).
+        private T[]? tau;           // QR, native: the reflectors' scalars, n.
+        private T[]? u;
 
-        public T[] U { get; private set; } = [];
+        /// <summary>The explicit basis, m x r; under native QR formed from the reflectors on first use (orgqr).</summary>
+        public T[] U
+        {
+            get => u ?? FormQ();
+            private set => u = value;
+        }
 
         public int Rank { get; private set; }
 
@@ -209,30 +226,25 @@ internal sealed class CpuProjector<T> : Projector<T>
         public static Factor FromQr(HostLinalg<T> la, ReadOnlySpan<T> a, int m, int n, RankTolerance tolerance)
         {
             T[] q = a.ToArray();
+            if (la.IsNative && n > 0)
+            {
+                // geqrf only: the reflectors stay in q, R is copied out of its upper triangle.
+                T[] tau = HostLinalg<T>.Geqrf(q, m, n);
+                var rn = new T[n * n];
+                for (int j = 0; j < n; j++)
+                {
+                    Array.Copy(q, j * m, rn, j * n, j + 1);
+                }
+
+                var native = new Factor { la = la, m = m, n = n, r = rn, reflectors = q, tau = tau };
+                native.SetRank(tolerance);
+                return native;
+            }
+
             T[] r = n == 0 ? [] : la.ThinQr(q, m, n);
-            double maxDiag = 0;
-            for (int j = 0; j < n; j++)
-            {
-                maxDiag = Math.Max(maxDiag, Math.Abs(double.CreateTruncating(r[(j * n) + j])));
-            }
-
-            double threshold = tolerance.Threshold<T>(m, n, maxDiag);
-            int rank = 0;
-            string detail = string.Empty;
-            for (int j = 0; j < n; j++)
-            {
-                double d = Math.Abs(double.CreateTruncating(r[(j * n) + j]));
-                if (d > threshold)
-                {
-                    rank++;
-                }
-                else if (detail.Length == 0)
-                {
-                    detail = FormattableString.Invariant($"|R[{j},{j}]| = {d:G3} <= tolerance {threshold:G3}");
-                }
-            }
-
-            return new Factor { la = la, m = m, n = n, r = r, U = q, Rank = rank, RankDetail = detail };
+            var factor = new Factor { la = la, m = m, n = n, r = r, U = q };
+            factor.SetRank(tolerance);
+            return factor;
         }
 
         public static Factor FromSvd(HostLinalg<T> la, ReadOnlySpan<T> a, int m, int n, RankTolerance tolerance)
@@ -242,10 +254,41 @@ internal sealed class CpuProjector<T> : Projector<T>
         }
 
         /// <summary>U^T y: r x p.</summary>
-        public T[] BasisTransposeTimes(T[] y, int p) => la.Mul(U, m, Rank, true, y, m, p, false);
+        public T[] BasisTransposeTimes(T[] y, int p)
+        {
+            if (reflectors is null)
+            {
+                return la.Mul(U, m, Rank, true, y, m, p, false);
+            }
+
+            T[] c = (T[])y.Clone();
+            ApplyQ(true, c, p);
+            var result = new T[Rank * p];
+            for (int col = 0; col < p; col++)
+            {
+                Array.Copy(c, col * m, result, col * Rank, Rank);
+            }
+
+            return result;
+        }
 
         /// <summary>U c: m x p.</summary>
-        public T[] BasisTimes(T[] c, int p) => la.Mul(U, m, Rank, false, c, Rank, p, false);
+        public T[] BasisTimes(T[] c, int p)
+        {
+            if (reflectors is null)
+            {
+                return la.Mul(U, m, Rank, false, c, Rank, p, false);
+            }
+
+            var result = new T[m * p];
+            for (int col = 0; col < p; col++)
+            {
+                Array.Copy(c, col * Rank, result, col * m, Rank);
+            }
+
+            ApplyQ(false, result, p);
+            return result;
+        }
 
         /// <summary>W c (n x p) for c r x p: R^-1 c, or V_r S_r^-1 c.</summary>
         public T[] ApplyW(T[] c, int p)
@@ -253,7 +296,15 @@ internal sealed class CpuProjector<T> : Projector<T>
             if (r is not null)
             {
                 T[] x = (T[])c.Clone();
-                HostLinalg<T>.SolveUpperLeft(r, n, n, false, x, p);
+                if (reflectors is not null)
+                {
+                    HostLinalg<T>.TrsmUpperLeft(r, n, n, false, x, p);
+                }
+                else
+                {
+                    HostLinalg<T>.SolveUpperLeft(r, n, n, false, x, p);
+                }
+
                 return x;
             }
 
@@ -266,7 +317,15 @@ internal sealed class CpuProjector<T> : Projector<T>
             if (r is not null)
             {
                 T[] x = (T[])g.Clone();
-                HostLinalg<T>.SolveUpperLeft(r, n, n, true, x, p);
+                if (reflectors is not null)
+                {
+                    HostLinalg<T>.TrsmUpperLeft(r, n, n, true, x, p);
+                }
+                else
+                {
+                    HostLinalg<T>.SolveUpperLeft(r, n, n, true, x, p);
+                }
+
                 return x;
             }
 
@@ -288,6 +347,21 @@ internal sealed class CpuProjector<T> : Projector<T>
         /// </summary>
         public T[] Residual(T[] y, int p)
         {
+            if (reflectors is not null)
+            {
+                // e = Q [0; (Q^T y)[r:]]: two orthogonal transformations and no subtraction, so no
+                // cancellation and no second pass, however close y lies to range(A).
+                T[] t = (T[])y.Clone();
+                ApplyQ(true, t, p);
+                for (int col = 0; col < p; col++)
+                {
+                    Array.Clear(t, col * m, Rank);
+                }
+
+                ApplyQ(false, t, p);
+                return t;
+            }
+
             T[] e = (T[])y.Clone();
             la.MulAdd(-T.One, U, m, Rank, false, BasisTransposeTimes(y, p), Rank, p, false, T.One, e);
             for (int col = 0; col < p; col++)
@@ -300,6 +374,60 @@ internal sealed class CpuProjector<T> : Projector<T>
             }
 
             return e;
+        }
+
+        private void SetRank(RankTolerance tolerance)
+        {
+            double maxDiag = 0;
+            for (int j = 0; j < n; j++)
+            {
+                maxDiag = Math.Max(maxDiag, Math.Abs(double.CreateTruncating(r![(j * n) + j])));
+            }
+
+            double threshold = tolerance.Threshold<T>(m, n, maxDiag);
+            int rank = 0;
+            string detail = string.Empty;
+            for (int j = 0; j < n; j++)
+            {
+                double d = Math.Abs(double.CreateTruncating(r![(j * n) + j]));
+                if (d > threshold)
+                {
+                    rank++;
+                }
+                else if (detail.Length == 0)
+                {
+                    detail = FormattableString.Invariant($"|R[{j},{j}]| = {d:G3} <= tolerance {threshold:G3}");
+                }
+            }
+
+            Rank = rank;
+            RankDetail = detail;
+        }
+
+        /// <summary>C = Q C or Q^T C in place (C m x p) from the reflectors, LAPACK ormqr.</summary>
+        private void ApplyQ(bool transpose, T[] c, int p)
+        {
+            lock (gate)
+            {
+                HostLinalg<T>.Ormqr(transpose, reflectors!, m, n, tau!, c, p);
+            }
+        }
+
+        private T[] FormQ()
+        {
+            lock (gate)
+            {
+                if (u is null)
+                {
+                    // orgqr overwrites its input, so Q is formed in a copy and the reflectors stay.
+                    var q = new T[m * n];
+                    Array.Copy(reflectors!, q, q.Length);
+                    HostLinalg<T>.Orgqr(q, m, n, n, tau!);
+                    u = q;
+                }
+
+                return u;
+            }
         }
 
         private static double Norm(ReadOnlySpan<T> x)

@@ -1,5 +1,6 @@
 using System.Numerics;
 using MathNet.Numerics.Providers.LinearAlgebra;
+using OrthoProj.Native;
 
 namespace OrthoProj.Cpu;
 
@@ -91,21 +92,29 @@ internal sealed class HostLinalg<T>(ILinearAlgebraProvider provider)
     }
 
     /// <summary>
-    /// SVD A = U diag(s) V^T of an m x n matrix (destroyed): s has min(m, n) values in decreasing
-    /// order, U is m x m and V^T is n x n.
+    /// Thin SVD A = U diag(s) V^T of an m x n matrix (destroyed), k = min(m, n): s has k values in
+    /// decreasing order, U is m x k and V^T is k x n. Native: gesdd with jobz = 'S' (only the k
+    /// singular vectors the pseudo-inverse needs); managed: Math.NET's full SVD, truncated.
     /// </summary>
     public (T[] S, T[] U, T[] Vt) Svd(T[] a, int m, int n)
     {
-        var s = new T[Math.Min(m, n)];
-        var u = new T[m * m];
-        var vt = new T[n * n];
-        if (m == 0 || n == 0)
+        int k = Math.Min(m, n);
+        var s = new T[k];
+        if (k == 0)
         {
-            SetIdentity(u, m);
-            SetIdentity(vt, n);
-            return (s, u, vt);
+            return (s, new T[0], new T[0]);
         }
 
+        if (IsNative)
+        {
+            var thinU = new T[m * k];
+            var thinVt = new T[k * n];
+            Lapack.Gesdd<T>('S', m, n, a, m, s, thinU, m, thinVt, k);
+            return (s, thinU, thinVt);
+        }
+
+        var u = new T[m * m];
+        var vt = new T[n * n];
         if (typeof(T) == typeof(double))
         {
             Provider.SingularValueDecomposition(true, (double[])(object)a, m, n, (double[])(object)s, (double[])(object)u, (double[])(object)vt);
@@ -115,8 +124,70 @@ internal sealed class HostLinalg<T>(ILinearAlgebraProvider provider)
             Provider.SingularValueDecomposition(true, (float[])(object)a, m, n, (float[])(object)s, (float[])(object)u, (float[])(object)vt);
         }
 
-        return (s, u, vt);
+        // Keep U's first k columns (a prefix, column-major) and V^T's first k rows.
+        var vtk = new T[k * n];
+        for (int j = 0; j < n; j++)
+        {
+            vt.AsSpan(j * n, k).CopyTo(vtk.AsSpan(j * k, k));
+        }
+
+        return (s, u.AsSpan(0, m * k).ToArray(), vtk);
     }
+
+    /// <summary>Whether <see cref="Provider"/> is native LAPACK, so that the LAPACK bindings below may be called.</summary>
+    public bool IsNative => Provider is NativeLapackProvider;
+
+    /// <summary>
+    /// Householder QR without forming Q, LAPACK geqrf (native only): overwrites <paramref name="a"/>
+    /// (m x n) with R on and above the diagonal and the reflectors below it; returns their scalars
+    /// tau (min(m, n)).
+    /// </summary>
+    public static T[] Geqrf(T[] a, int m, int n)
+    {
+        var tau = new T[Math.Min(m, n)];
+        Lapack.Geqrf(m, n, a, Math.Max(1, m), tau);
+        return tau;
+    }
+
+    /// <summary>
+    /// Right-hand sides up to which <see cref="Ormqr"/> calls the unblocked orm2r: below it,
+    /// ormqr's per-call rebuild of each block's triangular factor (larft, about 32 m k flops for
+    /// nb = 32) costs more than the blocked update saves over 4 m k p flops of level-2 BLAS.
+    /// </summary>
+    public const int UnblockedOrmqrColumns = 8;
+
+    /// <summary>
+    /// C = Q C or Q^T C in place for C m x p, Q = H(1) ... H(k) from <see cref="Geqrf"/>'s
+    /// reflectors (m x k), LAPACK ormqr with side 'L' (orm2r, its unblocked kernel, for
+    /// p &lt;= <see cref="UnblockedOrmqrColumns"/>; native only). The reflector array is restored
+    /// bit for bit on exit but written during the call: serialize calls that share it.
+    /// </summary>
+    public static void Ormqr(bool transpose, T[] reflectors, int m, int k, T[] tau, T[] c, int p)
+    {
+        if (p <= UnblockedOrmqrColumns)
+        {
+            Lapack.Orm2r('L', transpose ? 'T' : 'N', m, p, k, reflectors, Math.Max(1, m), tau, c, Math.Max(1, m));
+        }
+        else
+        {
+            Lapack.Ormqr('L', transpose ? 'T' : 'N', m, p, k, reflectors, Math.Max(1, m), tau, c, Math.Max(1, m));
+        }
+    }
+
+    /// <summary>
+    /// Overwrites the first n columns of <paramref name="a"/> (m x n, holding k reflectors from
+    /// <see cref="Geqrf"/>) with the first n columns of Q, LAPACK orgqr (native only).
+    /// </summary>
+    public static void Orgqr(T[] a, int m, int n, int k, T[] tau) =>
+        Lapack.Orgqr(m, n, k, a, Math.Max(1, m), tau);
+
+    /// <summary>
+    /// Solves op(R) X = B in place, R upper triangular k x k with leading dimension
+    /// <paramref name="ldr"/>, B k x p, BLAS trsm (native only); the native form of
+    /// <see cref="SolveUpperLeft"/>.
+    /// </summary>
+    public static void TrsmUpperLeft(ReadOnlySpan<T> r, int ldr, int k, bool transR, Span<T> b, int p) =>
+        Lapack.Trsm('L', 'U', transR ? 'T' : 'N', 'N', k, p, T.One, r, Math.Max(1, ldr), b, Math.Max(1, k));
 
     /// <summary>
     /// Solves op(R) X = B in place for X, R upper triangular k x k stored with leading dimension

@@ -1,0 +1,591 @@
+using System.Buffers;
+using System.Numerics;
+
+namespace OrthoProj.Native;
+
+/// <summary>
+/// The safe layer over <see cref="LapackInterop"/> and <see cref="BlasInterop"/>: span-based,
+/// for <see cref="float"/> (s routines) and <see cref="double"/> (d routines), column-major with
+/// explicit leading dimensions. Each method checks that the spans cover what the routine touches
+/// (so no call can read or write outside them), checks LAPACK's own argument rules before the call
+/// (reference LAPACK/BLAS stop the process in XERBLA on an illegal argument, so the rule is
+/// enforced here and reported as a <see cref="LapackException"/> with the INFO LAPACK would have
+/// returned), queries and rents the workspace (LWORK = -1), and turns a nonzero INFO into a
+/// <see cref="LapackException"/>.
+/// </summary>
+internal static unsafe class Lapack
+{
+    /// <summary>
+    /// Householder QR, LAPACK geqrf: A (m x n) = Q R; on exit R is on and above the diagonal and
+    /// the reflectors' vectors below it, with their scalars in <paramref name="tau"/> (min(m, n)).
+    /// </summary>
+    public static void Geqrf<T>(int m, int n, Span<T> a, int lda, Span<T> tau)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string routine = Name<T>("geqrf");
+        Require(routine, m >= 0, 1);
+        Require(routine, n >= 0, 2);
+        Require(routine, lda >= Math.Max(1, m), 4);
+        int k = Math.Min(m, n);
+        Covers(a, m, n, lda, nameof(a));
+        Covers(tau, k, nameof(tau));
+        if (k == 0)
+        {
+            return;
+        }
+
+        int info = 0, query = -1;
+        T size = default;
+        fixed (T* pa = a, pt = tau)
+        {
+            if (typeof(T) == typeof(double))
+            {
+                LapackInterop.dgeqrf_(&m, &n, (double*)pa, &lda, (double*)pt, (double*)&size, &query, &info);
+            }
+            else
+            {
+                LapackInterop.sgeqrf_(&m, &n, (float*)pa, &lda, (float*)pt, (float*)&size, &query, &info);
+            }
+
+            Check(routine, info);
+            int lwork = WorkSize(size, n);
+            T[] work = ArrayPool<T>.Shared.Rent(lwork);
+            try
+            {
+                fixed (T* pw = work)
+                {
+                    if (typeof(T) == typeof(double))
+                    {
+                        LapackInterop.dgeqrf_(&m, &n, (double*)pa, &lda, (double*)pt, (double*)pw, &lwork, &info);
+                    }
+                    else
+                    {
+                        LapackInterop.sgeqrf_(&m, &n, (float*)pa, &lda, (float*)pt, (float*)pw, &lwork, &info);
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(work);
+            }
+        }
+
+        Check(routine, info);
+    }
+
+    /// <summary>
+    /// Forms the first n columns of Q = H(1) ... H(k) from geqrf's reflectors, LAPACK orgqr: on
+    /// entry the first k columns of A (m x n, m &gt;= n &gt;= k) hold the reflectors, on exit A is Q.
+    /// </summary>
+    public static void Orgqr<T>(int m, int n, int k, Span<T> a, int lda, ReadOnlySpan<T> tau)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string routine = Name<T>("orgqr");
+        Require(routine, m >= 0, 1);
+        Require(routine, n >= 0 && n <= m, 2);
+        Require(routine, k >= 0 && k <= n, 3);
+        Require(routine, lda >= Math.Max(1, m), 5);
+        Covers(a, m, n, lda, nameof(a));
+        Covers(tau, k, nameof(tau));
+        if (n == 0)
+        {
+            return;
+        }
+
+        int info = 0, query = -1;
+        T size = default;
+        fixed (T* pa = a, pt = tau)
+        {
+            if (typeof(T) == typeof(double))
+            {
+                LapackInterop.dorgqr_(&m, &n, &k, (double*)pa, &lda, (double*)pt, (double*)&size, &query, &info);
+            }
+            else
+            {
+                LapackInterop.sorgqr_(&m, &n, &k, (float*)pa, &lda, (float*)pt, (float*)&size, &query, &info);
+            }
+
+            Check(routine, info);
+            int lwork = WorkSize(size, n);
+            T[] work = ArrayPool<T>.Shared.Rent(lwork);
+            try
+            {
+                fixed (T* pw = work)
+                {
+                    if (typeof(T) == typeof(double))
+                    {
+                        LapackInterop.dorgqr_(&m, &n, &k, (double*)pa, &lda, (double*)pt, (double*)pw, &lwork, &info);
+                    }
+                    else
+                    {
+                        LapackInterop.sorgqr_(&m, &n, &k, (float*)pa, &lda, (float*)pt, (float*)pw, &lwork, &info);
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(work);
+            }
+        }
+
+        Check(routine, info);
+    }
+
+    /// <summary>
+    /// Applies Q = H(1) ... H(k) from geqrf's reflectors to C (m x n), LAPACK ormqr:
+    /// C = op(Q) C (<paramref name="side"/> 'L') or C op(Q) ('R'), op = identity ('N') or
+    /// transpose ('T'). A holds the reflectors (nq x k, nq = m for 'L', n for 'R').
+    /// </summary>
+    /// <remarks>
+    /// LAPACK declares A input/output: the unblocked kernel (orm2r) overwrites each diagonal element
+    /// with 1 while it applies a reflector and restores it afterwards. A is bit-identical on exit,
+    /// but two concurrent calls on the same A race; callers sharing reflectors must serialize.
+    /// </remarks>
+    public static void Ormqr<T>(char side, char trans, int m, int n, int k, Span<T> a, int lda, ReadOnlySpan<T> tau, Span<T> c, int ldc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string routine = Name<T>("ormqr");
+        bool left = side is 'L' or 'l';
+        Require(routine, left || side is 'R' or 'r', 1);
+        Require(routine, trans is 'N' or 'n' or 'T' or 't', 2);
+        Require(routine, m >= 0, 3);
+        Require(routine, n >= 0, 4);
+        int nq = left ? m : n;
+        Require(routine, k >= 0 && k <= nq, 5);
+        Require(routine, lda >= Math.Max(1, nq), 7);
+        Require(routine, ldc >= Math.Max(1, m), 10);
+        Covers(a, nq, k, lda, nameof(a));
+        Covers(tau, k, nameof(tau));
+        Covers(c, m, n, ldc, nameof(c));
+        if (m == 0 || n == 0 || k == 0)
+        {
+            return;
+        }
+
+        byte s = (byte)char.ToUpperInvariant(side), t = (byte)char.ToUpperInvariant(trans);
+        int info = 0, query = -1;
+        T size = default;
+        fixed (T* pa = a, pt = tau, pc = c)
+        {
+            if (typeof(T) == typeof(double))
+            {
+                LapackInterop.dormqr_(&s, &t, &m, &n, &k, (double*)pa, &lda, (double*)pt, (double*)pc, &ldc, (double*)&size, &query, &info, 1, 1);
+            }
+            else
+            {
+                LapackInterop.sormqr_(&s, &t, &m, &n, &k, (float*)pa, &lda, (float*)pt, (float*)pc, &ldc, (float*)&size, &query, &info, 1, 1);
+            }
+
+            Check(routine, info);
+            int lwork = WorkSize(size, left ? n : m);
+            T[] work = ArrayPool<T>.Shared.Rent(lwork);
+            try
+            {
+                fixed (T* pw = work)
+                {
+                    if (typeof(T) == typeof(double))
+                    {
+                        LapackInterop.dormqr_(&s, &t, &m, &n, &k, (double*)pa, &lda, (double*)pt, (double*)pc, &ldc, (double*)pw, &lwork, &info, 1, 1);
+                    }
+                    else
+                    {
+                        LapackInterop.sormqr_(&s, &t, &m, &n, &k, (float*)pa, &lda, (float*)pt, (float*)pc, &ldc, (float*)pw, &lwork, &info, 1, 1);
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(work);
+            }
+        }
+
+        Check(routine, info);
+    }
+
+    /// <summary>
+    /// Applies Q from geqrf's reflectors to C exactly as <see cref="Ormqr{T}"/> does, one reflector
+    /// at a time, LAPACK orm2r (ormqr's unblocked kernel). Faster than ormqr for a few columns
+    /// of C, where ormqr's per-call block setup (larft) dominates. Same arguments, same caveat on A.
+    /// </summary>
+    public static void Orm2r<T>(char side, char trans, int m, int n, int k, Span<T> a, int lda, ReadOnlySpan<T> tau, Span<T> c, int ldc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string routine = Name<T>("orm2r");
+        bool left = side is 'L' or 'l';
+        Require(routine, left || side is 'R' or 'r', 1);
+        Require(routine, trans is 'N' or 'n' or 'T' or 't', 2);
+        Require(routine, m >= 0, 3);
+        Require(routine, n >= 0, 4);
+        int nq = left ? m : n;
+        Require(routine, k >= 0 && k <= nq, 5);
+        Require(routine, lda >= Math.Max(1, nq), 7);
+        Require(routine, ldc >= Math.Max(1, m), 10);
+        Covers(a, nq, k, lda, nameof(a));
+        Covers(tau, k, nameof(tau));
+        Covers(c, m, n, ldc, nameof(c));
+        if (m == 0 || n == 0 || k == 0)
+        {
+            return;
+        }
+
+        byte s = (byte)char.ToUpperInvariant(side), t = (byte)char.ToUpperInvariant(trans);
+        int info = 0;
+        int lwork = left ? n : m;
+        T[] work = ArrayPool<T>.Shared.Rent(lwork);
+        try
+        {
+            fixed (T* pa = a, pt = tau, pc = c, pw = work)
+            {
+                if (typeof(T) == typeof(double))
+                {
+                    LapackInterop.dorm2r_(&s, &t, &m, &n, &k, (double*)pa, &lda, (double*)pt, (double*)pc, &ldc, (double*)pw, &info, 1, 1);
+                }
+                else
+                {
+                    LapackInterop.sorm2r_(&s, &t, &m, &n, &k, (float*)pa, &lda, (float*)pt, (float*)pc, &ldc, (float*)pw, &info, 1, 1);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(work);
+        }
+
+        Check(routine, info);
+    }
+
+    /// <summary>
+    /// SVD by divide and conquer, LAPACK gesdd: A (m x n, destroyed) = U diag(s) V^T, s in
+    /// decreasing order. <paramref name="jobz"/>: 'A' (U m x m, V^T n x n), 'S' (U m x min,
+    /// V^T min x n) or 'N' (values only; U and V^T not referenced).
+    /// </summary>
+    /// <exception cref="LapackException">INFO &gt; 0: the divide and conquer did not converge.</exception>
+    public static void Gesdd<T>(char jobz, int m, int n, Span<T> a, int lda, Span<T> s, Span<T> u, int ldu, Span<T> vt, int ldvt)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string routine = Name<T>("gesdd");
+        char job = char.ToUpperInvariant(jobz);
+        if (job is 'O')
+        {
+            throw new ArgumentOutOfRangeException(nameof(jobz), jobz, "JOBZ = 'O' (overwrite A) is not supported here; use 'A', 'S' or 'N'.");
+        }
+
+        Require(routine, job is 'A' or 'S' or 'N', 1);
+        Require(routine, m >= 0, 2);
+        Require(routine, n >= 0, 3);
+        Require(routine, lda >= Math.Max(1, m), 5);
+        int k = Math.Min(m, n);
+        bool vectors = job != 'N';
+        Require(routine, ldu >= 1 && (!vectors || ldu >= m), 8);
+        Require(routine, ldvt >= 1 && (!vectors || ldvt >= (job == 'A' ? n : k)), 10);
+        Covers(a, m, n, lda, nameof(a));
+        Covers(s, k, nameof(s));
+        if (vectors)
+        {
+            Covers(u, m, job == 'A' ? m : k, ldu, nameof(u));
+            Covers(vt, job == 'A' ? n : k, n, ldvt, nameof(vt));
+        }
+
+        if (k == 0)
+        {
+            return;
+        }
+
+        byte j = (byte)job;
+        int info = 0, query = -1;
+        T size = default;
+        int[] iwork = ArrayPool<int>.Shared.Rent(8 * k);
+        try
+        {
+            fixed (T* pa = a, ps = s, pu = u, pv = vt)
+            fixed (int* pi = iwork)
+            {
+                if (typeof(T) == typeof(double))
+                {
+                    LapackInterop.dgesdd_(&j, &m, &n, (double*)pa, &lda, (double*)ps, (double*)pu, &ldu, (double*)pv, &ldvt, (double*)&size, &query, pi, &info, 1);
+                }
+                else
+                {
+                    LapackInterop.sgesdd_(&j, &m, &n, (float*)pa, &lda, (float*)ps, (float*)pu, &ldu, (float*)pv, &ldvt, (float*)&size, &query, pi, &info, 1);
+                }
+
+                Check(routine, info);
+                int lwork = WorkSize(size, 1);
+                T[] work = ArrayPool<T>.Shared.Rent(lwork);
+                try
+                {
+                    fixed (T* pw = work)
+                    {
+                        if (typeof(T) == typeof(double))
+                        {
+                            LapackInterop.dgesdd_(&j, &m, &n, (double*)pa, &lda, (double*)ps, (double*)pu, &ldu, (double*)pv, &ldvt, (double*)pw, &lwork, pi, &info, 1);
+                        }
+                        else
+                        {
+                            LapackInterop.sgesdd_(&j, &m, &n, (float*)pa, &lda, (float*)ps, (float*)pu, &ldu, (float*)pv, &ldvt, (float*)pw, &lwork, pi, &info, 1);
+                        }
+                    }
+                }
+                finally
+                {
+                    ArrayPool<T>.Shared.Return(work);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(iwork);
+        }
+
+        Check(routine, info);
+    }
+
+    /// <summary>
+    /// SVD by bidiagonal QR iteration, LAPACK gesvd: slower than gesdd but with a smaller
+    /// workspace. <paramref name="jobu"/> and <paramref name="jobvt"/>: 'A' (all), 'S' (the
+    /// leading min(m, n)) or 'N' (none).
+    /// </summary>
+    /// <exception cref="LapackException">INFO &gt; 0: the QR iteration did not converge.</exception>
+    public static void Gesvd<T>(char jobu, char jobvt, int m, int n, Span<T> a, int lda, Span<T> s, Span<T> u, int ldu, Span<T> vt, int ldvt)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string routine = Name<T>("gesvd");
+        char ju = char.ToUpperInvariant(jobu), jv = char.ToUpperInvariant(jobvt);
+        if (ju == 'O' || jv == 'O')
+        {
+            throw new ArgumentOutOfRangeException(nameof(jobu), $"{jobu}/{jobvt}", "JOBU/JOBVT = 'O' (overwrite A) is not supported here; use 'A', 'S' or 'N'.");
+        }
+
+        Require(routine, ju is 'A' or 'S' or 'N', 1);
+        Require(routine, jv is 'A' or 'S' or 'N', 2);
+        Require(routine, m >= 0, 3);
+        Require(routine, n >= 0, 4);
+        Require(routine, lda >= Math.Max(1, m), 6);
+        int k = Math.Min(m, n);
+        Require(routine, ldu >= 1 && (ju == 'N' || ldu >= m), 9);
+        Require(routine, ldvt >= 1 && (jv == 'N' || ldvt >= (jv == 'A' ? n : k)), 11);
+        Covers(a, m, n, lda, nameof(a));
+        Covers(s, k, nameof(s));
+        if (ju != 'N')
+        {
+            Covers(u, m, ju == 'A' ? m : k, ldu, nameof(u));
+        }
+
+        if (jv != 'N')
+        {
+            Covers(vt, jv == 'A' ? n : k, n, ldvt, nameof(vt));
+        }
+
+        if (k == 0)
+        {
+            return;
+        }
+
+        byte bu = (byte)ju, bv = (byte)jv;
+        int info = 0, query = -1;
+        T size = default;
+        fixed (T* pa = a, ps = s, pu = u, pv = vt)
+        {
+            if (typeof(T) == typeof(double))
+            {
+                LapackInterop.dgesvd_(&bu, &bv, &m, &n, (double*)pa, &lda, (double*)ps, (double*)pu, &ldu, (double*)pv, &ldvt, (double*)&size, &query, &info, 1, 1);
+            }
+            else
+            {
+                LapackInterop.sgesvd_(&bu, &bv, &m, &n, (float*)pa, &lda, (float*)ps, (float*)pu, &ldu, (float*)pv, &ldvt, (float*)&size, &query, &info, 1, 1);
+            }
+
+            Check(routine, info);
+            int lwork = WorkSize(size, Math.Max((3 * k) + Math.Max(m, n), 5 * k));
+            T[] work = ArrayPool<T>.Shared.Rent(lwork);
+            try
+            {
+                fixed (T* pw = work)
+                {
+                    if (typeof(T) == typeof(double))
+                    {
+                        LapackInterop.dgesvd_(&bu, &bv, &m, &n, (double*)pa, &lda, (double*)ps, (double*)pu, &ldu, (double*)pv, &ldvt, (double*)pw, &lwork, &info, 1, 1);
+                    }
+                    else
+                    {
+                        LapackInterop.sgesvd_(&bu, &bv, &m, &n, (float*)pa, &lda, (float*)ps, (float*)pu, &ldu, (float*)pv, &ldvt, (float*)pw, &lwork, &info, 1, 1);
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(work);
+            }
+        }
+
+        Check(routine, info);
+    }
+
+    /// <summary>
+    /// C = alpha op(A) op(B) + beta C, BLAS gemm; op(A) is m x k, op(B) is k x n, C is m x n.
+    /// With k = 0 the product is empty and C = beta C (beta = 0 clears C, NaN included).
+    /// </summary>
+    public static void Gemm<T>(char transa, char transb, int m, int n, int k, T alpha, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, T beta, Span<T> c, int ldc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string routine = Name<T>("gemm");
+        bool ta = IsTrans(transa), tb = IsTrans(transb);
+        Require(routine, ta || transa is 'N' or 'n', 1);
+        Require(routine, tb || transb is 'N' or 'n', 2);
+        Require(routine, m >= 0, 3);
+        Require(routine, n >= 0, 4);
+        Require(routine, k >= 0, 5);
+        int rowsA = ta ? k : m, colsA = ta ? m : k, rowsB = tb ? n : k, colsB = tb ? k : n;
+        Require(routine, lda >= Math.Max(1, rowsA), 8);
+        Require(routine, ldb >= Math.Max(1, rowsB), 10);
+        Require(routine, ldc >= Math.Max(1, m), 13);
+        Covers(a, rowsA, colsA, lda, nameof(a));
+        Covers(b, rowsB, colsB, ldb, nameof(b));
+        Covers(c, m, n, ldc, nameof(c));
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        if (k == 0)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                Span<T> col = c.Slice(j * ldc, m);
+                if (beta == T.Zero)
+                {
+                    col.Clear();
+                }
+                else
+                {
+                    for (int i = 0; i < m; i++)
+                    {
+                        col[i] *= beta;
+                    }
+                }
+            }
+
+            return;
+        }
+
+        byte sa = ta ? (byte)'T' : (byte)'N', sb = tb ? (byte)'T' : (byte)'N';
+        fixed (T* pa = a, pb = b, pc = c)
+        {
+            if (typeof(T) == typeof(double))
+            {
+                double al = double.CreateTruncating(alpha), be = double.CreateTruncating(beta);
+                BlasInterop.dgemm_(&sa, &sb, &m, &n, &k, &al, (double*)pa, &lda, (double*)pb, &ldb, &be, (double*)pc, &ldc, 1, 1);
+            }
+            else
+            {
+                float al = float.CreateTruncating(alpha), be = float.CreateTruncating(beta);
+                BlasInterop.sgemm_(&sa, &sb, &m, &n, &k, &al, (float*)pa, &lda, (float*)pb, &ldb, &be, (float*)pc, &ldc, 1, 1);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Solves op(A) X = alpha B (<paramref name="side"/> 'L') or X op(A) = alpha B ('R') in place
+    /// of B (m x n), A triangular, BLAS trsm. No test for singularity is made: a zero on the
+    /// diagonal gives infinities, as in BLAS.
+    /// </summary>
+    public static void Trsm<T>(char side, char uplo, char transa, char diag, int m, int n, T alpha, ReadOnlySpan<T> a, int lda, Span<T> b, int ldb)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string routine = Name<T>("trsm");
+        bool left = side is 'L' or 'l';
+        Require(routine, left || side is 'R' or 'r', 1);
+        Require(routine, uplo is 'U' or 'u' or 'L' or 'l', 2);
+        Require(routine, IsTrans(transa) || transa is 'N' or 'n', 3);
+        Require(routine, diag is 'U' or 'u' or 'N' or 'n', 4);
+        Require(routine, m >= 0, 5);
+        Require(routine, n >= 0, 6);
+        int order = left ? m : n;
+        Require(routine, lda >= Math.Max(1, order), 9);
+        Require(routine, ldb >= Math.Max(1, m), 11);
+        Covers(a, order, order, lda, nameof(a));
+        Covers(b, m, n, ldb, nameof(b));
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        byte s = (byte)char.ToUpperInvariant(side), u = (byte)char.ToUpperInvariant(uplo);
+        byte t = IsTrans(transa) ? (byte)'T' : (byte)'N', d = (byte)char.ToUpperInvariant(diag);
+        fixed (T* pa = a, pb = b)
+        {
+            if (typeof(T) == typeof(double))
+            {
+                double al = double.CreateTruncating(alpha);
+                BlasInterop.dtrsm_(&s, &u, &t, &d, &m, &n, &al, (double*)pa, &lda, (double*)pb, &ldb, 1, 1, 1, 1);
+            }
+            else
+            {
+                float al = float.CreateTruncating(alpha);
+                BlasInterop.strsm_(&s, &u, &t, &d, &m, &n, &al, (float*)pa, &lda, (float*)pb, &ldb, 1, 1, 1, 1);
+            }
+        }
+    }
+
+    /// <summary>Throws a <see cref="LapackException"/> for a nonzero INFO.</summary>
+    internal static void Check(string routine, int info)
+    {
+        if (info != 0)
+        {
+            throw new LapackException(routine, info);
+        }
+    }
+
+    private static bool IsTrans(char t) => t is 'T' or 't' or 'C' or 'c';
+
+    private static string Name<T>(string routine)
+    {
+        if (typeof(T) == typeof(double))
+        {
+            return "d" + routine;
+        }
+
+        if (typeof(T) == typeof(float))
+        {
+            return "s" + routine;
+        }
+
+        throw new NotSupportedException($"LAPACK bindings exist for float and double; {typeof(T).Name} is not supported.");
+    }
+
+    // LAPACK's own argument rule, checked before the call; position is the 1-based argument number.
+    private static void Require(string routine, bool legal, int position)
+    {
+        if (!legal)
+        {
+            throw new LapackException(routine, -position, "Checked before the call; the library was not called.");
+        }
+    }
+
+    private static void Covers<T>(ReadOnlySpan<T> x, int rows, int cols, int ld, string name)
+    {
+        long needed = rows == 0 || cols == 0 ? 0 : ((long)ld * (cols - 1)) + rows;
+        if (x.Length < needed)
+        {
+            throw new ArgumentException($"{name} holds {x.Length} elements; a {rows} x {cols} matrix with leading dimension {ld} needs {needed}.", name);
+        }
+    }
+
+    private static void Covers<T>(ReadOnlySpan<T> x, int length, string name)
+    {
+        if (x.Length < length)
+        {
+            throw new ArgumentException($"{name} holds {x.Length} elements; {length} are needed.", name);
+        }
+    }
+
+    // The optimal LWORK comes back as a floating-point number; round up (single precision cannot
+    // hold every integer above 2^24) and never go below the routine's documented minimum.
+    private static int WorkSize<T>(T query, int minimum)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double q = double.CreateTruncating(query);
+        double size = typeof(T) == typeof(float) ? q * (1 + 1e-6) : q;
+        return (int)Math.Max(minimum, Math.Min(Math.Ceiling(size), Array.MaxLength));
+    }
+}

@@ -1,0 +1,59 @@
+using System.Runtime.InteropServices;
+
+namespace OrthoProj.Native;
+
+/// <summary>
+/// Raw LAPACK bindings (Fortran 77 interface, LP64: 32-bit integers), named like the exported
+/// symbols. Every argument is passed by pointer, as Fortran does; the trailing <c>nuint</c>
+/// parameters are the hidden lengths gfortran appends for CHARACTER arguments. Libraries written in
+/// C (OpenBLAS's interface layer, MKL) ignore them, but gfortran-built reference LAPACK may read
+/// them, and leaving them out has corrupted stacks in practice (the LAPACK 3.9 / gfortran 9 issue).
+/// Only blittable types appear, so these work with or without DisableRuntimeMarshalling.
+/// Callers go through <see cref="Lapack"/>, which validates arguments, queries workspaces and
+/// checks INFO.
+/// </summary>
+internal static unsafe partial class LapackInterop
+{
+    // ---- QR: geqrf (factor), orgqr (form Q), ormqr (apply Q or Q^T) ----
+
+    [LibraryImport(Libraries.Lapack, EntryPoint = "dgeqrf_")]
+    internal static partial void dgeqrf_(int* m, int* n, double* a, int* lda, double* tau, double* work, int* lwork, int* info);
+
+    [LibraryImport(Libraries.Lapack, EntryPoint = "sgeqrf_")]
+    internal static partial void sgeqrf_(int* m, int* n, float* a, int* lda, float* tau, float* work, int* lwork, int* info);
+
+    [LibraryImport(Libraries.Lapack, EntryPoint = "dorgqr_")]
+    internal static partial void dorgqr_(int* m, int* n, int* k, double* a, int* lda, double* tau, double* work, int* lwork, int* info);
+
+    [LibraryImport(Libraries.Lapack, EntryPoint = "sorgqr_")]
+    internal static partial void sorgqr_(int* m, int* n, int* k, float* a, int* lda, float* tau, float* work, int* lwork, int* info);
+
+    [LibraryImport(Libraries.Lapack, EntryPoint = "dormqr_")]
+    internal static partial void dormqr_(byte* side, byte* trans, int* m, int* n, int* k, double* a, int* lda, double* tau, double* c, int* ldc, double* work, int* lwork, int* info, nuint sideLength, nuint transLength);
+
+    [LibraryImport(Libraries.Lapack, EntryPoint = "sormqr_")]
+    internal static partial void sormqr_(byte* side, byte* trans, int* m, int* n, int* k, float* a, int* lda, float* tau, float* c, int* ldc, float* work, int* lwork, int* info, nuint sideLength, nuint transLength);
+
+    // orm2r is ormqr's unblocked kernel (one reflector at a time, BLAS level 2). For a few
+    // right-hand sides it beats ormqr, whose blocked path rebuilds each block's triangular factor
+    // (larft, about m k nb flops) on every call.
+    [LibraryImport(Libraries.Lapack, EntryPoint = "dorm2r_")]
+    internal static partial void dorm2r_(byte* side, byte* trans, int* m, int* n, int* k, double* a, int* lda, double* tau, double* c, int* ldc, double* work, int* info, nuint sideLength, nuint transLength);
+
+    [LibraryImport(Libraries.Lapack, EntryPoint = "sorm2r_")]
+    internal static partial void sorm2r_(byte* side, byte* trans, int* m, int* n, int* k, float* a, int* lda, float* tau, float* c, int* ldc, float* work, int* info, nuint sideLength, nuint transLength);
+
+    // ---- SVD: gesdd (divide and conquer), gesvd (QR iteration) ----
+
+    [LibraryImport(Libraries.Lapack, EntryPoint = "dgesdd_")]
+    internal static partial void dgesdd_(byte* jobz, int* m, int* n, double* a, int* lda, double* s, double* u, int* ldu, double* vt, int* ldvt, double* work, int* lwork, int* iwork, int* info, nuint jobzLength);
+
+    [LibraryImport(Libraries.Lapack, EntryPoint = "sgesdd_")]
+    internal static partial void sgesdd_(byte* jobz, int* m, int* n, float* a, int* lda, float* s, float* u, int* ldu, float* vt, int* ldvt, float* work, int* lwork, int* iwork, int* info, nuint jobzLength);
+
+    [LibraryImport(Libraries.Lapack, EntryPoint = "dgesvd_")]
+    internal static partial void dgesvd_(byte* jobu, byte* jobvt, int* m, int* n, double* a, int* lda, double* s, double* u, int* ldu, double* vt, int* ldvt, double* work, int* lwork, int* info, nuint jobuLength, nuint jobvtLength);
+
+    [LibraryImport(Libraries.Lapack, EntryPoint = "sgesvd_")]
+    internal static partial void sgesvd_(byte* jobu, byte* jobvt, int* m, int* n, float* a, int* lda, float* s, float* u, int* ldu, float* vt, int* ldvt, float* work, int* lwork, int* info, nuint jobuLength, nuint jobvtLength);
+}

@@ -1,0 +1,141 @@
+using System.Runtime.InteropServices;
+
+namespace OrthoProj.Native;
+
+/// <summary>
+/// What the loaded native LAPACK/BLAS offers beyond the routines themselves: whether every routine
+/// OrthoProj binds is exported, and the library's thread count (OpenBLAS
+/// <c>openblas_set_num_threads</c>/<c>openblas_get_num_threads</c>, MKL
+/// <c>MKL_Set_Num_Threads</c>/<c>MKL_Get_Max_Threads</c>), looked up at run time and absent
+/// without error for libraries that have no such control (reference LAPACK, BLIS).
+/// </summary>
+public static unsafe class NativeLapack
+{
+    // The Fortran symbols the bindings use, s and d; checked once so that a LAPACK missing one of
+    // them is reported up front instead of as an EntryPointNotFoundException in the middle of a call.
+    private static readonly string[] LapackSymbols = ["geqrf_", "orgqr_", "ormqr_", "orm2r_", "gesdd_", "gesvd_"];
+    private static readonly string[] BlasSymbols = ["gemm_", "trsm_"];
+
+    private static readonly Lock Gate = new();
+    private static bool resolved;
+    private static delegate* unmanaged<int, void> setThreads;
+    private static delegate* unmanaged<int> getThreads;
+    private static string? threadControl;
+
+    /// <summary>
+    /// The export that controls threads ("openblas_set_num_threads" or "MKL_Set_Num_Threads"), or
+    /// <c>null</c> when the library has none or no LAPACK is loaded.
+    /// </summary>
+    public static string? ThreadControl
+    {
+        get
+        {
+            Resolve();
+            return threadControl;
+        }
+    }
+
+    /// <summary>
+    /// Sets the number of threads the native library uses inside one call. Returns <c>false</c>
+    /// (and changes nothing) when no LAPACK is loaded or it has no thread control.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="threads"/> is below 1.</exception>
+    public static bool SetThreads(int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        Resolve();
+        if (setThreads == null)
+        {
+            return false;
+        }
+
+        setThreads(threads);
+        return true;
+    }
+
+    /// <summary>The native library's thread count, or <c>null</c> when it cannot be queried.</summary>
+    public static int? GetThreads()
+    {
+        Resolve();
+        return getThreads == null ? null : getThreads();
+    }
+
+    /// <summary>
+    /// Loads LAPACK/BLAS if needed and checks that every routine the bindings call is exported;
+    /// never throws. <paramref name="trace"/> receives the probe trace and, on failure, the reason.
+    /// </summary>
+    internal static bool TryVerify(List<string> trace)
+    {
+        bool loaded = LapackLibraries.TryLoad(out IReadOnlyList<string> probe);
+        trace.AddRange(probe);
+        if (!loaded)
+        {
+            return false;
+        }
+
+        var missing = new List<string>();
+        if (!TryHandle(LapackLibraries.LapackPath, out nint lapack) || !TryHandle(LapackLibraries.BlasPath, out nint blas))
+        {
+            trace.Add("The LAPACK/BLAS files loaded once but could not be opened again to look up symbols.");
+            return false;
+        }
+
+        foreach (string prefix in (string[])["s", "d"])
+        {
+            missing.AddRange(LapackSymbols.Select(s => prefix + s).Where(s => !NativeLibrary.TryGetExport(lapack, s, out _)));
+            missing.AddRange(BlasSymbols.Select(s => prefix + s).Where(s => !NativeLibrary.TryGetExport(blas, s, out _)));
+        }
+
+        if (missing.Count > 0)
+        {
+            trace.Add($"{LapackLibraries.LapackPath} lacks {string.Join(", ", missing)}; it is not a complete LAPACK/BLAS.");
+            return false;
+        }
+
+        return true;
+    }
+
+    private static void Resolve()
+    {
+        lock (Gate)
+        {
+            if (resolved || !LapackLibraries.TryLoad(out _))
+            {
+                return;
+            }
+
+            resolved = true;
+            foreach (string? path in (string?[])[LapackLibraries.BlasPath, LapackLibraries.LapackPath])
+            {
+                if (!TryHandle(path, out nint handle))
+                {
+                    continue;
+                }
+
+                if (NativeLibrary.TryGetExport(handle, "openblas_set_num_threads", out nint set))
+                {
+                    setThreads = (delegate* unmanaged<int, void>)set;
+                    getThreads = NativeLibrary.TryGetExport(handle, "openblas_get_num_threads", out nint get) ? (delegate* unmanaged<int>)get : null;
+                    threadControl = "openblas_set_num_threads";
+                    return;
+                }
+
+                if (NativeLibrary.TryGetExport(handle, "MKL_Set_Num_Threads", out set))
+                {
+                    setThreads = (delegate* unmanaged<int, void>)set;
+                    getThreads = NativeLibrary.TryGetExport(handle, "MKL_Get_Max_Threads", out nint get) ? (delegate* unmanaged<int>)get : null;
+                    threadControl = "MKL_Set_Num_Threads";
+                    return;
+                }
+            }
+        }
+    }
+
+    // The loader hands back the handle it already holds (dlopen is reference counted), so this
+    // reaches the very library LapackLibraries resolved, without access to its private handle.
+    private static bool TryHandle(string? path, out nint handle)
+    {
+        handle = 0;
+        return path is not null && NativeLibrary.TryLoad(path, out handle);
+    }
+}
