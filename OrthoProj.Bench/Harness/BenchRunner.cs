@@ -56,7 +56,12 @@ public static class BenchRunner
         string cpuNote = cpu.IsNative ? cpu.ProviderName : "Math.NET managed provider (no native LAPACK" + (trace.Count > 0 ? ": " + trace[^1] : string.Empty) + ")";
         var orthoCpu = new OrthoProjTarget(cpu, HostClock.Instance, cpu, options.Threads);
         IFloor? cpuFloor = Floors.TryCreateCpu(options.Threads, out string cpuFloorWhy);
-        IFloor? gpuFloor = Floors.TryCreateCuda(out string gpuFloorWhy);
+        // GPU rows: one session (device 0, a stream, cuSOLVER on it, the event clock) when a device opens.
+        // The OrthoProj CUDA backend plugs in here as new OrthoProjTarget(cudaBackend, gpu.Clock, cpu, 1)
+        // once it lands (its stream must be the one the clock records on).
+        string gpuOpenWhy = machine.CudaNote;
+        using CudaSession? gpu = machine.CudaPresent && suite.Cases.Any(c => c.Device == BenchDevice.Cuda) ? CudaSession.TryOpen(out gpuOpenWhy) : null;
+        IFloor? gpuFloor = Floors.TryCreateCuda(gpu, gpuOpenWhy, out string gpuFloorWhy);
         string gpuWhy = machine.CudaPresent ? "OrthoProj CUDA backend not merged yet" : machine.CudaNote;
         var mathNet = new MathNetTarget(options.Threads);
         TorchPeer? torch = null;
@@ -105,7 +110,7 @@ public static class BenchRunner
                 {
                     r.Add(ResultRow.Absent(c, Implementations.OrthoProj, gpuWhy));
                     r.Add(gpuFloor?.Run(c, Floors.UsesOrgqr(c.Workload), suite.Policy, options.Seed)
-                        ?? ResultRow.Absent(c, Implementations.Floor, machine.CudaPresent ? gpuFloorWhy : machine.CudaNote));
+                        ?? ResultRow.Absent(c, Implementations.Floor, gpuFloorWhy));
                     r.Add(ResultRow.Absent(c, Implementations.MathNet, "Math.NET runs on the CPU only"));
                 }
 

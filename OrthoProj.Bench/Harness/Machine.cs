@@ -147,41 +147,31 @@ public static class Peaks
 }
 
 /// <summary>
-/// Whether a CUDA device is present, through the driver alone (libcuda.so.1: cuInit, cuDeviceGetCount),
-/// so that the report can say "absent: no CUDA device" without the CUDA backend.
+/// Whether a CUDA device is present, through OrthoProj.Native's driver probe (libcuda.so.1 by
+/// versioned name, ORTHOPROJ_CUDA_PATH honoured), so that the report can say "absent: no CUDA
+/// device" with the driver's reason.
 /// </summary>
-public static unsafe class CudaProbe
+public static class CudaProbe
 {
     /// <summary>True when the driver loads and reports at least one device.</summary>
     public static bool TryFindDevice(out string note)
     {
-        if (!NativeLibrary.TryLoad("libcuda.so.1", out nint lib))
+        if (Native.CudaDevice.TryGetDeviceCount(out int count, out string reason) && count > 0)
         {
-            note = "no CUDA device (libcuda.so.1, the driver, is not installed)";
-            return false;
+            note = $"{count} CUDA device(s)";
+            return true;
         }
 
-        try
+        // The driver's reason may carry the whole probe trace: its first and last lines say enough.
+        string[] lines = (reason ?? string.Empty).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        string why = lines.Length switch
         {
-            var cuInit = (delegate* unmanaged<uint, int>)NativeLibrary.GetExport(lib, "cuInit");
-            var cuDeviceGetCount = (delegate* unmanaged<int*, int>)NativeLibrary.GetExport(lib, "cuDeviceGetCount");
-            int rc = cuInit(0);
-            if (rc != 0)
-            {
-                note = $"no CUDA device (cuInit returned {rc})";
-                return false;
-            }
-
-            int count;
-            rc = cuDeviceGetCount(&count);
-            note = rc == 0 && count > 0 ? $"{count} CUDA device(s)" : "no CUDA device (cuDeviceGetCount: 0)";
-            return rc == 0 && count > 0;
-        }
-        catch (EntryPointNotFoundException ex)
-        {
-            note = "no CUDA device (" + ex.Message + ")";
-            return false;
-        }
+            0 => string.Empty,
+            1 => lines[0],
+            _ => lines[0].TrimEnd(':', ' ') + ": " + lines[^1],
+        };
+        note = "no CUDA device" + (why.Length > 0 ? " (" + why + ")" : string.Empty);
+        return false;
     }
 }
 

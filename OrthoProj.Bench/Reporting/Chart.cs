@@ -17,6 +17,7 @@ public static class Chart
         var plot = new Plot();
         int series = 0;
         var counts = new SortedSet<int>();
+        var floorsDrawn = new HashSet<string>(StringComparer.Ordinal);
         var groups = report.Results
             .GroupBy(r => (r.Case.Workload, r.Case.Shape.M, r.Case.Shape.N, r.Case.Dtype, r.Case.Device))
             .Where(g => g.Select(r => r.Case.Shape.Count).Distinct().Count() >= 2);
@@ -28,6 +29,17 @@ public static class Chart
                     .Where(p => p.Row?.Status == RowStatus.Ok)
                     .OrderBy(p => p.Count)
                     .ToList();
+                string label = $"{impl} {g.Key.Device.Name()} {g.Key.Workload.Name()} {g.Key.M}x{g.Key.N} {g.Key.Dtype.Name()}";
+                if (impl == Implementations.Floor)
+                {
+                    // The floor of proj.fwd and proj.both is the same geqrf: draw it once.
+                    label = $"floor {Targets.Floors.Routine(g.Key.Workload)} {g.Key.Device.Name()} {g.Key.M}x{g.Key.N} {g.Key.Dtype.Name()}";
+                    if (!floorsDrawn.Add(label))
+                    {
+                        continue;
+                    }
+                }
+
                 if (points.Count < 2)
                 {
                     continue;
@@ -36,7 +48,7 @@ public static class Chart
                 var scatter = plot.Add.Scatter(
                     points.Select(p => Math.Log10(p.Count)).ToArray(),
                     points.Select(p => Math.Log10(p.Row!.Median * 1e3)).ToArray());
-                scatter.LegendText = $"{impl} {g.Key.Device.Name()} {g.Key.Workload.Name()} {g.Key.M}x{g.Key.N} {g.Key.Dtype.Name()}";
+                scatter.LegendText = label;
                 scatter.LineWidth = 2;
                 scatter.MarkerSize = 7;
                 series++;

@@ -30,10 +30,10 @@ public static class Floors
     /// <summary>The CPU floor (LAPACK through OrthoProj.Native's bindings), or null with the reason.</summary>
     public static IFloor? TryCreateCpu(int threads, out string reason) => LapackFloor.TryCreate(threads, out reason);
 
-    /// <summary>The GPU floor (cuSOLVER); it lands with the CUDA backend.</summary>
-    public static IFloor? TryCreateCuda(out string reason)
+    /// <summary>The GPU floor (cuSOLVER through OrthoProj.Native's bindings) on an open session, or null with the reason.</summary>
+    public static IFloor? TryCreateCuda(CudaSession? session, string noDeviceReason, out string reason)
     {
-        reason = "cuSOLVER bindings not merged yet (CUDA backend pending)";
-        return null;
+        reason = session is null ? noDeviceReason : string.Empty;
+        return session is null ? null : new CudaFloor(session);
     }
 }
