@@ -168,9 +168,11 @@ public sealed class OrthoProjTarget(Backend backend, IBenchClock clock, Backend 
         }
     }
 
-    private static double Tol<T>() => typeof(T) == typeof(float) ? 2e-3 : 1e-9;
+    // Observed on random inputs: forward identities ~1e-6 (f32) / 1e-14 (f64), directional
+    // derivatives ~1e-5 (f32) / 1e-8 (f64, limited by the finite difference itself): two orders of margin.
+    private static double Tol<T>() => typeof(T) == typeof(float) ? 1e-4 : 1e-9;
 
-    private static double GradTol<T>() => typeof(T) == typeof(float) ? 2e-2 : 1e-5;
+    private static double GradTol<T>() => typeof(T) == typeof(float) ? 1e-3 : 1e-5;
 
     private static string Report(string what, double err, double tol)
     {
