@@ -34,7 +34,8 @@ public static class BenchCli
         var seed = new Option<int>("--seed") { Description = "seed of every input", DefaultValueFactory = _ => 1234 };
         var noTorch = new Option<bool>("--no-torch") { Description = "leave PyTorch out (reported absent)" };
         var noMathNet = new Option<bool>("--no-mathnet") { Description = "leave Math.NET out (reported absent)" };
-        Option[] runOptions = [suite, backend, dtype, workload, size, threads, outDir, seed, noTorch, noMathNet];
+        var updateReadme = new Option<string?>("--update-readme") { Description = "replace the marked table section of this README with the run's table (e.g. OrthoProj.Bench/README.md)" };
+        Option[] runOptions = [suite, backend, dtype, workload, size, threads, outDir, seed, noTorch, noMathNet, updateReadme];
 
         BenchOptions Options(ParseResult p)
         {
@@ -59,6 +60,7 @@ public static class BenchCli
                 Seed = p.GetValue(seed),
                 NoTorch = p.GetValue(noTorch),
                 NoMathNet = p.GetValue(noMathNet),
+                UpdateReadme = p.GetValue(updateReadme),
             };
         }
 

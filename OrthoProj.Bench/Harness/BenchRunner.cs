@@ -163,6 +163,13 @@ public static class BenchRunner
         };
         report.WallSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         Reporting.Reports.WriteAll(report, console);
+        if (options.UpdateReadme is { } readme)
+        {
+            console.MarkupLine(Markup.Escape(Reporting.Reports.UpdateReadme(report, readme)
+                ? $"Updated the table in {readme}."
+                : $"{readme} has no {Reporting.Reports.ReadmeStart} ... {Reporting.Reports.ReadmeEnd} section; not updated."));
+        }
+
         return report;
     }
 }

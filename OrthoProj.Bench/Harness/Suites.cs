@@ -32,6 +32,9 @@ public sealed record BenchOptions
 
     /// <summary>Leave Math.NET out.</summary>
     public bool NoMathNet { get; init; }
+
+    /// <summary>A README whose marked table section this run replaces (null: none).</summary>
+    public string? UpdateReadme { get; init; }
 }
 
 /// <summary>A named set of cases with its repetition policy.</summary>

@@ -199,6 +199,35 @@ public static class Reports
         return sb.ToString();
     }
 
+    /// <summary>Marker lines around the table a README shows (see <see cref="UpdateReadme"/>).</summary>
+    public const string ReadmeStart = "<!-- bench:latest-table:start -->";
+
+    /// <summary>End marker.</summary>
+    public const string ReadmeEnd = "<!-- bench:latest-table:end -->";
+
+    /// <summary>
+    /// Replaces what lies between <see cref="ReadmeStart"/> and <see cref="ReadmeEnd"/> in
+    /// <paramref name="readmePath"/> with this run's header, table and notes, so the README shows
+    /// the latest table from the machine it was run on. Returns false when the markers are missing.
+    /// </summary>
+    public static bool UpdateReadme(BenchReport report, string readmePath)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        string text = File.ReadAllText(readmePath);
+        int start = text.IndexOf(ReadmeStart, StringComparison.Ordinal);
+        int end = text.IndexOf(ReadmeEnd, StringComparison.Ordinal);
+        if (start < 0 || end < start)
+        {
+            return false;
+        }
+
+        string md = Markdown(report);
+        string body = md[(md.IndexOf('\n', StringComparison.Ordinal) + 1)..].Replace($"![time versus batch size]({ChartName})", string.Empty, StringComparison.Ordinal).Trim();
+        string updated = text[..(start + ReadmeStart.Length)] + "\n" + body + "\n" + text[end..];
+        File.WriteAllText(readmePath, updated);
+        return true;
+    }
+
     /// <summary>Every raw figure, the machine and the versions.</summary>
     public static JsonObject ToJson(BenchReport report)
     {
