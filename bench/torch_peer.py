@@ -17,6 +17,7 @@ CPU: time.perf_counter around each call. CUDA: a pair of CUDA events around each
 torch.cuda.synchronize() before reading them. Backward workloads run the forward once outside the timed region and time torch.autograd.grad(..., retain_graph=True).
 """
 import json
+import re
 import sys
 import time
 
@@ -134,8 +135,8 @@ def run_case(case, req):
 
 def blas_info():
     """BLAS_INFO / LAPACK_INFO from torch's build configuration (e.g. 'BLAS_INFO=generic')."""
-    cfg = torch.__config__.show().replace("\n", ",")
-    return ", ".join(p.strip() for p in cfg.split(",") if p.strip().startswith(("BLAS_INFO", "LAPACK_INFO"))) or None
+    found = re.findall(r"\b((?:BLAS|LAPACK)_INFO=[^,\s]+)", torch.__config__.show())
+    return ", ".join(found) or None
 
 
 def main():
