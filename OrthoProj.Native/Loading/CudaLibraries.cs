@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace OrthoProj.Native;
 
 /// <summary>
@@ -77,6 +79,11 @@ public static class CudaLibraries
                 {
                     pinnedMajor = toolkit.Major;
                     LoadedPaths[component] = from;
+                    if (logicalName == Libraries.Nvrtc)
+                    {
+                        PreloadNvrtcBuiltins(from);
+                    }
+
                     return handle;
                 }
             }
@@ -88,6 +95,30 @@ public static class CudaLibraries
 
             trace.Add($"Set {OverrideVariable} to the folder holding the CUDA libraries (e.g. /usr/local/cuda/lib64).");
             throw new NativeLibraryLoadException(component, trace);
+        }
+    }
+
+    /// <summary>
+    /// NVRTC opens its companion libnvrtc-builtins.so.M.m by soname at compile time; when NVRTC
+    /// came from an override folder that is not on the loader path, that lookup would fail with
+    /// NVRTC_ERROR_BUILTIN_OPERATION_FAILURE. Loading the companion from the same folder first
+    /// satisfies the later lookup, since the loader matches an already-loaded soname.
+    /// </summary>
+    private static void PreloadNvrtcBuiltins(string nvrtcPath)
+    {
+        string? folder = Path.IsPathRooted(nvrtcPath) ? Path.GetDirectoryName(nvrtcPath) : null;
+        if (folder is null || !Directory.Exists(folder))
+        {
+            return;
+        }
+
+        foreach (string builtins in Directory.EnumerateFiles(folder, "libnvrtc-builtins.so.*").Order(StringComparer.Ordinal))
+        {
+            if (NativeLibrary.TryLoad(builtins, out _))
+            {
+                LoadedPaths["NVRTC builtins"] = builtins;
+                return;
+            }
         }
     }
 }

@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using static OrthoProj.Native.Interop.Driver;
+
+namespace OrthoProj.Native;
+
+/// <summary>
+/// A CUDA stream (cuStreamCreate with CU_STREAM_NON_BLOCKING). Work queued on one stream runs in
+/// order; <see cref="Synchronize"/> waits for it. <see cref="FromHandle"/> wraps a stream that
+/// another framework owns (for example PyTorch's current stream) without taking ownership.
+/// Methods that accept a <c>CudaStream?</c> treat <c>null</c> as the legacy default stream.
+/// </summary>
+[DebuggerDisplay("CUDA stream 0x{Handle.DangerousGetHandle():x}")]
+public sealed class CudaStream : IDisposable
+{
+    private CudaStream(CudaDevice device, StreamHandle handle)
+    {
+        Device = device;
+        Handle = handle;
+    }
+
+    /// <summary>The device whose context the stream belongs to.</summary>
+    public CudaDevice Device { get; }
+
+    /// <summary>Whether this object has been disposed.</summary>
+    public bool IsDisposed => Handle.IsClosed;
+
+    internal StreamHandle Handle { get; }
+
+    /// <summary>Wraps a CUstream owned elsewhere; disposing the wrapper does not destroy it.</summary>
+    public static CudaStream FromHandle(CudaDevice device, nint stream)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return new CudaStream(device, new StreamHandle(stream, ContextLease.Acquire(device.Context), ownsHandle: false));
+    }
+
+    /// <summary>The raw CUstream; valid only while this object is alive.</summary>
+    public nint DangerousGetHandle()
+    {
+        ObjectDisposedException.ThrowIf(Handle.IsClosed, this);
+        return Handle.DangerousGetHandle();
+    }
+
+    /// <summary>Blocks until all work queued on the stream has finished (cuStreamSynchronize).</summary>
+    public void Synchronize()
+    {
+        nint stream = DangerousGetHandle();
+        Device.MakeCurrent();
+        CudaCheck.Check(cuStreamSynchronize(stream), "cuStreamSynchronize");
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => Handle.Dispose();
+
+    internal static CudaStream Create(CudaDevice device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        device.MakeCurrent();
+        unsafe
+        {
+            nint stream;
+            CudaCheck.Check(cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+            return new CudaStream(device, new StreamHandle(stream, ContextLease.Acquire(device.Context), ownsHandle: true));
+        }
+    }
+
+    /// <summary>The raw handle for a nullable stream argument: 0 (legacy default stream) for null.</summary>
+    internal static nint RawOrDefault(CudaStream? stream) => stream?.DangerousGetHandle() ?? 0;
+
+    internal sealed class StreamHandle : SafeHandle
+    {
+        private ContextLease lease;
+
+        internal StreamHandle(nint stream, ContextLease lease, bool ownsHandle)
+            : base(0, ownsHandle)
+        {
+            this.lease = lease;
+            SetHandle(stream);
+            if (!ownsHandle)
+            {
+                this.lease.Release();
+            }
+        }
+
+        // A wrapped foreign stream may be the legacy default stream (0); it is still usable.
+        public override bool IsInvalid => false;
+
+        protected override bool ReleaseHandle()
+        {
+            lease.MakeCurrent();
+            bool ok = handle == 0 || cuStreamDestroy_v2(handle) == CUresult.CUDA_SUCCESS;
+            lease.Release();
+            return ok;
+        }
+    }
+}
