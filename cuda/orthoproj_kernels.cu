@@ -277,6 +277,22 @@ __device__ void scale_columns_impl(T* x, int rows, int cols, i64 stride, const T
 #define SCALE_COLUMNS_PARAMS(T) (T* x, int rows, int cols, i64 stride, const T* scale, i64 scaleStride, int count)
 OP_INSTANTIATE(scale_columns, SCALE_COLUMNS_PARAMS, (x, rows, cols, stride, scale, scaleStride, count))
 
+// x = beta * x over a rows x cols block (leading dimension ld) of each matrix; beta == 0 writes
+// zeros without reading x (BLAS semantics for C when the inner dimension of a product is 0).
+template <typename T>
+__device__ void scale_strided_impl(T* x, int rows, int cols, int ld, i64 stride, T beta, int count)
+{
+    i64 len = (i64)rows * cols;
+    OP_GRID_STRIDE(idx, len * count)
+    {
+        i64 b = idx / len, e = idx % len;
+        T* p = x + b * stride + e % rows + (e / rows) * ld;
+        *p = beta == (T)0 ? (T)0 : beta * *p;
+    }
+}
+#define SCALE_STRIDED_PARAMS(T) (T* x, int rows, int cols, int ld, i64 stride, T beta, int count)
+OP_INSTANTIATE(scale_strided, SCALE_STRIDED_PARAMS, (x, rows, cols, ld, stride, beta, count))
+
 // out[b] = base + b * strideBytes: the device pointer arrays that cuBLAS's *Batched routines take.
 extern "C" __global__ void pointer_array(unsigned long long base, long long strideBytes, int count, unsigned long long* out)
 {
