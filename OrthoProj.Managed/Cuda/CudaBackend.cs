@@ -392,6 +392,11 @@ public sealed partial class CudaBackend : Backend, IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         ArgumentOutOfRangeException.ThrowIfNegative(cols);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if ((long)rows * cols * count > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), $"A batch of {count} x ({rows} x {cols}) has {(long)rows * cols * count} elements, more than one batch can hold.");
+        }
+
         ThrowIfDisposed();
         DeviceBuffer<T> buffer = DeviceBuffer<T>.Allocate(CudaDevice, (long)rows * cols * count);
         try

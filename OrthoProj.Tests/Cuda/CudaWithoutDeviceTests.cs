@@ -24,8 +24,12 @@ public sealed partial class CudaWithoutDeviceTests
         IReadOnlyList<string> names = CudaKernels.SourceNames();
         CollectionAssert.Contains(names.ToList(), CudaKernels.SourceFile);
         CollectionAssert.Contains(names.ToList(), "orthoproj_common.cuh");
-        string onDisk = File.ReadAllText(Path.Combine(RepositoryRoot(), "cuda", CudaKernels.SourceFile));
-        Assert.AreEqual(onDisk, CudaKernels.ReadSource(CudaKernels.SourceFile), "the embedded source is the file in cuda/");
+        string? root = RepositoryRoot();
+        if (root is not null)
+        {
+            string onDisk = File.ReadAllText(Path.Combine(root, "cuda", CudaKernels.SourceFile));
+            Assert.AreEqual(onDisk, CudaKernels.ReadSource(CudaKernels.SourceFile), "the embedded source is the file in cuda/");
+        }
     }
 
     [TestMethod]
@@ -158,7 +162,8 @@ public sealed partial class CudaWithoutDeviceTests
         }
     }
 
-    private static string RepositoryRoot()
+    /// <summary>The checkout holding the test binaries, or null for a published runner away from one.</summary>
+    private static string? RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
@@ -168,7 +173,7 @@ public sealed partial class CudaWithoutDeviceTests
             }
         }
 
-        throw new InvalidOperationException("OrthoProj.sln not found above " + AppContext.BaseDirectory);
+        return null;
     }
 
     [GeneratedRegex(@"^OP_INSTANTIATE\((\w+),", RegexOptions.Multiline)]

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# The one script for OrthoProj's GPU check (see /work/shared/GPU.md and docs/cuda.md).
+#
+#   scripts/gpu-check.sh publish   on the development machine (has .NET, no GPU): publishes the
+#                                  test runner and the benchmark as self-contained linux-x64
+#                                  single-file executables into publish/ (git-ignored), checks size.
+#   scripts/gpu-check.sh run       on the GPU machine (has the GPU and CUDA, no .NET, no network):
+#                                  finds the CUDA libraries, runs the CUDA tests, then the whole
+#                                  suite, the demo, the GPU benchmark and the PyTorch peer script
+#                                  when present; logs go to $OUT (or publish/gpu-results), and a
+#                                  short table is printed last.
+#
+# It never changes the GPU's settings: the only nvidia-smi call is a read-only listing.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PUBLISH="$ROOT/publish"
+SIZE_LIMIT_MIB=60
+STEP_TIMEOUT="${GPU_CHECK_STEP_TIMEOUT:-540}"   # each command on the GPU box must end within 10 minutes
+
+publish() {
+  command -v dotnet >/dev/null || { echo "publish needs the .NET SDK (run it on the development machine)" >&2; exit 2; }
+  rm -rf "$PUBLISH/tests" "$PUBLISH/bench"
+  local common=(-c Release -r linux-x64 --self-contained true
+    -p:PublishSingleFile=true -p:EnableCompressionInSingleFile=true -p:IncludeNativeLibrariesForSelfExtract=true
+    -p:DebugType=none -p:GenerateDocumentationFile=false -p:SatelliteResourceLanguages=en)
+  dotnet publish "$ROOT/OrthoProj.Tests/OrthoProj.Tests.csproj" "${common[@]}" -o "$PUBLISH/tests" || exit 1
+  dotnet publish "$ROOT/OrthoProj.Bench/OrthoProj.Bench.csproj" "${common[@]}" -o "$PUBLISH/bench" || exit 1
+  # Only the executables travel; anything else the SDK drops beside them is not needed.
+  find "$PUBLISH/tests" "$PUBLISH/bench" -type f ! -name 'OrthoProj.Tests' ! -name 'OrthoProj.Bench' ! -name '*.fatbin' -delete
+  if [ -f "$ROOT/build/cuda/orthoproj_kernels.fatbin" ]; then
+    cp "$ROOT/build/cuda/orthoproj_kernels.fatbin" "$PUBLISH/tests/" && cp "$ROOT/build/cuda/orthoproj_kernels.fatbin" "$PUBLISH/bench/"
+  fi
+  git -C "$ROOT" rev-parse HEAD > "$PUBLISH/COMMIT" 2>/dev/null || true
+  local mib
+  mib=$(du -sm "$PUBLISH" | cut -f1)
+  du -sh "$PUBLISH"/tests/* "$PUBLISH"/bench/*
+  echo "publish/: ${mib} MiB in all (limit ${SIZE_LIMIT_MIB} MiB)"
+  if [ "$mib" -ge "$SIZE_LIMIT_MIB" ]; then
+    echo "publish/ is too large to send with the working tree" >&2
+    exit 1
+  fi
+}
+
+# Folders holding cuBLAS, cuSOLVER and NVRTC of one CUDA major, newest first; printed one per line.
+find_cuda_folders() {
+  local candidates=()
+  [ -n "${ORTHOPROJ_CUDA_PATH:-}" ] && IFS=: read -r -a candidates <<< "$ORTHOPROJ_CUDA_PATH"
+  for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib /usr/local/cuda-*/lib64 /usr/local/cuda-*/targets/x86_64-linux/lib; do
+    [ -d "$d" ] && candidates+=("$d")
+  done
+  # Folders the system loader knows (ldconfig -p lists "name (abi) => path").
+  while read -r path; do candidates+=("$(dirname "$path")"); done < <(ldconfig -p 2>/dev/null | grep -E 'libcublas\.so\.|libcusolver\.so\.|libnvrtc\.so\.' | sed 's/.*=> //')
+  # pip wheels of the image's Python (nvidia/cu13/lib, nvidia/cublas/lib, ...).
+  for py in python3 python; do
+    command -v "$py" >/dev/null || continue
+    while read -r site; do
+      for d in "$site"/nvidia/*/lib "$site"/nvidia/cu*/lib; do [ -d "$d" ] && candidates+=("$d"); done
+    done < <("$py" -c 'import site,sys; print("\n".join(site.getsitepackages()+[site.getusersitepackages()]))' 2>/dev/null)
+    break
+  done
+  local seen="" d
+  for d in "${candidates[@]}"; do
+    d="$(readlink -f "$d" 2>/dev/null || echo "$d")"
+    case ":$seen:" in *":$d:"*) continue ;; esac
+    seen="$seen:$d"
+    if compgen -G "$d/libcublas.so.*" >/dev/null || compgen -G "$d/libcusolver.so.*" >/dev/null || compgen -G "$d/libnvrtc.so.*" >/dev/null; then
+      echo "$d"
+    fi
+  done
+}
+
+# Runs one step with a time limit, logging to $RESULTS/<name>.log; records "name|rc|seconds|summary".
+ROWS=()
+step() {
+  local name="$1"; shift
+  local log="$RESULTS/$name.log" start end rc summary
+  start=$(date +%s)
+  echo "== $name: $*" | tee "$log"
+  timeout "$STEP_TIMEOUT" "$@" >> "$log" 2>&1
+  rc=$?
+  end=$(date +%s)
+  summary=$(grep -E '^\s*(total|failed|succeeded|skipped):' "$log" | tr -s ' ' | tr '\n' ' ')
+  [ -z "$summary" ] && summary=$(tail -n 1 "$log" | cut -c1-80)
+  ROWS+=("$name|$rc|$((end - start))|$summary")
+  tail -n 25 "$log"
+  return $rc
+}
+
+run() {
+  RESULTS="${OUT:-$PUBLISH/gpu-results}"
+  mkdir -p "$RESULTS"
+  local tests="$PUBLISH/tests/OrthoProj.Tests" bench="$PUBLISH/bench/OrthoProj.Bench"
+  [ -x "$tests" ] || { echo "$tests is missing: run 'scripts/gpu-check.sh publish' on the development machine first" >&2; exit 2; }
+
+  {
+    echo "commit: $(cat "$PUBLISH/COMMIT" 2>/dev/null || echo unknown)"
+    echo "host: $(uname -a)"
+    nvidia-smi -L 2>&1 || echo "nvidia-smi not found"
+    echo "--- ls /usr/local/cuda*/lib64"; ls -d /usr/local/cuda*/lib64 2>&1
+    echo "--- ldconfig -p (CUDA)"; ldconfig -p 2>/dev/null | grep -E 'cublas|cusolver|nvrtc|libcuda\.' || echo "(none)"
+  } > "$RESULTS/environment.txt" 2>&1
+
+  local folders
+  folders="$(find_cuda_folders | paste -sd: -)"
+  export ORTHOPROJ_CUDA_PATH="$folders"
+  export LD_LIBRARY_PATH="${folders}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  export ORTHOPROJ_KERNEL_CACHE="${ORTHOPROJ_KERNEL_CACHE:-$RESULTS/kernel-cache}"
+  export DOTNET_BUNDLE_EXTRACT_BASE_DIR="${DOTNET_BUNDLE_EXTRACT_BASE_DIR:-${TMPDIR:-/tmp}/orthoproj-bundle}"
+  { echo "ORTHOPROJ_CUDA_PATH=$ORTHOPROJ_CUDA_PATH"; echo "ORTHOPROJ_KERNEL_CACHE=$ORTHOPROJ_KERNEL_CACHE"; } | tee -a "$RESULTS/environment.txt"
+
+  local status=0
+  step cuda-tests "$tests" --filter "FullyQualifiedName~OrthoProj.Tests.Cuda" --results-directory "$RESULTS/trx-cuda" --report-trx || status=1
+  step all-tests "$tests" --results-directory "$RESULTS/trx-all" --report-trx || status=1
+  if [ -x "$bench" ]; then
+    step demo "$bench" demo || true
+    step gpu-bench "$bench" gpu || true
+  else
+    ROWS+=("demo|-|0|not published" "gpu-bench|-|0|not published")
+  fi
+  local peer
+  for peer in "$ROOT"/scripts/*torch*.py "$ROOT"/OrthoProj.Bench/*torch*.py; do
+    [ -f "$peer" ] || continue
+    step "peer-$(basename "$peer" .py)" python3 "$peer" || true
+  done
+
+  echo
+  echo "OrthoProj GPU check ($(cat "$PUBLISH/COMMIT" 2>/dev/null | cut -c1-12)), logs in $RESULTS"
+  printf '%-22s %4s %6s  %s\n' step rc secs summary
+  local row
+  for row in "${ROWS[@]}"; do
+    IFS='|' read -r name rc secs summary <<< "$row"
+    printf '%-22s %4s %6s  %s\n' "$name" "$rc" "$secs" "$summary"
+  done | tee "$RESULTS/summary.txt"
+  return $status
+}
+
+case "${1:-}" in
+  publish) publish ;;
+  run) run ;;
+  *) echo "usage: $0 publish|run" >&2; exit 2 ;;
+esac
