@@ -2,8 +2,9 @@
 # The one script for OrthoProj's GPU check (see /work/shared/GPU.md and docs/cuda.md).
 #
 #   scripts/gpu-check.sh publish   on the development machine (has .NET, no GPU): publishes the
-#                                  test runner and the benchmark as self-contained linux-x64
-#                                  single-file executables into publish/ (git-ignored), checks size.
+#                                  test runner and the benchmark self-contained for linux-x64,
+#                                  sharing one runtime, packed as publish/orthoproj-linux-x64.tar.gz
+#                                  (git-ignored), and checks the size.
 #   scripts/gpu-check.sh run       on the GPU machine (has the GPU and CUDA, no .NET, no network):
 #                                  finds the CUDA libraries, runs the CUDA tests, then the whole
 #                                  suite, the demo, the GPU benchmark and the PyTorch peer script
@@ -20,26 +21,39 @@ STEP_TIMEOUT="${GPU_CHECK_STEP_TIMEOUT:-540}"   # each command on the GPU box mu
 
 publish() {
   command -v dotnet >/dev/null || { echo "publish needs the .NET SDK (run it on the development machine)" >&2; exit 2; }
-  rm -rf "$PUBLISH/tests" "$PUBLISH/bench"
-  local common=(-c Release -r linux-x64 --self-contained true
-    -p:PublishSingleFile=true -p:EnableCompressionInSingleFile=true -p:IncludeNativeLibrariesForSelfExtract=true
-    -p:DebugType=none -p:GenerateDocumentationFile=false -p:SatelliteResourceLanguages=en)
-  dotnet publish "$ROOT/OrthoProj.Tests/OrthoProj.Tests.csproj" "${common[@]}" -o "$PUBLISH/tests" || exit 1
-  dotnet publish "$ROOT/OrthoProj.Bench/OrthoProj.Bench.csproj" "${common[@]}" -o "$PUBLISH/bench" || exit 1
-  # Only the executables travel; anything else the SDK drops beside them is not needed.
-  find "$PUBLISH/tests" "$PUBLISH/bench" -type f ! -name 'OrthoProj.Tests' ! -name 'OrthoProj.Bench' ! -name '*.fatbin' -delete
+  # Two self-contained single-file executables would each carry the runtime (about 40 MiB apiece,
+  # over the size limit together). Instead both apps are published self-contained into one folder,
+  # where they share one copy of the runtime, and that folder travels as one tar.gz.
+  local app="$PUBLISH/app"
+  rm -rf "$app" "$PUBLISH/orthoproj-linux-x64.tar.gz" "$PUBLISH/tests" "$PUBLISH/bench" "$PUBLISH/COMMIT"
+  local common=(-c Release -r linux-x64 --self-contained true -p:DebugType=none -p:GenerateDocumentationFile=false -p:SatelliteResourceLanguages=en)
+  dotnet publish "$ROOT/OrthoProj.Tests/OrthoProj.Tests.csproj" "${common[@]}" -o "$app" || exit 1
+  dotnet publish "$ROOT/OrthoProj.Bench/OrthoProj.Bench.csproj" "${common[@]}" -o "$app" || exit 1
+  rm -rf "$app/Microsoft.CodeCoverage" "$app"/*.pdb
   if [ -f "$ROOT/build/cuda/orthoproj_kernels.fatbin" ]; then
-    cp "$ROOT/build/cuda/orthoproj_kernels.fatbin" "$PUBLISH/tests/" && cp "$ROOT/build/cuda/orthoproj_kernels.fatbin" "$PUBLISH/bench/"
+    cp "$ROOT/build/cuda/orthoproj_kernels.fatbin" "$app/"
   fi
-  git -C "$ROOT" rev-parse HEAD > "$PUBLISH/COMMIT" 2>/dev/null || true
+  git -C "$ROOT" rev-parse HEAD > "$app/COMMIT" 2>/dev/null || true
+  echo "unpacked: $(du -sh "$app" | cut -f1)"
+  tar -C "$PUBLISH" -czf "$PUBLISH/orthoproj-linux-x64.tar.gz" app || exit 1
+  rm -rf "$app"
   local mib
   mib=$(du -sm "$PUBLISH" | cut -f1)
-  du -sh "$PUBLISH"/tests/* "$PUBLISH"/bench/*
+  ls -la "$PUBLISH"
   echo "publish/: ${mib} MiB in all (limit ${SIZE_LIMIT_MIB} MiB)"
   if [ "$mib" -ge "$SIZE_LIMIT_MIB" ]; then
     echo "publish/ is too large to send with the working tree" >&2
     exit 1
   fi
+}
+
+# Unpacks publish/orthoproj-linux-x64.tar.gz into a scratch folder (the GPU box's disk is fresh
+# each time) and prints the folder holding the executables.
+unpack() {
+  local tarball="$PUBLISH/orthoproj-linux-x64.tar.gz" dest="${TMPDIR:-/tmp}/orthoproj-gpu-check"
+  [ -f "$tarball" ] || { echo "$tarball is missing: run 'scripts/gpu-check.sh publish' on the development machine first" >&2; return 2; }
+  rm -rf "$dest" && mkdir -p "$dest" && tar -C "$dest" -xzf "$tarball" || return 2
+  echo "$dest/app"
 }
 
 # Folders holding cuBLAS, cuSOLVER and NVRTC of one CUDA major, newest first; printed one per line.
@@ -76,12 +90,14 @@ step() {
   local name="$1"; shift
   local log="$RESULTS/$name.log" start end rc summary
   start=$(date +%s)
-  echo "== $name: $*" | tee "$log"
+  echo "== $name: $*" > "$log"
+  echo "== $name"
   timeout "$STEP_TIMEOUT" "$@" >> "$log" 2>&1
   rc=$?
   end=$(date +%s)
   summary=$(grep -E '^\s*(total|failed|succeeded|skipped):' "$log" | tr -s ' ' | tr '\n' ' ')
-  [ -z "$summary" ] && summary=$(tail -n 1 "$log" | cut -c1-80)
+  [ -z "$summary" ] && summary=$(tail -n +2 "$log" | grep -v '^\s*$' | tail -n 1 | cut -c1-80)
+  [ -z "$summary" ] && summary="(no output)"
   ROWS+=("$name|$rc|$((end - start))|$summary")
   tail -n 25 "$log"
   return $rc
@@ -90,11 +106,13 @@ step() {
 run() {
   RESULTS="${OUT:-$PUBLISH/gpu-results}"
   mkdir -p "$RESULTS"
-  local tests="$PUBLISH/tests/OrthoProj.Tests" bench="$PUBLISH/bench/OrthoProj.Bench"
-  [ -x "$tests" ] || { echo "$tests is missing: run 'scripts/gpu-check.sh publish' on the development machine first" >&2; exit 2; }
+  local app
+  app="$(unpack)" || exit 2
+  local tests="$app/OrthoProj.Tests" bench="$app/OrthoProj.Bench"
+  [ -x "$tests" ] || { echo "$tests is missing from the tarball" >&2; exit 2; }
 
   {
-    echo "commit: $(cat "$PUBLISH/COMMIT" 2>/dev/null || echo unknown)"
+    echo "commit: $(cat "$app/COMMIT" 2>/dev/null || echo unknown)"
     echo "host: $(uname -a)"
     nvidia-smi -L 2>&1 || echo "nvidia-smi not found"
     echo "--- ls /usr/local/cuda*/lib64"; ls -d /usr/local/cuda*/lib64 2>&1
@@ -106,7 +124,6 @@ run() {
   export ORTHOPROJ_CUDA_PATH="$folders"
   export LD_LIBRARY_PATH="${folders}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   export ORTHOPROJ_KERNEL_CACHE="${ORTHOPROJ_KERNEL_CACHE:-$RESULTS/kernel-cache}"
-  export DOTNET_BUNDLE_EXTRACT_BASE_DIR="${DOTNET_BUNDLE_EXTRACT_BASE_DIR:-${TMPDIR:-/tmp}/orthoproj-bundle}"
   { echo "ORTHOPROJ_CUDA_PATH=$ORTHOPROJ_CUDA_PATH"; echo "ORTHOPROJ_KERNEL_CACHE=$ORTHOPROJ_KERNEL_CACHE"; } | tee -a "$RESULTS/environment.txt"
 
   local status=0
@@ -125,7 +142,7 @@ run() {
   done
 
   echo
-  echo "OrthoProj GPU check ($(cat "$PUBLISH/COMMIT" 2>/dev/null | cut -c1-12)), logs in $RESULTS"
+  echo "OrthoProj GPU check ($(cut -c1-12 "$app/COMMIT" 2>/dev/null)), logs in $RESULTS"
   printf '%-22s %4s %6s  %s\n' step rc secs summary
   local row
   for row in "${ROWS[@]}"; do
