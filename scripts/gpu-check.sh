@@ -11,6 +11,13 @@
 #                                  when present; logs go to $OUT (or publish/gpu-results), and a
 #                                  short table is printed last.
 #
+#   scripts/gpu-check.sh emulate   on the development machine, no GPU needed: builds the host
+#                                  emulation of the CUDA driver/cuBLAS/cuSOLVER in
+#                                  OrthoProj.Tests/Cuda/Emulation (g++ and liblapack) into
+#                                  build/fake-cuda and runs the CUDA tests against it through
+#                                  ORTHOPROJ_CUDA_PATH. It checks the backend's orchestration, not
+#                                  NVIDIA's libraries; it is not a GPU result.
+#
 # It never changes the GPU's settings: the only nvidia-smi call is a read-only listing.
 set -uo pipefail
 
@@ -152,8 +159,21 @@ run() {
   return $status
 }
 
+emulate() {
+  local fake="$ROOT/build/fake-cuda"
+  mkdir -p "$fake"
+  g++ -std=c++17 -O1 -fPIC -shared -fvisibility=hidden -I"$ROOT/cuda" \
+    -o "$fake/libfakecuda.so" "$ROOT/OrthoProj.Tests/Cuda/Emulation/fake_cuda.cpp" -llapack || exit 1
+  local name
+  for name in libcuda.so.1 libcublas.so.11 libcusolver.so.11; do cp "$fake/libfakecuda.so" "$fake/$name"; done
+  dotnet build "$ROOT/OrthoProj.Tests/OrthoProj.Tests.csproj" -v q || exit 1
+  ORTHOPROJ_CUDA_PATH="$fake" ORTHOPROJ_KERNEL_CACHE="$fake/kernel-cache" \
+    "$ROOT/OrthoProj.Tests/bin/Debug/net10.0/OrthoProj.Tests" --filter "FullyQualifiedName~OrthoProj.Tests.Cuda"
+}
+
 case "${1:-}" in
   publish) publish ;;
+  emulate) emulate ;;
   run) run ;;
-  *) echo "usage: $0 publish|run" >&2; exit 2 ;;
+  *) echo "usage: $0 publish|run|emulate" >&2; exit 2 ;;
 esac
