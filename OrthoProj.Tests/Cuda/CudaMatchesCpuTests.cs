@@ -109,6 +109,58 @@ public sealed class CudaMatchesCpuTests
         CompareOn(mixed, ProjectorMethod.Svd, 1e-8, "mixed ranks");
     }
 
+    [TestMethod]
+    public void QrBackward_ZeroOnTheDiagonalOfR_NamesTheSameMatrixAsTheCpu()
+    {
+        HostMatrixBatch<double> a = TestData.Random<double>(5, 3, 3, seed: 8);
+        using QrResult<double> qr = Cpu.Qr(a);
+        HostMatrixBatch<double> q = qr.Q.ToHost(), r = qr.R.ToHost();
+        r[1, 2, 2] = 0;
+        HostMatrixBatch<double> gr = TestData.Random<double>(3, 3, 3, seed: 9);
+        var cpu = Assert.ThrowsExactly<RankDeficientException>(() => Cpu.QrBackward(q, r, null, gr));
+        var gpu = Assert.ThrowsExactly<RankDeficientException>(() => Gpu.QrBackward(Gpu.FromHost(q), Gpu.FromHost(r), null, Gpu.FromHost(gr)));
+        Assert.AreEqual((cpu.MatrixIndex, cpu.Rank, cpu.Message), (gpu.MatrixIndex, gpu.Rank, gpu.Message));
+    }
+
+    [TestMethod]
+    public void WrappedDeviceMemory_IsUsedInPlaceAndNotFreed()
+    {
+        HostMatrixBatch<double> a = TestData.Random<double>(6, 4, 2, seed: 3);
+        using var owner = (CudaMatrixBatch<double>)Gpu.FromHost(a);
+        CudaMatrixBatch<double> wrapped = Gpu.Wrap<double>(owner.DevicePointer, 6, 4, 2);
+        Assert.IsFalse(wrapped.OwnsMemory);
+        using (PinvResult<double> p = Gpu.Pinv(wrapped))
+        {
+            TestData.AssertClose(p.Pinv.ToHost(), Cpu.Pinv(a).Pinv, 1e-10, "pinv of wrapped memory");
+        }
+
+        wrapped.Dispose();
+        CollectionAssert.AreEqual(a.ToArray(), owner.ToArray(), "disposing the wrapper leaves the memory alone");
+    }
+
+    [TestMethod]
+    public void ConcurrentCallsFromManyThreads_GiveTheSingleThreadedResults()
+    {
+        const int Jobs = 16;
+        var inputs = Enumerable.Range(0, Jobs).Select(j => TestData.Random<double>(9, 4, 3, seed: 100 + j)).ToArray();
+        var y = TestData.Random<double>(9, 2, 3, seed: 7);
+        double[] Job(int j)
+        {
+            using MatrixBatch<double> a = Gpu.FromHost(inputs[j]);
+            using Projector<double> p = Gpu.Projector(a, j % 2 == 0 ? ProjectorMethod.Qr : ProjectorMethod.Svd);
+            using ProjectorGradients<double> g = p.ProjectBackward(Gpu.FromHost(y), Gpu.FromHost(y));
+            return [.. p.Project(Gpu.FromHost(y)).ToArray(), .. g.GradA.ToArray()];
+        }
+
+        double[][] sequential = [.. Enumerable.Range(0, Jobs).Select(Job)];
+        var parallel = new double[Jobs][];
+        Parallel.For(0, Jobs, new ParallelOptions { MaxDegreeOfParallelism = 8 }, j => parallel[j] = Job(j));
+        for (int j = 0; j < Jobs; j++)
+        {
+            CollectionAssert.AreEqual(sequential[j], parallel[j], $"job {j}");
+        }
+    }
+
     private static void Compare<T>(int m, int n, ProjectorMethod method, double tol, int seed)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
