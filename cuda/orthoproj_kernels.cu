@@ -293,6 +293,22 @@ __device__ void scale_strided_impl(T* x, int rows, int cols, int ld, i64 stride,
 #define SCALE_STRIDED_PARAMS(T) (T* x, int rows, int cols, int ld, i64 stride, T beta, int count)
 OP_INSTANTIATE(scale_strided, SCALE_STRIDED_PARAMS, (x, rows, cols, ld, stride, beta, count))
 
+// dst[0:rows, 0:cols] = src[0:rows, 0:cols] per matrix, each with its own leading dimension:
+// the top rows of Q^T y after ormqr, or c placed on top of a zero block before ormqr.
+template <typename T>
+__device__ void copy_block_impl(const T* src, int ldSrc, i64 srcStride, T* dst, int ldDst, i64 dstStride, int rows, int cols, int count)
+{
+    i64 len = (i64)rows * cols;
+    OP_GRID_STRIDE(idx, len * count)
+    {
+        i64 b = idx / len, e = idx % len;
+        i64 i = e % rows, j = e / rows;
+        dst[b * dstStride + i + j * ldDst] = src[b * srcStride + i + j * ldSrc];
+    }
+}
+#define COPY_BLOCK_PARAMS(T) (const T* src, int ldSrc, i64 srcStride, T* dst, int ldDst, i64 dstStride, int rows, int cols, int count)
+OP_INSTANTIATE(copy_block, COPY_BLOCK_PARAMS, (src, ldSrc, srcStride, dst, ldDst, dstStride, rows, cols, count))
+
 // out[b] = base + b * strideBytes: the device pointer arrays that cuBLAS's *Batched routines take.
 extern "C" __global__ void pointer_array(unsigned long long base, long long strideBytes, int count, unsigned long long* out)
 {

@@ -300,6 +300,32 @@ public sealed partial class CudaBackend
         }
 
         /// <summary>
+        /// C_b = op(Q_b) C_b (m x p) for every matrix, Q_b the m x m product of the k reflectors
+        /// stored by <see cref="Geqrf{T}"/> (ormqr, Q never formed); devInfo read back at once.
+        /// </summary>
+        public void Ormqr<T>(bool transpose, int m, int p, int k, nint reflectors, long stride, nint tau, nint c, long strideC, int count)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (m == 0 || p == 0 || k == 0 || count == 0)
+            {
+                return;
+            }
+
+            nint handle = cusolver.Enter();
+            int lwork = CudaSolver.OrmqrBufferSize<T>(handle, transpose, m, p, k, reflectors, m, tau, c, m);
+            nint work = Temp<T>(lwork);
+            nint info = Temp<int>(count);
+            ClearInts(info, count);
+            for (int b = 0; b < count; b++)
+            {
+                CudaSolver.Ormqr<T>(handle, transpose, m, p, k, Offset<T>(reflectors, b * stride), m, Offset<T>(tau, (long)b * k), Offset<T>(c, b * strideC), m, work, lwork, info + (4 * b));
+            }
+
+            string routine = CudaSolver.Name<T>("ormqr");
+            CheckInfo(info, count, 1, (index, value) => CudaQr.InvalidArgument(routine, index, value));
+        }
+
+        /// <summary>
         /// gesvd (m &gt;= n) of each matrix, destroying it: U m x n ("S"), s n, V^T n x n ("S"); devInfo in info[b].
         /// </summary>
         public void Gesvd<T>(nint a, int m, int n, long stride, nint s, nint u, long strideU, nint vt, long strideVt, nint info, int count)

@@ -18,7 +18,9 @@ internal sealed class CudaProjector<T> : Projector<T>
 {
     private readonly CudaBackend backend;
     private readonly int basis;                  // r: columns of U and W
-    private readonly DeviceBuffer<T> u;          // m x r per matrix
+    private readonly DeviceBuffer<T> u;          // m x r per matrix (empty when Q is kept as reflectors)
+    private readonly DeviceBuffer<T>? reflectors; // QR of large matrices: geqrf's output, Q applied by ormqr
+    private readonly DeviceBuffer<T>? tau;       // their scalars, n per matrix
     private readonly DeviceBuffer<T>? r;         // QR: R, n x n per matrix (W = R^-1)
     private readonly DeviceBuffer<ulong>? rPointers; // QR: device pointers to each R, for trsmBatched
     private readonly DeviceBuffer<T>? w;         // SVD: V_r S_r^-1, n x r, zero past the rank
@@ -26,9 +28,11 @@ internal sealed class CudaProjector<T> : Projector<T>
     private readonly DeviceBuffer<int>? rankOnDevice; // SVD: rank per matrix
     private readonly bool anyRankDeficient;
 
-    private CudaProjector(CudaBackend backend, int m, int n, int count, ProjectorMethod method, int[] rank, int basis, DeviceBuffer<T> u, DeviceBuffer<T>? r, DeviceBuffer<ulong>? rPointers, DeviceBuffer<T>? w, DeviceBuffer<T>? v, DeviceBuffer<int>? rankOnDevice)
+    private CudaProjector(CudaBackend backend, int m, int n, int count, ProjectorMethod method, int[] rank, int basis, DeviceBuffer<T> u, DeviceBuffer<T>? r, DeviceBuffer<ulong>? rPointers, DeviceBuffer<T>? w, DeviceBuffer<T>? v, DeviceBuffer<int>? rankOnDevice, DeviceBuffer<T>? reflectors = null, DeviceBuffer<T>? tau = null)
         : base(backend, m, n, count, method, rank)
     {
+        this.reflectors = reflectors;
+        this.tau = tau;
         this.backend = backend;
         this.basis = basis;
         this.u = u;
@@ -39,6 +43,14 @@ internal sealed class CudaProjector<T> : Projector<T>
         this.rankOnDevice = rankOnDevice;
         anyRankDeficient = Array.Exists(rank, x => x < n);
     }
+
+    /// <summary>
+    /// From this many elements per matrix on, the QR method keeps Q as geqrf's reflectors and
+    /// applies it with ormqr instead of forming it with orgqr: for large matrices that halves the
+    /// factorization's cost (orgqr costs about as much as geqrf) and each application is O(m n p).
+    /// Small matrices keep an explicit Q, so every application is one batched gemm over the whole batch.
+    /// </summary>
+    internal const long ReflectorMinElements = 65536;
 
     private long Mr => (long)Rows * basis;
 
@@ -68,7 +80,10 @@ internal sealed class CudaProjector<T> : Projector<T>
     {
         CudaMatrixBatch<T> p = ops.Alloc<T>(Rows, Rows, Count);
         return Guard(ops, [p], () =>
-            ops.Gemm(false, true, Rows, Rows, basis, T.One, u.DevicePointer, Rows, Mr, u.DevicePointer, Rows, Mr, T.Zero, p.DevicePointer, Rows, (long)Rows * Rows, Count));
+        {
+            nint basisU = Basis(ops);
+            ops.Gemm(false, true, Rows, Rows, basis, T.One, basisU, Rows, Mr, basisU, Rows, Mr, T.Zero, p.DevicePointer, Rows, (long)Rows * Rows, Count);
+        });
     });
 
     protected override MatrixBatch<T> SolveCore(MatrixBatch<T> y) => backend.Run(ops =>
@@ -117,7 +132,7 @@ internal sealed class CudaProjector<T> : Projector<T>
             nint s = ops.Temp<T>(mm * Count);
             ops.Launch<T>("symmetrize_sum", mm * Count, Ptr(gradP), s, m, mm, Count);
             nint su = ops.Temp<T>(Mr * Count);
-            ops.Gemm(false, false, m, basis, m, T.One, s, m, mm, u.DevicePointer, m, Mr, T.Zero, su, m, Mr, Count);
+            ops.Gemm(false, false, m, basis, m, T.One, s, m, mm, Basis(ops), m, Mr, T.Zero, su, m, Mr, Count);
             nint c = BasisTransposeTimes(ops, su, basis);
             nint psu = ops.Temp<T>(Mr * Count);
             BasisTimes(ops, c, basis, psu, T.One, T.Zero);
@@ -165,6 +180,8 @@ internal sealed class CudaProjector<T> : Projector<T>
         if (disposing)
         {
             u.Dispose();
+            reflectors?.Dispose();
+            tau?.Dispose();
             r?.Dispose();
             rPointers?.Dispose();
             w?.Dispose();
@@ -177,27 +194,32 @@ internal sealed class CudaProjector<T> : Projector<T>
     {
         int m = a.Rows, n = a.Cols, count = a.Count;
         long mn = (long)m * n, nn = (long)n * n;
+        bool keepReflectors = mn >= ReflectorMinElements;
         CudaDevice device = backend.CudaDevice;
         DeviceBuffer<T> q = DeviceBuffer<T>.Allocate(device, mn * count);
-        DeviceBuffer<T>? rr = null;
+        DeviceBuffer<T>? rr = null, scalars = null, empty = null;
         DeviceBuffer<ulong>? pointers = null;
         try
         {
             rr = DeviceBuffer<T>.Allocate(device, nn * count);
             pointers = DeviceBuffer<ulong>.Allocate(device, count);
+            scalars = DeviceBuffer<T>.Allocate(device, (long)n * count);
             var ranks = new int[count];
             if (n > 0 && count > 0)
             {
-                nint tau = ops.Temp<T>((long)n * count);
                 nint info = ops.Temp<int>(2L * count);
                 nint rank = ops.Temp<int>(count);
                 ops.ClearInts(info, 2L * count);
                 ops.Copy<T>(a.DevicePointer, q.DevicePointer, mn * count);
-                ops.Geqrf<T>(q.DevicePointer, m, n, mn, tau, info, count);
+                ops.Geqrf<T>(q.DevicePointer, m, n, mn, scalars.DevicePointer, info, count);
                 ops.Launch<T>("extract_upper", nn * count, q.DevicePointer, m, n, mn, rr.DevicePointer, n, nn, count);
                 (double atol, double rtol) = CudaPinv.Tolerances<T>(tolerance, m, n);
                 ops.Launch<T>("qr_rank", count, rr.DevicePointer, n, n, nn, count, CudaBackend.Ops.Bits(atol), CudaBackend.Ops.Bits(rtol), rank);
-                ops.Orgqr<T>(q.DevicePointer, m, n, n, mn, tau, n, CudaBackend.Ops.Offset<int>(info, count), count);
+                if (!keepReflectors)
+                {
+                    ops.Orgqr<T>(q.DevicePointer, m, n, n, mn, scalars.DevicePointer, n, CudaBackend.Ops.Offset<int>(info, count), count);
+                }
+
                 unsafe
                 {
                     ops.LaunchUntyped("pointer_array", count, rr.DevicePointer, nn * sizeof(T), count, pointers.DevicePointer);
@@ -214,6 +236,13 @@ internal sealed class CudaProjector<T> : Projector<T>
                 }
             }
 
+            if (keepReflectors)
+            {
+                empty = DeviceBuffer<T>.Allocate(device, 0);
+                return new CudaProjector<T>(backend, m, n, count, ProjectorMethod.Qr, ranks, n, empty, rr, pointers, null, null, null, q, scalars);
+            }
+
+            scalars.Dispose();
             return new CudaProjector<T>(backend, m, n, count, ProjectorMethod.Qr, ranks, n, q, rr, pointers, null, null, null);
         }
         catch
@@ -221,6 +250,8 @@ internal sealed class CudaProjector<T> : Projector<T>
             q.Dispose();
             rr?.Dispose();
             pointers?.Dispose();
+            scalars?.Dispose();
+            empty?.Dispose();
             throw;
         }
     }
@@ -344,18 +375,83 @@ internal sealed class CudaProjector<T> : Projector<T>
         return (x, res);
     }
 
-    /// <summary>U^T y: r x p per matrix, in workspace.</summary>
+    /// <summary>U^T y: r x p per matrix, in workspace (with reflectors: the top n rows of Q^T y by ormqr).</summary>
     private nint BasisTransposeTimes(CudaBackend.Ops ops, nint y, int p)
     {
-        long rp = (long)basis * p;
+        long rp = (long)basis * p, mp = (long)Rows * p;
         nint c = ops.Temp<T>(rp * Count);
-        ops.Gemm(true, false, basis, p, Rows, T.One, u.DevicePointer, Rows, Mr, y, Rows, (long)Rows * p, T.Zero, c, basis, rp, Count);
+        if (reflectors is not null)
+        {
+            nint full = ops.Temp<T>(mp * Count);
+            ops.Copy<T>(y, full, mp * Count);
+            ops.Ormqr<T>(true, Rows, p, Cols, reflectors.DevicePointer, (long)Rows * Cols, tau!.DevicePointer, full, mp, Count);
+            if (rp * Count > 0)
+            {
+                ops.Launch<T>("copy_block", rp * Count, full, Rows, mp, c, basis, rp, basis, p, Count);
+            }
+
+            return c;
+        }
+
+        ops.Gemm(true, false, basis, p, Rows, T.One, u.DevicePointer, Rows, Mr, y, Rows, mp, T.Zero, c, basis, rp, Count);
         return c;
     }
 
-    /// <summary>dst = alpha U c + beta dst (m x p).</summary>
-    private void BasisTimes(CudaBackend.Ops ops, nint c, int p, nint dst, T alpha, T beta) =>
-        ops.Gemm(false, false, Rows, p, basis, alpha, u.DevicePointer, Rows, Mr, c, basis, (long)basis * p, beta, dst, Rows, (long)Rows * p, Count);
+    /// <summary>dst = alpha U c + beta dst (m x p); with reflectors, U c = Q [c; 0] by ormqr.</summary>
+    private void BasisTimes(CudaBackend.Ops ops, nint c, int p, nint dst, T alpha, T beta)
+    {
+        long mp = (long)Rows * p, rp = (long)basis * p;
+        if (reflectors is null)
+        {
+            ops.Gemm(false, false, Rows, p, basis, alpha, u.DevicePointer, Rows, Mr, c, basis, rp, beta, dst, Rows, mp, Count);
+            return;
+        }
+
+        if (mp * Count == 0)
+        {
+            return;
+        }
+
+        nint full = ops.Temp<T>(mp * Count);
+        ops.Clear<T>(full, mp * Count);
+        if (rp * Count > 0)
+        {
+            ops.Launch<T>("copy_block", rp * Count, c, basis, rp, full, Rows, mp, basis, p, Count);
+        }
+
+        ops.Ormqr<T>(false, Rows, p, Cols, reflectors.DevicePointer, (long)Rows * Cols, tau!.DevicePointer, full, mp, Count);
+        if (alpha == T.One && beta == T.Zero)
+        {
+            ops.Copy<T>(full, dst, mp * Count);
+            return;
+        }
+
+        if (beta != T.One)
+        {
+            ops.Launch<T>("scale_strided", mp * Count, dst, Rows, p, Rows, mp, CudaBackend.Ops.Bits(beta), Count);
+        }
+
+        ops.Axpy(checked((int)(mp * Count)), alpha, full, dst);
+    }
+
+    /// <summary>U (m x r per matrix): the stored Q, or with reflectors Q's first n columns formed in workspace by ormqr.</summary>
+    private nint Basis(CudaBackend.Ops ops)
+    {
+        if (reflectors is null)
+        {
+            return u.DevicePointer;
+        }
+
+        long mn = (long)Rows * Cols;
+        nint basisU = ops.Temp<T>(mn * Count);
+        if (mn * Count > 0)
+        {
+            ops.Launch<T>("set_identity", mn * Count, basisU, Rows, Cols, mn, Count);
+            ops.Ormqr<T>(false, Rows, Cols, Cols, reflectors.DevicePointer, mn, tau!.DevicePointer, basisU, mn, Count);
+        }
+
+        return basisU;
+    }
 
     /// <summary>dst = W c (n x p) for c r x p: R^-1 c by trsm, or (V_r S_r^-1) c.</summary>
     private void ApplyW(CudaBackend.Ops ops, nint c, int p, nint dst) => ApplyWCore(ops, c, p, dst, transposed: false);

@@ -61,6 +61,31 @@ internal static unsafe class CudaSolver
                 : cusolverDnDorgqr(handle, m, n, k, (double*)a, lda, (double*)tau, (double*)work, lwork, (int*)info),
             Name<T>("orgqr"));
 
+    public static int OrmqrBufferSize<T>(nint handle, bool transpose, int m, int n, int k, nint a, int lda, nint tau, nint c, int ldc)
+    {
+        int lwork;
+        var side = Interop.Cublas.cublasSideMode_t.CUBLAS_SIDE_LEFT;
+        var op = transpose ? Interop.Cublas.cublasOperation_t.CUBLAS_OP_T : Interop.Cublas.cublasOperation_t.CUBLAS_OP_N;
+        CudaCheck.Check(
+            IsSingle<T>()
+                ? cusolverDnSormqr_bufferSize(handle, side, op, m, n, k, (float*)a, lda, (float*)tau, (float*)c, ldc, &lwork)
+                : cusolverDnDormqr_bufferSize(handle, side, op, m, n, k, (double*)a, lda, (double*)tau, (double*)c, ldc, &lwork),
+            Name<T>("ormqr_bufferSize"));
+        return lwork;
+    }
+
+    /// <summary>C = op(Q) C from the left, Q = H_1 ... H_k of geqrf (ormqr).</summary>
+    public static void Ormqr<T>(nint handle, bool transpose, int m, int n, int k, nint a, int lda, nint tau, nint c, int ldc, nint work, int lwork, nint info)
+    {
+        var side = Interop.Cublas.cublasSideMode_t.CUBLAS_SIDE_LEFT;
+        var op = transpose ? Interop.Cublas.cublasOperation_t.CUBLAS_OP_T : Interop.Cublas.cublasOperation_t.CUBLAS_OP_N;
+        CudaCheck.Check(
+            IsSingle<T>()
+                ? cusolverDnSormqr(handle, side, op, m, n, k, (float*)a, lda, (float*)tau, (float*)c, ldc, (float*)work, lwork, (int*)info)
+                : cusolverDnDormqr(handle, side, op, m, n, k, (double*)a, lda, (double*)tau, (double*)c, ldc, (double*)work, lwork, (int*)info),
+            Name<T>("ormqr"));
+    }
+
     public static int GesvdBufferSize<T>(nint handle, int m, int n)
     {
         int lwork;

@@ -110,6 +110,15 @@ public sealed class CudaMatchesCpuTests
     }
 
     [TestMethod]
+    public void Projector_LargeMatrices_KeepQAsReflectors_AndMatchTheCpu()
+    {
+        // m * n >= ReflectorMinElements: Q is applied by ormqr, never formed.
+        Assert.IsGreaterThanOrEqualTo(OrthoProj.Cuda.CudaProjector<double>.ReflectorMinElements, 300L * 220);
+        CompareOn(TestData.Random<double>(300, 220, 2, seed: 5), ProjectorMethod.Qr, 1e-9, "300x220 reflectors");
+        CompareOn(TestData.Convert<float>(TestData.Random<double>(300, 220, 2, seed: 5)), ProjectorMethod.Qr, 2e-3, "300x220 reflectors float32");
+    }
+
+    [TestMethod]
     public void QrBackward_ZeroOnTheDiagonalOfR_NamesTheSameMatrixAsTheCpu()
     {
         HostMatrixBatch<double> a = TestData.Random<double>(5, 3, 3, seed: 8);

@@ -206,6 +206,8 @@ void sgeqrf_(int*, int*, float*, int*, float*, float*, int*, int*);
 void dgeqrf_(int*, int*, double*, int*, double*, double*, int*, int*);
 void sorgqr_(int*, int*, int*, float*, int*, float*, float*, int*, int*);
 void dorgqr_(int*, int*, int*, double*, int*, double*, double*, int*, int*);
+void sormqr_(const char*, const char*, int*, int*, int*, float*, int*, float*, float*, int*, float*, int*, int*);
+void dormqr_(const char*, const char*, int*, int*, int*, double*, int*, double*, double*, int*, double*, int*, int*);
 void sgesvd_(const char*, const char*, int*, int*, float*, int*, float*, float*, int*, float*, int*, float*, int*, int*);
 void dgesvd_(const char*, const char*, int*, int*, double*, int*, double*, double*, int*, double*, int*, double*, int*, int*);
 }
@@ -232,6 +234,24 @@ EXPORT int cusolverDnSorgqr_bufferSize(void*, int, int n, int, float*, int, floa
 EXPORT int cusolverDnDorgqr_bufferSize(void*, int, int n, int, double*, int, double*, int* lw) { *lw = n + 1; return 0; }
 EXPORT int cusolverDnSorgqr(void*, int m, int n, int k, float* a, int lda, float* tau, float*, int, int* info) { orgqr(m, n, k, a, lda, tau, info); return 0; }
 EXPORT int cusolverDnDorgqr(void*, int m, int n, int k, double* a, int lda, double* tau, double*, int, int* info) { orgqr(m, n, k, a, lda, tau, info); return 0; }
+template <typename T>
+static int Ormqr(int side, int trans, int m, int n, int k, T* a, int lda, T* tau, T* c, int ldc, int* info)
+{
+    if (side != 0) return 3;
+    const char* s = "L";
+    const char* t = trans == 0 ? "N" : "T";
+    std::vector<T> w((size_t)64 * (n + 1));
+    int lw = (int)w.size();
+    if constexpr (sizeof(T) == 4) sormqr_(s, t, &m, &n, &k, a, &lda, tau, c, &ldc, w.data(), &lw, info);
+    else dormqr_(s, t, &m, &n, &k, a, &lda, tau, c, &ldc, w.data(), &lw, info);
+    return 0;
+}
+EXPORT int cusolverDnSormqr_bufferSize(void*, int, int, int, int n, int, const float*, int, const float*, const float*, int, int* lw) { *lw = n + 1; return 0; }
+EXPORT int cusolverDnDormqr_bufferSize(void*, int, int, int, int n, int, const double*, int, const double*, const double*, int, int* lw) { *lw = n + 1; return 0; }
+EXPORT int cusolverDnSormqr(void*, int side, int trans, int m, int n, int k, float* a, int lda, float* tau, float* c, int ldc, float*, int, int* info)
+{ return Ormqr(side, trans, m, n, k, a, lda, tau, c, ldc, info); }
+EXPORT int cusolverDnDormqr(void*, int side, int trans, int m, int n, int k, double* a, int lda, double* tau, double* c, int ldc, double*, int, int* info)
+{ return Ormqr(side, trans, m, n, k, a, lda, tau, c, ldc, info); }
 EXPORT int cusolverDnSgesvd_bufferSize(void*, int, int n, int* lw) { *lw = n + 1; return 0; }
 EXPORT int cusolverDnDgesvd_bufferSize(void*, int, int n, int* lw) { *lw = n + 1; return 0; }
 EXPORT int cusolverDnSgesvd(void*, signed char ju, signed char jv, int m, int n, float* a, int lda, float* s, float* u, int ldu, float* vt, int ldvt, float*, int, float*, int* info)
