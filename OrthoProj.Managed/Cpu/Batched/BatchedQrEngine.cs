@@ -1,0 +1,702 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace OrthoProj.Cpu.Batched;
+
+/// <summary>The width-independent face of <see cref="BatchedQrEngine{T, TV, TOps}"/>.</summary>
+internal interface IBatchedQrEngine<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Matrices per group (SIMD lanes).</summary>
+    int Width { get; }
+
+    HostMatrixBatch<T> Project(HostMatrixBatch<T> y);
+
+    HostMatrixBatch<T> Residual(HostMatrixBatch<T> y);
+
+    HostMatrixBatch<T> Matrix();
+
+    HostMatrixBatch<T> Solve(HostMatrixBatch<T> y);
+
+    ProjectorGradients<T> ProjectBackward(HostMatrixBatch<T> y, HostMatrixBatch<T> gradZ);
+
+    ProjectorGradients<T> ResidualBackward(HostMatrixBatch<T> y, HostMatrixBatch<T> gradE);
+
+    HostMatrixBatch<T> MatrixBackward(HostMatrixBatch<T> gradP);
+
+    ProjectorGradients<T> SolveBackward(HostMatrixBatch<T> y, HostMatrixBatch<T> gradX);
+}
+
+/// <summary>
+/// Householder QR of a batch of small m x n matrices (m &gt;= n, m &lt;= 64, n &lt;= 32) in lock-step
+/// across SIMD lanes, and every projector operation fused per group of W = TOps.Width matrices.
+/// </summary>
+/// <remarks>
+/// <para>Layout: the batch is split into groups of W matrices; element (i, j) of the W matrices of a
+/// group is one lane vector at index <c>group * m * n + j * m + i</c>. The last group is padded with
+/// identity-like matrices ([I_n; 0], zero right-hand sides), which factor to R = I with tau = 0 and
+/// never produce NaN.</para>
+/// <para>Factorization: LAPACK geqr2/larfg without the rescaling loop: for column k,
+/// beta = -sign(alpha) * ||(alpha, x)||, tau = (beta - alpha) / beta, v = x / (alpha - beta), and
+/// tau = 0 (H = I) where x = 0. The storage keeps v below the diagonal, R on and above it, tau, and
+/// 1 / R_kk. Q is never formed: Q^T y and Q c apply the n reflectors.</para>
+/// <para>Rank: |R_jj| &lt;= max(atol, rtol * max_j |R_jj|) (the rule of <see cref="CpuProjector{T}"/>)
+/// raises <see cref="RankDeficientException"/> for the lowest such matrix index.</para>
+/// <para>Limits: no scaling in the column norm, so column norms must stay below sqrt(T.MaxValue)
+/// (about 1.8e19 in float, 1.3e154 in double).</para>
+/// </remarks>
+internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+    where TV : unmanaged
+    where TOps : struct, ILaneOps<TV, T>
+{
+    private readonly int m;
+    private readonly int n;
+    private readonly int count;
+    private readonly int groups;
+    private readonly TV[] qr;    // groups * m * n: reflectors below the diagonal, R on and above.
+    private readonly TV[] tau;   // groups * n
+    private readonly TV[] rinv;  // groups * n: 1 / R_kk
+    private readonly ParallelOptions parallel;
+
+    public BatchedQrEngine(HostMatrixBatch<T> a, RankTolerance tolerance, ParallelOptions parallel)
+    {
+        m = a.Rows;
+        n = a.Cols;
+        count = a.Count;
+        this.parallel = parallel;
+        int w = TOps.Width;
+        groups = (count + w - 1) / w;
+        qr = new TV[groups * m * n];
+        tau = new TV[groups * n];
+        rinv = new TV[groups * n];
+        var firstBad = new int[groups];
+        T[] src = a.Array;
+        Parallel.For(0, groups, parallel, g =>
+        {
+            Span<TV> f = qr.AsSpan(g * m * n, m * n);
+            Gather(src, m * n, g, f);
+            int lanes = Math.Min(w, count - (g * w));
+            if (lanes < w)
+            {
+                // Identity-like padding: [I_n; 0] factors to R = I, tau = 0.
+                Span<T> ft = MemoryMarshal.Cast<TV, T>(f);
+                for (int lane = lanes; lane < w; lane++)
+                {
+                    for (int j = 0; j < n; j++)
+                    {
+                        ft[(((j * m) + j) * w) + lane] = T.One;
+                    }
+                }
+            }
+
+            FactorGroup(ref f[0], ref tau[g * n], ref rinv[g * n], m, n);
+            firstBad[g] = FirstRankDeficientLane(g, lanes, tolerance, out _, out _);
+        });
+
+        for (int g = 0; g < groups; g++)
+        {
+            if (firstBad[g] >= 0)
+            {
+                int lanes = Math.Min(w, count - (g * w));
+                FirstRankDeficientLane(g, lanes, tolerance, out int rank, out string detail);
+                throw new RankDeficientException((g * w) + firstBad[g], rank, m, n, detail);
+            }
+        }
+    }
+
+    public int Width => TOps.Width;
+
+    public HostMatrixBatch<T> Project(HostMatrixBatch<T> y)
+    {
+        int p = y.Cols;
+        var result = new HostMatrixBatch<T>(m, p, count);
+        ForGroups(m * p, (g, s) =>
+        {
+            Span<TV> yv = s[..(m * p)];
+            Gather(y.Array, m * p, g, yv);
+            ref TV f = ref qr[g * m * n];
+            ref TV t = ref tau[g * n];
+            for (int c = 0; c < p; c++)
+            {
+                ref TV x = ref yv[c * m];
+                ApplyQt(ref f, ref t, m, n, ref x);
+                Clear(ref Unsafe.Add(ref x, n), m - n);
+                ApplyQ(ref f, ref t, m, n, ref x);
+            }
+
+            Scatter(yv, result.Array, m * p, g);
+        });
+        return result;
+    }
+
+    public HostMatrixBatch<T> Residual(HostMatrixBatch<T> y)
+    {
+        int p = y.Cols;
+        var result = new HostMatrixBatch<T>(m, p, count);
+        ForGroups((2 * m * p) + m, (g, s) =>
+        {
+            Span<TV> yv = s[..(m * p)];
+            Span<TV> ev = s.Slice(m * p, m * p);
+            Gather(y.Array, m * p, g, yv);
+            ResidualGroup(g, ref yv[0], ref ev[0], ref s[2 * m * p], p);
+            Scatter(ev, result.Array, m * p, g);
+        });
+        return result;
+    }
+
+    public HostMatrixBatch<T> Matrix()
+    {
+        var result = new HostMatrixBatch<T>(m, m, count);
+        ForGroups((m * n) + (m * m), (g, s) =>
+        {
+            Span<TV> q = s[..(m * n)];
+            Span<TV> pv = s.Slice(m * n, m * m);
+            FormQ(g, ref q[0]);
+            pv.Clear();
+            for (int l = 0; l < m; l++)
+            {
+                ref TV pl = ref pv[l * m];
+                for (int j = 0; j < n; j++)
+                {
+                    ref TV qj = ref q[j * m];
+                    TV qlj = Unsafe.Add(ref qj, l);
+                    for (int i = 0; i < m; i++)
+                    {
+                        Unsafe.Add(ref pl, i) = TOps.Fma(Unsafe.Add(ref qj, i), qlj, Unsafe.Add(ref pl, i));
+                    }
+                }
+            }
+
+            Scatter(pv, result.Array, m * m, g);
+        });
+        return result;
+    }
+
+    public HostMatrixBatch<T> Solve(HostMatrixBatch<T> y)
+    {
+        int p = y.Cols;
+        var result = new HostMatrixBatch<T>(n, p, count);
+        ForGroups((m * p) + (n * p), (g, s) =>
+        {
+            Span<TV> yv = s[..(m * p)];
+            Span<TV> xv = s.Slice(m * p, n * p);
+            Gather(y.Array, m * p, g, yv);
+            ref TV f = ref qr[g * m * n];
+            ref TV t = ref tau[g * n];
+            ref TV ri = ref rinv[g * n];
+            for (int c = 0; c < p; c++)
+            {
+                ref TV x = ref yv[c * m];
+                ApplyQt(ref f, ref t, m, n, ref x);
+                SolveR(ref f, ref ri, m, n, ref x);
+                Copy(ref x, ref xv[c * n], n);
+            }
+
+            Scatter(xv, result.Array, n * p, g);
+        });
+        return result;
+    }
+
+    public ProjectorGradients<T> ProjectBackward(HostMatrixBatch<T> y, HostMatrixBatch<T> gradZ) =>
+        Backward(y, gradZ, BackwardKind.Project);
+
+    public ProjectorGradients<T> ResidualBackward(HostMatrixBatch<T> y, HostMatrixBatch<T> gradE) =>
+        Backward(y, gradE, BackwardKind.Residual);
+
+    public ProjectorGradients<T> SolveBackward(HostMatrixBatch<T> y, HostMatrixBatch<T> gradX) =>
+        Backward(y, gradX, BackwardKind.Solve);
+
+    public HostMatrixBatch<T> MatrixBackward(HostMatrixBatch<T> gradP)
+    {
+        var result = new HostMatrixBatch<T>(m, n, count);
+        ForGroups((m * m) + (2 * m * n), (g, s) =>
+        {
+            // gA = (I - P)(gP + gP^T) Q R^-T: T_j = (I - P) S q_j, then gA R^T = T column by column.
+            Span<TV> gp = s[..(m * m)];
+            Span<TV> q = s.Slice(m * m, m * n);
+            Span<TV> tm = s.Slice((m * m) + (m * n), m * n);
+            Gather(gradP.Array, m * m, g, gp);
+            FormQ(g, ref q[0]);
+            ref TV f = ref qr[g * m * n];
+            ref TV ta = ref tau[g * n];
+            ref TV gp0 = ref gp[0];
+            for (int j = 0; j < n; j++)
+            {
+                ref TV qj = ref q[j * m];
+                ref TV tj = ref tm[j * m];
+                for (int i = 0; i < m; i++)
+                {
+                    // (gP^T q)_i = column i of gP dotted with q.
+                    ref TV gcol = ref Unsafe.Add(ref gp0, i * m);
+                    TV acc = TOps.Zero;
+                    for (int k = 0; k < m; k++)
+                    {
+                        acc = TOps.Fma(Unsafe.Add(ref gcol, k), Unsafe.Add(ref qj, k), acc);
+                    }
+
+                    Unsafe.Add(ref tj, i) = acc;
+                }
+
+                for (int k = 0; k < m; k++)
+                {
+                    ref TV gcol = ref Unsafe.Add(ref gp0, k * m);
+                    TV qk = Unsafe.Add(ref qj, k);
+                    for (int i = 0; i < m; i++)
+                    {
+                        Unsafe.Add(ref tj, i) = TOps.Fma(Unsafe.Add(ref gcol, i), qk, Unsafe.Add(ref tj, i));
+                    }
+                }
+
+                // (I - P) t = Q [0; (Q^T t)_(n..m)].
+                ApplyQt(ref f, ref ta, m, n, ref tj);
+                Clear(ref tj, n);
+                ApplyQ(ref f, ref ta, m, n, ref tj);
+            }
+
+            // gA R^T = T: gA[:, j] = (T[:, j] - sum_(k > j) R[j, k] gA[:, k]) / R[j, j].
+            ref TV ri = ref rinv[g * n];
+            for (int j = n - 1; j >= 0; j--)
+            {
+                ref TV tj = ref tm[j * m];
+                for (int k = j + 1; k < n; k++)
+                {
+                    TV rjk = Unsafe.Add(ref f, (k * m) + j);
+                    ref TV tk = ref tm[k * m];
+                    for (int i = 0; i < m; i++)
+                    {
+                        Unsafe.Add(ref tj, i) = TOps.Fnma(rjk, Unsafe.Add(ref tk, i), Unsafe.Add(ref tj, i));
+                    }
+                }
+
+                TV d = Unsafe.Add(ref ri, j);
+                for (int i = 0; i < m; i++)
+                {
+                    Unsafe.Add(ref tj, i) = TOps.Mul(Unsafe.Add(ref tj, i), d);
+                }
+            }
+
+            Scatter(tm, result.Array, m * n, g);
+        });
+        return result;
+    }
+
+    /// <summary>Householder QR of one group in place (LAPACK geqr2 in lock-step over the lanes).</summary>
+    private static void FactorGroup(ref TV a, ref TV tau, ref TV rinv, int m, int n)
+    {
+        TV one = TOps.Broadcast(T.One);
+        for (int k = 0; k < n; k++)
+        {
+            ref TV ak = ref Unsafe.Add(ref a, k * m);
+            TV alpha = Unsafe.Add(ref ak, k);
+            TV ss = TOps.Zero;
+            for (int i = k + 1; i < m; i++)
+            {
+                TV v = Unsafe.Add(ref ak, i);
+                ss = TOps.Fma(v, v, ss);
+            }
+
+            TV norm = TOps.Sqrt(TOps.Fma(alpha, alpha, ss));
+            TV beta = TOps.Neg(TOps.CopySign(norm, alpha));
+            TV none = TOps.EqualsZero(ss);
+            TV t = TOps.Select(none, TOps.Zero, TOps.Div(TOps.Sub(beta, alpha), beta));
+            TV scale = TOps.Select(none, TOps.Zero, TOps.Div(one, TOps.Sub(alpha, beta)));
+            beta = TOps.Select(none, alpha, beta);
+            for (int i = k + 1; i < m; i++)
+            {
+                Unsafe.Add(ref ak, i) = TOps.Mul(Unsafe.Add(ref ak, i), scale);
+            }
+
+            Unsafe.Add(ref ak, k) = beta;
+            Unsafe.Add(ref tau, k) = t;
+            Unsafe.Add(ref rinv, k) = TOps.Div(one, beta);
+
+            // Apply H_k = I - tau v v^T (v_k = 1) to the trailing columns.
+            for (int j = k + 1; j < n; j++)
+            {
+                ref TV aj = ref Unsafe.Add(ref a, j * m);
+                TV s = Unsafe.Add(ref aj, k);
+                for (int i = k + 1; i < m; i++)
+                {
+                    s = TOps.Fma(Unsafe.Add(ref ak, i), Unsafe.Add(ref aj, i), s);
+                }
+
+                s = TOps.Mul(s, t);
+                Unsafe.Add(ref aj, k) = TOps.Sub(Unsafe.Add(ref aj, k), s);
+                for (int i = k + 1; i < m; i++)
+                {
+                    Unsafe.Add(ref aj, i) = TOps.Fnma(s, Unsafe.Add(ref ak, i), Unsafe.Add(ref aj, i));
+                }
+            }
+        }
+    }
+
+    /// <summary>x := Q^T x = H_(n-1) ... H_0 x for x of length m.</summary>
+    private static void ApplyQt(ref TV f, ref TV tau, int m, int n, ref TV x)
+    {
+        for (int k = 0; k < n; k++)
+        {
+            ApplyReflector(ref Unsafe.Add(ref f, k * m), Unsafe.Add(ref tau, k), k, m, ref x);
+        }
+    }
+
+    /// <summary>x := Q x = H_0 ... H_(n-1) x for x of length m.</summary>
+    private static void ApplyQ(ref TV f, ref TV tau, int m, int n, ref TV x)
+    {
+        for (int k = n - 1; k >= 0; k--)
+        {
+            ApplyReflector(ref Unsafe.Add(ref f, k * m), Unsafe.Add(ref tau, k), k, m, ref x);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ApplyReflector(ref TV v, TV t, int k, int m, ref TV x)
+    {
+        TV s = Unsafe.Add(ref x, k);
+        for (int i = k + 1; i < m; i++)
+        {
+            s = TOps.Fma(Unsafe.Add(ref v, i), Unsafe.Add(ref x, i), s);
+        }
+
+        s = TOps.Mul(s, t);
+        Unsafe.Add(ref x, k) = TOps.Sub(Unsafe.Add(ref x, k), s);
+        for (int i = k + 1; i < m; i++)
+        {
+            Unsafe.Add(ref x, i) = TOps.Fnma(s, Unsafe.Add(ref v, i), Unsafe.Add(ref x, i));
+        }
+    }
+
+    /// <summary>x[0..n) := R^-1 x[0..n) (back substitution, column oriented).</summary>
+    private static void SolveR(ref TV f, ref TV rinv, int m, int n, ref TV x)
+    {
+        for (int i = n - 1; i >= 0; i--)
+        {
+            TV xi = TOps.Mul(Unsafe.Add(ref x, i), Unsafe.Add(ref rinv, i));
+            Unsafe.Add(ref x, i) = xi;
+            ref TV col = ref Unsafe.Add(ref f, i * m);
+            for (int r = 0; r < i; r++)
+            {
+                Unsafe.Add(ref x, r) = TOps.Fnma(Unsafe.Add(ref col, r), xi, Unsafe.Add(ref x, r));
+            }
+        }
+    }
+
+    /// <summary>x[0..n) := R^-T x[0..n) (forward substitution, dot oriented).</summary>
+    private static void SolveRT(ref TV f, ref TV rinv, int m, int n, ref TV x)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            ref TV col = ref Unsafe.Add(ref f, i * m);
+            TV s = Unsafe.Add(ref x, i);
+            for (int j = 0; j < i; j++)
+            {
+                s = TOps.Fnma(Unsafe.Add(ref col, j), Unsafe.Add(ref x, j), s);
+            }
+
+            Unsafe.Add(ref x, i) = TOps.Mul(s, Unsafe.Add(ref rinv, i));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy(ref TV src, ref TV dst, int length) =>
+        MemoryMarshal.CreateReadOnlySpan(ref src, length).CopyTo(MemoryMarshal.CreateSpan(ref dst, length));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Clear(ref TV dst, int length) => MemoryMarshal.CreateSpan(ref dst, length).Clear();
+
+    /// <summary>
+    /// e = y - Q Q^T y for the p columns of a group, with a second pass (e -= Q Q^T e) in the lanes
+    /// where some column kept less than half its norm: CpuProjector's rule, decided per matrix.
+    /// </summary>
+    private void ResidualGroup(int g, ref TV y, ref TV e, ref TV tmp, int p)
+    {
+        ref TV f = ref qr[g * m * n];
+        ref TV t = ref tau[g * n];
+        TV quarter = TOps.Broadcast(T.CreateTruncating(0.25));
+        TV flag = TOps.Zero;
+        for (int c = 0; c < p; c++)
+        {
+            ref TV yc = ref Unsafe.Add(ref y, c * m);
+            ref TV ec = ref Unsafe.Add(ref e, c * m);
+            Copy(ref yc, ref tmp, m);
+            ApplyQt(ref f, ref t, m, n, ref tmp);
+            Clear(ref Unsafe.Add(ref tmp, n), m - n);
+            ApplyQ(ref f, ref t, m, n, ref tmp);
+            TV ny = TOps.Zero, ne = TOps.Zero;
+            for (int i = 0; i < m; i++)
+            {
+                TV yi = Unsafe.Add(ref yc, i);
+                TV ei = TOps.Sub(yi, Unsafe.Add(ref tmp, i));
+                Unsafe.Add(ref ec, i) = ei;
+                ny = TOps.Fma(yi, yi, ny);
+                ne = TOps.Fma(ei, ei, ne);
+            }
+
+            flag = TOps.Or(flag, TOps.LessThan(ne, TOps.Mul(quarter, ny)));
+        }
+
+        if (!TOps.Any(flag))
+        {
+            return;
+        }
+
+        for (int c = 0; c < p; c++)
+        {
+            ref TV ec = ref Unsafe.Add(ref e, c * m);
+            Copy(ref ec, ref tmp, m);
+            ApplyQt(ref f, ref t, m, n, ref tmp);
+            Clear(ref Unsafe.Add(ref tmp, n), m - n);
+            ApplyQ(ref f, ref t, m, n, ref tmp);
+            for (int i = 0; i < m; i++)
+            {
+                TV ei = Unsafe.Add(ref ec, i);
+                Unsafe.Add(ref ec, i) = TOps.Select(flag, TOps.Sub(ei, Unsafe.Add(ref tmp, i)), ei);
+            }
+        }
+    }
+
+    private enum BackwardKind
+    {
+        Project,
+        Residual,
+        Solve,
+    }
+
+    /// <summary>
+    /// The three backwards with right-hand sides, fused per group. With x = R^-1 Q^T y and
+    /// r = (I - P) y (the residual rule above), each column adds a rank-2 term a b^T + r d^T to gA:
+    /// project: gy = P gz, a = gz - gy, b = x, d = R^-1 Q^T gz;
+    /// residual: gy = gz - P gz, a = gy, b = -x, d = -R^-1 Q^T gz;
+    /// solve: w = Q R^-T gx, gy = w, a = w, b = -x, d = R^-1 R^-T gx.
+    /// </summary>
+    private ProjectorGradients<T> Backward(HostMatrixBatch<T> y, HostMatrixBatch<T> g, BackwardKind kind)
+    {
+        int p = y.Cols;
+        int gRows = g.Rows;
+        var gradA = new HostMatrixBatch<T>(m, n, count);
+        var gradY = new HostMatrixBatch<T>(m, p, count);
+        int mp = m * p;
+        ForGroups((3 * mp) + (gRows * p) + (m * n) + (2 * m) + (2 * n), (grp, s) =>
+        {
+            Span<TV> yv = s[..mp];
+            Span<TV> ev = s.Slice(mp, mp);
+            Span<TV> gyv = s.Slice(2 * mp, mp);
+            Span<TV> gv = s.Slice(3 * mp, gRows * p);
+            int o = (3 * mp) + (gRows * p);
+            Span<TV> ga = s.Slice(o, m * n);
+            Span<TV> w1 = s.Slice(o + (m * n), m);
+            Span<TV> w2 = s.Slice(o + (m * n) + m, m);
+            Span<TV> bv = s.Slice(o + (m * n) + (2 * m), n);
+            Span<TV> dv = s.Slice(o + (m * n) + (2 * m) + n, n);
+            Gather(y.Array, mp, grp, yv);
+            Gather(g.Array, gRows * p, grp, gv);
+            ref TV f = ref qr[grp * m * n];
+            ref TV t = ref tau[grp * n];
+            ref TV ri = ref rinv[grp * n];
+            ResidualGroup(grp, ref yv[0], ref ev[0], ref w1[0], p);
+            ga.Clear();
+            ref TV w1r = ref w1[0];
+            ref TV w2r = ref w2[0];
+            ref TV br = ref bv[0];
+            ref TV dr = ref dv[0];
+            for (int c = 0; c < p; c++)
+            {
+                // x = R^-1 Q^T y into w1[0..n).
+                Copy(ref yv[c * m], ref w1r, m);
+                ApplyQt(ref f, ref t, m, n, ref w1r);
+                SolveR(ref f, ref ri, m, n, ref w1r);
+                ref TV gc = ref gv[c * gRows];
+                ref TV gyc = ref gyv[c * m];
+                if (kind == BackwardKind.Solve)
+                {
+                    // d = R^-T gx (then R^-1 of it); w = Q [d; 0].
+                    Copy(ref gc, ref dr, n);
+                    SolveRT(ref f, ref ri, m, n, ref dr);
+                    Copy(ref dr, ref w2r, n);
+                    Clear(ref Unsafe.Add(ref w2r, n), m - n);
+                    ApplyQ(ref f, ref t, m, n, ref w2r);
+                    SolveR(ref f, ref ri, m, n, ref dr);
+                    Copy(ref w2r, ref gyc, m);
+                    for (int j = 0; j < n; j++)
+                    {
+                        Unsafe.Add(ref br, j) = TOps.Neg(Unsafe.Add(ref w1r, j));
+                    }
+                }
+                else
+                {
+                    // cg = Q^T g; d = R^-1 cg[0..n); P g = Q [cg; 0].
+                    Copy(ref gc, ref w2r, m);
+                    ApplyQt(ref f, ref t, m, n, ref w2r);
+                    Copy(ref w2r, ref dr, n);
+                    SolveR(ref f, ref ri, m, n, ref dr);
+                    Clear(ref Unsafe.Add(ref w2r, n), m - n);
+                    ApplyQ(ref f, ref t, m, n, ref w2r);
+                    if (kind == BackwardKind.Project)
+                    {
+                        // gy = P g; a = g - gy.
+                        for (int i = 0; i < m; i++)
+                        {
+                            TV pg = Unsafe.Add(ref w2r, i);
+                            Unsafe.Add(ref gyc, i) = pg;
+                            Unsafe.Add(ref w2r, i) = TOps.Sub(Unsafe.Add(ref gc, i), pg);
+                        }
+
+                        Copy(ref w1r, ref br, n);
+                    }
+                    else
+                    {
+                        // gy = g - P g = a; b = -x, d = -d.
+                        for (int i = 0; i < m; i++)
+                        {
+                            TV gy = TOps.Sub(Unsafe.Add(ref gc, i), Unsafe.Add(ref w2r, i));
+                            Unsafe.Add(ref gyc, i) = gy;
+                            Unsafe.Add(ref w2r, i) = gy;
+                        }
+
+                        for (int j = 0; j < n; j++)
+                        {
+                            Unsafe.Add(ref br, j) = TOps.Neg(Unsafe.Add(ref w1r, j));
+                            Unsafe.Add(ref dr, j) = TOps.Neg(Unsafe.Add(ref dr, j));
+                        }
+                    }
+                }
+
+                // gA += a b^T + r d^T, a in w2.
+                ref TV rc = ref ev[c * m];
+                ref TV gar = ref ga[0];
+                for (int j = 0; j < n; j++)
+                {
+                    ref TV gaj = ref Unsafe.Add(ref gar, j * m);
+                    TV bj = Unsafe.Add(ref br, j);
+                    TV dj = Unsafe.Add(ref dr, j);
+                    for (int i = 0; i < m; i++)
+                    {
+                        Unsafe.Add(ref gaj, i) = TOps.Fma(Unsafe.Add(ref w2r, i), bj, TOps.Fma(Unsafe.Add(ref rc, i), dj, Unsafe.Add(ref gaj, i)));
+                    }
+                }
+            }
+
+            Scatter(ga, gradA.Array, m * n, grp);
+            Scatter(gyv, gradY.Array, mp, grp);
+        });
+        return new ProjectorGradients<T>(gradA, gradY);
+    }
+
+    /// <summary>Q (m x n) of group g, column j = Q e_j.</summary>
+    private void FormQ(int g, ref TV q)
+    {
+        ref TV f = ref qr[g * m * n];
+        ref TV t = ref tau[g * n];
+        TV one = TOps.Broadcast(T.One);
+        Clear(ref q, m * n);
+        for (int j = 0; j < n; j++)
+        {
+            ref TV qj = ref Unsafe.Add(ref q, j * m);
+            Unsafe.Add(ref qj, j) = one;
+            ApplyQ(ref f, ref t, m, n, ref qj);
+        }
+    }
+
+    /// <summary>
+    /// The first lane (below <paramref name="lanes"/>) of group <paramref name="g"/> whose R has
+    /// |R_jj| &lt;= max(atol, rtol * max |R_jj|), or -1; with that lane's rank and the detail text.
+    /// </summary>
+    private int FirstRankDeficientLane(int g, int lanes, RankTolerance tolerance, out int rank, out string detail)
+    {
+        int w = TOps.Width;
+        ReadOnlySpan<T> f = MemoryMarshal.Cast<TV, T>(qr.AsSpan(g * m * n, m * n));
+        rank = n;
+        detail = string.Empty;
+        for (int lane = 0; lane < lanes; lane++)
+        {
+            double maxDiag = 0;
+            for (int j = 0; j < n; j++)
+            {
+                maxDiag = Math.Max(maxDiag, Math.Abs(double.CreateTruncating(f[(((j * m) + j) * w) + lane])));
+            }
+
+            double threshold = tolerance.Threshold<T>(m, n, maxDiag);
+            int r = 0;
+            string text = string.Empty;
+            for (int j = 0; j < n; j++)
+            {
+                double d = Math.Abs(double.CreateTruncating(f[(((j * m) + j) * w) + lane]));
+                if (d > threshold)
+                {
+                    r++;
+                }
+                else if (text.Length == 0)
+                {
+                    text = FormattableString.Invariant($"|R[{j},{j}]| = {d:G3} <= tolerance {threshold:G3}");
+                }
+            }
+
+            if (r < n)
+            {
+                rank = r;
+                detail = text;
+                return lane;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>Runs <paramref name="body"/> for every group with a per-worker scratch of <paramref name="scratch"/> lane vectors.</summary>
+    private void ForGroups(int scratch, Action<int, Span<TV>> body) =>
+        Parallel.For(
+            0,
+            groups,
+            parallel,
+            () => new TV[scratch],
+            (g, _, s) =>
+            {
+                body(g, s);
+                return s;
+            },
+            _ => { });
+
+    /// <summary>
+    /// Copies the W matrices of group <paramref name="g"/> (each <paramref name="matLen"/> elements,
+    /// column-major) from <paramref name="src"/> into lane layout; lanes past the batch get zeros.
+    /// </summary>
+    private void Gather(T[] src, int matLen, int g, Span<TV> dst)
+    {
+        int w = TOps.Width;
+        int first = g * w;
+        int lanes = Math.Min(w, count - first);
+        Span<T> d = MemoryMarshal.Cast<TV, T>(dst[..matLen]);
+        if (lanes < w)
+        {
+            d.Clear();
+        }
+
+        ref T dr = ref MemoryMarshal.GetReference(d);
+        for (int lane = 0; lane < lanes; lane++)
+        {
+            ref T s = ref src[(first + lane) * matLen];
+            for (int e = 0; e < matLen; e++)
+            {
+                Unsafe.Add(ref dr, (e * w) + lane) = Unsafe.Add(ref s, e);
+            }
+        }
+    }
+
+    /// <summary>Copies the valid lanes of group <paramref name="g"/> back to column-major matrices.</summary>
+    private void Scatter(Span<TV> src, T[] dst, int matLen, int g)
+    {
+        int w = TOps.Width;
+        int first = g * w;
+        int lanes = Math.Min(w, count - first);
+        ref T sr = ref MemoryMarshal.GetReference(MemoryMarshal.Cast<TV, T>(src[..matLen]));
+        for (int lane = 0; lane < lanes; lane++)
+        {
+            ref T d = ref dst[(first + lane) * matLen];
+            for (int e = 0; e < matLen; e++)
+            {
+                Unsafe.Add(ref d, e) = Unsafe.Add(ref sr, (e * w) + lane);
+            }
+        }
+    }
+}
