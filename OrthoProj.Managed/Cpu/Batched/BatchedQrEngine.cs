@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace OrthoProj.Cpu.Batched;
 
@@ -68,7 +69,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
         this.parallel = parallel;
         int w = TOps.Width;
         groups = (count + w - 1) / w;
-        qr = new TV[groups * m * n];
+        qr = GC.AllocateUninitializedArray<TV>(groups * m * n);   // Gather writes every element
         tau = new TV[groups * n];
         rinv = new TV[groups * n];
         var firstBad = new int[groups];
@@ -312,8 +313,44 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
             Unsafe.Add(ref tau, k) = t;
             Unsafe.Add(ref rinv, k) = TOps.Div(one, beta);
 
-            // Apply H_k = I - tau v v^T (v_k = 1) to the trailing columns.
-            for (int j = k + 1; j < n; j++)
+            // Apply H_k = I - tau v v^T (v_k = 1) to the trailing columns, four at a time: four
+            // independent dot products hide the FMA latency and share each load of v.
+            int j = k + 1;
+            for (; j + 4 <= n; j += 4)
+            {
+                ref TV a0 = ref Unsafe.Add(ref a, j * m);
+                ref TV a1 = ref Unsafe.Add(ref a0, m);
+                ref TV a2 = ref Unsafe.Add(ref a1, m);
+                ref TV a3 = ref Unsafe.Add(ref a2, m);
+                TV s0 = Unsafe.Add(ref a0, k), s1 = Unsafe.Add(ref a1, k), s2 = Unsafe.Add(ref a2, k), s3 = Unsafe.Add(ref a3, k);
+                for (int i = k + 1; i < m; i++)
+                {
+                    TV v = Unsafe.Add(ref ak, i);
+                    s0 = TOps.Fma(v, Unsafe.Add(ref a0, i), s0);
+                    s1 = TOps.Fma(v, Unsafe.Add(ref a1, i), s1);
+                    s2 = TOps.Fma(v, Unsafe.Add(ref a2, i), s2);
+                    s3 = TOps.Fma(v, Unsafe.Add(ref a3, i), s3);
+                }
+
+                s0 = TOps.Mul(s0, t);
+                s1 = TOps.Mul(s1, t);
+                s2 = TOps.Mul(s2, t);
+                s3 = TOps.Mul(s3, t);
+                Unsafe.Add(ref a0, k) = TOps.Sub(Unsafe.Add(ref a0, k), s0);
+                Unsafe.Add(ref a1, k) = TOps.Sub(Unsafe.Add(ref a1, k), s1);
+                Unsafe.Add(ref a2, k) = TOps.Sub(Unsafe.Add(ref a2, k), s2);
+                Unsafe.Add(ref a3, k) = TOps.Sub(Unsafe.Add(ref a3, k), s3);
+                for (int i = k + 1; i < m; i++)
+                {
+                    TV v = Unsafe.Add(ref ak, i);
+                    Unsafe.Add(ref a0, i) = TOps.Fnma(s0, v, Unsafe.Add(ref a0, i));
+                    Unsafe.Add(ref a1, i) = TOps.Fnma(s1, v, Unsafe.Add(ref a1, i));
+                    Unsafe.Add(ref a2, i) = TOps.Fnma(s2, v, Unsafe.Add(ref a2, i));
+                    Unsafe.Add(ref a3, i) = TOps.Fnma(s3, v, Unsafe.Add(ref a3, i));
+                }
+            }
+
+            for (; j < n; j++)
             {
                 ref TV aj = ref Unsafe.Add(ref a, j * m);
                 TV s = Unsafe.Add(ref aj, k);
@@ -353,15 +390,25 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ApplyReflector(ref TV v, TV t, int k, int m, ref TV x)
     {
-        TV s = Unsafe.Add(ref x, k);
-        for (int i = k + 1; i < m; i++)
+        // Four partial sums: one chain of dependent FMAs would wait on the FMA latency every row.
+        TV s = Unsafe.Add(ref x, k), s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;
+        int i = k + 1;
+        for (; i + 4 <= m; i += 4)
+        {
+            s = TOps.Fma(Unsafe.Add(ref v, i), Unsafe.Add(ref x, i), s);
+            s1 = TOps.Fma(Unsafe.Add(ref v, i + 1), Unsafe.Add(ref x, i + 1), s1);
+            s2 = TOps.Fma(Unsafe.Add(ref v, i + 2), Unsafe.Add(ref x, i + 2), s2);
+            s3 = TOps.Fma(Unsafe.Add(ref v, i + 3), Unsafe.Add(ref x, i + 3), s3);
+        }
+
+        for (; i < m; i++)
         {
             s = TOps.Fma(Unsafe.Add(ref v, i), Unsafe.Add(ref x, i), s);
         }
 
-        s = TOps.Mul(s, t);
+        s = TOps.Mul(TOps.Add(TOps.Add(s, s1), TOps.Add(s2, s3)), t);
         Unsafe.Add(ref x, k) = TOps.Sub(Unsafe.Add(ref x, k), s);
-        for (int i = k + 1; i < m; i++)
+        for (i = k + 1; i < m; i++)
         {
             Unsafe.Add(ref x, i) = TOps.Fnma(s, Unsafe.Add(ref v, i), Unsafe.Add(ref x, i));
         }
@@ -409,7 +456,8 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     /// e = y - Q Q^T y for the p columns of a group, with a second pass (e -= Q Q^T e) in the lanes
     /// where some column kept less than half its norm: CpuProjector's rule, decided per matrix.
     /// </summary>
-    private void ResidualGroup(int g, ref TV y, ref TV e, ref TV tmp, int p)
+    /// <remarks>With <paramref name="heads"/> non-empty, also stores (Q^T y)[0..n) of each column there (n x p).</remarks>
+    private void ResidualGroup(int g, ref TV y, ref TV e, ref TV tmp, int p, Span<TV> heads = default)
     {
         ref TV f = ref qr[g * m * n];
         ref TV t = ref tau[g * n];
@@ -421,6 +469,11 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
             ref TV ec = ref Unsafe.Add(ref e, c * m);
             Copy(ref yc, ref tmp, m);
             ApplyQt(ref f, ref t, m, n, ref tmp);
+            if (!heads.IsEmpty)
+            {
+                Copy(ref tmp, ref heads[c * n], n);
+            }
+
             Clear(ref Unsafe.Add(ref tmp, n), m - n);
             ApplyQ(ref f, ref t, m, n, ref tmp);
             TV ny = TOps.Zero, ne = TOps.Zero;
@@ -477,7 +530,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
         var gradA = new HostMatrixBatch<T>(m, n, count);
         var gradY = new HostMatrixBatch<T>(m, p, count);
         int mp = m * p;
-        ForGroups((3 * mp) + (gRows * p) + (m * n) + (2 * m) + (2 * n), (grp, s) =>
+        ForGroups((3 * mp) + (gRows * p) + (m * n) + (2 * m) + (2 * n) + (n * p), (grp, s) =>
         {
             Span<TV> yv = s[..mp];
             Span<TV> ev = s.Slice(mp, mp);
@@ -489,12 +542,13 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
             Span<TV> w2 = s.Slice(o + (m * n) + m, m);
             Span<TV> bv = s.Slice(o + (m * n) + (2 * m), n);
             Span<TV> dv = s.Slice(o + (m * n) + (2 * m) + n, n);
+            Span<TV> heads = s.Slice(o + (m * n) + (2 * m) + (2 * n), n * p);
             Gather(y.Array, mp, grp, yv);
             Gather(g.Array, gRows * p, grp, gv);
             ref TV f = ref qr[grp * m * n];
             ref TV t = ref tau[grp * n];
             ref TV ri = ref rinv[grp * n];
-            ResidualGroup(grp, ref yv[0], ref ev[0], ref w1[0], p);
+            ResidualGroup(grp, ref yv[0], ref ev[0], ref w1[0], p, heads);
             ga.Clear();
             ref TV w1r = ref w1[0];
             ref TV w2r = ref w2[0];
@@ -502,9 +556,8 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
             ref TV dr = ref dv[0];
             for (int c = 0; c < p; c++)
             {
-                // x = R^-1 Q^T y into w1[0..n).
-                Copy(ref yv[c * m], ref w1r, m);
-                ApplyQt(ref f, ref t, m, n, ref w1r);
+                // x = R^-1 (Q^T y)[0..n) into w1[0..n), from the heads the residual kept.
+                Copy(ref heads[c * n], ref w1r, n);
                 SolveR(ref f, ref ri, m, n, ref w1r);
                 ref TV gc = ref gv[c * gRows];
                 ref TV gyc = ref gyv[c * m];
@@ -667,16 +720,29 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
         int first = g * w;
         int lanes = Math.Min(w, count - first);
         Span<T> d = MemoryMarshal.Cast<TV, T>(dst[..matLen]);
-        if (lanes < w)
+        ref T dr = ref MemoryMarshal.GetReference(d);
+        int done = 0;
+        if (lanes == w && typeof(TV) == typeof(Vector512<T>) && LaneTranspose.IsSupported)
+        {
+            // Full group: W x W block transposes in registers, then the remainder element by element.
+            ref T s0 = ref src[first * matLen];
+            int blocks = matLen / w;
+            for (int b = 0; b < blocks; b++)
+            {
+                LaneTranspose.Transpose(ref Unsafe.Add(ref s0, b * w), matLen, ref Unsafe.Add(ref dr, b * w * w), w);
+            }
+
+            done = blocks * w;
+        }
+        else if (lanes < w)
         {
             d.Clear();
         }
 
-        ref T dr = ref MemoryMarshal.GetReference(d);
         for (int lane = 0; lane < lanes; lane++)
         {
             ref T s = ref src[(first + lane) * matLen];
-            for (int e = 0; e < matLen; e++)
+            for (int e = done; e < matLen; e++)
             {
                 Unsafe.Add(ref dr, (e * w) + lane) = Unsafe.Add(ref s, e);
             }
@@ -690,10 +756,23 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
         int first = g * w;
         int lanes = Math.Min(w, count - first);
         ref T sr = ref MemoryMarshal.GetReference(MemoryMarshal.Cast<TV, T>(src[..matLen]));
+        int done = 0;
+        if (lanes == w && typeof(TV) == typeof(Vector512<T>) && LaneTranspose.IsSupported)
+        {
+            ref T d0 = ref dst[first * matLen];
+            int blocks = matLen / w;
+            for (int b = 0; b < blocks; b++)
+            {
+                LaneTranspose.Transpose(ref Unsafe.Add(ref sr, b * w * w), w, ref Unsafe.Add(ref d0, b * w), matLen);
+            }
+
+            done = blocks * w;
+        }
+
         for (int lane = 0; lane < lanes; lane++)
         {
             ref T d = ref dst[(first + lane) * matLen];
-            for (int e = 0; e < matLen; e++)
+            for (int e = done; e < matLen; e++)
             {
                 Unsafe.Add(ref d, e) = Unsafe.Add(ref sr, (e * w) + lane);
             }
