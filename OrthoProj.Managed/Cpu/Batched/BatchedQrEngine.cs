@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -27,6 +28,8 @@ internal interface IBatchedQrEngine<T>
     HostMatrixBatch<T> MatrixBackward(HostMatrixBatch<T> gradP);
 
     ProjectorGradients<T> SolveBackward(HostMatrixBatch<T> y, HostMatrixBatch<T> gradX);
+
+    void Dispose();
 }
 
 /// <summary>
@@ -56,7 +59,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     private readonly int n;
     private readonly int count;
     private readonly int groups;
-    private readonly TV[] qr;    // groups * m * n: reflectors below the diagonal, R on and above.
+    private TV[] qr;             // groups * m * n (rented): reflectors below the diagonal, R on and above.
     private readonly TV[] tau;   // groups * n
     private readonly TV[] rinv;  // groups * n: 1 / R_kk
     private readonly ParallelOptions parallel;
@@ -69,12 +72,14 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
         this.parallel = parallel;
         int w = TOps.Width;
         groups = (count + w - 1) / w;
-        qr = GC.AllocateUninitializedArray<TV>(groups * m * n);   // Gather writes every element
+        // Rented: a fresh multi-megabyte array per projector costs page faults and zeroing on every
+        // factorization; Gather writes every element of it, so stale contents never leak.
+        qr = ArrayPool<TV>.Shared.Rent(groups * m * n);
         tau = new TV[groups * n];
         rinv = new TV[groups * n];
         var firstBad = new int[groups];
         T[] src = a.Array;
-        Parallel.For(0, groups, parallel, g =>
+        Parallel.For(0, groups, parallel, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g) =>
         {
             Span<TV> f = qr.AsSpan(g * m * n, m * n);
             Gather(src, m * n, g, f);
@@ -102,6 +107,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
             {
                 int lanes = Math.Min(w, count - (g * w));
                 FirstRankDeficientLane(g, lanes, tolerance, out int rank, out string detail);
+                Dispose();
                 throw new RankDeficientException((g * w) + firstBad[g], rank, m, n, detail);
             }
         }
@@ -109,11 +115,22 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
 
     public int Width => TOps.Width;
 
+    /// <summary>Returns the factor storage to the pool; the engine is unusable afterwards.</summary>
+    public void Dispose()
+    {
+        TV[] storage = qr;
+        qr = [];
+        if (storage.Length > 0)
+        {
+            ArrayPool<TV>.Shared.Return(storage);
+        }
+    }
+
     public HostMatrixBatch<T> Project(HostMatrixBatch<T> y)
     {
         int p = y.Cols;
         var result = new HostMatrixBatch<T>(m, p, count);
-        ForGroups(m * p, (g, s) =>
+        ForGroups(m * p, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>
         {
             Span<TV> yv = s[..(m * p)];
             Gather(y.Array, m * p, g, yv);
@@ -136,7 +153,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     {
         int p = y.Cols;
         var result = new HostMatrixBatch<T>(m, p, count);
-        ForGroups((2 * m * p) + m, (g, s) =>
+        ForGroups((2 * m * p) + m, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>
         {
             Span<TV> yv = s[..(m * p)];
             Span<TV> ev = s.Slice(m * p, m * p);
@@ -150,7 +167,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     public HostMatrixBatch<T> Matrix()
     {
         var result = new HostMatrixBatch<T>(m, m, count);
-        ForGroups((m * n) + (m * m), (g, s) =>
+        ForGroups((m * n) + (m * m), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>
         {
             Span<TV> q = s[..(m * n)];
             Span<TV> pv = s.Slice(m * n, m * m);
@@ -179,7 +196,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     {
         int p = y.Cols;
         var result = new HostMatrixBatch<T>(n, p, count);
-        ForGroups((m * p) + (n * p), (g, s) =>
+        ForGroups((m * p) + (n * p), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>
         {
             Span<TV> yv = s[..(m * p)];
             Span<TV> xv = s.Slice(m * p, n * p);
@@ -212,7 +229,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     public HostMatrixBatch<T> MatrixBackward(HostMatrixBatch<T> gradP)
     {
         var result = new HostMatrixBatch<T>(m, n, count);
-        ForGroups((m * m) + (2 * m * n), (g, s) =>
+        ForGroups((m * m) + (2 * m * n), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>
         {
             // gA = (I - P)(gP + gP^T) Q R^-T: T_j = (I - P) S q_j, then gA R^T = T column by column.
             Span<TV> gp = s[..(m * m)];
@@ -284,6 +301,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     }
 
     /// <summary>Householder QR of one group in place (LAPACK geqr2 in lock-step over the lanes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FactorGroup(ref TV a, ref TV tau, ref TV rinv, int m, int n)
     {
         TV one = TOps.Broadcast(T.One);
@@ -370,6 +388,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     }
 
     /// <summary>x := Q^T x = H_(n-1) ... H_0 x for x of length m.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ApplyQt(ref TV f, ref TV tau, int m, int n, ref TV x)
     {
         for (int k = 0; k < n; k++)
@@ -379,6 +398,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     }
 
     /// <summary>x := Q x = H_0 ... H_(n-1) x for x of length m.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ApplyQ(ref TV f, ref TV tau, int m, int n, ref TV x)
     {
         for (int k = n - 1; k >= 0; k--)
@@ -415,6 +435,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     }
 
     /// <summary>x[0..n) := R^-1 x[0..n) (back substitution, column oriented).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SolveR(ref TV f, ref TV rinv, int m, int n, ref TV x)
     {
         for (int i = n - 1; i >= 0; i--)
@@ -430,6 +451,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     }
 
     /// <summary>x[0..n) := R^-T x[0..n) (forward substitution, dot oriented).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SolveRT(ref TV f, ref TV rinv, int m, int n, ref TV x)
     {
         for (int i = 0; i < n; i++)
@@ -457,6 +479,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     /// where some column kept less than half its norm: CpuProjector's rule, decided per matrix.
     /// </summary>
     /// <remarks>With <paramref name="heads"/> non-empty, also stores (Q^T y)[0..n) of each column there (n x p).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ResidualGroup(int g, ref TV y, ref TV e, ref TV tmp, int p, Span<TV> heads = default)
     {
         ref TV f = ref qr[g * m * n];
@@ -530,7 +553,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
         var gradA = new HostMatrixBatch<T>(m, n, count);
         var gradY = new HostMatrixBatch<T>(m, p, count);
         int mp = m * p;
-        ForGroups((3 * mp) + (gRows * p) + (m * n) + (2 * m) + (2 * n) + (n * p), (grp, s) =>
+        ForGroups((3 * mp) + (gRows * p) + (m * n) + (2 * m) + (2 * n) + (n * p), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (grp, s) =>
         {
             Span<TV> yv = s[..mp];
             Span<TV> ev = s.Slice(mp, mp);
@@ -714,6 +737,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     /// Copies the W matrices of group <paramref name="g"/> (each <paramref name="matLen"/> elements,
     /// column-major) from <paramref name="src"/> into lane layout; lanes past the batch get zeros.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Gather(T[] src, int matLen, int g, Span<TV> dst)
     {
         int w = TOps.Width;
@@ -750,6 +774,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     }
 
     /// <summary>Copies the valid lanes of group <paramref name="g"/> back to column-major matrices.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Scatter(Span<TV> src, T[] dst, int matLen, int g)
     {
         int w = TOps.Width;

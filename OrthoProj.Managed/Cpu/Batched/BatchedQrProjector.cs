@@ -97,6 +97,17 @@ internal sealed class BatchedQrProjector<T> : Projector<T>
     protected override ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX) =>
         y.Cols == 0 ? ZeroGradients() : engine.SolveBackward((HostMatrixBatch<T>)y, (HostMatrixBatch<T>)gradX);
 
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            engine.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
     private static int[] FullRank(int cols, int count)
     {
         var rank = new int[count];

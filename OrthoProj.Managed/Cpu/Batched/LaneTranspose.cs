@@ -33,6 +33,7 @@ internal static class LaneTranspose
     }
 
     // Unrolled so that the W rows stay in the 32 zmm registers through the log2(W) rounds.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose16(ref float src, nint srcStride, ref float dst, nint dstStride)
     {
         Vector512<int> lo = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
@@ -135,6 +136,7 @@ internal static class LaneTranspose
         a15.StoreUnsafe(ref dst, (nuint)(15 * dstStride));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose8(ref double src, nint srcStride, ref double dst, nint dstStride)
     {
         Vector512<long> lo = Vector512.Create(0L, 8, 1, 9, 2, 10, 3, 11);
