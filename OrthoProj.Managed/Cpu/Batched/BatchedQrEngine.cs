@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -59,9 +58,9 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     private readonly int n;
     private readonly int count;
     private readonly int groups;
-    private TV[] qr;             // groups * m * n (rented): reflectors below the diagonal, R on and above.
-    private readonly TV[] tau;   // groups * n
-    private readonly TV[] rinv;  // groups * n: 1 / R_kk
+    // One aligned block: groups * m * n of factors (reflectors below the diagonal, R on and above),
+    // then groups * n of tau, then groups * n of 1 / R_kk.
+    private readonly PinnedLanes<TV> storage;
     private readonly ParallelOptions parallel;
 
     public BatchedQrEngine(HostMatrixBatch<T> a, RankTolerance tolerance, ParallelOptions parallel)
@@ -73,15 +72,13 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
         int w = TOps.Width;
         groups = (count + w - 1) / w;
         // Rented: a fresh multi-megabyte array per projector costs page faults and zeroing on every
-        // factorization; Gather writes every element of it, so stale contents never leak.
-        qr = ArrayPool<TV>.Shared.Rent(groups * m * n);
-        tau = new TV[groups * n];
-        rinv = new TV[groups * n];
+        // factorization; Gather and FactorGroup write every element of it, so stale contents never leak.
+        storage = PinnedLanes<TV>.Rent(groups * ((m * n) + (2 * n)));
         var firstBad = new int[groups];
         T[] src = a.Array;
         Parallel.For(0, groups, parallel, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g) =>
         {
-            Span<TV> f = qr.AsSpan(g * m * n, m * n);
+            Span<TV> f = MemoryMarshal.CreateSpan(ref Qr(g), m * n);
             Gather(src, m * n, g, f);
             int lanes = Math.Min(w, count - (g * w));
             if (lanes < w)
@@ -97,7 +94,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
                 }
             }
 
-            FactorGroup(ref f[0], ref tau[g * n], ref rinv[g * n], m, n);
+            FactorGroup(ref f[0], ref Tau(g), ref Rinv(g), m, n);
             firstBad[g] = FirstRankDeficientLane(g, lanes, tolerance, out _, out _);
         });
 
@@ -115,15 +112,16 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
 
     public int Width => TOps.Width;
 
+    private ref TV Qr(int g) => ref Unsafe.Add(ref storage.Ref, g * m * n);
+
+    private ref TV Tau(int g) => ref Unsafe.Add(ref storage.Ref, (groups * m * n) + (g * n));
+
+    private ref TV Rinv(int g) => ref Unsafe.Add(ref storage.Ref, (groups * ((m * n) + n)) + (g * n));
+
     /// <summary>Returns the factor storage to the pool; the engine is unusable afterwards.</summary>
     public void Dispose()
     {
-        TV[] storage = qr;
-        qr = [];
-        if (storage.Length > 0)
-        {
-            ArrayPool<TV>.Shared.Return(storage);
-        }
+        storage.Dispose();
     }
 
     public HostMatrixBatch<T> Project(HostMatrixBatch<T> y)
@@ -134,8 +132,8 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
         {
             Span<TV> yv = s[..(m * p)];
             Gather(y.Array, m * p, g, yv);
-            ref TV f = ref qr[g * m * n];
-            ref TV t = ref tau[g * n];
+            ref TV f = ref Qr(g);
+            ref TV t = ref Tau(g);
             for (int c = 0; c < p; c++)
             {
                 ref TV x = ref yv[c * m];
@@ -201,9 +199,9 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
             Span<TV> yv = s[..(m * p)];
             Span<TV> xv = s.Slice(m * p, n * p);
             Gather(y.Array, m * p, g, yv);
-            ref TV f = ref qr[g * m * n];
-            ref TV t = ref tau[g * n];
-            ref TV ri = ref rinv[g * n];
+            ref TV f = ref Qr(g);
+            ref TV t = ref Tau(g);
+            ref TV ri = ref Rinv(g);
             for (int c = 0; c < p; c++)
             {
                 ref TV x = ref yv[c * m];
@@ -237,8 +235,8 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
             Span<TV> tm = s.Slice((m * m) + (m * n), m * n);
             Gather(gradP.Array, m * m, g, gp);
             FormQ(g, ref q[0]);
-            ref TV f = ref qr[g * m * n];
-            ref TV ta = ref tau[g * n];
+            ref TV f = ref Qr(g);
+            ref TV ta = ref Tau(g);
             ref TV gp0 = ref gp[0];
             for (int j = 0; j < n; j++)
             {
@@ -274,7 +272,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
             }
 
             // gA R^T = T: gA[:, j] = (T[:, j] - sum_(k > j) R[j, k] gA[:, k]) / R[j, j].
-            ref TV ri = ref rinv[g * n];
+            ref TV ri = ref Rinv(g);
             for (int j = n - 1; j >= 0; j--)
             {
                 ref TV tj = ref tm[j * m];
@@ -482,8 +480,8 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ResidualGroup(int g, ref TV y, ref TV e, ref TV tmp, int p, Span<TV> heads = default)
     {
-        ref TV f = ref qr[g * m * n];
-        ref TV t = ref tau[g * n];
+        ref TV f = ref Qr(g);
+        ref TV t = ref Tau(g);
         TV quarter = TOps.Broadcast(T.CreateTruncating(0.25));
         TV flag = TOps.Zero;
         for (int c = 0; c < p; c++)
@@ -568,9 +566,9 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
             Span<TV> heads = s.Slice(o + (m * n) + (2 * m) + (2 * n), n * p);
             Gather(y.Array, mp, grp, yv);
             Gather(g.Array, gRows * p, grp, gv);
-            ref TV f = ref qr[grp * m * n];
-            ref TV t = ref tau[grp * n];
-            ref TV ri = ref rinv[grp * n];
+            ref TV f = ref Qr(grp);
+            ref TV t = ref Tau(grp);
+            ref TV ri = ref Rinv(grp);
             ResidualGroup(grp, ref yv[0], ref ev[0], ref w1[0], p, heads);
             ga.Clear();
             ref TV w1r = ref w1[0];
@@ -662,8 +660,8 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     /// <summary>Q (m x n) of group g, column j = Q e_j.</summary>
     private void FormQ(int g, ref TV q)
     {
-        ref TV f = ref qr[g * m * n];
-        ref TV t = ref tau[g * n];
+        ref TV f = ref Qr(g);
+        ref TV t = ref Tau(g);
         TV one = TOps.Broadcast(T.One);
         Clear(ref q, m * n);
         for (int j = 0; j < n; j++)
@@ -681,7 +679,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     private int FirstRankDeficientLane(int g, int lanes, RankTolerance tolerance, out int rank, out string detail)
     {
         int w = TOps.Width;
-        ReadOnlySpan<T> f = MemoryMarshal.Cast<TV, T>(qr.AsSpan(g * m * n, m * n));
+        ReadOnlySpan<T> f = MemoryMarshal.Cast<TV, T>(MemoryMarshal.CreateSpan(ref Qr(g), m * n));
         rank = n;
         detail = string.Empty;
         for (int lane = 0; lane < lanes; lane++)
@@ -725,13 +723,13 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
             0,
             groups,
             parallel,
-            () => new TV[scratch],
+            () => PinnedLanes<TV>.Rent(scratch),
             (g, _, s) =>
             {
-                body(g, s);
+                body(g, s.Span);
                 return s;
             },
-            _ => { });
+            s => s.Dispose());
 
     /// <summary>
     /// Copies the W matrices of group <paramref name="g"/> (each <paramref name="matLen"/> elements,
