@@ -299,89 +299,100 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     }
 
     /// <summary>Householder QR of one group in place (LAPACK geqr2 in lock-step over the lanes).</summary>
+    /// <remarks>
+    /// Left-looking over blocks of four columns: a block first receives every earlier reflector, then is
+    /// factored within itself. The four target columns stay in L1 while the reflectors stream past,
+    /// where the right-looking order would sweep the whole trailing matrix (up to 128 KB per group)
+    /// through the cache once per column.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FactorGroup(ref TV a, ref TV tau, ref TV rinv, int m, int n)
     {
         TV one = TOps.Broadcast(T.One);
-        for (int k = 0; k < n; k++)
+        for (int jb = 0; jb < n; jb += 4)
         {
-            ref TV ak = ref Unsafe.Add(ref a, k * m);
-            TV alpha = Unsafe.Add(ref ak, k);
-            TV ss = TOps.Zero;
+            int je = Math.Min(jb + 4, n);
+            for (int k = 0; k < jb; k++)
+            {
+                ApplyToColumns(ref a, ref Unsafe.Add(ref a, k * m), Unsafe.Add(ref tau, k), k, m, jb, je);
+            }
+
+            for (int k = jb; k < je; k++)
+            {
+                ref TV ak = ref Unsafe.Add(ref a, k * m);
+                TV alpha = Unsafe.Add(ref ak, k);
+                TV ss = TOps.Zero;
+                for (int i = k + 1; i < m; i++)
+                {
+                    TV v = Unsafe.Add(ref ak, i);
+                    ss = TOps.Fma(v, v, ss);
+                }
+
+                TV norm = TOps.Sqrt(TOps.Fma(alpha, alpha, ss));
+                TV beta = TOps.Neg(TOps.CopySign(norm, alpha));
+                TV none = TOps.EqualsZero(ss);
+                TV t = TOps.Select(none, TOps.Zero, TOps.Div(TOps.Sub(beta, alpha), beta));
+                TV scale = TOps.Select(none, TOps.Zero, TOps.Div(one, TOps.Sub(alpha, beta)));
+                beta = TOps.Select(none, alpha, beta);
+                for (int i = k + 1; i < m; i++)
+                {
+                    Unsafe.Add(ref ak, i) = TOps.Mul(Unsafe.Add(ref ak, i), scale);
+                }
+
+                Unsafe.Add(ref ak, k) = beta;
+                Unsafe.Add(ref tau, k) = t;
+                Unsafe.Add(ref rinv, k) = TOps.Div(one, beta);
+                ApplyToColumns(ref a, ref ak, t, k, m, k + 1, je);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Applies H_k = I - tau v v^T (v = column k below the diagonal, v_k = 1) to columns
+    /// [<paramref name="js"/>, <paramref name="je"/>), four at a time: four independent dot products
+    /// hide the FMA latency and share each load of v.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ApplyToColumns(ref TV a, ref TV ak, TV t, int k, int m, int js, int je)
+    {
+        int j = js;
+        for (; j + 4 <= je; j += 4)
+        {
+            ref TV a0 = ref Unsafe.Add(ref a, j * m);
+            ref TV a1 = ref Unsafe.Add(ref a0, m);
+            ref TV a2 = ref Unsafe.Add(ref a1, m);
+            ref TV a3 = ref Unsafe.Add(ref a2, m);
+            TV s0 = Unsafe.Add(ref a0, k), s1 = Unsafe.Add(ref a1, k), s2 = Unsafe.Add(ref a2, k), s3 = Unsafe.Add(ref a3, k);
             for (int i = k + 1; i < m; i++)
             {
                 TV v = Unsafe.Add(ref ak, i);
-                ss = TOps.Fma(v, v, ss);
+                s0 = TOps.Fma(v, Unsafe.Add(ref a0, i), s0);
+                s1 = TOps.Fma(v, Unsafe.Add(ref a1, i), s1);
+                s2 = TOps.Fma(v, Unsafe.Add(ref a2, i), s2);
+                s3 = TOps.Fma(v, Unsafe.Add(ref a3, i), s3);
             }
 
-            TV norm = TOps.Sqrt(TOps.Fma(alpha, alpha, ss));
-            TV beta = TOps.Neg(TOps.CopySign(norm, alpha));
-            TV none = TOps.EqualsZero(ss);
-            TV t = TOps.Select(none, TOps.Zero, TOps.Div(TOps.Sub(beta, alpha), beta));
-            TV scale = TOps.Select(none, TOps.Zero, TOps.Div(one, TOps.Sub(alpha, beta)));
-            beta = TOps.Select(none, alpha, beta);
+            s0 = TOps.Mul(s0, t);
+            s1 = TOps.Mul(s1, t);
+            s2 = TOps.Mul(s2, t);
+            s3 = TOps.Mul(s3, t);
+            Unsafe.Add(ref a0, k) = TOps.Sub(Unsafe.Add(ref a0, k), s0);
+            Unsafe.Add(ref a1, k) = TOps.Sub(Unsafe.Add(ref a1, k), s1);
+            Unsafe.Add(ref a2, k) = TOps.Sub(Unsafe.Add(ref a2, k), s2);
+            Unsafe.Add(ref a3, k) = TOps.Sub(Unsafe.Add(ref a3, k), s3);
             for (int i = k + 1; i < m; i++)
             {
-                Unsafe.Add(ref ak, i) = TOps.Mul(Unsafe.Add(ref ak, i), scale);
+                TV v = Unsafe.Add(ref ak, i);
+                Unsafe.Add(ref a0, i) = TOps.Fnma(s0, v, Unsafe.Add(ref a0, i));
+                Unsafe.Add(ref a1, i) = TOps.Fnma(s1, v, Unsafe.Add(ref a1, i));
+                Unsafe.Add(ref a2, i) = TOps.Fnma(s2, v, Unsafe.Add(ref a2, i));
+                Unsafe.Add(ref a3, i) = TOps.Fnma(s3, v, Unsafe.Add(ref a3, i));
             }
+        }
 
-            Unsafe.Add(ref ak, k) = beta;
-            Unsafe.Add(ref tau, k) = t;
-            Unsafe.Add(ref rinv, k) = TOps.Div(one, beta);
-
-            // Apply H_k = I - tau v v^T (v_k = 1) to the trailing columns, four at a time: four
-            // independent dot products hide the FMA latency and share each load of v.
-            int j = k + 1;
-            for (; j + 4 <= n; j += 4)
-            {
-                ref TV a0 = ref Unsafe.Add(ref a, j * m);
-                ref TV a1 = ref Unsafe.Add(ref a0, m);
-                ref TV a2 = ref Unsafe.Add(ref a1, m);
-                ref TV a3 = ref Unsafe.Add(ref a2, m);
-                TV s0 = Unsafe.Add(ref a0, k), s1 = Unsafe.Add(ref a1, k), s2 = Unsafe.Add(ref a2, k), s3 = Unsafe.Add(ref a3, k);
-                for (int i = k + 1; i < m; i++)
-                {
-                    TV v = Unsafe.Add(ref ak, i);
-                    s0 = TOps.Fma(v, Unsafe.Add(ref a0, i), s0);
-                    s1 = TOps.Fma(v, Unsafe.Add(ref a1, i), s1);
-                    s2 = TOps.Fma(v, Unsafe.Add(ref a2, i), s2);
-                    s3 = TOps.Fma(v, Unsafe.Add(ref a3, i), s3);
-                }
-
-                s0 = TOps.Mul(s0, t);
-                s1 = TOps.Mul(s1, t);
-                s2 = TOps.Mul(s2, t);
-                s3 = TOps.Mul(s3, t);
-                Unsafe.Add(ref a0, k) = TOps.Sub(Unsafe.Add(ref a0, k), s0);
-                Unsafe.Add(ref a1, k) = TOps.Sub(Unsafe.Add(ref a1, k), s1);
-                Unsafe.Add(ref a2, k) = TOps.Sub(Unsafe.Add(ref a2, k), s2);
-                Unsafe.Add(ref a3, k) = TOps.Sub(Unsafe.Add(ref a3, k), s3);
-                for (int i = k + 1; i < m; i++)
-                {
-                    TV v = Unsafe.Add(ref ak, i);
-                    Unsafe.Add(ref a0, i) = TOps.Fnma(s0, v, Unsafe.Add(ref a0, i));
-                    Unsafe.Add(ref a1, i) = TOps.Fnma(s1, v, Unsafe.Add(ref a1, i));
-                    Unsafe.Add(ref a2, i) = TOps.Fnma(s2, v, Unsafe.Add(ref a2, i));
-                    Unsafe.Add(ref a3, i) = TOps.Fnma(s3, v, Unsafe.Add(ref a3, i));
-                }
-            }
-
-            for (; j < n; j++)
-            {
-                ref TV aj = ref Unsafe.Add(ref a, j * m);
-                TV s = Unsafe.Add(ref aj, k);
-                for (int i = k + 1; i < m; i++)
-                {
-                    s = TOps.Fma(Unsafe.Add(ref ak, i), Unsafe.Add(ref aj, i), s);
-                }
-
-                s = TOps.Mul(s, t);
-                Unsafe.Add(ref aj, k) = TOps.Sub(Unsafe.Add(ref aj, k), s);
-                for (int i = k + 1; i < m; i++)
-                {
-                    Unsafe.Add(ref aj, i) = TOps.Fnma(s, Unsafe.Add(ref ak, i), Unsafe.Add(ref aj, i));
-                }
-            }
+        for (; j < je; j++)
+        {
+            ApplyReflector(ref ak, t, k, m, ref Unsafe.Add(ref a, j * m));
         }
     }
 
@@ -676,6 +687,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     /// The first lane (below <paramref name="lanes"/>) of group <paramref name="g"/> whose R has
     /// |R_jj| &lt;= max(atol, rtol * max |R_jj|), or -1; with that lane's rank and the detail text.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int FirstRankDeficientLane(int g, int lanes, RankTolerance tolerance, out int rank, out string detail)
     {
         int w = TOps.Width;
@@ -684,18 +696,25 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
         detail = string.Empty;
         for (int lane = 0; lane < lanes; lane++)
         {
-            double maxDiag = 0;
+            double maxDiag = 0, minDiag = double.PositiveInfinity;
             for (int j = 0; j < n; j++)
             {
-                maxDiag = Math.Max(maxDiag, Math.Abs(double.CreateTruncating(f[(((j * m) + j) * w) + lane])));
+                double d = Math.Abs(ToDouble(f[(((j * m) + j) * w) + lane]));
+                maxDiag = Math.Max(maxDiag, d);
+                minDiag = Math.Min(minDiag, d);
             }
 
             double threshold = tolerance.Threshold<T>(m, n, maxDiag);
+            if (minDiag > threshold)
+            {
+                continue;
+            }
+
             int r = 0;
             string text = string.Empty;
             for (int j = 0; j < n; j++)
             {
-                double d = Math.Abs(double.CreateTruncating(f[(((j * m) + j) * w) + lane]));
+                double d = Math.Abs(ToDouble(f[(((j * m) + j) * w) + lane]));
                 if (d > threshold)
                 {
                     r++;
@@ -716,6 +735,11 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
 
         return -1;
     }
+
+    /// <summary>double.CreateTruncating without the generic conversion call (it does not inline).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double ToDouble(T value) =>
+        typeof(T) == typeof(float) ? Unsafe.As<T, float>(ref value) : Unsafe.As<T, double>(ref value);
 
     /// <summary>Runs <paramref name="body"/> for every group with a per-worker scratch of <paramref name="scratch"/> lane vectors.</summary>
     private void ForGroups(int scratch, Action<int, Span<TV>> body) =>
