@@ -127,7 +127,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     public HostMatrixBatch<T> Project(HostMatrixBatch<T> y)
     {
         int p = y.Cols;
-        var result = new HostMatrixBatch<T>(m, p, count);
+        var result = Output(m, p);
         ForGroups(m * p, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>
         {
             Span<TV> yv = s[..(m * p)];
@@ -150,7 +150,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     public HostMatrixBatch<T> Residual(HostMatrixBatch<T> y)
     {
         int p = y.Cols;
-        var result = new HostMatrixBatch<T>(m, p, count);
+        var result = Output(m, p);
         ForGroups((2 * m * p) + m, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>
         {
             Span<TV> yv = s[..(m * p)];
@@ -164,7 +164,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
 
     public HostMatrixBatch<T> Matrix()
     {
-        var result = new HostMatrixBatch<T>(m, m, count);
+        var result = Output(m, m);
         ForGroups((m * n) + (m * m), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>
         {
             Span<TV> q = s[..(m * n)];
@@ -193,7 +193,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     public HostMatrixBatch<T> Solve(HostMatrixBatch<T> y)
     {
         int p = y.Cols;
-        var result = new HostMatrixBatch<T>(n, p, count);
+        var result = Output(n, p);
         ForGroups((m * p) + (n * p), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>
         {
             Span<TV> yv = s[..(m * p)];
@@ -226,7 +226,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
 
     public HostMatrixBatch<T> MatrixBackward(HostMatrixBatch<T> gradP)
     {
-        var result = new HostMatrixBatch<T>(m, n, count);
+        var result = Output(m, n);
         ForGroups((m * m) + (2 * m * n), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>
         {
             // gA = (I - P)(gP + gP^T) Q R^-T: T_j = (I - P) S q_j, then gA R^T = T column by column.
@@ -559,8 +559,8 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     {
         int p = y.Cols;
         int gRows = g.Rows;
-        var gradA = new HostMatrixBatch<T>(m, n, count);
-        var gradY = new HostMatrixBatch<T>(m, p, count);
+        var gradA = Output(m, n);
+        var gradY = Output(m, p);
         int mp = m * p;
         ForGroups((3 * mp) + (gRows * p) + (m * n) + (2 * m) + (2 * n) + (n * p), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (grp, s) =>
         {
@@ -735,6 +735,13 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
 
         return -1;
     }
+
+    /// <summary>
+    /// An output batch without zeroing: Scatter writes every element of every matrix, and zeroing a
+    /// multi-megabyte result first would cost as much as writing it.
+    /// </summary>
+    private HostMatrixBatch<T> Output(int rows, int cols) =>
+        HostMatrixBatch<T>.Wrap(GC.AllocateUninitializedArray<T>(rows * cols * count), rows, cols, count);
 
     /// <summary>double.CreateTruncating without the generic conversion call (it does not inline).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
