@@ -416,6 +416,60 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
         }
     }
 
+    /// <summary>x := Q^T x and z := Q^T z in one sweep over the reflectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ApplyQt2(ref TV f, ref TV tau, int m, int n, ref TV x, ref TV z)
+    {
+        for (int k = 0; k < n; k++)
+        {
+            ApplyReflector2(ref Unsafe.Add(ref f, k * m), Unsafe.Add(ref tau, k), k, m, ref x, ref z);
+        }
+    }
+
+    /// <summary>x := Q x and z := Q z in one sweep over the reflectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ApplyQ2(ref TV f, ref TV tau, int m, int n, ref TV x, ref TV z)
+    {
+        for (int k = n - 1; k >= 0; k--)
+        {
+            ApplyReflector2(ref Unsafe.Add(ref f, k * m), Unsafe.Add(ref tau, k), k, m, ref x, ref z);
+        }
+    }
+
+    /// <summary>One reflector on two vectors: each load of v feeds both, and four chains run at once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ApplyReflector2(ref TV v, TV t, int k, int m, ref TV x, ref TV z)
+    {
+        TV sx = Unsafe.Add(ref x, k), sz = Unsafe.Add(ref z, k), sx1 = TOps.Zero, sz1 = TOps.Zero;
+        int i = k + 1;
+        for (; i + 2 <= m; i += 2)
+        {
+            TV v0 = Unsafe.Add(ref v, i), v1 = Unsafe.Add(ref v, i + 1);
+            sx = TOps.Fma(v0, Unsafe.Add(ref x, i), sx);
+            sz = TOps.Fma(v0, Unsafe.Add(ref z, i), sz);
+            sx1 = TOps.Fma(v1, Unsafe.Add(ref x, i + 1), sx1);
+            sz1 = TOps.Fma(v1, Unsafe.Add(ref z, i + 1), sz1);
+        }
+
+        if (i < m)
+        {
+            TV v0 = Unsafe.Add(ref v, i);
+            sx = TOps.Fma(v0, Unsafe.Add(ref x, i), sx);
+            sz = TOps.Fma(v0, Unsafe.Add(ref z, i), sz);
+        }
+
+        sx = TOps.Mul(TOps.Add(sx, sx1), t);
+        sz = TOps.Mul(TOps.Add(sz, sz1), t);
+        Unsafe.Add(ref x, k) = TOps.Sub(Unsafe.Add(ref x, k), sx);
+        Unsafe.Add(ref z, k) = TOps.Sub(Unsafe.Add(ref z, k), sz);
+        for (i = k + 1; i < m; i++)
+        {
+            TV vi = Unsafe.Add(ref v, i);
+            Unsafe.Add(ref x, i) = TOps.Fnma(sx, vi, Unsafe.Add(ref x, i));
+            Unsafe.Add(ref z, i) = TOps.Fnma(sz, vi, Unsafe.Add(ref z, i));
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ApplyReflector(ref TV v, TV t, int k, int m, ref TV x)
     {
@@ -487,9 +541,14 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     /// e = y - Q Q^T y for the p columns of a group, with a second pass (e -= Q Q^T e) in the lanes
     /// where some column kept less than half its norm: CpuProjector's rule, decided per matrix.
     /// </summary>
-    /// <remarks>With <paramref name="heads"/> non-empty, also stores (Q^T y)[0..n) of each column there (n x p).</remarks>
+    /// <remarks>
+    /// With <paramref name="heads"/> non-empty, also stores (Q^T y)[0..n) of each column there (n x p).
+    /// With <paramref name="gIn"/> non-empty (m x p, the cotangent), the same sweeps also carry it:
+    /// (Q^T g)[0..n) goes to <paramref name="gHeads"/> and P g to <paramref name="pg"/>, using
+    /// <paramref name="tmp2"/> (m); one pass over the reflectors then serves both right-hand sides.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ResidualGroup(int g, ref TV y, ref TV e, ref TV tmp, int p, Span<TV> heads = default)
+    private void ResidualGroup(int g, ref TV y, ref TV e, ref TV tmp, int p, Span<TV> heads = default, Span<TV> gIn = default, Span<TV> gHeads = default, Span<TV> pg = default, Span<TV> tmp2 = default)
     {
         ref TV f = ref Qr(g);
         ref TV t = ref Tau(g);
@@ -500,14 +559,35 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
             ref TV yc = ref Unsafe.Add(ref y, c * m);
             ref TV ec = ref Unsafe.Add(ref e, c * m);
             Copy(ref yc, ref tmp, m);
-            ApplyQt(ref f, ref t, m, n, ref tmp);
+            if (gIn.IsEmpty)
+            {
+                ApplyQt(ref f, ref t, m, n, ref tmp);
+            }
+            else
+            {
+                ref TV t2 = ref tmp2[0];
+                Copy(ref gIn[c * m], ref t2, m);
+                ApplyQt2(ref f, ref t, m, n, ref tmp, ref t2);
+                Copy(ref t2, ref gHeads[c * n], n);
+                Clear(ref Unsafe.Add(ref t2, n), m - n);
+            }
+
             if (!heads.IsEmpty)
             {
                 Copy(ref tmp, ref heads[c * n], n);
             }
 
             Clear(ref Unsafe.Add(ref tmp, n), m - n);
-            ApplyQ(ref f, ref t, m, n, ref tmp);
+            if (gIn.IsEmpty)
+            {
+                ApplyQ(ref f, ref t, m, n, ref tmp);
+            }
+            else
+            {
+                ApplyQ2(ref f, ref t, m, n, ref tmp, ref tmp2[0]);
+                Copy(ref tmp2[0], ref pg[c * m], m);
+            }
+
             TV ny = TOps.Zero, ne = TOps.Zero;
             for (int i = 0; i < m; i++)
             {
@@ -562,7 +642,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
         var gradA = Output(m, n);
         var gradY = Output(m, p);
         int mp = m * p;
-        ForGroups((3 * mp) + (gRows * p) + (m * n) + (2 * m) + (2 * n) + (n * p), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (grp, s) =>
+        ForGroups((3 * mp) + (gRows * p) + (m * n) + (2 * m) + (2 * n) + (2 * n * p), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (grp, s) =>
         {
             Span<TV> yv = s[..mp];
             Span<TV> ev = s.Slice(mp, mp);
@@ -575,12 +655,22 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
             Span<TV> bv = s.Slice(o + (m * n) + (2 * m), n);
             Span<TV> dv = s.Slice(o + (m * n) + (2 * m) + n, n);
             Span<TV> heads = s.Slice(o + (m * n) + (2 * m) + (2 * n), n * p);
+            Span<TV> gHeads = s.Slice(o + (m * n) + (2 * m) + (2 * n) + (n * p), n * p);
             Gather(y.Array, mp, grp, yv);
             Gather(g.Array, gRows * p, grp, gv);
             ref TV f = ref Qr(grp);
             ref TV t = ref Tau(grp);
             ref TV ri = ref Rinv(grp);
-            ResidualGroup(grp, ref yv[0], ref ev[0], ref w1[0], p, heads);
+            if (kind == BackwardKind.Solve)
+            {
+                ResidualGroup(grp, ref yv[0], ref ev[0], ref w1[0], p, heads);
+            }
+            else
+            {
+                // P g into gyv and (Q^T g)[0..n) into gHeads, in the residual's sweeps.
+                ResidualGroup(grp, ref yv[0], ref ev[0], ref w1[0], p, heads, gv, gHeads, gyv, w2);
+            }
+
             ga.Clear();
             ref TV w1r = ref w1[0];
             ref TV w2r = ref w2[0];
@@ -611,20 +701,15 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
                 else
                 {
                     // cg = Q^T g; d = R^-1 cg[0..n); P g = Q [cg; 0].
-                    Copy(ref gc, ref w2r, m);
-                    ApplyQt(ref f, ref t, m, n, ref w2r);
-                    Copy(ref w2r, ref dr, n);
+                    // d = R^-1 (Q^T g)[0..n); P g is already in gy's column.
+                    Copy(ref gHeads[c * n], ref dr, n);
                     SolveR(ref f, ref ri, m, n, ref dr);
-                    Clear(ref Unsafe.Add(ref w2r, n), m - n);
-                    ApplyQ(ref f, ref t, m, n, ref w2r);
                     if (kind == BackwardKind.Project)
                     {
                         // gy = P g; a = g - gy.
                         for (int i = 0; i < m; i++)
                         {
-                            TV pg = Unsafe.Add(ref w2r, i);
-                            Unsafe.Add(ref gyc, i) = pg;
-                            Unsafe.Add(ref w2r, i) = TOps.Sub(Unsafe.Add(ref gc, i), pg);
+                            Unsafe.Add(ref w2r, i) = TOps.Sub(Unsafe.Add(ref gc, i), Unsafe.Add(ref gyc, i));
                         }
 
                         Copy(ref w1r, ref br, n);
@@ -634,7 +719,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
                         // gy = g - P g = a; b = -x, d = -d.
                         for (int i = 0; i < m; i++)
                         {
-                            TV gy = TOps.Sub(Unsafe.Add(ref gc, i), Unsafe.Add(ref w2r, i));
+                            TV gy = TOps.Sub(Unsafe.Add(ref gc, i), Unsafe.Add(ref gyc, i));
                             Unsafe.Add(ref gyc, i) = gy;
                             Unsafe.Add(ref w2r, i) = gy;
                         }
