@@ -171,6 +171,64 @@ public sealed class BatchedProjectorTests
         }
     }
 
+    [TestMethod]
+    public void ProjectGradientIsOrthogonalToA()
+    {
+        // A^T gA = 0 for the projection gradient (DESIGN.md section 3), on a batch with a padded group.
+        const int m = 33, n = 17, p = 3;
+        int count = BatchedQrProjector<double>.DefaultWidth + 3;
+        var rng = new Random(21);
+        HostMatrixBatch<double> a = RandomA<double>(rng, m, n, count);
+        using Projector<double> proj = Batched.Projector(a);
+        Assert.IsInstanceOfType<BatchedQrProjector<double>>(proj);
+        using ProjectorGradients<double> grads = proj.ProjectBackward(RandomBatch<double>(rng, m, p, count), RandomBatch<double>(rng, m, p, count));
+        var ga = (HostMatrixBatch<double>)grads.GradA;
+        for (int b = 0; b < count; b++)
+        {
+            var product = a.ToMatrix(b).TransposeThisAndMultiply(ga.ToMatrix(b));
+            Assert.IsLessThanOrEqualTo(1e-12 * ga.ToMatrix(b).FrobeniusNorm() * a.ToMatrix(b).FrobeniusNorm(), product.FrobeniusNorm(), $"matrix {b}");
+        }
+    }
+
+    [TestMethod]
+    public void ResultsDoNotDependOnThreadCount()
+    {
+        // Each group is computed the same way on any thread: one thread and all cores agree bit for bit.
+        var one = new CpuBackend(ManagedLinearAlgebraProvider.Instance, "Math.NET managed", maxDegreeOfParallelism: 1) { SmallMatrixPath = SmallMatrixPath.Always };
+        var rng = new Random(8);
+        int count = (5 * BatchedQrProjector<float>.DefaultWidth) + 3;
+        HostMatrixBatch<float> a = RandomA<float>(rng, 32, 16, count);
+        HostMatrixBatch<float> y = RandomBatch<float>(rng, 32, 2, count);
+        HostMatrixBatch<float> g = RandomBatch<float>(rng, 32, 2, count);
+        using Projector<float> p1 = one.Projector(a);
+        using Projector<float> pn = Batched.Projector(a);
+        CollectionAssert.AreEqual(p1.Project(y).ToArray(), pn.Project(y).ToArray());
+        using ProjectorGradients<float> g1 = p1.ProjectBackward(y, g);
+        using ProjectorGradients<float> gn = pn.ProjectBackward(y, g);
+        CollectionAssert.AreEqual(g1.GradA.ToArray(), gn.GradA.ToArray());
+        CollectionAssert.AreEqual(g1.GradY.ToArray(), gn.GradY.ToArray());
+    }
+
+    [TestMethod]
+    public void DisposedProjectorThrowsAndDisposeIsIdempotent()
+    {
+        var rng = new Random(9);
+        HostMatrixBatch<double> a = RandomA<double>(rng, 8, 4, 3);
+        Projector<double> proj = Batched.Projector(a);
+        Assert.IsInstanceOfType<BatchedQrProjector<double>>(proj);
+        proj.Dispose();
+        proj.Dispose();
+        Assert.IsTrue(proj.IsDisposed);
+        Assert.ThrowsExactly<ObjectDisposedException>(() => proj.Project(RandomBatch<double>(rng, 8, 1, 3)));
+        Assert.ThrowsExactly<ObjectDisposedException>(() => proj.Matrix());
+
+        // The pooled storage went back; a new projector over other data must not see the old factors.
+        HostMatrixBatch<double> a2 = RandomA<double>(rng, 8, 4, 3);
+        using Projector<double> fresh = Batched.Projector(a2);
+        using Projector<double> reference = General.Projector(a2);
+        AssertClose(reference.Matrix(), fresh.Matrix(), 1e-10, "Matrix after reuse");
+    }
+
     private static void MatchesGeneralPath<T>(int m, int n, double tol, int seed)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
