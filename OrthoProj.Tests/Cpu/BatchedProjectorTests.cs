@@ -229,6 +229,45 @@ public sealed class BatchedProjectorTests
         AssertClose(reference.Matrix(), fresh.Matrix(), 1e-10, "Matrix after reuse");
     }
 
+    [TestMethod]
+    [DataRow(-70)]
+    [DataRow(70)]
+    public void SingleExtremeScalesAreRescaled(int exponent) => ScaleInvariance<float>(exponent, 1e-4);
+
+    [TestMethod]
+    [DataRow(-600)]
+    [DataRow(600)]
+    public void DoubleExtremeScalesAreRescaled(int exponent) => ScaleInvariance<double>(exponent, 1e-10);
+
+    /// <summary>
+    /// For A scaled by 2^e (sums of squares would underflow or overflow without rescaling):
+    /// P(sA) = P(A), (sA)+ y = A+ y / s, and the projection gradient gA scales by 1 / s.
+    /// </summary>
+    private static void ScaleInvariance<T>(int exponent, double tol)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        const int m = 32, n = 16, p = 2;
+        int count = BatchedQrProjector<T>.DefaultWidth + 2;
+        var rng = new Random(31 + exponent);
+        HostMatrixBatch<T> a = RandomA<T>(rng, m, n, count);
+        T s = T.ScaleB(T.One, exponent);
+        var scaled = HostMatrixBatch<T>.FromArray(a.ToArray().Select(v => v * s).ToArray(), m, n, count);
+        HostMatrixBatch<T> y = RandomBatch<T>(rng, m, p, count);
+        HostMatrixBatch<T> g = RandomBatch<T>(rng, m, p, count);
+        using Projector<T> reference = Batched.Projector(a);
+        using Projector<T> extreme = Batched.Projector(scaled);
+        Assert.IsInstanceOfType<BatchedQrProjector<T>>(extreme);
+        AssertClose(reference.Project(y), extreme.Project(y), tol, $"Project, scale 2^{exponent}");
+        AssertClose(reference.Residual(y), extreme.Residual(y), tol, $"Residual, scale 2^{exponent}", scale: y);
+        T[] x = extreme.Solve(y).ToArray().Select(v => v * s).ToArray();
+        AssertClose(reference.Solve(y), HostMatrixBatch<T>.FromArray(x, n, p, count), tol, $"Solve, scale 2^{exponent}");
+        using ProjectorGradients<T> gr = reference.ProjectBackward(y, g);
+        using ProjectorGradients<T> ge = extreme.ProjectBackward(y, g);
+        T[] gaScaled = ge.GradA.ToArray().Select(v => v * s).ToArray();
+        AssertClose(gr.GradA, HostMatrixBatch<T>.FromArray(gaScaled, m, n, count), tol, $"ProjectBackward gA, scale 2^{exponent}");
+        AssertClose(gr.GradY, ge.GradY, tol, $"ProjectBackward gy, scale 2^{exponent}", scale: g);
+    }
+
     private static void MatchesGeneralPath<T>(int m, int n, double tol, int seed)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

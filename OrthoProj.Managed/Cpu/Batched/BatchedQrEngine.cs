@@ -46,8 +46,10 @@ internal interface IBatchedQrEngine<T>
 /// 1 / R_kk. Q is never formed: Q^T y and Q c apply the n reflectors.</para>
 /// <para>Rank: |R_jj| &lt;= max(atol, rtol * max_j |R_jj|) (the rule of <see cref="CpuProjector{T}"/>)
 /// raises <see cref="RankDeficientException"/> for the lowest such matrix index.</para>
-/// <para>Limits: no scaling in the column norm, so column norms must stay below sqrt(T.MaxValue)
-/// (about 1.8e19 in float, 1.3e154 in double).</para>
+/// <para>Range: a lane whose largest |a_ij| lies outside 2^+-40 (float) or 2^+-400 (double) is
+/// scaled by a power of two before the factorization and R is scaled back, so column norms neither
+/// overflow nor underflow; columns far below the largest one may still underflow to zero inside the
+/// norm, and then fail the rank check, as they should.</para>
 /// </remarks>
 internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -94,7 +96,13 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
                 }
             }
 
+            bool scaled = ScaleLanes(ref f[0], m * n, out TV scale);
             FactorGroup(ref f[0], ref Tau(g), ref Rinv(g), m, n);
+            if (scaled)
+            {
+                UnscaleR(ref f[0], ref Rinv(g), m, n, scale);
+            }
+
             firstBad[g] = FirstRankDeficientLane(g, lanes, tolerance, out _, out _);
         });
 
@@ -296,6 +304,67 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
             Scatter(tm, result.Array, m * n, g);
         });
         return result;
+    }
+
+    /// <summary>
+    /// Scales each lane's matrix by a power of two that brings its largest |a_ij| to [1, 2) when that
+    /// largest entry lies outside [2^-SafeExponent, 2^SafeExponent], so that the unscaled sums of
+    /// squares in the column norms neither overflow nor underflow (LAPACK's larfg rescales for the same
+    /// reason). Powers of two scale exactly; reflectors and tau do not change, R and 1 / R_kk are
+    /// scaled back by <see cref="UnscaleR"/>. Returns false (and leaves the group alone) when no lane
+    /// needs it, the common case, after one pass over the group.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool ScaleLanes(ref TV a, int length, out TV scale)
+    {
+        TV max = TOps.Zero;
+        for (int i = 0; i < length; i++)
+        {
+            max = TOps.Max(max, TOps.Abs(Unsafe.Add(ref a, i)));
+        }
+
+        int w = TOps.Width;
+        int safe = typeof(T) == typeof(float) ? 40 : 400;
+        int limit = typeof(T) == typeof(float) ? 125 : 1021;   // 2^limit and 2^-limit are normal numbers
+        Span<T> lanes = stackalloc T[w];
+        bool any = false;
+        for (int lane = 0; lane < w; lane++)
+        {
+            T mx = Unsafe.Add(ref Unsafe.As<TV, T>(ref max), lane);
+            int e = mx == T.Zero ? 0 : T.ILogB(mx);
+            bool outside = mx != T.Zero && (e > safe || e < -safe);
+            any |= outside;
+            lanes[lane] = outside ? T.ScaleB(T.One, Math.Clamp(-e, -limit, limit)) : T.One;
+        }
+
+        scale = Unsafe.ReadUnaligned<TV>(ref Unsafe.As<T, byte>(ref lanes[0]));
+        if (!any)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < length; i++)
+        {
+            Unsafe.Add(ref a, i) = TOps.Mul(Unsafe.Add(ref a, i), scale);
+        }
+
+        return true;
+    }
+
+    /// <summary>Undoes <see cref="ScaleLanes"/> on R (on and above the diagonal) and 1 / R_kk.</summary>
+    private static void UnscaleR(ref TV a, ref TV rinv, int m, int n, TV scale)
+    {
+        TV inverse = TOps.Div(TOps.Broadcast(T.One), scale);
+        for (int j = 0; j < n; j++)
+        {
+            ref TV aj = ref Unsafe.Add(ref a, j * m);
+            for (int i = 0; i <= j; i++)
+            {
+                Unsafe.Add(ref aj, i) = TOps.Mul(Unsafe.Add(ref aj, i), inverse);
+            }
+
+            Unsafe.Add(ref rinv, j) = TOps.Mul(Unsafe.Add(ref rinv, j), scale);
+        }
     }
 
     /// <summary>Householder QR of one group in place (LAPACK geqr2 in lock-step over the lanes).</summary>

@@ -40,6 +40,10 @@ internal interface ILaneOps<TV, T>
 
     static abstract TV Neg(TV a);
 
+    static abstract TV Abs(TV a);
+
+    static abstract TV Max(TV a, TV b);
+
     /// <summary>The magnitude of <paramref name="magnitude"/> with the sign of <paramref name="sign"/>.</summary>
     static abstract TV CopySign(TV magnitude, TV sign);
 
@@ -96,6 +100,12 @@ internal readonly struct Lanes512<T> : ILaneOps<Vector512<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Neg(Vector512<T> a) => -a;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Abs(Vector512<T> a) => Vector512.Abs(a);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Max(Vector512<T> a, Vector512<T> b) => Vector512.Max(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> CopySign(Vector512<T> magnitude, Vector512<T> sign) => Vector512.CopySign(magnitude, sign);
@@ -160,6 +170,12 @@ internal readonly struct Lanes256<T> : ILaneOps<Vector256<T>, T>
     public static Vector256<T> Neg(Vector256<T> a) => -a;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Abs(Vector256<T> a) => Vector256.Abs(a);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Max(Vector256<T> a, Vector256<T> b) => Vector256.Max(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> CopySign(Vector256<T> magnitude, Vector256<T> sign) => Vector256.CopySign(magnitude, sign);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -222,6 +238,12 @@ internal readonly struct Lanes128<T> : ILaneOps<Vector128<T>, T>
     public static Vector128<T> Neg(Vector128<T> a) => -a;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Abs(Vector128<T> a) => Vector128.Abs(a);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Max(Vector128<T> a, Vector128<T> b) => Vector128.Max(a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> CopySign(Vector128<T> magnitude, Vector128<T> sign) => Vector128.CopySign(magnitude, sign);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -274,6 +296,12 @@ internal readonly struct LanesScalar<T> : ILaneOps<T, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Neg(T a) => -a;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Abs(T a) => T.Abs(a);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Max(T a, T b) => T.Max(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T CopySign(T magnitude, T sign) => T.CopySign(magnitude, sign);
