@@ -317,11 +317,23 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool ScaleLanes(ref TV a, int length, out TV scale)
     {
-        TV max = TOps.Zero;
-        for (int i = 0; i < length; i++)
+        // Four independent maxima: one chain would wait on the max latency at every element.
+        TV m0 = TOps.Zero, m1 = TOps.Zero, m2 = TOps.Zero, m3 = TOps.Zero;
+        int k = 0;
+        for (; k + 4 <= length; k += 4)
         {
-            max = TOps.Max(max, TOps.Abs(Unsafe.Add(ref a, i)));
+            m0 = TOps.Max(m0, TOps.Abs(Unsafe.Add(ref a, k)));
+            m1 = TOps.Max(m1, TOps.Abs(Unsafe.Add(ref a, k + 1)));
+            m2 = TOps.Max(m2, TOps.Abs(Unsafe.Add(ref a, k + 2)));
+            m3 = TOps.Max(m3, TOps.Abs(Unsafe.Add(ref a, k + 3)));
         }
+
+        for (; k < length; k++)
+        {
+            m0 = TOps.Max(m0, TOps.Abs(Unsafe.Add(ref a, k)));
+        }
+
+        TV max = TOps.Max(TOps.Max(m0, m1), TOps.Max(m2, m3));
 
         int w = TOps.Width;
         int safe = typeof(T) == typeof(float) ? 40 : 400;

@@ -42,6 +42,7 @@ internal interface ILaneOps<TV, T>
 
     static abstract TV Abs(TV a);
 
+    /// <summary>The larger of a and b, the hardware way (inputs here are finite: no NaN rules needed).</summary>
     static abstract TV Max(TV a, TV b);
 
     /// <summary>The magnitude of <paramref name="magnitude"/> with the sign of <paramref name="sign"/>.</summary>
@@ -105,7 +106,7 @@ internal readonly struct Lanes512<T> : ILaneOps<Vector512<T>, T>
     public static Vector512<T> Abs(Vector512<T> a) => Vector512.Abs(a);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Max(Vector512<T> a, Vector512<T> b) => Vector512.Max(a, b);
+    public static Vector512<T> Max(Vector512<T> a, Vector512<T> b) => Vector512.MaxNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> CopySign(Vector512<T> magnitude, Vector512<T> sign) => Vector512.CopySign(magnitude, sign);
@@ -173,7 +174,7 @@ internal readonly struct Lanes256<T> : ILaneOps<Vector256<T>, T>
     public static Vector256<T> Abs(Vector256<T> a) => Vector256.Abs(a);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> Max(Vector256<T> a, Vector256<T> b) => Vector256.Max(a, b);
+    public static Vector256<T> Max(Vector256<T> a, Vector256<T> b) => Vector256.MaxNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> CopySign(Vector256<T> magnitude, Vector256<T> sign) => Vector256.CopySign(magnitude, sign);
@@ -241,7 +242,7 @@ internal readonly struct Lanes128<T> : ILaneOps<Vector128<T>, T>
     public static Vector128<T> Abs(Vector128<T> a) => Vector128.Abs(a);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<T> Max(Vector128<T> a, Vector128<T> b) => Vector128.Max(a, b);
+    public static Vector128<T> Max(Vector128<T> a, Vector128<T> b) => Vector128.MaxNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> CopySign(Vector128<T> magnitude, Vector128<T> sign) => Vector128.CopySign(magnitude, sign);
@@ -301,7 +302,7 @@ internal readonly struct LanesScalar<T> : ILaneOps<T, T>
     public static T Abs(T a) => T.Abs(a);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Max(T a, T b) => T.Max(a, b);
+    public static T Max(T a, T b) => a > b ? a : b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T CopySign(T magnitude, T sign) => T.CopySign(magnitude, sign);
