@@ -830,7 +830,6 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
                 ResidualGroup(grp, ref yv[0], ref ev[0], ref w1[0], p, heads, gv, gHeads, gyv, w2);
             }
 
-            ga.Clear();
             ref TV w1r = ref w1[0];
             ref TV w2r = ref w2[0];
             ref TV br = ref bv[0];
@@ -891,7 +890,7 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
                     }
                 }
 
-                // gA += a b^T + r d^T, a in w2.
+                // gA += a b^T + r d^T, a in w2 (the first column writes gA without reading it).
                 ref TV rc = ref ev[c * m];
                 ref TV gar = ref ga[0];
                 for (int j = 0; j < n; j++)
@@ -899,9 +898,19 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
                     ref TV gaj = ref Unsafe.Add(ref gar, j * m);
                     TV bj = Unsafe.Add(ref br, j);
                     TV dj = Unsafe.Add(ref dr, j);
-                    for (int i = 0; i < m; i++)
+                    if (c == 0)
                     {
-                        Unsafe.Add(ref gaj, i) = TOps.Fma(Unsafe.Add(ref w2r, i), bj, TOps.Fma(Unsafe.Add(ref rc, i), dj, Unsafe.Add(ref gaj, i)));
+                        for (int i = 0; i < m; i++)
+                        {
+                            Unsafe.Add(ref gaj, i) = TOps.Fma(Unsafe.Add(ref w2r, i), bj, TOps.Mul(Unsafe.Add(ref rc, i), dj));
+                        }
+                    }
+                    else
+                    {
+                        for (int i = 0; i < m; i++)
+                        {
+                            Unsafe.Add(ref gaj, i) = TOps.Fma(Unsafe.Add(ref w2r, i), bj, TOps.Fma(Unsafe.Add(ref rc, i), dj, Unsafe.Add(ref gaj, i)));
+                        }
                     }
                 }
             }
