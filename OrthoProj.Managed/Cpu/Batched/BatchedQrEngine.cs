@@ -40,7 +40,8 @@ internal interface IBatchedQrEngine<T>
 /// group is one lane vector at index <c>group * m * n + j * m + i</c>. The last group is padded with
 /// identity-like matrices ([I_n; 0], zero right-hand sides), which factor to R = I with tau = 0 and
 /// never produce NaN.</para>
-/// <para>Factorization: LAPACK geqr2/larfg without the rescaling loop: for column k,
+/// <para>Factorization: LAPACK geqr2/larfg (with one power-of-two rescale per lane, below, in place of
+/// larfg's rescaling loop): for column k,
 /// beta = -sign(alpha) * ||(alpha, x)||, tau = (beta - alpha) / beta, v = x / (alpha - beta), and
 /// tau = 0 (H = I) where x = 0. The storage keeps v below the diagonal, R on and above it, tau, and
 /// 1 / R_kk. Q is never formed: Q^T y and Q c apply the n reflectors.</para>
