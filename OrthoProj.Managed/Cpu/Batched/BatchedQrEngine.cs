@@ -412,12 +412,25 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
             {
                 ref TV ak = ref Unsafe.Add(ref a, k * m);
                 TV alpha = Unsafe.Add(ref ak, k);
-                TV ss = TOps.Zero;
-                for (int i = k + 1; i < m; i++)
+                // The column norm is on the critical path of every column: four chains, not one.
+                TV ss = TOps.Zero, ss1 = TOps.Zero, ss2 = TOps.Zero, ss3 = TOps.Zero;
+                int r = k + 1;
+                for (; r + 4 <= m; r += 4)
                 {
-                    TV v = Unsafe.Add(ref ak, i);
+                    TV v0 = Unsafe.Add(ref ak, r), v1 = Unsafe.Add(ref ak, r + 1), v2 = Unsafe.Add(ref ak, r + 2), v3 = Unsafe.Add(ref ak, r + 3);
+                    ss = TOps.Fma(v0, v0, ss);
+                    ss1 = TOps.Fma(v1, v1, ss1);
+                    ss2 = TOps.Fma(v2, v2, ss2);
+                    ss3 = TOps.Fma(v3, v3, ss3);
+                }
+
+                for (; r < m; r++)
+                {
+                    TV v = Unsafe.Add(ref ak, r);
                     ss = TOps.Fma(v, v, ss);
                 }
+
+                ss = TOps.Add(TOps.Add(ss, ss1), TOps.Add(ss2, ss3));
 
                 TV norm = TOps.Sqrt(TOps.Fma(alpha, alpha, ss));
                 TV beta = TOps.Neg(TOps.CopySign(norm, alpha));
