@@ -47,6 +47,13 @@ public sealed class CpuBackend : Backend
     /// <summary>Threads used over a batch (-1: all cores).</summary>
     public int MaxDegreeOfParallelism => parallel.MaxDegreeOfParallelism;
 
+    /// <summary>
+    /// Which path QR-method projectors over batches of small matrices take (default
+    /// <see cref="OrthoProj.SmallMatrixPath.Auto"/>: the SIMD batched path for m &gt;= n, m &lt;= 64,
+    /// n &lt;= 32 and at least one full SIMD group of matrices; the general path otherwise).
+    /// </summary>
+    public SmallMatrixPath SmallMatrixPath { get; init; } = SmallMatrixPath.Auto;
+
     /// <summary>Whether the provider calls a native LAPACK.</summary>
     public bool IsNative => Provider is NativeLapackProvider;
 
@@ -125,8 +132,14 @@ public sealed class CpuBackend : Backend
         CpuPinv.Backward(Linalg<T>(), (HostMatrixBatch<T>)a, (HostMatrixBatch<T>)pinv, (HostMatrixBatch<T>)gradPinv, parallel);
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// QR-method batches of small matrices take the SIMD batched path as <see cref="SmallMatrixPath"/>
+    /// says; everything else takes the general per-matrix path.
+    /// </remarks>
     protected override Projector<T> ProjectorCore<T>(MatrixBatch<T> a, ProjectorMethod method, RankTolerance tolerance) =>
-        new CpuProjector<T>(this, Linalg<T>(), (HostMatrixBatch<T>)a, method, tolerance, parallel);
+        Cpu.Batched.BatchedQrProjector<T>.ShouldUse(SmallMatrixPath, method, a.Rows, a.Cols, a.Count)
+            ? new Cpu.Batched.BatchedQrProjector<T>(this, (HostMatrixBatch<T>)a, tolerance, parallel)
+            : new CpuProjector<T>(this, Linalg<T>(), (HostMatrixBatch<T>)a, method, tolerance, parallel);
 
     private static CpuBackend CreateDefault() =>
         TryCreateNative(out CpuBackend? native, out _) ? native! : CreateManaged();
