@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using MathNet.Numerics.Providers.LinearAlgebra;
 using OrthoProj.Cpu;
 
@@ -100,7 +102,24 @@ public sealed class CpuBackend : Backend
     protected internal override bool TryFindNonFinite<T>(MatrixBatch<T> x, out int index, out double value)
     {
         ReadOnlySpan<T> span = ((HostMatrixBatch<T>)x).Span;
-        for (int i = 0; i < span.Length; i++)
+
+        // x - x is 0 exactly when x is finite (NaN and +-Inf give NaN), so whole vectors are
+        // cleared at once; the scalar loop below only runs on the tail and on a vector that failed.
+        int start = 0;
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        {
+            ref T first = ref MemoryMarshal.GetReference(span);
+            for (; start <= span.Length - Vector512<T>.Count; start += Vector512<T>.Count)
+            {
+                Vector512<T> v = Vector512.LoadUnsafe(ref first, (nuint)start);
+                if (!Vector512.EqualsAll(v - v, Vector512<T>.Zero))
+                {
+                    break;
+                }
+            }
+        }
+
+        for (int i = start; i < span.Length; i++)
         {
             if (!T.IsFinite(span[i]))
             {
