@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using MathNet.Numerics.Providers.LinearAlgebra;
 using OrthoProj.Cpu;
 
@@ -47,6 +49,13 @@ public sealed class CpuBackend : Backend
     /// <summary>Threads used over a batch (-1: all cores).</summary>
     public int MaxDegreeOfParallelism => parallel.MaxDegreeOfParallelism;
 
+    /// <summary>
+    /// Which path QR-method projectors over batches of small matrices take (default
+    /// <see cref="OrthoProj.SmallMatrixPath.Auto"/>: the SIMD batched path for m &gt;= n, m &lt;= 64,
+    /// n &lt;= 32 and at least one full SIMD group of matrices; the general path otherwise).
+    /// </summary>
+    public SmallMatrixPath SmallMatrixPath { get; init; } = SmallMatrixPath.Auto;
+
     /// <summary>Whether the provider calls a native LAPACK.</summary>
     public bool IsNative => Provider is NativeLapackProvider;
 
@@ -93,7 +102,24 @@ public sealed class CpuBackend : Backend
     protected internal override bool TryFindNonFinite<T>(MatrixBatch<T> x, out int index, out double value)
     {
         ReadOnlySpan<T> span = ((HostMatrixBatch<T>)x).Span;
-        for (int i = 0; i < span.Length; i++)
+
+        // x - x is 0 exactly when x is finite (NaN and +-Inf give NaN), so whole vectors are
+        // cleared at once; the scalar loop below only runs on the tail and on a vector that failed.
+        int start = 0;
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        {
+            ref T first = ref MemoryMarshal.GetReference(span);
+            for (; start <= span.Length - Vector512<T>.Count; start += Vector512<T>.Count)
+            {
+                Vector512<T> v = Vector512.LoadUnsafe(ref first, (nuint)start);
+                if (!Vector512.EqualsAll(v - v, Vector512<T>.Zero))
+                {
+                    break;
+                }
+            }
+        }
+
+        for (int i = start; i < span.Length; i++)
         {
             if (!T.IsFinite(span[i]))
             {
@@ -125,8 +151,14 @@ public sealed class CpuBackend : Backend
         CpuPinv.Backward(Linalg<T>(), (HostMatrixBatch<T>)a, (HostMatrixBatch<T>)pinv, (HostMatrixBatch<T>)gradPinv, parallel);
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// QR-method batches of small matrices take the SIMD batched path as <see cref="SmallMatrixPath"/>
+    /// says; everything else takes the general per-matrix path.
+    /// </remarks>
     protected override Projector<T> ProjectorCore<T>(MatrixBatch<T> a, ProjectorMethod method, RankTolerance tolerance) =>
-        new CpuProjector<T>(this, Linalg<T>(), (HostMatrixBatch<T>)a, method, tolerance, parallel);
+        Cpu.Batched.BatchedQrProjector<T>.ShouldUse(SmallMatrixPath, method, a.Rows, a.Cols, a.Count)
+            ? new Cpu.Batched.BatchedQrProjector<T>(this, (HostMatrixBatch<T>)a, tolerance, parallel)
+            : new CpuProjector<T>(this, Linalg<T>(), (HostMatrixBatch<T>)a, method, tolerance, parallel);
 
     private static CpuBackend CreateDefault() =>
         TryCreateNative(out CpuBackend? native, out _) ? native! : CreateManaged();

@@ -1,0 +1,385 @@
+using System.Numerics;
+using OrthoProj.Cuda;
+using OrthoProj.Native;
+using static OrthoProj.Native.Interop.Cublas;
+
+namespace OrthoProj;
+
+public sealed partial class CudaBackend
+{
+    /// <summary>
+    /// One operation's view of the backend: its workspace frame and typed, stream-ordered wrappers
+    /// over cuBLAS, cuSOLVER and the kernels. Created under the backend's lock with the context
+    /// current; used only inside that operation.
+    /// </summary>
+    internal sealed class Ops
+    {
+        private const int BlockSize = 256;
+        private const int MaxBlocks = 16384;
+
+        private readonly CudaKernels kernels;
+        private readonly CublasHandle cublas;
+        private readonly CusolverHandle cusolver;
+        private readonly nint gesvdjParameters;
+
+        internal Ops(CudaBackend backend, CudaKernels kernels, CublasHandle cublas, CusolverHandle cusolver, nint gesvdjParameters, CudaScratch.Frame frame)
+        {
+            Backend = backend;
+            this.kernels = kernels;
+            this.cublas = cublas;
+            this.cusolver = cusolver;
+            this.gesvdjParameters = gesvdjParameters;
+            Frame = frame;
+        }
+
+        public CudaBackend Backend { get; }
+
+        public CudaScratch.Frame Frame { get; }
+
+        private CudaDevice Device => Backend.CudaDevice;
+
+        private CudaStream Stream => Backend.Stream;
+
+        /// <summary>A new batch on the device, zero-filled on the stream when <paramref name="clear"/>.</summary>
+        public CudaMatrixBatch<T> Alloc<T>(int rows, int cols, int count, bool clear = false)
+            where T : unmanaged, IFloatingPointIeee754<T> => Backend.Allocate<T>(rows, cols, count, clear);
+
+        /// <summary>Workspace for <paramref name="elements"/> values of <typeparamref name="T"/>.</summary>
+        public nint Temp<T>(long elements)
+            where T : unmanaged => Frame.Take<T>(elements);
+
+        // ------------------------------------------------------------ kernels
+
+        /// <summary>The raw bits of a kernel argument of element type T, as the launch reads them.</summary>
+        public static long Bits<T>(T value)
+            where T : unmanaged, IFloatingPointIeee754<T> =>
+            typeof(T) == typeof(float) ? (uint)BitConverter.SingleToInt32Bits(float.CreateTruncating(value)) : BitConverter.DoubleToInt64Bits(double.CreateTruncating(value));
+
+        /// <summary>The raw bits of a double kernel argument.</summary>
+        public static long Bits(double value) => BitConverter.DoubleToInt64Bits(value);
+
+        /// <summary>
+        /// Launches kernel <paramref name="name"/>_f32/_f64 over <paramref name="total"/> work items
+        /// (grid-stride). Each argument is given as the 8 bytes the driver reads from: pointers and
+        /// 64-bit integers whole, 32-bit ints and floats in the low bytes (little-endian).
+        /// </summary>
+        public void Launch<T>(string name, long total, params ReadOnlySpan<long> args) => Launch(kernels.Get<T>(name), total, args);
+
+        /// <summary>Launches an untyped kernel; see <see cref="Launch{T}"/>.</summary>
+        public void LaunchUntyped(string name, long total, params ReadOnlySpan<long> args) => Launch(kernels.Get(name), total, args);
+
+        // ------------------------------------------------------------ copies and readbacks
+
+        public void Copy<T>(nint source, nint destination, long elements)
+            where T : unmanaged => DeviceCopy.DeviceToDevice<T>(Device, destination, source, elements, Stream);
+
+        public void Clear<T>(nint destination, long elements)
+            where T : unmanaged => DeviceCopy.Clear<T>(Device, destination, elements, Stream);
+
+        public void ClearInts(nint destination, long elements) => Clear<int>(destination, elements);
+
+        /// <summary>dst[b * dstStride + e] = src[b * srcStride + e], e &lt; len.</summary>
+        public void CopyStrided<T>(nint source, long sourceStride, nint destination, long destinationStride, int len, int count)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (len > 0 && count > 0)
+            {
+                Launch<T>("copy_strided", (long)len * count, source, sourceStride, destination, destinationStride, len, count);
+            }
+        }
+
+        /// <summary>dst (cols x rows) = src^T for each matrix.</summary>
+        public void Transpose<T>(nint source, int rows, int cols, long sourceStride, nint destination, long destinationStride, int count)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if ((long)rows * cols * count > 0)
+            {
+                Launch<T>("transpose", (long)rows * cols * count, source, rows, cols, sourceStride, destination, destinationStride, count);
+            }
+        }
+
+        /// <summary>A stream-ordered read of one int (waits for the work queued before it).</summary>
+        public int ReadInt(nint source)
+        {
+            Span<int> one = stackalloc int[1];
+            DeviceCopy.DeviceToHost(Device, one, source, Stream);
+            return one[0];
+        }
+
+        public int[] ReadInts(nint source, int count)
+        {
+            var values = new int[count];
+            DeviceCopy.DeviceToHost<int>(Device, values, source, Stream);
+            return values;
+        }
+
+        public unsafe T ReadElement<T>(nint start, long index)
+            where T : unmanaged
+        {
+            Span<T> one = stackalloc T[1];
+            DeviceCopy.DeviceToHost(Device, one, start + (nint)(index * sizeof(T)), Stream);
+            return one[0];
+        }
+
+        public T[] ReadElements<T>(nint start, int count)
+            where T : unmanaged
+        {
+            var values = new T[count];
+            DeviceCopy.DeviceToHost<T>(Device, values, start, Stream);
+            return values;
+        }
+
+        /// <summary>
+        /// Reads back a devInfo-style array (n entries, <paramref name="stride"/> ints apart): the
+        /// first nonzero entry is found on the device, so one int crosses the bus when all are zero;
+        /// otherwise <paramref name="error"/>(index, value) is thrown.
+        /// </summary>
+        public void CheckInfo(nint info, int n, int stride, Func<int, int, Exception> error)
+        {
+            if (n == 0)
+            {
+                return;
+            }
+
+            nint flag = Temp<int>(1);
+            ClearInts(flag, 1);
+            LaunchUntyped("first_flagged", n, info, n, stride, flag);
+            int found = ReadInt(flag);
+            if (found != 0)
+            {
+                int index = int.MaxValue - found;
+                throw error(index, ReadInt(info + (nint)(4L * index * stride)));
+            }
+        }
+
+        /// <summary>A device array of count pointers base + b * strideBytes (for cuBLAS *Batched).</summary>
+        public nint PointerArray(nint start, long strideBytes, int count)
+        {
+            nint array = Temp<ulong>(count);
+            LaunchUntyped("pointer_array", count, start, strideBytes, count, array);
+            return array;
+        }
+
+        // ------------------------------------------------------------ cuBLAS
+
+        /// <summary>
+        /// C_b = alpha op(A_b) op(B_b) + beta C_b for every b (cublas gemmStridedBatched); op(A) is
+        /// m x k, op(B) k x n. An empty inner dimension scales C by beta (BLAS semantics).
+        /// </summary>
+        public unsafe void Gemm<T>(bool transA, bool transB, int m, int n, int k, T alpha, nint a, int lda, long strideA, nint b, int ldb, long strideB, T beta, nint c, int ldc, long strideC, int count)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (m == 0 || n == 0 || count == 0)
+            {
+                return;
+            }
+
+            if (k == 0)
+            {
+                if (beta != T.One)
+                {
+                    Launch<T>("scale_strided", (long)m * n * count, c, m, n, ldc, strideC, Bits(beta), count);
+                }
+
+                return;
+            }
+
+            cublasOperation_t opA = transA ? cublasOperation_t.CUBLAS_OP_T : cublasOperation_t.CUBLAS_OP_N;
+            cublasOperation_t opB = transB ? cublasOperation_t.CUBLAS_OP_T : cublasOperation_t.CUBLAS_OP_N;
+            nint handle = cublas.Enter();
+            if (typeof(T) == typeof(float))
+            {
+                float al = float.CreateTruncating(alpha), be = float.CreateTruncating(beta);
+                CudaCheck.Check(
+                    cublasSgemmStridedBatched(handle, opA, opB, m, n, k, &al, (float*)a, lda, strideA, (float*)b, ldb, strideB, &be, (float*)c, ldc, strideC, count),
+                    "cublasSgemmStridedBatched");
+            }
+            else
+            {
+                double al = double.CreateTruncating(alpha), be = double.CreateTruncating(beta);
+                CudaCheck.Check(
+                    cublasDgemmStridedBatched(handle, opA, opB, m, n, k, &al, (double*)a, lda, strideA, (double*)b, ldb, strideB, &be, (double*)c, ldc, strideC, count),
+                    "cublasDgemmStridedBatched");
+            }
+        }
+
+        /// <summary>
+        /// Solves with the upper triangular R_b in place of B_b for every b (cublas trsmBatched):
+        /// left: op(R) X = B (B m x n, R m x m); right: X op(R) = B (R n x n). op is ^T when
+        /// <paramref name="transR"/>. Pointer arrays come from <see cref="PointerArray"/>.
+        /// </summary>
+        public unsafe void TrsmBatched<T>(bool right, bool transR, int m, int n, nint rArray, int ldr, nint bArray, int ldb, int count)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (m == 0 || n == 0 || count == 0)
+            {
+                return;
+            }
+
+            cublasSideMode_t side = right ? cublasSideMode_t.CUBLAS_SIDE_RIGHT : cublasSideMode_t.CUBLAS_SIDE_LEFT;
+            cublasOperation_t op = transR ? cublasOperation_t.CUBLAS_OP_T : cublasOperation_t.CUBLAS_OP_N;
+            nint handle = cublas.Enter();
+            if (typeof(T) == typeof(float))
+            {
+                float one = 1;
+                CudaCheck.Check(
+                    cublasStrsmBatched(handle, side, cublasFillMode_t.CUBLAS_FILL_MODE_UPPER, op, cublasDiagType_t.CUBLAS_DIAG_NON_UNIT, m, n, &one, rArray, ldr, bArray, ldb, count),
+                    "cublasStrsmBatched");
+            }
+            else
+            {
+                double one = 1;
+                CudaCheck.Check(
+                    cublasDtrsmBatched(handle, side, cublasFillMode_t.CUBLAS_FILL_MODE_UPPER, op, cublasDiagType_t.CUBLAS_DIAG_NON_UNIT, m, n, &one, rArray, ldr, bArray, ldb, count),
+                    "cublasDtrsmBatched");
+            }
+        }
+
+        /// <summary>y = alpha x + y over <paramref name="n"/> contiguous elements (cublas axpy).</summary>
+        public unsafe void Axpy<T>(int n, T alpha, nint x, nint y)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (n == 0)
+            {
+                return;
+            }
+
+            nint handle = cublas.Enter();
+            if (typeof(T) == typeof(float))
+            {
+                float al = float.CreateTruncating(alpha);
+                CudaCheck.Check(cublasSaxpy_v2(handle, n, &al, (float*)x, 1, (float*)y, 1), "cublasSaxpy_v2");
+            }
+            else
+            {
+                double al = double.CreateTruncating(alpha);
+                CudaCheck.Check(cublasDaxpy_v2(handle, n, &al, (double*)x, 1, (double*)y, 1), "cublasDaxpy_v2");
+            }
+        }
+
+        // ------------------------------------------------------------ cuSOLVER
+
+        /// <summary>
+        /// geqrf on each m x n matrix (leading dimension m) in place: R in the upper triangle,
+        /// reflectors below, their scalars in tau (min(m, n) per matrix); devInfo of matrix b in info[b].
+        /// </summary>
+        public void Geqrf<T>(nint a, int m, int n, long stride, nint tau, nint info, int count)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int k = Math.Min(m, n);
+            if (k == 0 || count == 0)
+            {
+                return;
+            }
+
+            nint handle = cusolver.Enter();
+            int lwork = CudaSolver.GeqrfBufferSize<T>(handle, m, n, a, m);
+            nint work = Temp<T>(lwork);
+            for (int b = 0; b < count; b++)
+            {
+                CudaSolver.Geqrf<T>(handle, m, n, Offset<T>(a, b * stride), m, Offset<T>(tau, (long)b * k), work, lwork, info + (4 * b));
+            }
+        }
+
+        /// <summary>orgqr on each matrix: the m x cols Q from k reflectors of <see cref="Geqrf{T}"/>, in place.</summary>
+        public void Orgqr<T>(nint a, int m, int cols, int k, long stride, nint tau, long tauStride, nint info, int count)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (cols == 0 || count == 0)
+            {
+                return;
+            }
+
+            nint handle = cusolver.Enter();
+            int lwork = CudaSolver.OrgqrBufferSize<T>(handle, m, cols, k, a, m, tau);
+            nint work = Temp<T>(lwork);
+            for (int b = 0; b < count; b++)
+            {
+                CudaSolver.Orgqr<T>(handle, m, cols, k, Offset<T>(a, b * stride), m, Offset<T>(tau, b * tauStride), work, lwork, info + (4 * b));
+            }
+        }
+
+        /// <summary>
+        /// C_b = op(Q_b) C_b (m x p) for every matrix, Q_b the m x m product of the k reflectors
+        /// stored by <see cref="Geqrf{T}"/> (ormqr, Q never formed); devInfo read back at once.
+        /// </summary>
+        public void Ormqr<T>(bool transpose, int m, int p, int k, nint reflectors, long stride, nint tau, nint c, long strideC, int count)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (m == 0 || p == 0 || k == 0 || count == 0)
+            {
+                return;
+            }
+
+            nint handle = cusolver.Enter();
+            int lwork = CudaSolver.OrmqrBufferSize<T>(handle, transpose, m, p, k, reflectors, m, tau, c, m);
+            nint work = Temp<T>(lwork);
+            nint info = Temp<int>(count);
+            ClearInts(info, count);
+            for (int b = 0; b < count; b++)
+            {
+                CudaSolver.Ormqr<T>(handle, transpose, m, p, k, Offset<T>(reflectors, b * stride), m, Offset<T>(tau, (long)b * k), Offset<T>(c, b * strideC), m, work, lwork, info + (4 * b));
+            }
+
+            string routine = CudaSolver.Name<T>("ormqr");
+            CheckInfo(info, count, 1, (index, value) => CudaQr.InvalidArgument(routine, index, value));
+        }
+
+        /// <summary>
+        /// gesvd (m &gt;= n) of each matrix, destroying it: U m x n ("S"), s n, V^T n x n ("S"); devInfo in info[b].
+        /// </summary>
+        public void Gesvd<T>(nint a, int m, int n, long stride, nint s, nint u, long strideU, nint vt, long strideVt, nint info, int count)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            nint handle = cusolver.Enter();
+            int lwork = CudaSolver.GesvdBufferSize<T>(handle, m, n);
+            nint work = Temp<T>(lwork);
+            nint rwork = Temp<T>(n);
+            for (int b = 0; b < count; b++)
+            {
+                CudaSolver.Gesvd<T>(
+                    handle, m, n, Offset<T>(a, b * stride), m, Offset<T>(s, (long)b * n),
+                    Offset<T>(u, b * strideU), m, Offset<T>(vt, b * strideVt), n, work, lwork, rwork, info + (4 * b));
+            }
+        }
+
+        /// <summary>gesvdjBatched (m, n &lt;= 32), destroying A: U m x m, s min(m, n), V n x n per matrix; info per matrix.</summary>
+        public void GesvdjBatched<T>(nint a, int m, int n, nint s, nint u, nint v, nint info, int count)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            nint handle = cusolver.Enter();
+            int lwork = CudaSolver.GesvdjBatchedBufferSize<T>(handle, m, n, a, s, u, v, gesvdjParameters, count);
+            nint work = Temp<T>(lwork);
+            CudaSolver.GesvdjBatched<T>(handle, m, n, a, s, u, v, work, lwork, info, gesvdjParameters, count);
+        }
+
+        /// <summary>The address of element <paramref name="index"/> of a T array at <paramref name="start"/>.</summary>
+        public static unsafe nint Offset<T>(nint start, long index)
+            where T : unmanaged => start + (nint)(index * sizeof(T));
+
+        private void Launch(CudaKernel kernel, long total, ReadOnlySpan<long> args)
+        {
+            if (total <= 0)
+            {
+                return;
+            }
+
+            int blocks = (int)Math.Clamp((total + BlockSize - 1) / BlockSize, 1, MaxBlocks);
+            Span<long> values = stackalloc long[args.Length];
+            args.CopyTo(values);
+            Span<nint> pointers = stackalloc nint[args.Length];
+            unsafe
+            {
+                fixed (long* first = values)
+                {
+                    for (int i = 0; i < values.Length; i++)
+                    {
+                        pointers[i] = (nint)(first + i);
+                    }
+
+                    kernel.Launch(blocks, BlockSize, 0, Stream, pointers);
+                }
+            }
+        }
+    }
+}

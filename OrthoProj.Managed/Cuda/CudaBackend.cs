@@ -1,0 +1,429 @@
+using System.Globalization;
+using System.Numerics;
+using OrthoProj.Cuda;
+using OrthoProj.Native;
+
+namespace OrthoProj;
+
+/// <summary>
+/// The CUDA backend: the whole OrthoProj API on device memory, with the names, semantics and
+/// errors of <see cref="CpuBackend"/>. Dense linear algebra goes through cuSOLVER (geqrf, orgqr,
+/// gesvd, gesvdjBatched) and cuBLAS (gemmStridedBatched, trsmBatched, axpy) in pedantic math mode
+/// (no TF32 anywhere, forward or backward), with OrthoProj's own kernels from cuda/*.cu for the
+/// layout and checking steps. All work of one backend runs in order on its own non-blocking
+/// stream; the host waits only where a result needs it (a rank, a devInfo, a copy to the host).
+/// </summary>
+/// <remarks>
+/// <para>Each operation makes the device's primary context current on the calling thread first
+/// (.NET moves work between threads) and holds the backend's lock: one backend may be used from
+/// several threads, its operations then run one at a time. Create one backend per thread for
+/// concurrency.</para>
+/// <para>Every cuSOLVER devInfo is read back (summarized on the device, so one int crosses the bus
+/// when all is well) and turned into a domain error: a zero on R's diagonal in
+/// <see cref="Backend.QrBackward{T}"/> and a rank-deficient matrix under the QR method raise
+/// <see cref="RankDeficientException"/> naming the matrix; an SVD that does not converge raises
+/// <see cref="SvdNotConvergedException"/>; an invalid argument raises <see cref="CudaException"/>.</para>
+/// <para>Temporaries live in a workspace that grows and is reused, so steady-state calls allocate
+/// device memory only for the results they return.</para>
+/// </remarks>
+public sealed partial class CudaBackend : Backend, IDisposable
+{
+    private static readonly Lazy<(CudaBackend? Backend, string Reason)> DefaultInstance = new(() =>
+        TryCreate(0, out CudaBackend? backend, out string reason) ? (backend, string.Empty) : (null, reason));
+
+    private readonly Lock gate = new();
+    private readonly CudaScratch scratch;
+    private readonly CublasHandle cublas;
+    private readonly CusolverHandle cusolver;
+    private readonly nint gesvdjParameters;
+    private CudaKernels? kernels;
+    private bool disposed;
+
+    private CudaBackend(CudaDevice device, CudaStream stream, CublasHandle cublas, CusolverHandle cusolver, nint gesvdjParameters, CudaRuntimeInfo runtime)
+    {
+        CudaDevice = device;
+        Stream = stream;
+        this.cublas = cublas;
+        this.cusolver = cusolver;
+        this.gesvdjParameters = gesvdjParameters;
+        RuntimeInfo = runtime;
+        scratch = new CudaScratch(device, stream);
+    }
+
+    /// <summary>
+    /// The backend on device 0, created at first use, or null when no usable CUDA device and
+    /// libraries are found (then <see cref="DefaultUnavailableReason"/> says why). Never disposed.
+    /// </summary>
+    public static CudaBackend? Default => DefaultInstance.Value.Backend;
+
+    /// <summary>Why <see cref="Default"/> is null (the probe trace), or empty when it is not.</summary>
+    public static string DefaultUnavailableReason => DefaultInstance.Value.Reason;
+
+    /// <summary>Whether <see cref="Default"/> exists: a CUDA driver, a device and cuBLAS/cuSOLVER/NVRTC of one CUDA major. Never throws.</summary>
+    public static bool IsAvailable => Default is not null;
+
+    /// <summary>The device and its primary context.</summary>
+    public CudaDevice CudaDevice { get; }
+
+    /// <summary>The stream all of this backend's work is queued on.</summary>
+    public CudaStream Stream { get; }
+
+    /// <summary>The cuBLAS, cuSOLVER, NVRTC and driver versions and files in use.</summary>
+    public CudaRuntimeInfo RuntimeInfo { get; }
+
+    /// <summary>The device ordinal.</summary>
+    public int Ordinal => CudaDevice.Ordinal;
+
+    /// <summary>Where the kernels came from (shipped fatbin or NVRTC), or null before the first kernel launch.</summary>
+    public string? KernelOrigin => kernels?.Origin;
+
+    /// <inheritdoc/>
+    public override string Name => string.Create(CultureInfo.InvariantCulture, $"cuda:{Ordinal}");
+
+    /// <inheritdoc/>
+    public override DeviceKind Device => DeviceKind.Cuda;
+
+    /// <inheritdoc/>
+    public override string Description => string.Create(
+        CultureInfo.InvariantCulture,
+        $"CUDA {Ordinal}: {CudaDevice.Name}, compute capability {CudaDevice.ComputeCapabilityMajor}.{CudaDevice.ComputeCapabilityMinor}, " +
+        $"{CudaDevice.MultiprocessorCount} SMs, {CudaDevice.TotalMemory >> 20} MiB; driver CUDA {CudaDevice.DriverVersion / 1000}.{CudaDevice.DriverVersion % 1000 / 10}; " +
+        $"cuBLAS {RuntimeInfo.Cublas.Version}, cuSOLVER {RuntimeInfo.Cusolver.Version}, NVRTC {RuntimeInfo.Nvrtc.Version}" +
+        $"{(RuntimeInfo.IsConsistent ? string.Empty : " (MIXED CUDA MAJORS)")}; kernels: {KernelOrigin ?? "not loaded yet"}");
+
+    /// <summary>
+    /// Opens device <paramref name="ordinal"/> with its own stream and cuBLAS/cuSOLVER handles, or
+    /// returns false (never throws) when there is no driver, no such device, or a CUDA library is
+    /// missing; <paramref name="reason"/> then holds the probe trace or the failing call.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="ordinal"/> is negative.</exception>
+    public static bool TryCreate(int ordinal, out CudaBackend? backend, out string reason)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(ordinal);
+        backend = null;
+        CudaDevice? device = null;
+        CudaStream? stream = null;
+        CublasHandle? blas = null;
+        CusolverHandle? solver = null;
+        nint parameters = 0;
+        try
+        {
+            if (!CudaDevice.TryOpen(ordinal, out device, out reason) || device is null)
+            {
+                reason = $"No CUDA device {ordinal}: {reason}";
+                return false;
+            }
+
+            CudaRuntimeInfo runtime = CudaRuntimeInfo.Query();
+            if (!runtime.IsConsistent)
+            {
+                reason = $"The CUDA libraries come from different CUDA majors:{Environment.NewLine}{runtime}";
+                device.Dispose();
+                return false;
+            }
+
+            stream = device.CreateStream();
+            blas = CublasHandle.Create(device);
+            blas.SetStream(stream);
+
+            // Pedantic math: full precision in every product, TF32 off in forward and backward.
+            blas.MathMode = CublasMathMode.Pedantic;
+            solver = CusolverHandle.Create(device);
+            solver.SetStream(stream);
+            parameters = CudaSolver.CreateGesvdjInfo();
+            backend = new CudaBackend(device, stream, blas, solver, parameters, runtime);
+            reason = string.Empty;
+            return true;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or CudaException or InvalidOperationException)
+        {
+            CudaSolver.DestroyGesvdjInfo(parameters);
+            solver?.Dispose();
+            blas?.Dispose();
+            stream?.Dispose();
+            device?.Dispose();
+            reason = $"CUDA device {ordinal} is present but the backend cannot start: {e.Message}";
+            return false;
+        }
+    }
+
+    /// <summary>Opens device <paramref name="ordinal"/> or throws with the reason it cannot.</summary>
+    /// <exception cref="InvalidOperationException">No usable device; the message holds the probe trace.</exception>
+    public static CudaBackend Create(int ordinal = 0) =>
+        TryCreate(ordinal, out CudaBackend? backend, out string reason) ? backend! : throw new InvalidOperationException(reason);
+
+    /// <inheritdoc/>
+    public override MatrixBatch<T> Zeros<T>(int rows, int cols, int count) => Allocate<T>(rows, cols, count, clear: true);
+
+    /// <inheritdoc/>
+    public override MatrixBatch<T> FromHost<T>(ReadOnlySpan<T> data, int rows, int cols, int count)
+    {
+        ElementType.EnsureSupported<T>();
+        long expected = (long)rows * cols * count;
+        if (rows < 0 || cols < 0 || count < 0 || data.Length != expected)
+        {
+            throw new ArgumentException($"Expected {expected} elements for a batch of {count} x ({rows} x {cols}); got {data.Length}.", nameof(data));
+        }
+
+        CudaMatrixBatch<T> batch = Allocate<T>(rows, cols, count, clear: false);
+        try
+        {
+            CopyToDevice(batch.View, data);
+            return batch;
+        }
+        catch
+        {
+            batch.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Uses <paramref name="count"/> matrices of <paramref name="rows"/> x <paramref name="cols"/> at
+    /// <paramref name="devicePointer"/> (column-major, matrix after matrix, in this device's
+    /// context, e.g. a PyTorch tensor's data_ptr()) as a batch without copying. The caller keeps the
+    /// memory alive and finishes its own writes (synchronizes its stream) before passing the batch
+    /// to an operation; disposing the batch does not free the memory.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is negative.</exception>
+    /// <exception cref="ArgumentException">The pointer is zero for a non-empty batch, or misaligned for <typeparamref name="T"/>.</exception>
+    public CudaMatrixBatch<T> Wrap<T>(nint devicePointer, int rows, int cols, int count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long length = ValidateWrap<T>(devicePointer, rows, cols, count);
+        ThrowIfDisposed();
+        return new CudaMatrixBatch<T>(this, new DeviceView<T>(CudaDevice, devicePointer, length), rows, cols, count);
+    }
+
+    /// <summary>Blocks until all work queued on this backend's stream has finished.</summary>
+    public void Synchronize()
+    {
+        lock (gate)
+        {
+            ThrowIfDisposed();
+            Stream.Synchronize();
+        }
+    }
+
+    /// <summary>Waits for queued work, then releases the workspace, kernels, handles, stream and this backend's context reference.</summary>
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            if (disposed)
+            {
+                return;
+            }
+
+            disposed = true;
+            try
+            {
+                Stream.Synchronize();
+            }
+            catch (CudaException)
+            {
+                // A sticky error from earlier work: release what can be released anyway.
+            }
+
+            scratch.Dispose();
+            kernels?.Dispose();
+            CudaSolver.DestroyGesvdjInfo(gesvdjParameters);
+            cusolver.Dispose();
+            cublas.Dispose();
+            Stream.Dispose();
+            CudaDevice.Dispose();
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => Name;
+
+    /// <summary>The checks of <see cref="Wrap{T}"/> that need no device: shape, null pointer, alignment. Returns the length.</summary>
+    internal static unsafe long ValidateWrap<T>(nint devicePointer, int rows, int cols, int count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ElementType.EnsureSupported<T>();
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfNegative(cols);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        long length = (long)rows * cols * count;
+        if (length > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), $"A batch of {count} x ({rows} x {cols}) has {length} elements, more than one batch can hold.");
+        }
+
+        if (devicePointer == 0 && length != 0)
+        {
+            throw new ArgumentException($"A null device pointer cannot hold a batch of {count} x ({rows} x {cols}).", nameof(devicePointer));
+        }
+
+        if (devicePointer % sizeof(T) != 0)
+        {
+            throw new ArgumentException($"Device pointer 0x{devicePointer:x} is not aligned for {typeof(T).Name} ({sizeof(T)} bytes).", nameof(devicePointer));
+        }
+
+        return length;
+    }
+
+    /// <summary>A stream-ordered copy from the host; pageable memory is staged before the call returns.</summary>
+    internal void CopyToDevice<T>(DeviceView<T> destination, ReadOnlySpan<T> source)
+        where T : unmanaged
+    {
+        lock (gate)
+        {
+            ThrowIfDisposed();
+            destination.CopyFrom(source, Stream);
+        }
+    }
+
+    /// <summary>A stream-ordered copy to the host: waits for the work queued before it, returns when the data has arrived.</summary>
+    internal void CopyToHost<T>(DeviceView<T> source, Span<T> destination)
+        where T : unmanaged
+    {
+        lock (gate)
+        {
+            ThrowIfDisposed();
+            source.CopyTo(destination, Stream);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override bool AcceptsStorageOf<T>(MatrixBatch<T> x)
+    {
+        // A batch of another backend on the same device is usable in place once that backend's
+        // stream has finished writing it (the two streams are not ordered with each other).
+        if (x is CudaMatrixBatch<T> other && other.CudaBackend.Ordinal == Ordinal && !other.CudaBackend.disposed)
+        {
+            other.CudaBackend.Synchronize();
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <inheritdoc/>
+    protected internal override bool TryFindNonFinite<T>(MatrixBatch<T> x, out int index, out double value)
+    {
+        index = -1;
+        value = 0;
+        if (x.Length == 0)
+        {
+            return false;
+        }
+
+        var batch = (CudaMatrixBatch<T>)x;
+        lock (gate)
+        {
+            Ops ops = Enter();
+            nint result = ops.Frame.Take<int>(1);
+            ops.ClearInts(result, 1);
+            ops.Launch<T>("find_nonfinite", x.Length, batch.DevicePointer, x.Length, result);
+            int found = ops.ReadInt(result);
+            if (found == 0)
+            {
+                return false;
+            }
+
+            index = int.MaxValue - found;
+            value = double.CreateTruncating(ops.ReadElement<T>(batch.DevicePointer, index));
+            return true;
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override QrResult<T> QrCore<T>(MatrixBatch<T> a, QrMode mode)
+    {
+        lock (gate)
+        {
+            return CudaQr.Factor(Enter(), (CudaMatrixBatch<T>)a, mode);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override MatrixBatch<T> QrBackwardCore<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR)
+    {
+        lock (gate)
+        {
+            return CudaQr.Backward(Enter(), (CudaMatrixBatch<T>)q, (CudaMatrixBatch<T>)r, (CudaMatrixBatch<T>?)gradQ, (CudaMatrixBatch<T>?)gradR);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override PinvResult<T> PinvCore<T>(MatrixBatch<T> a, RankTolerance tolerance)
+    {
+        lock (gate)
+        {
+            return CudaPinv.Pinv(Enter(), (CudaMatrixBatch<T>)a, tolerance);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override MatrixBatch<T> PinvBackwardCore<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv)
+    {
+        lock (gate)
+        {
+            return CudaPinv.Backward(Enter(), (CudaMatrixBatch<T>)a, (CudaMatrixBatch<T>)pinv, (CudaMatrixBatch<T>)gradPinv);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override Projector<T> ProjectorCore<T>(MatrixBatch<T> a, ProjectorMethod method, RankTolerance tolerance)
+    {
+        lock (gate)
+        {
+            return CudaProjector<T>.Create(this, Enter(), (CudaMatrixBatch<T>)a, method, tolerance);
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> under the backend's lock with a fresh workspace frame (for projector operations).</summary>
+    internal TResult Run<TResult>(Func<Ops, TResult> body)
+    {
+        lock (gate)
+        {
+            return body(Enter());
+        }
+    }
+
+    /// <summary>Allocates a batch on this device (zeroed on the stream when <paramref name="clear"/>).</summary>
+    internal CudaMatrixBatch<T> Allocate<T>(int rows, int cols, int count, bool clear)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ElementType.EnsureSupported<T>();
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfNegative(cols);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if ((long)rows * cols * count > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), $"A batch of {count} x ({rows} x {cols}) has {(long)rows * cols * count} elements, more than one batch can hold.");
+        }
+
+        ThrowIfDisposed();
+        DeviceBuffer<T> buffer = DeviceBuffer<T>.Allocate(CudaDevice, (long)rows * cols * count);
+        try
+        {
+            if (clear)
+            {
+                // On the backend's stream, not the legacy stream that a synchronous memset uses:
+                // a non-blocking stream is not ordered after the legacy one.
+                buffer.Clear(Stream);
+            }
+
+            return new CudaMatrixBatch<T>(this, buffer, rows, cols, count);
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+    }
+
+    private Ops Enter()
+    {
+        ThrowIfDisposed();
+        CudaDevice.MakeCurrent();
+        kernels ??= CudaKernels.Load(CudaDevice);
+        return new Ops(this, kernels, cublas, cusolver, gesvdjParameters, scratch.Begin());
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
+}

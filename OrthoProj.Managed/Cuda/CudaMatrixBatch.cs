@@ -1,0 +1,99 @@
+using System.Numerics;
+using OrthoProj.Native;
+
+namespace OrthoProj;
+
+/// <summary>
+/// A <see cref="MatrixBatch{T}"/> in CUDA device memory, column-major, matrix after matrix (the
+/// layout cuBLAS and cuSOLVER strided-batched routines take). Backed either by an owning
+/// <see cref="DeviceBuffer{T}"/> (from <see cref="CudaBackend"/> operations, <see cref="Backend.Zeros{T}"/>
+/// and <see cref="Backend.FromHost{T}(ReadOnlySpan{T}, int, int, int)"/>), freed by <see cref="MatrixBatch{T}.Dispose()"/>,
+/// or by a non-owning <see cref="DeviceView{T}"/> over memory another framework owns
+/// (<see cref="CudaBackend.Wrap{T}"/>), which Dispose leaves alone.
+/// </summary>
+/// <remarks>
+/// Work on a batch is queued on its backend's stream. Copies to the host (<see cref="MatrixBatch{T}.CopyTo"/>,
+/// <see cref="MatrixBatch{T}.ToArray"/>) are ordered after that work and return when the data has arrived.
+/// </remarks>
+/// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+public sealed class CudaMatrixBatch<T> : MatrixBatch<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly CudaBackend backend;
+    private readonly DeviceBuffer<T>? owned;
+    private readonly DeviceView<T> view;
+
+    internal CudaMatrixBatch(CudaBackend backend, DeviceBuffer<T> owned, int rows, int cols, int count)
+        : base(rows, cols, count)
+    {
+        this.backend = backend;
+        this.owned = owned;
+        view = owned.View;
+    }
+
+    internal CudaMatrixBatch(CudaBackend backend, DeviceView<T> view, int rows, int cols, int count)
+        : base(rows, cols, count)
+    {
+        this.backend = backend;
+        this.view = view;
+    }
+
+    /// <inheritdoc/>
+    public override DeviceKind Device => DeviceKind.Cuda;
+
+    /// <inheritdoc/>
+    public override Backend Backend => backend;
+
+    /// <summary>The CUDA backend (device, stream, library handles) this batch belongs to.</summary>
+    public CudaBackend CudaBackend => backend;
+
+    /// <summary>The device address of the first element; valid while the batch (and, for a wrapped batch, its owner) is alive.</summary>
+    /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
+    public nint DevicePointer
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return view.Pointer;
+        }
+    }
+
+    /// <summary>The elements as a device view (no copy).</summary>
+    /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
+    public DeviceView<T> View
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return view;
+        }
+    }
+
+    /// <summary>Whether Dispose frees the memory (false for a batch made by <see cref="CudaBackend.Wrap{T}"/>).</summary>
+    public bool OwnsMemory => owned is not null;
+
+    /// <summary>Copies <paramref name="source"/> (exactly <see cref="MatrixBatch{T}.Length"/> elements) into the batch, ordered on the backend's stream.</summary>
+    /// <exception cref="ArgumentException">The length differs.</exception>
+    public void CopyFrom(ReadOnlySpan<T> source)
+    {
+        ThrowIfDisposed();
+        if (source.Length != Length)
+        {
+            throw new ArgumentException($"The source has {source.Length} elements; the batch {Shape} has {Length}.", nameof(source));
+        }
+
+        backend.CopyToDevice(view, source);
+    }
+
+    /// <inheritdoc/>
+    protected override void CopyToCore(Span<T> destination) => backend.CopyToHost(view, destination);
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            owned?.Dispose();
+        }
+    }
+}

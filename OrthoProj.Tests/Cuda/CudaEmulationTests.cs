@@ -1,0 +1,108 @@
+using System.Diagnostics;
+
+namespace OrthoProj.Tests.Cuda;
+
+/// <summary>
+/// Runs the CUDA conformance suite in a child test process against the host emulation of the
+/// CUDA driver, cuBLAS and cuSOLVER (Emulation/fake_cuda.cpp, built with g++ and reference
+/// LAPACK), so that the backend's real code paths run on every machine without a GPU. Skipped
+/// where g++ or liblapack is missing. It checks OrthoProj's orchestration, not NVIDIA's libraries.
+/// </summary>
+[TestClass]
+public sealed class CudaEmulationTests
+{
+    [TestMethod]
+    [Timeout(600_000, CooperativeCancellation = true)]
+    public void ConformanceAndCpuComparison_PassAgainstTheHostEmulation()
+    {
+        string? root = FindRoot();
+        if (root is null)
+        {
+            Assert.Inconclusive("Needs the repository checkout (cuda/ and the emulation source).");
+        }
+
+        // The runner is this test executable (an MTP app), started again as a child process; under
+        // "dotnet test" the process may be dotnet itself, so use the apphost beside the assembly.
+        string apphost = Path.Combine(AppContext.BaseDirectory, "OrthoProj.Tests");
+        string assembly = Path.Combine(AppContext.BaseDirectory, "OrthoProj.Tests.dll");
+        (string runner, string[] prefix) = File.Exists(apphost) ? (apphost, Array.Empty<string>())
+            : File.Exists(assembly) ? ("dotnet", new[] { assembly })
+            : (Environment.ProcessPath!, Array.Empty<string>());
+
+        string fake = Path.Combine(Path.GetTempPath(), $"orthoproj-fake-cuda-{Environment.ProcessId}");
+        Directory.CreateDirectory(fake);
+        try
+        {
+            string library = Path.Combine(fake, "libfakecuda.so");
+            (int rc, string output) = Run("g++", ["-std=c++17", "-O1", "-fPIC", "-shared", "-fvisibility=hidden", "-I" + Path.Combine(root, "cuda"), "-o", library, Path.Combine(root, "OrthoProj.Tests", "Cuda", "Emulation", "fake_cuda.cpp"), "-llapack"], null);
+            if (rc != 0)
+            {
+                Assert.Inconclusive("Cannot build the CUDA emulation (g++ and liblapack are needed): " + output);
+            }
+
+            foreach (string name in new[] { "libcuda.so.1", "libcublas.so.11", "libcusolver.so.11" })
+            {
+                File.Copy(library, Path.Combine(fake, name), overwrite: true);
+            }
+
+            var environment = new Dictionary<string, string>
+            {
+                ["ORTHOPROJ_CUDA_PATH"] = fake,
+                ["ORTHOPROJ_KERNEL_CACHE"] = Path.Combine(fake, "kernel-cache"),
+            };
+            (rc, output) = Run(runner, [.. prefix, "--filter", "FullyQualifiedName~CudaConformance|FullyQualifiedName~CudaMatchesCpu", "--results-directory", Path.Combine(fake, "results")], environment);
+            Assert.AreEqual(0, rc, output);
+            StringAssert.Contains(output, "skipped: 0", "the emulated backend must be found, not skipped: " + output);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(fake, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static (int ExitCode, string Output) Run(string file, string[] arguments, Dictionary<string, string>? environment)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (KeyValuePair<string, string> pair in environment ?? [])
+        {
+            start.Environment[pair.Key] = pair.Value;
+        }
+
+        try
+        {
+            using Process process = Process.Start(start)!;
+            Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+            Task<string> stderr = process.StandardError.ReadToEndAsync();
+            process.WaitForExit();
+            return (process.ExitCode, stdout.Result + stderr.Result);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return (-1, e.Message);
+        }
+    }
+
+    private static string? FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "OrthoProj.sln")) && File.Exists(Path.Combine(dir.FullName, "OrthoProj.Tests", "Cuda", "Emulation", "fake_cuda.cpp")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return null;
+    }
+}

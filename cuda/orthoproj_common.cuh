@@ -1,0 +1,19 @@
+// Shared helpers of OrthoProj's kernels. Compiled by NVRTC at run time (no CUDA headers are
+// available there), so only built-in types and intrinsics are used.
+#pragma once
+
+typedef long long i64;
+
+// Grid-stride loop over [0, n): one launch covers any n whatever the grid size.
+#define OP_GRID_STRIDE(i, n) \
+    for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < (i64)(n); i += (i64)blockDim.x * gridDim.x)
+
+// The largest int, without <climits>.
+#define OP_INT_MAX 2147483647
+
+// Instantiates the device template name##_impl under two extern "C" kernel names, name_f32 and
+// name_f64, so that the host looks kernels up by plain names (no C++ mangling). PARAMS is a
+// function-like macro giving the parameter list for an element type T; ARGS the argument list.
+#define OP_INSTANTIATE(name, PARAMS, ARGS) \
+    extern "C" __global__ void name##_f32 PARAMS(float) { name##_impl<float> ARGS; } \
+    extern "C" __global__ void name##_f64 PARAMS(double) { name##_impl<double> ARGS; }

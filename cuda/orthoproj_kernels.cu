@@ -1,0 +1,319 @@
+// OrthoProj's own CUDA kernels: the small batched helpers around cuBLAS and cuSOLVER (layout
+// copies, triangle handling, device-side checks and rank thresholds). Every kernel is one launch
+// per batch with a grid-stride loop; matrices are column-major, matrix b of a batch starts at
+// b * stride. Each template is instantiated for float and double as <name>_f32 / <name>_f64
+// (extern "C", so the host finds them by these names in the CUBIN, PTX or fatbin).
+//
+// Compiled at run time by NVRTC for the device's exact architecture, or ahead of time by
+// cuda/CMakeLists.txt into orthoproj_kernels.fatbin. No fast-math: results must match the CPU
+// backend to rounding.
+#include "orthoproj_common.cuh"
+
+template <typename T> struct op_limits;
+template <> struct op_limits<float> { static __device__ __forceinline__ float max_value() { return 3.402823466e+38f; } };
+template <> struct op_limits<double> { static __device__ __forceinline__ double max_value() { return 1.7976931348623157e+308; } };
+
+// ---------------------------------------------------------------- checks
+
+// The first non-finite element of x[0, n): *result = INT_MAX - index through atomicMax, so a
+// result cleared to zero means "none" and the smallest index wins. !(|v| <= max) is true for NaN
+// (every comparison with NaN is false) and for infinities.
+template <typename T>
+__device__ void find_nonfinite_impl(const T* x, int n, int* result)
+{
+    OP_GRID_STRIDE(i, n)
+    {
+        T v = x[i];
+        if (!(fabs(v) <= op_limits<T>::max_value()))
+        {
+            atomicMax(result, OP_INT_MAX - (int)i);
+        }
+    }
+}
+#define FIND_NONFINITE_PARAMS(T) (const T* x, int n, int* result)
+OP_INSTANTIATE(find_nonfinite, FIND_NONFINITE_PARAMS, (x, n, result))
+
+// The first b < count with flags[b * stride] != 0, as *result = INT_MAX - b (zero: none).
+// Summarizes per-matrix devInfo so that the host reads back one int on success.
+extern "C" __global__ void first_flagged(const int* flags, int count, int stride, int* result)
+{
+    OP_GRID_STRIDE(b, count)
+    {
+        if (flags[b * (i64)stride] != 0)
+        {
+            atomicMax(result, OP_INT_MAX - (int)b);
+        }
+    }
+}
+
+// Per matrix: info[2b] = 1 + the first j < k with R[j, j] == 0 (0 when none), info[2b + 1] = the
+// number of nonzero diagonal entries. R^-T exists only when info[2b] == 0 (QR backward).
+template <typename T>
+__device__ void qr_diag_check_impl(const T* r, int ldr, int k, i64 stride, int count, int* info)
+{
+    OP_GRID_STRIDE(b, count)
+    {
+        const T* rb = r + b * stride;
+        int firstZero = 0, nonzero = 0;
+        for (int j = 0; j < k; j++)
+        {
+            if (rb[j + (i64)j * ldr] == (T)0)
+            {
+                if (firstZero == 0) firstZero = j + 1;
+            }
+            else
+            {
+                nonzero++;
+            }
+        }
+        info[2 * b] = firstZero;
+        info[2 * b + 1] = nonzero;
+    }
+}
+#define QR_DIAG_CHECK_PARAMS(T) (const T* r, int ldr, int k, i64 stride, int count, int* info)
+OP_INSTANTIATE(qr_diag_check, QR_DIAG_CHECK_PARAMS, (r, ldr, k, stride, count, info))
+
+// The QR method's rank rule, per matrix of the geqrf output (R in the upper triangle, leading
+// dimension lda): rank = #{ j : |R_jj| > max(atol, rtol * max_j |R_jj|) }, computed in double as
+// the CPU backend does.
+template <typename T>
+__device__ void qr_rank_impl(const T* a, int lda, int n, i64 stride, int count, double atol, double rtol, int* rank)
+{
+    OP_GRID_STRIDE(b, count)
+    {
+        const T* ab = a + b * stride;
+        double maxDiag = 0;
+        for (int j = 0; j < n; j++)
+        {
+            maxDiag = fmax(maxDiag, fabs((double)ab[j + (i64)j * lda]));
+        }
+        double threshold = fmax(atol, rtol * maxDiag);
+        int r = 0;
+        for (int j = 0; j < n; j++)
+        {
+            if (fabs((double)ab[j + (i64)j * lda]) > threshold) r++;
+        }
+        rank[b] = r;
+    }
+}
+#define QR_RANK_PARAMS(T) (const T* a, int lda, int n, i64 stride, int count, double atol, double rtol, int* rank)
+OP_INSTANTIATE(qr_rank, QR_RANK_PARAMS, (a, lda, n, stride, count, atol, rtol, rank))
+
+// torch.linalg.pinv's threshold on descending singular values s (kk per matrix): rank = the
+// number of leading s_l > max(atol, rtol * s_0) (in double), inv_s[l] = 1 / s_l for l < rank and 0
+// after, keep[l] = 1 for l < rank and 0 after. Scaling columns by keep / inv_s truncates U and V
+// to the rank with exact zeros, so batched products over all kk columns equal the truncated ones.
+template <typename T>
+__device__ void svd_threshold_impl(const T* s, int kk, i64 strideS, int count, double atol, double rtol, int* rank, T* inv_s, T* keep)
+{
+    OP_GRID_STRIDE(b, count)
+    {
+        const T* sb = s + b * strideS;
+        double sMax = kk == 0 ? 0.0 : (double)sb[0];
+        double threshold = fmax(atol, rtol * sMax);
+        int r = 0;
+        while (r < kk && (double)sb[r] > threshold) r++;
+        for (int l = 0; l < kk; l++)
+        {
+            inv_s[b * (i64)kk + l] = l < r ? (T)1 / sb[l] : (T)0;
+            keep[b * (i64)kk + l] = l < r ? (T)1 : (T)0;
+        }
+        rank[b] = r;
+    }
+}
+#define SVD_THRESHOLD_PARAMS(T) (const T* s, int kk, i64 strideS, int count, double atol, double rtol, int* rank, T* inv_s, T* keep)
+OP_INSTANTIATE(svd_threshold, SVD_THRESHOLD_PARAMS, (s, kk, strideS, count, atol, rtol, rank, inv_s, keep))
+
+// The residual's second-pass rule, per matrix: when some column of e = y - U U^T y has
+// ||e_col|| < 0.5 ||y_col|| (norms in double), the matrix gets a second pass; otherwise its
+// block of t = U^T e (r x p) is zeroed so that e -= U t leaves e unchanged exactly.
+template <typename T>
+__device__ void residual_second_pass_impl(const T* e, const T* y, int m, int p, i64 stride, T* t, int r, i64 tStride, int count)
+{
+    OP_GRID_STRIDE(b, count)
+    {
+        bool again = false;
+        for (int col = 0; col < p && !again; col++)
+        {
+            const T* ec = e + b * stride + (i64)col * m;
+            const T* yc = y + b * stride + (i64)col * m;
+            double se = 0, sy = 0;
+            for (int i = 0; i < m; i++)
+            {
+                double de = (double)ec[i], dy = (double)yc[i];
+                se += de * de;
+                sy += dy * dy;
+            }
+            again = sqrt(se) < 0.5 * sqrt(sy);
+        }
+        if (!again)
+        {
+            T* tb = t + b * tStride;
+            for (i64 i = 0; i < (i64)r * p; i++) tb[i] = (T)0;
+        }
+    }
+}
+#define RESIDUAL_SECOND_PASS_PARAMS(T) (const T* e, const T* y, int m, int p, i64 stride, T* t, int r, i64 tStride, int count)
+OP_INSTANTIATE(residual_second_pass, RESIDUAL_SECOND_PASS_PARAMS, (e, y, m, p, stride, t, r, tStride, count))
+
+// Zeros matrix b (len elements from b * stride) where rank[b] >= full: the rank-deficient
+// least-squares term of SolveBackward exists only for matrices with rank below n.
+template <typename T>
+__device__ void zero_full_rank_impl(T* x, int len, i64 stride, const int* rank, int full, int count)
+{
+    OP_GRID_STRIDE(i, (i64)len * count)
+    {
+        i64 b = i / len;
+        if (rank[b] >= full) x[b * stride + i % len] = (T)0;
+    }
+}
+#define ZERO_FULL_RANK_PARAMS(T) (T* x, int len, i64 stride, const int* rank, int full, int count)
+OP_INSTANTIATE(zero_full_rank, ZERO_FULL_RANK_PARAMS, (x, len, stride, rank, full, count))
+
+// ---------------------------------------------------------------- layout
+
+// dst[b * dstStride + e] = src[b * srcStride + e] for e < len: a strided batch copy (e.g. the
+// first k columns of m-row matrices, or the blocks [U | V] of a wide R).
+template <typename T>
+__device__ void copy_strided_impl(const T* src, i64 srcStride, T* dst, i64 dstStride, int len, int count)
+{
+    OP_GRID_STRIDE(i, (i64)len * count)
+    {
+        i64 b = i / len, e = i % len;
+        dst[b * dstStride + e] = src[b * srcStride + e];
+    }
+}
+#define COPY_STRIDED_PARAMS(T) (const T* src, i64 srcStride, T* dst, i64 dstStride, int len, int count)
+OP_INSTANTIATE(copy_strided, COPY_STRIDED_PARAMS, (src, srcStride, dst, dstStride, len, count))
+
+// dst (cols x rows) = src^T (src rows x cols), per matrix.
+template <typename T>
+__device__ void transpose_impl(const T* src, int rows, int cols, i64 srcStride, T* dst, i64 dstStride, int count)
+{
+    i64 len = (i64)rows * cols;
+    OP_GRID_STRIDE(idx, len * count)
+    {
+        i64 b = idx / len, e = idx % len;
+        i64 i = e % rows, j = e / rows;
+        dst[b * dstStride + j + i * cols] = src[b * srcStride + e];
+    }
+}
+#define TRANSPOSE_PARAMS(T) (const T* src, int rows, int cols, i64 srcStride, T* dst, i64 dstStride, int count)
+OP_INSTANTIATE(transpose, TRANSPOSE_PARAMS, (src, rows, cols, srcStride, dst, dstStride, count))
+
+// The first cols columns of the rows x rows identity, per matrix.
+template <typename T>
+__device__ void set_identity_impl(T* q, int rows, int cols, i64 stride, int count)
+{
+    i64 len = (i64)rows * cols;
+    OP_GRID_STRIDE(idx, len * count)
+    {
+        i64 b = idx / len, e = idx % len;
+        q[b * stride + e] = (e % rows == e / rows) ? (T)1 : (T)0;
+    }
+}
+#define SET_IDENTITY_PARAMS(T) (T* q, int rows, int cols, i64 stride, int count)
+OP_INSTANTIATE(set_identity, SET_IDENTITY_PARAMS, (q, rows, cols, stride, count))
+
+// R (rRows x n, leading dimension rRows) = the upper triangle of a (leading dimension lda >= rRows),
+// zeros below the diagonal: R out of geqrf's output.
+template <typename T>
+__device__ void extract_upper_impl(const T* a, int lda, int n, i64 strideA, T* r, int rRows, i64 strideR, int count)
+{
+    i64 len = (i64)rRows * n;
+    OP_GRID_STRIDE(idx, len * count)
+    {
+        i64 b = idx / len, e = idx % len;
+        i64 i = e % rRows, j = e / rRows;
+        r[b * strideR + e] = i <= j ? a[b * strideA + i + j * lda] : (T)0;
+    }
+}
+#define EXTRACT_UPPER_PARAMS(T) (const T* a, int lda, int n, i64 strideA, T* r, int rRows, i64 strideR, int count)
+OP_INSTANTIATE(extract_upper, EXTRACT_UPPER_PARAMS, (a, lda, n, strideA, r, rRows, strideR, count))
+
+// S (k x k): the strict upper triangle mirrored to the lower, the diagonal kept once
+// (S[i, j] = S[j, i] for i > j). Each thread writes one lower entry and reads the matching upper
+// entry, which no thread writes.
+template <typename T>
+__device__ void mirror_upper_impl(T* s, int k, i64 stride, int count)
+{
+    i64 len = (i64)k * k;
+    OP_GRID_STRIDE(idx, len * count)
+    {
+        i64 b = idx / len, e = idx % len;
+        i64 i = e % k, j = e / k;
+        if (i > j) s[b * stride + e] = s[b * stride + j + i * k];
+    }
+}
+#define MIRROR_UPPER_PARAMS(T) (T* s, int k, i64 stride, int count)
+OP_INSTANTIATE(mirror_upper, MIRROR_UPPER_PARAMS, (s, k, stride, count))
+
+// s = g + g^T (m x m), per matrix (both with the same stride).
+template <typename T>
+__device__ void symmetrize_sum_impl(const T* g, T* s, int m, i64 stride, int count)
+{
+    i64 len = (i64)m * m;
+    OP_GRID_STRIDE(idx, len * count)
+    {
+        i64 b = idx / len, e = idx % len;
+        i64 i = e % m, j = e / m;
+        s[b * stride + e] = g[b * stride + e] + g[b * stride + j + i * m];
+    }
+}
+#define SYMMETRIZE_SUM_PARAMS(T) (const T* g, T* s, int m, i64 stride, int count)
+OP_INSTANTIATE(symmetrize_sum, SYMMETRIZE_SUM_PARAMS, (g, s, m, stride, count))
+
+// x[:, j] *= scale[j] per matrix (x rows x cols, scale cols per matrix with stride scaleStride).
+template <typename T>
+__device__ void scale_columns_impl(T* x, int rows, int cols, i64 stride, const T* scale, i64 scaleStride, int count)
+{
+    i64 len = (i64)rows * cols;
+    OP_GRID_STRIDE(idx, len * count)
+    {
+        i64 b = idx / len, e = idx % len;
+        x[b * stride + e] *= scale[b * scaleStride + e / rows];
+    }
+}
+#define SCALE_COLUMNS_PARAMS(T) (T* x, int rows, int cols, i64 stride, const T* scale, i64 scaleStride, int count)
+OP_INSTANTIATE(scale_columns, SCALE_COLUMNS_PARAMS, (x, rows, cols, stride, scale, scaleStride, count))
+
+// x = beta * x over a rows x cols block (leading dimension ld) of each matrix; beta == 0 writes
+// zeros without reading x (BLAS semantics for C when the inner dimension of a product is 0).
+template <typename T>
+__device__ void scale_strided_impl(T* x, int rows, int cols, int ld, i64 stride, T beta, int count)
+{
+    i64 len = (i64)rows * cols;
+    OP_GRID_STRIDE(idx, len * count)
+    {
+        i64 b = idx / len, e = idx % len;
+        T* p = x + b * stride + e % rows + (e / rows) * ld;
+        *p = beta == (T)0 ? (T)0 : beta * *p;
+    }
+}
+#define SCALE_STRIDED_PARAMS(T) (T* x, int rows, int cols, int ld, i64 stride, T beta, int count)
+OP_INSTANTIATE(scale_strided, SCALE_STRIDED_PARAMS, (x, rows, cols, ld, stride, beta, count))
+
+// dst[0:rows, 0:cols] = src[0:rows, 0:cols] per matrix, each with its own leading dimension:
+// the top rows of Q^T y after ormqr, or c placed on top of a zero block before ormqr.
+template <typename T>
+__device__ void copy_block_impl(const T* src, int ldSrc, i64 srcStride, T* dst, int ldDst, i64 dstStride, int rows, int cols, int count)
+{
+    i64 len = (i64)rows * cols;
+    OP_GRID_STRIDE(idx, len * count)
+    {
+        i64 b = idx / len, e = idx % len;
+        i64 i = e % rows, j = e / rows;
+        dst[b * dstStride + i + j * ldDst] = src[b * srcStride + i + j * ldSrc];
+    }
+}
+#define COPY_BLOCK_PARAMS(T) (const T* src, int ldSrc, i64 srcStride, T* dst, int ldDst, i64 dstStride, int rows, int cols, int count)
+OP_INSTANTIATE(copy_block, COPY_BLOCK_PARAMS, (src, ldSrc, srcStride, dst, ldDst, dstStride, rows, cols, count))
+
+// out[b] = base + b * strideBytes: the device pointer arrays that cuBLAS's *Batched routines take.
+extern "C" __global__ void pointer_array(unsigned long long base, long long strideBytes, int count, unsigned long long* out)
+{
+    OP_GRID_STRIDE(b, count)
+    {
+        out[b] = base + (unsigned long long)(b * strideBytes);
+    }
+}

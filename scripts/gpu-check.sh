@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# The one script for OrthoProj's GPU check (see /work/shared/GPU.md and docs/cuda.md).
+#
+#   scripts/gpu-check.sh publish   on the development machine (has .NET, no GPU): publishes the
+#                                  test runner and the benchmark self-contained for linux-x64,
+#                                  sharing one runtime, packed as publish/orthoproj-linux-x64.tar.gz
+#                                  (git-ignored), and checks the size.
+#   scripts/gpu-check.sh run       on the GPU machine (has the GPU and CUDA, no .NET, no network):
+#                                  finds the CUDA libraries, runs the CUDA tests, then the whole
+#                                  suite, the demo, the GPU benchmark and the PyTorch peer script
+#                                  when present; logs go to $OUT (or publish/gpu-results), and a
+#                                  short table is printed last.
+#
+#   scripts/gpu-check.sh emulate   on the development machine, no GPU needed: builds the host
+#                                  emulation of the CUDA driver/cuBLAS/cuSOLVER in
+#                                  OrthoProj.Tests/Cuda/Emulation (g++ and liblapack) into
+#                                  build/fake-cuda and runs the CUDA tests against it through
+#                                  ORTHOPROJ_CUDA_PATH. It checks the backend's orchestration, not
+#                                  NVIDIA's libraries; it is not a GPU result.
+#
+# It never changes the GPU's settings: the only nvidia-smi call is a read-only listing.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PUBLISH="$ROOT/publish"
+SIZE_LIMIT_MIB=60
+STEP_TIMEOUT="${GPU_CHECK_STEP_TIMEOUT:-540}"   # each command on the GPU box must end within 10 minutes
+
+publish() {
+  command -v dotnet >/dev/null || { echo "publish needs the .NET SDK (run it on the development machine)" >&2; exit 2; }
+  # Two self-contained single-file executables would each carry the runtime (about 40 MiB apiece,
+  # over the size limit together). Instead both apps are published self-contained into one folder,
+  # where they share one copy of the runtime, and that folder travels as one tar.gz.
+  local app="$PUBLISH/app"
+  rm -rf "$app" "$PUBLISH/orthoproj-linux-x64.tar.gz" "$PUBLISH/tests" "$PUBLISH/bench" "$PUBLISH/COMMIT"
+  local common=(-c Release -r linux-x64 --self-contained true -p:DebugType=none -p:GenerateDocumentationFile=false -p:SatelliteResourceLanguages=en)
+  dotnet publish "$ROOT/OrthoProj.Tests/OrthoProj.Tests.csproj" "${common[@]}" -o "$app" || exit 1
+  dotnet publish "$ROOT/OrthoProj.Bench/OrthoProj.Bench.csproj" "${common[@]}" -o "$app" || exit 1
+  rm -rf "$app/Microsoft.CodeCoverage" "$app"/*.pdb
+  if [ -f "$ROOT/build/cuda/orthoproj_kernels.fatbin" ]; then
+    cp "$ROOT/build/cuda/orthoproj_kernels.fatbin" "$app/"
+  fi
+  git -C "$ROOT" rev-parse HEAD > "$app/COMMIT" 2>/dev/null || true
+  echo "unpacked: $(du -sh "$app" | cut -f1)"
+  tar -C "$PUBLISH" -czf "$PUBLISH/orthoproj-linux-x64.tar.gz" app || exit 1
+  rm -rf "$app"
+  local mib
+  mib=$(du -sm "$PUBLISH" | cut -f1)
+  ls -la "$PUBLISH"
+  echo "publish/: ${mib} MiB in all (limit ${SIZE_LIMIT_MIB} MiB)"
+  if [ "$mib" -ge "$SIZE_LIMIT_MIB" ]; then
+    echo "publish/ is too large to send with the working tree" >&2
+    exit 1
+  fi
+}
+
+# Unpacks publish/orthoproj-linux-x64.tar.gz into a scratch folder (the GPU box's disk is fresh
+# each time) and prints the folder holding the executables.
+unpack() {
+  local tarball="$PUBLISH/orthoproj-linux-x64.tar.gz" dest="${TMPDIR:-/tmp}/orthoproj-gpu-check"
+  [ -f "$tarball" ] || { echo "$tarball is missing: run 'scripts/gpu-check.sh publish' on the development machine first" >&2; return 2; }
+  rm -rf "$dest" && mkdir -p "$dest" && tar -C "$dest" -xzf "$tarball" || return 2
+  echo "$dest/app"
+}
+
+# Folders holding cuBLAS, cuSOLVER and NVRTC of one CUDA major, newest first; printed one per line.
+find_cuda_folders() {
+  local candidates=()
+  [ -n "${ORTHOPROJ_CUDA_PATH:-}" ] && IFS=: read -r -a candidates <<< "$ORTHOPROJ_CUDA_PATH"
+  for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib /usr/local/cuda-*/lib64 /usr/local/cuda-*/targets/x86_64-linux/lib; do
+    [ -d "$d" ] && candidates+=("$d")
+  done
+  # Folders the system loader knows (ldconfig -p lists "name (abi) => path").
+  while read -r path; do candidates+=("$(dirname "$path")"); done < <(ldconfig -p 2>/dev/null | grep -E 'libcublas\.so\.|libcusolver\.so\.|libnvrtc\.so\.' | sed 's/.*=> //')
+  # pip wheels of the image's Python (nvidia/cu13/lib, nvidia/cublas/lib, ...).
+  for py in python3 python; do
+    command -v "$py" >/dev/null || continue
+    while read -r site; do
+      for d in "$site"/nvidia/*/lib "$site"/nvidia/cu*/lib; do [ -d "$d" ] && candidates+=("$d"); done
+    done < <("$py" -c 'import site,sys; print("\n".join(site.getsitepackages()+[site.getusersitepackages()]))' 2>/dev/null)
+    break
+  done
+  local seen="" d
+  for d in "${candidates[@]}"; do
+    d="$(readlink -f "$d" 2>/dev/null || echo "$d")"
+    case ":$seen:" in *":$d:"*) continue ;; esac
+    seen="$seen:$d"
+    if compgen -G "$d/libcublas.so.*" >/dev/null || compgen -G "$d/libcusolver.so.*" >/dev/null || compgen -G "$d/libnvrtc.so.*" >/dev/null; then
+      echo "$d"
+    fi
+  done
+}
+
+# Runs one step with a time limit, logging to $RESULTS/<name>.log; records "name|rc|seconds|summary".
+ROWS=()
+step() {
+  local name="$1"; shift
+  local log="$RESULTS/$name.log" start end rc summary
+  start=$(date +%s)
+  echo "== $name: $*" > "$log"
+  echo "== $name"
+  timeout "$STEP_TIMEOUT" "$@" >> "$log" 2>&1
+  rc=$?
+  end=$(date +%s)
+  summary=$(grep -E '^\s*(total|failed|succeeded|skipped):' "$log" | tr -s ' ' | tr '\n' ' ')
+  [ -z "$summary" ] && summary=$(tail -n +2 "$log" | grep -v '^\s*$' | tail -n 1 | cut -c1-80)
+  [ -z "$summary" ] && summary="(no output)"
+  ROWS+=("$name|$rc|$((end - start))|$summary")
+  tail -n 25 "$log"
+  return $rc
+}
+
+run() {
+  RESULTS="${OUT:-$PUBLISH/gpu-results}"
+  mkdir -p "$RESULTS"
+  local app
+  app="$(unpack)" || exit 2
+  local tests="$app/OrthoProj.Tests" bench="$app/OrthoProj.Bench"
+  [ -x "$tests" ] || { echo "$tests is missing from the tarball" >&2; exit 2; }
+
+  {
+    echo "commit: $(cat "$app/COMMIT" 2>/dev/null || echo unknown)"
+    echo "host: $(uname -a)"
+    nvidia-smi -L 2>&1 || echo "nvidia-smi not found"
+    echo "--- ls /usr/local/cuda*/lib64"; ls -d /usr/local/cuda*/lib64 2>&1
+    echo "--- ldconfig -p (CUDA)"; ldconfig -p 2>/dev/null | grep -E 'cublas|cusolver|nvrtc|libcuda\.' || echo "(none)"
+  } > "$RESULTS/environment.txt" 2>&1
+
+  local folders
+  folders="$(find_cuda_folders | paste -sd: -)"
+  export ORTHOPROJ_CUDA_PATH="$folders"
+  export LD_LIBRARY_PATH="${folders}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  export ORTHOPROJ_KERNEL_CACHE="${ORTHOPROJ_KERNEL_CACHE:-$RESULTS/kernel-cache}"
+  { echo "ORTHOPROJ_CUDA_PATH=$ORTHOPROJ_CUDA_PATH"; echo "ORTHOPROJ_KERNEL_CACHE=$ORTHOPROJ_KERNEL_CACHE"; } | tee -a "$RESULTS/environment.txt"
+
+  local status=0
+  step cuda-tests "$tests" --filter "FullyQualifiedName~OrthoProj.Tests.Cuda" --results-directory "$RESULTS/trx-cuda" --report-trx || status=1
+  step all-tests "$tests" --results-directory "$RESULTS/trx-all" --report-trx || status=1
+  if [ -x "$bench" ]; then
+    step demo "$bench" demo || true
+    step gpu-bench "$bench" gpu || true
+  else
+    ROWS+=("demo|-|0|not published" "gpu-bench|-|0|not published")
+  fi
+  local peer
+  for peer in "$ROOT"/scripts/*torch*.py "$ROOT"/OrthoProj.Bench/*torch*.py; do
+    [ -f "$peer" ] || continue
+    step "peer-$(basename "$peer" .py)" python3 "$peer" || true
+  done
+
+  echo
+  echo "OrthoProj GPU check ($(cut -c1-12 "$app/COMMIT" 2>/dev/null)), logs in $RESULTS"
+  printf '%-22s %4s %6s  %s\n' step rc secs summary
+  local row
+  for row in "${ROWS[@]}"; do
+    IFS='|' read -r name rc secs summary <<< "$row"
+    printf '%-22s %4s %6s  %s\n' "$name" "$rc" "$secs" "$summary"
+  done | tee "$RESULTS/summary.txt"
+  return $status
+}
+
+emulate() {
+  local fake="$ROOT/build/fake-cuda"
+  mkdir -p "$fake"
+  g++ -std=c++17 -O1 -fPIC -shared -fvisibility=hidden -I"$ROOT/cuda" \
+    -o "$fake/libfakecuda.so" "$ROOT/OrthoProj.Tests/Cuda/Emulation/fake_cuda.cpp" -llapack || exit 1
+  local name
+  for name in libcuda.so.1 libcublas.so.11 libcusolver.so.11; do cp "$fake/libfakecuda.so" "$fake/$name"; done
+  dotnet build "$ROOT/OrthoProj.Tests/OrthoProj.Tests.csproj" -v q || exit 1
+  ORTHOPROJ_CUDA_PATH="$fake" ORTHOPROJ_KERNEL_CACHE="$fake/kernel-cache" \
+    "$ROOT/OrthoProj.Tests/bin/Debug/net10.0/OrthoProj.Tests" --filter "FullyQualifiedName~OrthoProj.Tests.Cuda"
+}
+
+case "${1:-}" in
+  publish) publish ;;
+  emulate) emulate ;;
+  run) run ;;
+  *) echo "usage: $0 publish|run|emulate" >&2; exit 2 ;;
+esac
