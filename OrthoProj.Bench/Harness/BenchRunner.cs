@@ -56,13 +56,22 @@ public static class BenchRunner
         string cpuNote = cpu.IsNative ? cpu.ProviderName : "Math.NET managed provider (no native LAPACK" + (trace.Count > 0 ? ": " + trace[^1] : string.Empty) + ")";
         var orthoCpu = new OrthoProjTarget(cpu, HostClock.Instance, cpu, options.Threads);
         IFloor? cpuFloor = Floors.TryCreateCpu(options.Threads, out string cpuFloorWhy);
-        // GPU rows: one session (device 0, a stream, cuSOLVER on it, the event clock) when a device opens.
-        // The OrthoProj CUDA backend plugs in here as new OrthoProjTarget(cudaBackend, gpu.Clock, cpu, 1)
-        // once it lands (its stream must be the one the clock records on).
+        // GPU rows: OrthoProj's CUDA backend timed with events on its own stream (results are
+        // validated on the host against the CPU backend in float64), and a session for the floor
+        // (device 0, a stream, cuSOLVER on it), when a device opens.
+        bool wantGpu = machine.CudaPresent && suite.Cases.Any(c => c.Device == BenchDevice.Cuda);
         string gpuOpenWhy = machine.CudaNote;
-        using CudaSession? gpu = machine.CudaPresent && suite.Cases.Any(c => c.Device == BenchDevice.Cuda) ? CudaSession.TryOpen(out gpuOpenWhy) : null;
+        using CudaSession? gpu = wantGpu ? CudaSession.TryOpen(out gpuOpenWhy) : null;
         IFloor? gpuFloor = Floors.TryCreateCuda(gpu, gpuOpenWhy, out string gpuFloorWhy);
-        string gpuWhy = machine.CudaPresent ? "OrthoProj CUDA backend not merged yet" : machine.CudaNote;
+        string gpuWhy = machine.CudaNote;
+        CudaBackend? cuda = null;
+        if (wantGpu && !CudaBackend.TryCreate(0, out cuda, out gpuWhy))
+        {
+            gpuWhy = "OrthoProj CUDA backend unavailable: " + gpuWhy.Split('\n')[0];
+        }
+
+        using CudaBackend? cudaOwned = cuda;
+        OrthoProjTarget? orthoGpu = cuda is null ? null : new OrthoProjTarget(cuda, new CudaEventClock(cuda.CudaDevice, cuda.Stream), cpu, 1);
         var mathNet = new MathNetTarget(options.Threads);
         TorchPeer? torch = null;
         string torchWhy = "disabled by --no-torch";
@@ -77,7 +86,7 @@ public static class BenchRunner
             ["OrthoProj CPU provider"] = cpuNote,
             ["floor (CPU)"] = cpuFloor?.Description ?? "absent: " + cpuFloorWhy,
             ["floor (GPU)"] = gpuFloor?.Description ?? "absent: " + gpuFloorWhy,
-            ["OrthoProj CUDA"] = "absent: " + gpuWhy,
+            ["OrthoProj CUDA"] = cuda is null ? "absent: " + gpuWhy : cuda.Description,
             ["Math.NET Numerics"] = MathNetTarget.Version + " (managed provider)",
             ["PyTorch"] = torch is null ? "absent: " + torchWhy : $"{torch.Version} ({torch.Python})",
             [".NET"] = machine.Runtime,
@@ -108,7 +117,7 @@ public static class BenchRunner
                 }
                 else
                 {
-                    r.Add(ResultRow.Absent(c, Implementations.OrthoProj, gpuWhy));
+                    r.Add(orthoGpu?.Run(c, suite.Policy, options.Seed) ?? ResultRow.Absent(c, Implementations.OrthoProj, gpuWhy));
                     r.Add(gpuFloor?.Run(c, Floors.UsesOrgqr(c.Workload), suite.Policy, options.Seed)
                         ?? ResultRow.Absent(c, Implementations.Floor, gpuFloorWhy));
                     r.Add(ResultRow.Absent(c, Implementations.MathNet, "Math.NET runs on the CPU only"));
