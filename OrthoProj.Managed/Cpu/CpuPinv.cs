@@ -15,14 +15,16 @@ internal static class CpuPinv
         {
             var svd = ThinSvd.Compute(la, a.GetMatrix(b), m, n, tolerance);
             rank[b] = svd.Rank;
-            svd.PseudoInverse(x.GetMatrix(b));
+            svd.PseudoInverse(la, x.GetMatrix(b));
         });
         return new PinvResult<T>(x, rank);
     }
 
     /// <summary>
-    /// gA = -X^T G X^T + (I - A X) G^T X X^T + X^T X G^T (I - X A), with the m x m products
-    /// G^T X and X^T X formed once so that no temporary is larger than m x n or n x n.
+    /// gA = -X^T G X^T + (I - A X) G^T X X^T + X^T X G^T (I - X A), with the products ordered so
+    /// that every temporary is min(m, n) x min(m, n): for m &gt;= n through X X^T, G X^T and X A
+    /// (n x n); for m &lt; n through X^T X, G^T X and A X (m x m). Ten gemms of 2 m n min(m, n)
+    /// flops each.
     /// </summary>
     public static HostMatrixBatch<T> Backward<T>(HostLinalg<T> la, HostMatrixBatch<T> a, HostMatrixBatch<T> x, HostMatrixBatch<T> g, ParallelOptions parallel)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -39,28 +41,63 @@ internal static class CpuPinv
             T[] ab = a.GetMatrix(b).ToArray();
             T[] xb = x.GetMatrix(b).ToArray();
             T[] gb = g.GetMatrix(b).ToArray();
-
-            T[] gtx = la.Mul(gb, n, m, true, xb, n, m, false);      // G^T X, m x m
-            T[] xtx = la.Mul(xb, n, m, true, xb, n, m, false);      // X^T X, m x m
-
-            // Term 1: -X^T G X^T = -(G^T X)^T X^T = -(X (G^T X))^T.
-            T[] result = la.Mul(gtx, m, m, true, xb, n, m, true);   // (G^T X)^T X^T, m x n
-            Negate(result);
-
-            // Term 2: (I - A X) Z with Z = (G^T X) X^T, m x n: Z - A (X Z).
-            T[] z = la.Mul(gtx, m, m, false, xb, n, m, true);
-            T[] xz = la.Mul(xb, n, m, false, z, m, n, false);       // n x n
-            la.MulAdd(-T.One, ab, m, n, false, xz, n, n, false, T.One, z);
-            Add(result, z);
-
-            // Term 3: (X^T X) W with W = G^T (I - X A) = G^T - (G^T X) A, m x n.
-            T[] w = HostLinalg<T>.Transposed(gb, n, m);
-            la.MulAdd(-T.One, gtx, m, m, false, ab, m, n, false, T.One, w);
-            la.MulAdd(T.One, xtx, m, m, false, w, m, n, false, T.One, result);
-
+            T[] result = m >= n ? TallBackward(la, ab, xb, gb, m, n) : WideBackward(la, ab, xb, gb, m, n);
             result.CopyTo(ga.GetMatrix(b));
         });
         return ga;
+    }
+
+    /// <summary>m &gt;= n: A m x n, X and G n x m; temporaries n x n.</summary>
+    private static T[] TallBackward<T>(HostLinalg<T> la, T[] a, T[] x, T[] g, int m, int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // Term 1: -X^T (G X^T).
+        T[] gxt = la.Mul(g, n, m, false, x, n, m, true);                    // n x n
+        T[] result = la.Mul(x, n, m, true, gxt, n, n, false);                // m x n
+        Negate(result);
+
+        // Term 2: (I - A X) Z with Z = G^T (X X^T): Z - A (X Z).
+        T[] xxt = la.Mul(x, n, m, false, x, n, m, true);                    // n x n
+        T[] z = la.Mul(g, n, m, true, xxt, n, n, false);                     // m x n
+        T[] xz = la.Mul(x, n, m, false, z, m, n, false);                     // n x n
+        la.MulAdd(-T.One, a, m, n, false, xz, n, n, false, T.One, z);
+        Add(result, z);
+
+        // Term 3: X^T (X W) with W = G^T (I - X A) = G^T - G^T (X A).
+        T[] xa = la.Mul(x, n, m, false, a, m, n, false);                     // n x n
+        T[] w = HostLinalg<T>.Transposed(g, n, m);                           // m x n
+        la.MulAdd(-T.One, g, n, m, true, xa, n, n, false, T.One, w);
+        T[] xw = la.Mul(x, n, m, false, w, m, n, false);                     // n x n
+        la.MulAdd(T.One, x, n, m, true, xw, n, n, false, T.One, result);
+        return result;
+    }
+
+    /// <summary>m &lt; n: temporaries m x m.</summary>
+    private static T[] WideBackward<T>(HostLinalg<T> la, T[] a, T[] x, T[] g, int m, int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // Term 1: -(G^T X)^T X^T.
+        T[] gtx = la.Mul(g, n, m, true, x, n, m, false);                     // m x m
+        T[] result = la.Mul(gtx, m, m, true, x, n, m, true);                 // m x n
+        Negate(result);
+
+        // Term 2: (I - A X) Z with Z = (G^T X) X^T: Z - (A X) Z.
+        T[] z = la.Mul(gtx, m, m, false, x, n, m, true);                     // m x n
+        T[] ax = la.Mul(a, m, n, false, x, n, m, false);                     // m x m
+        T[] axz = la.Mul(ax, m, m, false, z, m, n, false);
+        for (int i = 0; i < z.Length; i++)
+        {
+            z[i] -= axz[i];
+        }
+
+        Add(result, z);
+
+        // Term 3: (X^T X) W with W = G^T - (G^T X) A.
+        T[] xtx = la.Mul(x, n, m, true, x, n, m, false);                     // m x m
+        T[] w = HostLinalg<T>.Transposed(g, n, m);                           // m x n
+        la.MulAdd(-T.One, gtx, m, m, false, a, m, n, false, T.One, w);
+        la.MulAdd(T.One, xtx, m, m, false, w, m, n, false, T.One, result);
+        return result;
     }
 
     private static void Negate<T>(Span<T> a)
@@ -104,25 +141,21 @@ internal sealed class ThinSvd<T>
     /// <summary>V_r, n x r.</summary>
     public required T[] V { get; init; }
 
-    /// <summary>Writes A+ = V_r S_r^-1 U_r^T (n x m) into <paramref name="destination"/>.</summary>
-    public void PseudoInverse(Span<T> destination)
+    /// <summary>Writes A+ = (V_r S_r^-1) U_r^T (n x m) into <paramref name="destination"/>, one gemm.</summary>
+    public void PseudoInverse(HostLinalg<T> la, Span<T> destination)
     {
         int m = Rows, n = Cols;
-        destination.Clear();
+        var vs = new T[n * Rank];
         for (int l = 0; l < Rank; l++)
         {
             T inv = T.One / S[l];
-            for (int j = 0; j < m; j++)
+            for (int i = 0; i < n; i++)
             {
-                T uj = U[(l * m) + j] * inv;
-                Span<T> col = destination.Slice(j * n, n);
-                ReadOnlySpan<T> vl = V.AsSpan(l * n, n);
-                for (int i = 0; i < n; i++)
-                {
-                    col[i] += vl[i] * uj;
-                }
+                vs[(l * n) + i] = V[(l * n) + i] * inv;
             }
         }
+
+        la.Mul(vs, n, Rank, false, U, m, Rank, true).CopyTo(destination);
     }
 }
 
