@@ -5,13 +5,22 @@
 // after another), cuBLAS is naive loops and cuSOLVER is reference LAPACK. It checks the backend's
 // orchestration (shapes, strides, leading dimensions, formulas, devInfo handling), not NVIDIA's
 // libraries, and not concurrency. Built by scripts/gpu-check.sh emulate; never shipped.
+//
+// The fused warp-per-matrix kernels of cuda/fused_qr.cu need the 32 lanes of a warp to exchange
+// values (shuffle reductions, broadcasts): they run warp by warp, each warp's 32 lanes as 32 host
+// threads meeting at a barrier inside the warp helpers, which this file supplies in place of
+// fused_common.cuh's __shfl_*_sync versions (same butterfly order, so the same rounding).
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <condition_variable>
 #include <map>
+#include <mutex>
+#include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -24,7 +33,13 @@ static thread_local op_dim3 blockIdx, threadIdx, blockDim, gridDim;
 using std::fabs;
 using std::fmax;
 using std::sqrt;
-static int atomicMax(int* p, int v) { int old = *p; if (v > old) *p = v; return old; }
+static int atomicMax(int* p, int v)
+{
+    // Atomic: the fused kernels' lanes run as concurrent threads.
+    int old = __atomic_load_n(p, __ATOMIC_SEQ_CST);
+    while (v > old && !__atomic_compare_exchange_n(p, &old, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) { }
+    return old;
+}
 
 typedef std::function<void(void**)> Invoker;
 static std::map<std::string, Invoker>& Kernels() { static std::map<std::string, Invoker> k; return k; }
@@ -44,6 +59,71 @@ struct Registrar { Registrar(const char* name, Invoker f) { Kernels()[name] = st
 #include "orthoproj_kernels.cu"
 static Registrar regFirstFlagged("first_flagged", MakeInvoker(&first_flagged));
 static Registrar regPointerArray("pointer_array", MakeInvoker(&pointer_array));
+
+// ------------------------------------------------------------------ the fused kernels' warp helpers
+// Warps run one at a time, so one exchange area serves every warp. Values travel as double (exact
+// for float); a reduction replays the xor butterfly of the device code over all 32 values.
+struct WarpExchange
+{
+    std::mutex m;
+    std::condition_variable cv;
+    int arrived = 0;
+    unsigned long generation = 0;
+    double slot[32];
+    void Barrier()
+    {
+        std::unique_lock<std::mutex> lock(m);
+        unsigned long g = generation;
+        if (++arrived == 32) { arrived = 0; generation++; cv.notify_all(); }
+        else cv.wait(lock, [&] { return generation != g; });
+    }
+};
+static WarpExchange g_warp;
+static std::set<const Invoker*>& WarpKernels() { static std::set<const Invoker*> k; return k; }
+struct WarpRegistrar { WarpRegistrar(const char* name, Invoker f) { Kernels()[name] = std::move(f); WarpKernels().insert(&Kernels()[name]); } };
+
+static int fused_lane() { return (int)(threadIdx.x & 31u); }
+static int fused_warp_in_block() { return (int)(threadIdx.x >> 5); }
+template <typename T, typename Op>
+static T WarpButterfly(T v, Op op)
+{
+    int lane = fused_lane();
+    g_warp.slot[lane] = (double)v;
+    g_warp.Barrier();
+    T vals[32];
+    for (int i = 0; i < 32; i++) vals[i] = (T)g_warp.slot[i];
+    g_warp.Barrier();
+    for (int k = 16; k > 0; k >>= 1)
+    {
+        T next[32];
+        for (int i = 0; i < 32; i++) next[i] = op(vals[i], vals[i ^ k]);
+        for (int i = 0; i < 32; i++) vals[i] = next[i];
+    }
+    return vals[lane];
+}
+template <typename T> static T fused_warp_sum(T v) { return WarpButterfly(v, [](T a, T b) { return a + b; }); }
+static double fused_warp_max(double v) { return WarpButterfly(v, [](double a, double b) { return std::fmax(a, b); }); }
+template <typename T>
+static T fused_broadcast(T v, int src)
+{
+    g_warp.slot[fused_lane()] = (double)v;
+    g_warp.Barrier();
+    T r = (T)g_warp.slot[src];
+    g_warp.Barrier();
+    return r;
+}
+static void fused_warp_sync() { g_warp.Barrier(); }
+
+#define FUSED_HOST_EMULATION
+#define FUSED_INSTANTIATE_N(name, N, PARAMS, ARGS) \
+    extern "C" void name##_n##N##_f32 PARAMS(float) { name##_impl<float, N> ARGS; } \
+    extern "C" void name##_n##N##_f64 PARAMS(double) { name##_impl<double, N> ARGS; } \
+    static WarpRegistrar reg32_##name##N(#name "_n" #N "_f32", MakeInvoker(&name##_n##N##_f32)); \
+    static WarpRegistrar reg64_##name##N(#name "_n" #N "_f64", MakeInvoker(&name##_n##N##_f64));
+#define FUSED_INSTANTIATE(name, PARAMS, ARGS) \
+    FUSED_INSTANTIATE_N(name, 16, PARAMS, ARGS) \
+    FUSED_INSTANTIATE_N(name, 32, PARAMS, ARGS)
+#include "fused_qr.cu"
 
 #define EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -116,6 +196,26 @@ EXPORT int cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsign
     if (gy != 1 || gz != 1 || by != 1 || bz != 1) return 1;
     Invoker& kernel = *static_cast<Invoker*>(f);
     gridDim.x = gx; blockDim.x = bx;
+    if (WarpKernels().count(&kernel) != 0)
+    {
+        // A fused kernel: each warp's 32 lanes run together as threads (they meet in the warp
+        // helpers), warp after warp; warps of one block never wait for each other (no __syncthreads).
+        if (bx % 32 != 0) return 1;
+        static std::mutex serial;                     // one exchange area: one fused launch at a time
+        std::lock_guard<std::mutex> hold(serial);
+        for (unsigned b = 0; b < gx; b++)
+            for (unsigned w = 0; w < bx / 32; w++)
+            {
+                std::vector<std::thread> lanes;
+                for (unsigned l = 0; l < 32; l++)
+                    lanes.emplace_back([&, b, w, l] {
+                        gridDim.x = gx; blockDim.x = bx; blockIdx.x = b; threadIdx.x = w * 32 + l;
+                        kernel(args);
+                    });
+                for (std::thread& t : lanes) t.join();
+            }
+        return 0;
+    }
     for (unsigned b = 0; b < gx; b++)
         for (unsigned t = 0; t < bx; t++)
         {
