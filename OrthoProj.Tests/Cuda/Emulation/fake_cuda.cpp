@@ -7,20 +7,19 @@
 // libraries, and not concurrency. Built by scripts/gpu-check.sh emulate; never shipped.
 //
 // The fused warp-per-matrix kernels of cuda/fused_qr.cu need the 32 lanes of a warp to exchange
-// values (shuffle reductions, broadcasts): they run warp by warp, each warp's 32 lanes as 32 host
-// threads meeting at a barrier inside the warp helpers, which this file supplies in place of
-// fused_common.cuh's __shfl_*_sync versions (same butterfly order, so the same rounding).
+// values (shuffle reductions, broadcasts): they run warp by warp, each warp's 32 lanes as 32
+// cooperative fibers meeting at a barrier inside the warp helpers, which this file supplies in
+// place of fused_common.cuh's __shfl_*_sync versions (same butterfly order, so the same rounding).
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
 #include <string>
-#include <thread>
+#include <ucontext.h>
 #include <utility>
 #include <vector>
 
@@ -33,13 +32,7 @@ static thread_local op_dim3 blockIdx, threadIdx, blockDim, gridDim;
 using std::fabs;
 using std::fmax;
 using std::sqrt;
-static int atomicMax(int* p, int v)
-{
-    // Atomic: the fused kernels' lanes run as concurrent threads.
-    int old = __atomic_load_n(p, __ATOMIC_SEQ_CST);
-    while (v > old && !__atomic_compare_exchange_n(p, &old, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) { }
-    return old;
-}
+static int atomicMax(int* p, int v) { int old = *p; if (v > old) *p = v; return old; }
 
 typedef std::function<void(void**)> Invoker;
 static std::map<std::string, Invoker>& Kernels() { static std::map<std::string, Invoker> k; return k; }
@@ -61,24 +54,60 @@ static Registrar regFirstFlagged("first_flagged", MakeInvoker(&first_flagged));
 static Registrar regPointerArray("pointer_array", MakeInvoker(&pointer_array));
 
 // ------------------------------------------------------------------ the fused kernels' warp helpers
-// Warps run one at a time, so one exchange area serves every warp. Values travel as double (exact
-// for float); a reduction replays the xor butterfly of the device code over all 32 values.
+// The 32 lanes of a warp run as cooperative fibers (ucontext) on the launching thread: a lane runs
+// until its next warp barrier, then the next lane, so each round of the scheduler carries every lane
+// to the same barrier. Warps run one after another, so one exchange area serves every warp. Values
+// travel as double (exact for float); a reduction replays the device code's xor butterfly over all
+// 32 values, so the rounding is the device's. A warp whose lanes stop meeting at the same barriers
+// (some finished, some waiting: a deadlock or undefined behaviour on a GPU) fails the launch.
 struct WarpExchange
 {
-    std::mutex m;
-    std::condition_variable cv;
-    int arrived = 0;
-    unsigned long generation = 0;
+    ucontext_t scheduler;
+    ucontext_t lanes[32];
+    bool done[32];
+    int current = 0;
+    Invoker* kernel = nullptr;
+    void** args = nullptr;
     double slot[32];
-    void Barrier()
-    {
-        std::unique_lock<std::mutex> lock(m);
-        unsigned long g = generation;
-        if (++arrived == 32) { arrived = 0; generation++; cv.notify_all(); }
-        else cv.wait(lock, [&] { return generation != g; });
-    }
+    void Barrier() { swapcontext(&lanes[current], &scheduler); }
 };
 static WarpExchange g_warp;
+static void LaneEntry()
+{
+    (*g_warp.kernel)(g_warp.args);
+    g_warp.done[g_warp.current] = true;   // returning resumes the scheduler (uc_link)
+}
+// Runs one warp (lanes w * 32 .. w * 32 + 31 of block b); false when its lanes diverged at a barrier.
+static bool RunWarp(Invoker& kernel, void** args, unsigned b, unsigned w)
+{
+    static std::vector<char> stacks((size_t)32 * (512 << 10));
+    g_warp.kernel = &kernel;
+    g_warp.args = args;
+    for (int l = 0; l < 32; l++)
+    {
+        g_warp.done[l] = false;
+        getcontext(&g_warp.lanes[l]);
+        g_warp.lanes[l].uc_stack.ss_sp = stacks.data() + (size_t)l * (512 << 10);
+        g_warp.lanes[l].uc_stack.ss_size = 512 << 10;
+        g_warp.lanes[l].uc_link = &g_warp.scheduler;
+        makecontext(&g_warp.lanes[l], &LaneEntry, 0);
+    }
+    blockIdx.x = b;
+    for (;;)
+    {
+        int finished = 0;
+        for (int l = 0; l < 32; l++)
+        {
+            if (g_warp.done[l]) { finished++; continue; }
+            g_warp.current = l;
+            threadIdx.x = w * 32 + l;
+            swapcontext(&g_warp.scheduler, &g_warp.lanes[l]);
+            if (g_warp.done[l]) finished++;
+        }
+        if (finished == 32) return true;
+        if (finished != 0) return false;
+    }
+}
 static std::set<const Invoker*>& WarpKernels() { static std::set<const Invoker*> k; return k; }
 struct WarpRegistrar { WarpRegistrar(const char* name, Invoker f) { Kernels()[name] = std::move(f); WarpKernels().insert(&Kernels()[name]); } };
 
@@ -205,15 +234,7 @@ EXPORT int cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsign
         std::lock_guard<std::mutex> hold(serial);
         for (unsigned b = 0; b < gx; b++)
             for (unsigned w = 0; w < bx / 32; w++)
-            {
-                std::vector<std::thread> lanes;
-                for (unsigned l = 0; l < 32; l++)
-                    lanes.emplace_back([&, b, w, l] {
-                        gridDim.x = gx; blockDim.x = bx; blockIdx.x = b; threadIdx.x = w * 32 + l;
-                        kernel(args);
-                    });
-                for (std::thread& t : lanes) t.join();
-            }
+                if (!RunWarp(kernel, args, b, w)) return 719;   // CUDA_ERROR_LAUNCH_FAILED
         return 0;
     }
     for (unsigned b = 0; b < gx; b++)
