@@ -75,20 +75,25 @@ public sealed class FusedPathTests
     }
 
     [TestMethod]
-    [DataRow(1, 0, false)]
-    [DataRow(3, 2, false)]
-    [DataRow(9, 4, false)]
-    [DataRow(9, 8, true)]
-    [DataRow(3, 1, true)]
-    public void RankDeficient_UnderQr_NamesTheLowestBadMatrix_AndSvdHandlesIt(int count, int bad, bool single)
+    [DataRow(33, 17, 9, 1, 0, false)]
+    [DataRow(33, 17, 9, 3, 2, false)]
+    [DataRow(33, 17, 9, 9, 4, false)]
+    [DataRow(33, 17, 9, 9, 8, true)]
+    [DataRow(33, 17, 9, 3, 1, true)]
+    [DataRow(64, 32, 20, 9, 5, false)]
+    [DataRow(64, 32, 20, 3, 0, true)]
+    [DataRow(32, 16, 15, 9, 3, true)]
+    [DataRow(2, 1, 0, 3, 1, false)]
+    [DataRow(64, 1, 0, 9, 7, true)]
+    public void RankDeficient_UnderQr_NamesTheLowestBadMatrix_AndSvdHandlesIt(int m, int n, int rank, int count, int bad, bool single)
     {
         if (single)
         {
-            RankDeficient<float>(count, bad);
+            RankDeficient<float>(m, n, rank, count, bad);
         }
         else
         {
-            RankDeficient<double>(count, bad);
+            RankDeficient<double>(m, n, rank, count, bad);
         }
     }
 
@@ -208,13 +213,13 @@ public sealed class FusedPathTests
         }
     }
 
-    private static void RankDeficient<T>(int count, int bad)
+    /// <summary>Matrix <paramref name="bad"/> (and bad + 2, when it exists) of exact rank <paramref name="rank"/> (0: all zeros).</summary>
+    private static void RankDeficient<T>(int m, int n, int rank, int count, int bad)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CudaBackend fused = FusedTestBackends.Fused;
-        const int m = 33, n = 17;
         HostMatrixBatch<T> a = Conditioned<T>(m, n, count, 77);
-        HostMatrixBatch<T> low = TestData.LowRank<T>(m, n, rank: 9, count: 1, seed: 78);
+        HostMatrixBatch<T> low = rank == 0 ? new HostMatrixBatch<T>(m, n, 1) : TestData.LowRank<T>(m, n, rank, count: 1, seed: 78);
         low.Span.CopyTo(a.GetMatrix(bad));
         if (bad + 2 < count)
         {
@@ -229,7 +234,7 @@ public sealed class FusedPathTests
         StringAssert.Contains(e.Message, "|R[");
 
         using Projector<T> svd = fused.Projector(ad, ProjectorMethod.Svd);
-        Assert.AreEqual(9, svd.Rank[bad], "rank under SVD");
+        Assert.AreEqual(rank, svd.Rank[bad], "rank under SVD");
         using MatrixBatch<T> pm = svd.Matrix();
         HostMatrixBatch<double> p = TestData.ToDouble(pm);
         HostMatrixBatch<double> ah = TestData.ToDouble(a);
