@@ -13,3 +13,15 @@ public sealed class CudaFusedConformance : ConformanceSuite
 {
     protected override Backend Backend => FusedTestBackends.Fused;
 }
+
+/// <summary>
+/// The conformance suite on a CUDA backend with the fused path off
+/// (<see cref="CudaSmallMatrixPath.Never"/>): since <see cref="CudaSmallMatrixPath.Auto"/> sends the
+/// suite's small QR projectors to the fused kernels, this keeps the general cuSOLVER/cuBLAS projector
+/// under the whole suite. Skipped, with the reason, where no usable device is found.
+/// </summary>
+[TestClass]
+public sealed class CudaGeneralPathConformance : ConformanceSuite
+{
+    protected override Backend Backend => FusedTestBackends.General;
+}
