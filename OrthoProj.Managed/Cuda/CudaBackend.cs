@@ -366,12 +366,22 @@ public sealed partial class CudaBackend : Backend, IDisposable
         }
     }
 
+    /// <summary>
+    /// Which path a QR-method <see cref="Backend.Projector{T}"/> of small matrices takes: the fused
+    /// warp-per-matrix kernels (cuda/fused_qr.cu) where the shape fits (1 &lt;= n &lt;= m &lt;= 64,
+    /// n &lt;= 32), cuSOLVER/cuBLAS otherwise. <see cref="CudaFusedPath.Chooses(CudaBackend, ProjectorMethod, int, int, int)"/>
+    /// tells which one a shape gets. Read when a projector is created.
+    /// </summary>
+    public CudaSmallMatrixPath SmallMatrixPath { get; set; } = CudaSmallMatrixPath.Auto;
+
     /// <inheritdoc/>
     protected override Projector<T> ProjectorCore<T>(MatrixBatch<T> a, ProjectorMethod method, RankTolerance tolerance)
     {
         lock (gate)
         {
-            return CudaProjector<T>.Create(this, Enter(), (CudaMatrixBatch<T>)a, method, tolerance);
+            return CudaFusedPath.Chooses(SmallMatrixPath, method, a.Rows, a.Cols, a.Count)
+                ? Cuda.Fused.CudaFusedQrProjector<T>.Create(this, Enter(), (CudaMatrixBatch<T>)a, tolerance)
+                : CudaProjector<T>.Create(this, Enter(), (CudaMatrixBatch<T>)a, method, tolerance);
         }
     }
 

@@ -5,13 +5,21 @@
 // after another), cuBLAS is naive loops and cuSOLVER is reference LAPACK. It checks the backend's
 // orchestration (shapes, strides, leading dimensions, formulas, devInfo handling), not NVIDIA's
 // libraries, and not concurrency. Built by scripts/gpu-check.sh emulate; never shipped.
+//
+// The fused warp-per-matrix kernels of cuda/fused_qr.cu need the 32 lanes of a warp to exchange
+// values (shuffle reductions, broadcasts): they run warp by warp, each warp's 32 lanes as 32
+// cooperative fibers meeting at a barrier inside the warp helpers, which this file supplies in
+// place of fused_common.cuh's __shfl_*_sync versions (same butterfly order, so the same rounding).
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <map>
+#include <mutex>
+#include <set>
 #include <string>
+#include <ucontext.h>
 #include <utility>
 #include <vector>
 
@@ -44,6 +52,107 @@ struct Registrar { Registrar(const char* name, Invoker f) { Kernels()[name] = st
 #include "orthoproj_kernels.cu"
 static Registrar regFirstFlagged("first_flagged", MakeInvoker(&first_flagged));
 static Registrar regPointerArray("pointer_array", MakeInvoker(&pointer_array));
+
+// ------------------------------------------------------------------ the fused kernels' warp helpers
+// The 32 lanes of a warp run as cooperative fibers (ucontext) on the launching thread: a lane runs
+// until its next warp barrier, then the next lane, so each round of the scheduler carries every lane
+// to the same barrier. Warps run one after another, so one exchange area serves every warp. Values
+// travel as double (exact for float); a reduction replays the device code's xor butterfly over all
+// 32 values, so the rounding is the device's. A warp whose lanes stop meeting at the same barriers
+// (some finished, some waiting: a deadlock or undefined behaviour on a GPU) fails the launch.
+struct WarpExchange
+{
+    ucontext_t scheduler;
+    ucontext_t lanes[32];
+    bool done[32];
+    int current = 0;
+    Invoker* kernel = nullptr;
+    void** args = nullptr;
+    double slot[32];
+    void Barrier() { swapcontext(&lanes[current], &scheduler); }
+};
+static WarpExchange g_warp;
+static void LaneEntry()
+{
+    (*g_warp.kernel)(g_warp.args);
+    g_warp.done[g_warp.current] = true;   // returning resumes the scheduler (uc_link)
+}
+// Runs one warp (lanes w * 32 .. w * 32 + 31 of block b); false when its lanes diverged at a barrier.
+static bool RunWarp(Invoker& kernel, void** args, unsigned b, unsigned w)
+{
+    static std::vector<char> stacks((size_t)32 * (512 << 10));
+    g_warp.kernel = &kernel;
+    g_warp.args = args;
+    for (int l = 0; l < 32; l++)
+    {
+        g_warp.done[l] = false;
+        getcontext(&g_warp.lanes[l]);
+        g_warp.lanes[l].uc_stack.ss_sp = stacks.data() + (size_t)l * (512 << 10);
+        g_warp.lanes[l].uc_stack.ss_size = 512 << 10;
+        g_warp.lanes[l].uc_link = &g_warp.scheduler;
+        makecontext(&g_warp.lanes[l], &LaneEntry, 0);
+    }
+    blockIdx.x = b;
+    for (;;)
+    {
+        int finished = 0;
+        for (int l = 0; l < 32; l++)
+        {
+            if (g_warp.done[l]) { finished++; continue; }
+            g_warp.current = l;
+            threadIdx.x = w * 32 + l;
+            swapcontext(&g_warp.scheduler, &g_warp.lanes[l]);
+            if (g_warp.done[l]) finished++;
+        }
+        if (finished == 32) return true;
+        if (finished != 0) return false;
+    }
+}
+static std::set<const Invoker*>& WarpKernels() { static std::set<const Invoker*> k; return k; }
+struct WarpRegistrar { WarpRegistrar(const char* name, Invoker f) { Kernels()[name] = std::move(f); WarpKernels().insert(&Kernels()[name]); } };
+
+static int fused_lane() { return (int)(threadIdx.x & 31u); }
+static int fused_warp_in_block() { return (int)(threadIdx.x >> 5); }
+template <typename T, typename Op>
+static T WarpButterfly(T v, Op op)
+{
+    int lane = fused_lane();
+    g_warp.slot[lane] = (double)v;
+    g_warp.Barrier();
+    T vals[32];
+    for (int i = 0; i < 32; i++) vals[i] = (T)g_warp.slot[i];
+    g_warp.Barrier();
+    for (int k = 16; k > 0; k >>= 1)
+    {
+        T next[32];
+        for (int i = 0; i < 32; i++) next[i] = op(vals[i], vals[i ^ k]);
+        for (int i = 0; i < 32; i++) vals[i] = next[i];
+    }
+    return vals[lane];
+}
+template <typename T> static T fused_warp_sum(T v) { return WarpButterfly(v, [](T a, T b) { return a + b; }); }
+static double fused_warp_max(double v) { return WarpButterfly(v, [](double a, double b) { return std::fmax(a, b); }); }
+template <typename T>
+static T fused_broadcast(T v, int src)
+{
+    g_warp.slot[fused_lane()] = (double)v;
+    g_warp.Barrier();
+    T r = (T)g_warp.slot[src];
+    g_warp.Barrier();
+    return r;
+}
+static void fused_warp_sync() { g_warp.Barrier(); }
+
+#define FUSED_HOST_EMULATION
+#define FUSED_INSTANTIATE_N(name, N, PARAMS, ARGS) \
+    extern "C" void name##_n##N##_f32 PARAMS(float) { name##_impl<float, N> ARGS; } \
+    extern "C" void name##_n##N##_f64 PARAMS(double) { name##_impl<double, N> ARGS; } \
+    static WarpRegistrar reg32_##name##N(#name "_n" #N "_f32", MakeInvoker(&name##_n##N##_f32)); \
+    static WarpRegistrar reg64_##name##N(#name "_n" #N "_f64", MakeInvoker(&name##_n##N##_f64));
+#define FUSED_INSTANTIATE(name, PARAMS, ARGS) \
+    FUSED_INSTANTIATE_N(name, 16, PARAMS, ARGS) \
+    FUSED_INSTANTIATE_N(name, 32, PARAMS, ARGS)
+#include "fused_qr.cu"
 
 #define EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -116,6 +225,18 @@ EXPORT int cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsign
     if (gy != 1 || gz != 1 || by != 1 || bz != 1) return 1;
     Invoker& kernel = *static_cast<Invoker*>(f);
     gridDim.x = gx; blockDim.x = bx;
+    if (WarpKernels().count(&kernel) != 0)
+    {
+        // A fused kernel: each warp's 32 lanes run together as threads (they meet in the warp
+        // helpers), warp after warp; warps of one block never wait for each other (no __syncthreads).
+        if (bx % 32 != 0) return 1;
+        static std::mutex serial;                     // one exchange area: one fused launch at a time
+        std::lock_guard<std::mutex> hold(serial);
+        for (unsigned b = 0; b < gx; b++)
+            for (unsigned w = 0; w < bx / 32; w++)
+                if (!RunWarp(kernel, args, b, w)) return 719;   // CUDA_ERROR_LAUNCH_FAILED
+        return 0;
+    }
     for (unsigned b = 0; b < gx; b++)
         for (unsigned t = 0; t < bx; t++)
         {

@@ -1,0 +1,190 @@
+using System.Globalization;
+using System.Numerics;
+using OrthoProj.Native;
+
+namespace OrthoProj.Cuda.Fused;
+
+/// <summary>
+/// The QR-method projector for batches of small matrices (1 &lt;= n &lt;= m &lt;= 64, n &lt;= 32) on the
+/// fused kernels of cuda/fused_qr.cu: one warp per matrix, the matrix in registers. The projector keeps
+/// only the Householder factor (m x n per matrix, geqrf layout) and tau (n per matrix): every
+/// operation reloads it and applies Q^T / Q through the reflectors and R^-1 / R^-T by substitution,
+/// never forming Q or P unless <see cref="Projector{T}.Matrix"/> asks for P. Each operation is one
+/// kernel launch; the backward passes compute x = A+ y and r = (I - P) y again in the same pass
+/// rather than saving them (rereading y costs m values per column, saving x and r would cost m + n
+/// written and read back).
+/// </summary>
+internal sealed class CudaFusedQrProjector<T> : Projector<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly CudaBackend backend;
+    private readonly CudaFusedKernels kernels;
+    private readonly DeviceBuffer<T> factor;     // m x n per matrix: R on and above the diagonal, reflectors below
+    private readonly DeviceBuffer<T> tau;        // n per matrix
+
+    private CudaFusedQrProjector(CudaBackend backend, CudaFusedKernels kernels, int m, int n, int count, DeviceBuffer<T> factor, DeviceBuffer<T> tau)
+        : base(backend, m, n, count, ProjectorMethod.Qr, FullRank(n, count))
+    {
+        this.backend = backend;
+        this.kernels = kernels;
+        this.factor = factor;
+        this.tau = tau;
+    }
+
+    /// <summary>
+    /// Factors every matrix of <paramref name="a"/> with fused_qr_factor and applies the QR method's
+    /// rank rule on the device; one int is read back (the lowest rank-deficient index, if any).
+    /// </summary>
+    /// <exception cref="RankDeficientException">A matrix has rank below n; names the lowest such index.</exception>
+    public static CudaFusedQrProjector<T> Create(CudaBackend backend, CudaBackend.Ops ops, CudaMatrixBatch<T> a, RankTolerance tolerance)
+    {
+        int m = a.Rows, n = a.Cols, count = a.Count;
+        if (!CudaFusedPath.Fits(ProjectorMethod.Qr, m, n, count))
+        {
+            throw new ArgumentException($"The fused path takes 1 <= n <= m <= {CudaFusedPath.MaxRows}, n <= {CudaFusedPath.MaxCols}, a non-empty batch; A is {a.Shape}.", nameof(a));
+        }
+
+        CudaFusedKernels kernels = CudaFusedKernels.For(backend);
+        long mn = (long)m * n;
+        DeviceBuffer<T> f = DeviceBuffer<T>.Allocate(backend.CudaDevice, mn * count);
+        DeviceBuffer<T>? t = null;
+        try
+        {
+            t = DeviceBuffer<T>.Allocate(backend.CudaDevice, (long)n * count);
+            nint rank = ops.Temp<int>(count);
+            nint flag = ops.Temp<int>(1);
+            ops.ClearInts(flag, 1);
+            (double atol, double rtol) = CudaPinv.Tolerances<T>(tolerance, m, n);
+            kernels.Launch<T>(ops, "fused_qr_factor", n, count, a.DevicePointer, m, n, count, f.DevicePointer, t.DevicePointer, rank, CudaBackend.Ops.Bits(atol), CudaBackend.Ops.Bits(rtol), flag);
+            int found = ops.ReadInt(flag);
+            if (found != 0)
+            {
+                int bad = int.MaxValue - found;
+                int badRank = ops.ReadInt(rank + (nint)(4L * bad));
+                T[] fb = ops.ReadElements<T>(CudaBackend.Ops.Offset<T>(f.DevicePointer, bad * mn), checked((int)mn));
+                throw new RankDeficientException(bad, badRank, m, n, RankDetail(fb, m, n, tolerance));
+            }
+
+            return new CudaFusedQrProjector<T>(backend, kernels, m, n, count, f, t);
+        }
+        catch
+        {
+            f.Dispose();
+            t?.Dispose();
+            throw;
+        }
+    }
+
+    protected override MatrixBatch<T> ProjectCore(MatrixBatch<T> y) => Forward(y, Rows, "fused_project");
+
+    protected override MatrixBatch<T> ResidualCore(MatrixBatch<T> y) => Forward(y, Rows, "fused_residual");
+
+    protected override MatrixBatch<T> SolveCore(MatrixBatch<T> y) => Forward(y, Cols, "fused_solve");
+
+    protected override MatrixBatch<T> MatrixCore() => backend.Run(ops =>
+    {
+        CudaMatrixBatch<T> p = ops.Alloc<T>(Rows, Rows, Count);
+        return Guard([p], () => kernels.Launch<T>(ops, "fused_matrix", Cols, Count, factor.DevicePointer, tau.DevicePointer, Rows, Cols, Count, p.DevicePointer));
+    });
+
+    protected override ProjectorGradients<T> ProjectBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradZ) => Backward(y, gradZ, "fused_project_backward");
+
+    protected override ProjectorGradients<T> ResidualBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradE) => Backward(y, gradE, "fused_residual_backward");
+
+    protected override ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX) => Backward(y, gradX, "fused_solve_backward");
+
+    protected override MatrixBatch<T> MatrixBackwardCore(MatrixBatch<T> gradP) => backend.Run(ops =>
+    {
+        CudaMatrixBatch<T> ga = ops.Alloc<T>(Rows, Cols, Count);
+        return Guard([ga], () => kernels.Launch<T>(ops, "fused_matrix_backward", Cols, Count, factor.DevicePointer, tau.DevicePointer, Rows, Cols, Count, Ptr(gradP), ga.DevicePointer));
+    });
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            factor.Dispose();
+            tau.Dispose();
+        }
+    }
+
+    private static int[] FullRank(int n, int count)
+    {
+        var ranks = new int[count];
+        Array.Fill(ranks, n);
+        return ranks;
+    }
+
+    /// <summary>The CPU backend's message for the first column failing the rank rule, from one factor (m x n).</summary>
+    private static string RankDetail(T[] f, int m, int n, RankTolerance tolerance)
+    {
+        double maxDiag = 0;
+        for (int j = 0; j < n; j++)
+        {
+            maxDiag = Math.Max(maxDiag, Math.Abs(double.CreateTruncating(f[(j * m) + j])));
+        }
+
+        double threshold = tolerance.Threshold<T>(m, n, maxDiag);
+        for (int j = 0; j < n; j++)
+        {
+            double d = Math.Abs(double.CreateTruncating(f[(j * m) + j]));
+            if (d <= threshold)
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"|R[{j},{j}]| = {d:G3} <= tolerance {threshold:G3}");
+            }
+        }
+
+        return string.Empty;
+    }
+
+    private static nint Ptr(MatrixBatch<T> x) => ((CudaMatrixBatch<T>)x).DevicePointer;
+
+    /// <summary>Disposes <paramref name="outputs"/> when <paramref name="body"/> fails; returns the first.</summary>
+    private static CudaMatrixBatch<T> Guard(CudaMatrixBatch<T>[] outputs, Action body)
+    {
+        try
+        {
+            body();
+            return outputs[0];
+        }
+        catch
+        {
+            foreach (CudaMatrixBatch<T> output in outputs)
+            {
+                output.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>One forward kernel over Y (m x p) into a new outRows x p batch.</summary>
+    private MatrixBatch<T> Forward(MatrixBatch<T> y, int outRows, string kernel) => backend.Run(ops =>
+    {
+        int p = y.Cols;
+        CudaMatrixBatch<T> result = ops.Alloc<T>(outRows, p, Count);
+        return Guard([result], () =>
+        {
+            if (p > 0)
+            {
+                kernels.Launch<T>(ops, kernel, Cols, Count, factor.DevicePointer, tau.DevicePointer, Rows, Cols, Count, Ptr(y), p, result.DevicePointer);
+            }
+        });
+    });
+
+    /// <summary>One backward kernel: gA (m x n, zero when p = 0) and gy (m x p).</summary>
+    private ProjectorGradients<T> Backward(MatrixBatch<T> y, MatrixBatch<T> g, string kernel) => backend.Run(ops =>
+    {
+        int p = y.Cols;
+        CudaMatrixBatch<T> ga = ops.Alloc<T>(Rows, Cols, Count, clear: p == 0);
+        CudaMatrixBatch<T> gy = ops.Alloc<T>(Rows, p, Count);
+        _ = Guard([ga, gy], () =>
+        {
+            if (p > 0)
+            {
+                kernels.Launch<T>(ops, kernel, Cols, Count, factor.DevicePointer, tau.DevicePointer, Rows, Cols, Count, Ptr(y), Ptr(g), p, ga.DevicePointer, gy.DevicePointer);
+            }
+        });
+        return new ProjectorGradients<T>(ga, gy);
+    });
+}
