@@ -37,8 +37,8 @@ publish() {
   dotnet publish "$ROOT/OrthoProj.Tests/OrthoProj.Tests.csproj" "${common[@]}" -o "$app" || exit 1
   dotnet publish "$ROOT/OrthoProj.Bench/OrthoProj.Bench.csproj" "${common[@]}" -o "$app" || exit 1
   rm -rf "$app/Microsoft.CodeCoverage" "$app"/*.pdb
-  if [ -f "$ROOT/build/cuda/orthoproj_kernels.fatbin" ]; then
-    cp "$ROOT/build/cuda/orthoproj_kernels.fatbin" "$app/"
+  if [ -f "$ROOT/build/orthoproj_kernels.fatbin" ]; then
+    cp "$ROOT/build/orthoproj_kernels.fatbin" "$app/"
   fi
   git -C "$ROOT" rev-parse HEAD > "$app/COMMIT" 2>/dev/null || true
   echo "unpacked: $(du -sh "$app" | cut -f1)"
