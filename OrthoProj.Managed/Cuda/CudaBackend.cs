@@ -37,6 +37,7 @@ public sealed partial class CudaBackend : Backend, IDisposable
     private readonly CusolverHandle cusolver;
     private readonly nint gesvdjParameters;
     private CudaKernels? kernels;
+    private Cuda.Fused.CudaFusedKernels? fusedKernels;
     private bool disposed;
 
     private CudaBackend(CudaDevice device, CudaStream stream, CublasHandle cublas, CusolverHandle cusolver, nint gesvdjParameters, CudaRuntimeInfo runtime)
@@ -227,6 +228,7 @@ public sealed partial class CudaBackend : Backend, IDisposable
 
             scratch.Dispose();
             kernels?.Dispose();
+            fusedKernels?.Dispose();
             CudaSolver.DestroyGesvdjInfo(gesvdjParameters);
             cusolver.Dispose();
             cublas.Dispose();
@@ -434,6 +436,9 @@ public sealed partial class CudaBackend : Backend, IDisposable
         kernels ??= CudaKernels.Load(CudaDevice);
         return new Ops(this, kernels, cublas, cusolver, gesvdjParameters, scratch.Begin());
     }
+
+    /// <summary>The fused small-matrix kernels, loaded at first use; call under the backend's lock.</summary>
+    internal Cuda.Fused.CudaFusedKernels FusedKernels => fusedKernels ??= Cuda.Fused.CudaFusedKernels.Load(CudaDevice);
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
 }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using OrthoProj.Native;
 
 namespace OrthoProj.Cuda.Fused;
@@ -6,9 +5,11 @@ namespace OrthoProj.Cuda.Fused;
 /// <summary>
 /// The fused small-matrix kernels of cuda/fused_qr.cu for one backend: compiled by NVRTC for the
 /// device's exact architecture at first use (cached on disk like the other kernels) and loaded once
-/// per backend. Every kernel runs one warp per matrix, <see cref="WarpsPerBlock"/> matrices per block.
+/// per backend, which owns and disposes it. Every kernel runs one warp per matrix,
+/// <see cref="WarpsPerBlock"/> matrices per block. The ahead-of-time fatbin (CMakeLists.txt compiles
+/// every cuda/*.cu into it) is used instead when it is shipped and holds every fused entry.
 /// </summary>
-internal sealed class CudaFusedKernels
+internal sealed class CudaFusedKernels : IDisposable
 {
     /// <summary>The translation unit.</summary>
     public const string SourceFile = "fused_qr.cu";
@@ -28,8 +29,6 @@ internal sealed class CudaFusedKernels
 
     /// <summary>The column tiers: a kernel instance holds NMAX columns per row slot in registers.</summary>
     public static readonly int[] ColumnTiers = [16, 32];
-
-    private static readonly ConditionalWeakTable<CudaBackend, CudaFusedKernels> PerBackend = [];
 
     private readonly CudaModule module;
 
@@ -54,9 +53,6 @@ internal sealed class CudaFusedKernels
 
     /// <summary>Blocks for a batch of <paramref name="count"/> matrices.</summary>
     public static int Blocks(int count) => (int)(((long)count + WarpsPerBlock - 1) / WarpsPerBlock);
-
-    /// <summary>The module of <paramref name="backend"/>, compiled and loaded at first use (call under the backend's lock).</summary>
-    public static CudaFusedKernels For(CudaBackend backend) => PerBackend.GetValue(backend, b => Load(b.CudaDevice));
 
     /// <summary>
     /// Launches <paramref name="kernel"/> for n = <paramref name="cols"/> over <paramref name="count"/>
@@ -83,23 +79,55 @@ internal sealed class CudaFusedKernels
         }
     }
 
-    private static CudaFusedKernels Load(CudaDevice device)
+    /// <summary>Unloads the module.</summary>
+    public void Dispose() => module.Dispose();
+
+    /// <summary>Loads the fused kernels for <paramref name="device"/>: the shipped fatbin when it has them all, else NVRTC.</summary>
+    public static CudaFusedKernels Load(CudaDevice device)
     {
+        try
+        {
+            CudaModule? shipped = CudaModule.TryLoadShippedFatbin(device);
+            if (shipped is not null)
+            {
+                if (HasAllEntries(shipped))
+                {
+                    return new CudaFusedKernels(shipped, $"{CudaModule.ShippedFatbinName} (ahead of time)");
+                }
+
+                shipped.Dispose();
+            }
+        }
+        catch (CudaException)
+        {
+            // The fatbin does not serve this device (e.g. CUDA_ERROR_NO_BINARY_FOR_GPU): compile instead.
+        }
+
         CudaKernelImage image = CudaKernels.Compile(new NvrtcCompiler(), SourceFile, device.Architecture);
         CudaModule module = CudaModule.Load(device, image.Image.Span);
+        if (!HasAllEntries(module))
+        {
+            module.Dispose();
+            throw new InvalidOperationException($"The compiled {SourceFile} lacks a fused kernel entry.");
+        }
+
+        return new CudaFusedKernels(module, $"NVRTC {NvrtcCompiler.NvrtcVersion} {image.Target} {image.Kind}{(image.FromCache ? " (disk cache)" : string.Empty)}");
+    }
+
+    private static bool HasAllEntries(CudaModule module)
+    {
         try
         {
             foreach (string name in AllEntryNames)
             {
                 _ = module.GetKernel(name);
             }
-        }
-        catch
-        {
-            module.Dispose();
-            throw;
-        }
 
-        return new CudaFusedKernels(module, $"NVRTC {NvrtcCompiler.NvrtcVersion} {image.Target} {image.Kind}{(image.FromCache ? " (disk cache)" : string.Empty)}");
+            return true;
+        }
+        catch (CudaException)
+        {
+            return false;
+        }
     }
 }

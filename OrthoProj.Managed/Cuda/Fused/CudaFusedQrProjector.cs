@@ -44,7 +44,7 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
             throw new ArgumentException($"The fused path takes 1 <= n <= m <= {CudaFusedPath.MaxRows}, n <= {CudaFusedPath.MaxCols}, a non-empty batch; A is {a.Shape}.", nameof(a));
         }
 
-        CudaFusedKernels kernels = CudaFusedKernels.For(backend);
+        CudaFusedKernels kernels = backend.FusedKernels;
         long mn = (long)m * n;
         DeviceBuffer<T> f = DeviceBuffer<T>.Allocate(backend.CudaDevice, mn * count);
         DeviceBuffer<T>? t = null;
