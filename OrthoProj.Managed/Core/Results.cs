@@ -90,6 +90,40 @@ public readonly record struct RankTolerance(double? Atol = null, double? Rtol = 
         return Math.Max(atol, rtol * sMax);
     }
 
+    /// <summary>
+    /// The QR method's rank rule: the number of |R_jj| above max(atol, rtol * max_j |R_jj|), for an
+    /// m x n matrix whose R diagonal element j is at <c>diagonal[j * stride]</c> (stride ld + 1 for a
+    /// column-major R). <paramref name="detail"/> names the first column that fails, or is empty.
+    /// Every backend applies this rule, so they agree on which matrix is rank-deficient.
+    /// </summary>
+    internal int QrRank<T>(ReadOnlySpan<T> diagonal, int stride, int m, int n, out string detail)
+        where T : INumberBase<T>
+    {
+        double maxDiag = 0;
+        for (int j = 0; j < n; j++)
+        {
+            maxDiag = Math.Max(maxDiag, Math.Abs(double.CreateTruncating(diagonal[j * stride])));
+        }
+
+        double threshold = Threshold<T>(m, n, maxDiag);
+        int rank = 0;
+        detail = string.Empty;
+        for (int j = 0; j < n; j++)
+        {
+            double d = Math.Abs(double.CreateTruncating(diagonal[j * stride]));
+            if (d > threshold)
+            {
+                rank++;
+            }
+            else if (detail.Length == 0)
+            {
+                detail = FormattableString.Invariant($"|R[{j},{j}]| = {d:G3} <= tolerance {threshold:G3}");
+            }
+        }
+
+        return rank;
+    }
+
     /// <exception cref="ArgumentOutOfRangeException">A tolerance is negative or not finite.</exception>
     internal void Validate()
     {

@@ -378,29 +378,7 @@ internal sealed class CpuProjector<T> : Projector<T>
 
         private void SetRank(RankTolerance tolerance)
         {
-            double maxDiag = 0;
-            for (int j = 0; j < n; j++)
-            {
-                maxDiag = Math.Max(maxDiag, Math.Abs(double.CreateTruncating(r![(j * n) + j])));
-            }
-
-            double threshold = tolerance.Threshold<T>(m, n, maxDiag);
-            int rank = 0;
-            string detail = string.Empty;
-            for (int j = 0; j < n; j++)
-            {
-                double d = Math.Abs(double.CreateTruncating(r![(j * n) + j]));
-                if (d > threshold)
-                {
-                    rank++;
-                }
-                else if (detail.Length == 0)
-                {
-                    detail = FormattableString.Invariant($"|R[{j},{j}]| = {d:G3} <= tolerance {threshold:G3}");
-                }
-            }
-
-            Rank = rank;
+            Rank = tolerance.QrRank<T>(r, n + 1, m, n, out string detail);
             RankDetail = detail;
         }
 

@@ -232,7 +232,7 @@ internal sealed class CudaProjector<T> : Projector<T>
                 int bad = Array.FindIndex(ranks, x => x < n);
                 if (bad >= 0)
                 {
-                    throw new RankDeficientException(bad, ranks[bad], m, n, RankDetail(ops.ReadElements<T>(CudaBackend.Ops.Offset<T>(rr.DevicePointer, bad * nn), checked((int)nn)), m, n, tolerance));
+                    throw new RankDeficientException(bad, ranks[bad], m, n, Detail(tolerance, ops.ReadElements<T>(CudaBackend.Ops.Offset<T>(rr.DevicePointer, bad * nn), checked((int)nn)), m, n));
                 }
             }
 
@@ -256,27 +256,6 @@ internal sealed class CudaProjector<T> : Projector<T>
         }
     }
 
-    /// <summary>The CPU backend's message for the first column failing the rank rule of one R (n x n).</summary>
-    private static string RankDetail(T[] r, int m, int n, RankTolerance tolerance)
-    {
-        double maxDiag = 0;
-        for (int j = 0; j < n; j++)
-        {
-            maxDiag = Math.Max(maxDiag, Math.Abs(double.CreateTruncating(r[(j * n) + j])));
-        }
-
-        double threshold = tolerance.Threshold<T>(m, n, maxDiag);
-        for (int j = 0; j < n; j++)
-        {
-            double d = Math.Abs(double.CreateTruncating(r[(j * n) + j]));
-            if (d <= threshold)
-            {
-                return string.Create(CultureInfo.InvariantCulture, $"|R[{j},{j}]| = {d:G3} <= tolerance {threshold:G3}");
-            }
-        }
-
-        return string.Empty;
-    }
 
     private static CudaProjector<T> FromSvd(CudaBackend backend, CudaBackend.Ops ops, CudaMatrixBatch<T> a, RankTolerance tolerance)
     {
@@ -317,6 +296,13 @@ internal sealed class CudaProjector<T> : Projector<T>
             rankBuffer?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The rank rule's message for one matrix's factor (R's diagonal at stride ld + 1).</summary>
+    private static string Detail(RankTolerance tolerance, T[] factor, int m, int n)
+    {
+        _ = tolerance.QrRank<T>(factor, n + 1, m, n, out string detail);
+        return detail;
     }
 
     private static nint Ptr(MatrixBatch<T> x) => ((CudaMatrixBatch<T>)x).DevicePointer;

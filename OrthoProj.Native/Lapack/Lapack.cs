@@ -145,18 +145,7 @@ internal static unsafe class Lapack
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         string routine = Name<T>("ormqr");
-        bool left = side is 'L' or 'l';
-        Require(routine, left || side is 'R' or 'r', 1);
-        Require(routine, trans is 'N' or 'n' or 'T' or 't', 2);
-        Require(routine, m >= 0, 3);
-        Require(routine, n >= 0, 4);
-        int nq = left ? m : n;
-        Require(routine, k >= 0 && k <= nq, 5);
-        Require(routine, lda >= Math.Max(1, nq), 7);
-        Require(routine, ldc >= Math.Max(1, m), 10);
-        Covers(a, nq, k, lda, nameof(a));
-        Covers(tau, k, nameof(tau));
-        Covers(c, m, n, ldc, nameof(c));
+        bool left = CheckApplyQArguments(routine, side, trans, m, n, k, a, lda, tau, c, ldc);
         if (m == 0 || n == 0 || k == 0)
         {
             return;
@@ -211,18 +200,7 @@ internal static unsafe class Lapack
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         string routine = Name<T>("orm2r");
-        bool left = side is 'L' or 'l';
-        Require(routine, left || side is 'R' or 'r', 1);
-        Require(routine, trans is 'N' or 'n' or 'T' or 't', 2);
-        Require(routine, m >= 0, 3);
-        Require(routine, n >= 0, 4);
-        int nq = left ? m : n;
-        Require(routine, k >= 0 && k <= nq, 5);
-        Require(routine, lda >= Math.Max(1, nq), 7);
-        Require(routine, ldc >= Math.Max(1, m), 10);
-        Covers(a, nq, k, lda, nameof(a));
-        Covers(tau, k, nameof(tau));
-        Covers(c, m, n, ldc, nameof(c));
+        bool left = CheckApplyQArguments(routine, side, trans, m, n, k, a, lda, tau, c, ldc);
         if (m == 0 || n == 0 || k == 0)
         {
             return;
@@ -525,6 +503,25 @@ internal static unsafe class Lapack
                 BlasInterop.strsm_(&s, &u, &t, &d, &m, &n, &al, (float*)pa, &lda, (float*)pb, &ldb, 1, 1, 1, 1);
             }
         }
+    }
+
+    /// <summary>LAPACK's argument rules shared by ormqr and orm2r; returns whether Q is applied from the left.</summary>
+    private static bool CheckApplyQArguments<T>(string routine, char side, char trans, int m, int n, int k, Span<T> a, int lda, ReadOnlySpan<T> tau, Span<T> c, int ldc)
+        where T : unmanaged
+    {
+        bool left = side is 'L' or 'l';
+        Require(routine, left || side is 'R' or 'r', 1);
+        Require(routine, trans is 'N' or 'n' or 'T' or 't', 2);
+        Require(routine, m >= 0, 3);
+        Require(routine, n >= 0, 4);
+        int nq = left ? m : n;
+        Require(routine, k >= 0 && k <= nq, 5);
+        Require(routine, lda >= Math.Max(1, nq), 7);
+        Require(routine, ldc >= Math.Max(1, m), 10);
+        Covers<T>(a, nq, k, lda, nameof(a));
+        Covers(tau, k, nameof(tau));
+        Covers<T>(c, m, n, ldc, nameof(c));
+        return left;
     }
 
     /// <summary>Throws a <see cref="LapackException"/> for a nonzero INFO.</summary>

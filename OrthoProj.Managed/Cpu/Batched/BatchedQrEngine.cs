@@ -977,21 +977,8 @@ internal sealed class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
                 continue;
             }
 
-            int r = 0;
-            string text = string.Empty;
-            for (int j = 0; j < n; j++)
-            {
-                double d = Math.Abs(ToDouble(f[(((j * m) + j) * w) + lane]));
-                if (d > threshold)
-                {
-                    r++;
-                }
-                else if (text.Length == 0)
-                {
-                    text = FormattableString.Invariant($"|R[{j},{j}]| = {d:G3} <= tolerance {threshold:G3}");
-                }
-            }
-
+            // R_jj of this lane is at lane + j (m + 1) w in the interleaved factor.
+            int r = tolerance.QrRank(f[lane..], (m + 1) * w, m, n, out string text);
             if (r < n)
             {
                 rank = r;

@@ -62,7 +62,7 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
                 int bad = int.MaxValue - found;
                 int badRank = ops.ReadInt(rank + (nint)(4L * bad));
                 T[] fb = ops.ReadElements<T>(CudaBackend.Ops.Offset<T>(f.DevicePointer, bad * mn), checked((int)mn));
-                throw new RankDeficientException(bad, badRank, m, n, RankDetail(fb, m, n, tolerance));
+                throw new RankDeficientException(bad, badRank, m, n, Detail(tolerance, fb, m, n));
             }
 
             return new CudaFusedQrProjector<T>(backend, kernels, m, n, count, f, t);
@@ -115,26 +115,12 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
         return ranks;
     }
 
-    /// <summary>The CPU backend's message for the first column failing the rank rule, from one factor (m x n).</summary>
-    private static string RankDetail(T[] f, int m, int n, RankTolerance tolerance)
+
+    /// <summary>The rank rule's message for one matrix's factor (R's diagonal at stride ld + 1).</summary>
+    private static string Detail(RankTolerance tolerance, T[] factor, int m, int n)
     {
-        double maxDiag = 0;
-        for (int j = 0; j < n; j++)
-        {
-            maxDiag = Math.Max(maxDiag, Math.Abs(double.CreateTruncating(f[(j * m) + j])));
-        }
-
-        double threshold = tolerance.Threshold<T>(m, n, maxDiag);
-        for (int j = 0; j < n; j++)
-        {
-            double d = Math.Abs(double.CreateTruncating(f[(j * m) + j]));
-            if (d <= threshold)
-            {
-                return string.Create(CultureInfo.InvariantCulture, $"|R[{j},{j}]| = {d:G3} <= tolerance {threshold:G3}");
-            }
-        }
-
-        return string.Empty;
+        _ = tolerance.QrRank<T>(factor, m + 1, m, n, out string detail);
+        return detail;
     }
 
     private static nint Ptr(MatrixBatch<T> x) => ((CudaMatrixBatch<T>)x).DevicePointer;
