@@ -40,6 +40,14 @@ public sealed class CudaEmulationTests
                 Assert.Inconclusive("Cannot build the CUDA emulation (g++ and liblapack are needed): " + output);
             }
 
+            // Linking needs only liblapack.so; loading needs liblapack.so.3 itself.
+            if (!System.Runtime.InteropServices.NativeLibrary.TryLoad(library, out nint probe))
+            {
+                Assert.Inconclusive("The CUDA emulation was built but does not load (is liblapack.so.3 installed?).");
+            }
+
+            System.Runtime.InteropServices.NativeLibrary.Free(probe);
+
             foreach (string name in new[] { "libcuda.so.1", "libcublas.so.11", "libcusolver.so.11" })
             {
                 File.Copy(library, Path.Combine(fake, name), overwrite: true);
