@@ -374,7 +374,7 @@ public sealed partial class CudaBackend : Backend, IDisposable
     /// n &lt;= 32), cuSOLVER/cuBLAS otherwise. <see cref="CudaFusedPath.Chooses(CudaBackend, ProjectorMethod, int, int, int)"/>
     /// tells which one a shape gets. Read when a projector is created.
     /// </summary>
-    public CudaSmallMatrixPath SmallMatrixPath { get; set; } = CudaSmallMatrixPath.Auto;
+    public SmallMatrixPath SmallMatrixPath { get; set; } = SmallMatrixPath.Auto;
 
     /// <inheritdoc/>
     protected override Projector<T> ProjectorCore<T>(MatrixBatch<T> a, ProjectorMethod method, RankTolerance tolerance)

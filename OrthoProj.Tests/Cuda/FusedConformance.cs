@@ -4,7 +4,7 @@ namespace OrthoProj.Tests.Cuda;
 
 /// <summary>
 /// The conformance suite on a CUDA backend with the fused small-matrix path forced
-/// (<see cref="CudaSmallMatrixPath.Always"/>): every QR-method projector of the suite (all its shapes
+/// (<see cref="SmallMatrixPath.Always"/>): every QR-method projector of the suite (all its shapes
 /// fit, m &lt;= 64, n &lt;= 32) runs on cuda/fused_qr.cu; the rest of the suite runs the general path.
 /// Skipped, with the probe trace as the reason, where no usable device is found.
 /// </summary>
@@ -16,7 +16,7 @@ public sealed class CudaFusedConformance : ConformanceSuite
 
 /// <summary>
 /// The conformance suite on a CUDA backend with the fused path off
-/// (<see cref="CudaSmallMatrixPath.Never"/>): since <see cref="CudaSmallMatrixPath.Auto"/> sends the
+/// (<see cref="SmallMatrixPath.Never"/>): since <see cref="SmallMatrixPath.Auto"/> sends the
 /// suite's small QR projectors to the fused kernels, this keeps the general cuSOLVER/cuBLAS projector
 /// under the whole suite. Skipped, with the reason, where no usable device is found.
 /// </summary>

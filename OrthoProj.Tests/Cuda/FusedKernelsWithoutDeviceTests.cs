@@ -11,7 +11,7 @@ namespace OrthoProj.Tests.Cuda;
 /// What can be checked about the fused small-matrix path without a GPU: cuda/fused_qr.cu compiles
 /// through NVRTC for sm_80 and sm_90 into a CUBIN holding every entry the host launches, ptxas's
 /// report (--ptxas-options=-v) shows no local-memory spills, the kernel table matches the source,
-/// and the dispatch rule of <see cref="CudaSmallMatrixPath"/>.
+/// and the dispatch rule of <see cref="SmallMatrixPath"/>.
 /// </summary>
 [TestClass]
 public sealed partial class FusedKernelsWithoutDeviceTests
@@ -99,7 +99,7 @@ public sealed partial class FusedKernelsWithoutDeviceTests
     [TestMethod]
     public void DispatchRule_TakesTheFusedPathExactlyWhereItFits()
     {
-        foreach (CudaSmallMatrixPath path in new[] { CudaSmallMatrixPath.Auto, CudaSmallMatrixPath.Always })
+        foreach (SmallMatrixPath path in new[] { SmallMatrixPath.Auto, SmallMatrixPath.Always })
         {
             Assert.IsTrue(CudaFusedPath.Chooses(path, ProjectorMethod.Qr, 32, 16, 65536));
             Assert.IsTrue(CudaFusedPath.Chooses(path, ProjectorMethod.Qr, 64, 32, 1));
@@ -112,8 +112,8 @@ public sealed partial class FusedKernelsWithoutDeviceTests
             Assert.IsFalse(CudaFusedPath.Chooses(path, ProjectorMethod.Svd, 32, 16, 9), "SVD method");
         }
 
-        Assert.IsFalse(CudaFusedPath.Chooses(CudaSmallMatrixPath.Never, ProjectorMethod.Qr, 32, 16, 65536));
-        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => CudaFusedPath.Chooses((CudaSmallMatrixPath)7, ProjectorMethod.Qr, 2, 1, 1));
+        Assert.IsFalse(CudaFusedPath.Chooses(SmallMatrixPath.Never, ProjectorMethod.Qr, 32, 16, 65536));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => CudaFusedPath.Chooses((SmallMatrixPath)7, ProjectorMethod.Qr, 2, 1, 1));
         Assert.AreEqual("fused_project_backward_n16_f32", CudaFusedKernels.EntryName<float>("fused_project_backward", 16));
         Assert.AreEqual("fused_qr_factor_n32_f64", CudaFusedKernels.EntryName<double>("fused_qr_factor", 17));
         Assert.AreEqual(3, CudaFusedKernels.Blocks(9));

@@ -61,10 +61,10 @@ public sealed class FusedPathTests
             Assert.IsFalse(CudaFusedPath.Chooses(general, ProjectorMethod.Qr, 33, 17, 2));
         }
 
-        CudaSmallMatrixPath saved = general.SmallMatrixPath;
+        SmallMatrixPath saved = general.SmallMatrixPath;
         try
         {
-            general.SmallMatrixPath = CudaSmallMatrixPath.Auto;
+            general.SmallMatrixPath = SmallMatrixPath.Auto;
             using Projector<double> p = general.Projector(a);
             Assert.IsInstanceOfType<CudaFusedQrProjector<double>>(p, "Auto takes the fused path where the shape fits");
         }
