@@ -82,11 +82,15 @@ public sealed record ProjectorGradients<T>(MatrixBatch<T> GradA, MatrixBatch<T> 
 /// </param>
 public readonly record struct RankTolerance(double? Atol = null, double? Rtol = null)
 {
-    /// <summary>The threshold below which a singular value counts as zero, for an m x n matrix of element type T.</summary>
-    internal double Threshold<T>(int m, int n, double sMax)
+    /// <summary>
+    /// The threshold below which a singular value counts as zero, for an m x n matrix of element type
+    /// T whose factor was computed from 2^<paramref name="scaleExponent"/> A (see
+    /// <see cref="PowerOfTwoScaling"/>): atol is scaled with the matrix, rtol is scale-free.
+    /// </summary>
+    internal double Threshold<T>(int m, int n, double sMax, int scaleExponent = 0)
     {
-        double atol = Atol ?? 0.0;
-        double rtol = Rtol ?? (atol > 0 ? 0.0 : ElementType.Epsilon<T>() * Math.Max(m, n));
+        double atol = Math.ScaleB(Atol ?? 0.0, scaleExponent);
+        double rtol = Rtol ?? (Atol > 0 ? 0.0 : ElementType.Epsilon<T>() * Math.Max(m, n));
         return Math.Max(atol, rtol * sMax);
     }
 
@@ -96,7 +100,7 @@ public readonly record struct RankTolerance(double? Atol = null, double? Rtol = 
     /// column-major R). <paramref name="detail"/> names the first column that fails, or is empty.
     /// Every backend applies this rule, so they agree on which matrix is rank-deficient.
     /// </summary>
-    internal int QrRank<T>(ReadOnlySpan<T> diagonal, int stride, int m, int n, out string detail)
+    internal int QrRank<T>(ReadOnlySpan<T> diagonal, int stride, int m, int n, out string detail, int scaleExponent = 0)
         where T : INumberBase<T>
     {
         double maxDiag = 0;
@@ -105,7 +109,7 @@ public readonly record struct RankTolerance(double? Atol = null, double? Rtol = 
             maxDiag = Math.Max(maxDiag, Math.Abs(double.CreateTruncating(diagonal[j * stride])));
         }
 
-        double threshold = Threshold<T>(m, n, maxDiag);
+        double threshold = Threshold<T>(m, n, maxDiag, scaleExponent);
         int rank = 0;
         detail = string.Empty;
         for (int j = 0; j < n; j++)
@@ -117,7 +121,8 @@ public readonly record struct RankTolerance(double? Atol = null, double? Rtol = 
             }
             else if (detail.Length == 0)
             {
-                detail = FormattableString.Invariant($"|R[{j},{j}]| = {d:G3} <= tolerance {threshold:G3}");
+                // Reported unscaled, in the user's units.
+                detail = FormattableString.Invariant($"|R[{j},{j}]| = {Math.ScaleB(d, -scaleExponent):G3} <= tolerance {Math.ScaleB(threshold, -scaleExponent):G3}");
             }
         }
 
