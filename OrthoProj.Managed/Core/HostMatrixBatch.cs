@@ -1,23 +1,32 @@
 using System.Numerics;
-using MathNet.Numerics.LinearAlgebra;
 
 namespace OrthoProj;
 
 /// <summary>
 /// A <see cref="MatrixBatch{T}"/> in host memory, backed by one managed array, column-major,
-/// matrix after matrix. The operations of <see cref="CpuBackend"/> take and return this type.
+/// matrix after matrix. The operations of <see cref="CpuBackend"/> take and return this type. A batch
+/// that a backend returned belongs to that backend; one the caller made belongs to
+/// <see cref="Linalg.HostBackend"/> at the time of each call.
 /// </summary>
 /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
 public sealed class HostMatrixBatch<T> : MatrixBatch<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[] data;
+    private readonly Backend? owner;
 
     /// <summary>Creates a zero-filled batch of <paramref name="count"/> matrices of <paramref name="rows"/> x <paramref name="cols"/>.</summary>
     public HostMatrixBatch(int rows, int cols, int count = 1)
         : base(rows, cols, count)
     {
         data = new T[(long)rows * cols * count];
+    }
+
+    /// <summary>A zero-filled batch that a backend returns (its operations then stay on that backend).</summary>
+    internal HostMatrixBatch(int rows, int cols, int count, Backend owner)
+        : this(rows, cols, count)
+    {
+        this.owner = owner;
     }
 
     private HostMatrixBatch(T[] data, int rows, int cols, int count)
@@ -30,7 +39,7 @@ public sealed class HostMatrixBatch<T> : MatrixBatch<T>
     public override DeviceKind Device => DeviceKind.Cpu;
 
     /// <inheritdoc/>
-    public override Backend Backend => CpuBackend.Default;
+    public override Backend Backend => owner ?? Linalg.HostBackend;
 
     /// <summary>All elements, column-major, matrix after matrix.</summary>
     public Span<T> Span
@@ -89,32 +98,6 @@ public sealed class HostMatrixBatch<T> : MatrixBatch<T>
         return batch;
     }
 
-    /// <summary>Stacks Math.NET matrices of one shape into a batch.</summary>
-    /// <exception cref="ArgumentException">The list is empty or the shapes differ.</exception>
-    public static HostMatrixBatch<T> FromMatrices(IReadOnlyList<Matrix<T>> matrices)
-    {
-        ArgumentNullException.ThrowIfNull(matrices);
-        if (matrices.Count == 0)
-        {
-            throw new ArgumentException("At least one matrix is needed to know the shape.", nameof(matrices));
-        }
-
-        int rows = matrices[0].RowCount, cols = matrices[0].ColumnCount;
-        var batch = new HostMatrixBatch<T>(rows, cols, matrices.Count);
-        for (int b = 0; b < matrices.Count; b++)
-        {
-            Matrix<T> m = matrices[b];
-            if (m.RowCount != rows || m.ColumnCount != cols)
-            {
-                throw new ArgumentException($"Matrix {b} is {m.RowCount} x {m.ColumnCount}; matrix 0 is {rows} x {cols}.", nameof(matrices));
-            }
-
-            m.ToColumnMajorArray().CopyTo(batch.GetMatrix(b));
-        }
-
-        return batch;
-    }
-
     /// <summary>The elements of matrix <paramref name="index"/>, column-major.</summary>
     public Span<T> GetMatrix(int index)
     {
@@ -123,10 +106,6 @@ public sealed class HostMatrixBatch<T> : MatrixBatch<T>
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
         return data.AsSpan(index * MatrixLength, MatrixLength);
     }
-
-    /// <summary>Matrix <paramref name="index"/> as a Math.NET dense matrix (a copy).</summary>
-    public Matrix<T> ToMatrix(int index = 0) =>
-        Matrix<T>.Build.Dense(Rows, Cols, GetMatrix(index).ToArray());
 
     /// <summary>The underlying array, for the CPU backend's kernels (no copy).</summary>
     internal T[] Array

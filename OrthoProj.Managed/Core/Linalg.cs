@@ -4,11 +4,36 @@ namespace OrthoProj;
 
 /// <summary>
 /// The operations in the vocabulary of torch.linalg, dispatched to the backend that owns the input
-/// (host batches to <see cref="CpuBackend.Default"/>, device batches to their CUDA backend).
-/// Each method is documented on <see cref="Backend"/>.
+/// (device batches to their CUDA backend; host batches to the backend that returned them, or, for
+/// batches the caller made, to <see cref="HostBackend"/>). Each method is documented on
+/// <see cref="Backend"/>.
 /// </summary>
 public static class Linalg
 {
+    private static volatile Backend? hostBackend;
+
+    /// <summary>
+    /// The backend that runs <c>Linalg.*</c> on host batches the caller made: by default
+    /// <see cref="CpuBackend.Default"/> (native LAPACK when found, else Math.NET's managed provider),
+    /// created on first use. Set it to choose another, e.g. <c>CpuBackend.CreateManaged(1)</c>, before
+    /// or between calls; results already returned keep the backend that computed them.
+    /// </summary>
+    /// <exception cref="ArgumentException">The backend does not compute on host memory.</exception>
+    public static Backend HostBackend
+    {
+        get => hostBackend ?? CpuBackend.Default;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (value.Device != DeviceKind.Cpu)
+            {
+                throw new ArgumentException($"{value.Name} computes on {value.Device}; the host backend must compute on host memory.", nameof(value));
+            }
+
+            hostBackend = value;
+        }
+    }
+
     /// <inheritdoc cref="Backend.Qr{T}"/>
     public static QrResult<T> Qr<T>(MatrixBatch<T> a, QrMode mode = QrMode.Reduced)
         where T : unmanaged, IFloatingPointIeee754<T> => BackendOf(a, nameof(a)).Qr(a, mode);

@@ -28,6 +28,10 @@ public abstract class Projector<T> : IDisposable
         Rank = rank;
     }
 
+    private readonly Lock gate = new();
+    private int active;     // operations running now
+    private bool disposed;
+
     /// <summary>The backend that holds the factorization.</summary>
     public Backend Backend { get; }
 
@@ -47,21 +51,38 @@ public abstract class Projector<T> : IDisposable
     public IReadOnlyList<int> Rank { get; }
 
     /// <summary>True after <see cref="Dispose()"/>.</summary>
-    public bool IsDisposed { get; private set; }
+    public bool IsDisposed
+    {
+        get
+        {
+            lock (gate)
+            {
+                return disposed;
+            }
+        }
+    }
 
     /// <summary>z = P y = U (U^T y): the projection of each column of Y onto range(A).</summary>
-    public MatrixBatch<T> Project(MatrixBatch<T> y) => ProjectCore(CheckY(y, nameof(y)));
+    public MatrixBatch<T> Project(MatrixBatch<T> y)
+    {
+        using Lease lease = Enter();
+        return ProjectCore(CheckY(y, nameof(y)));
+    }
 
     /// <summary>
     /// e = (I - P) y, computed as y - U (U^T y) with a second pass on e when y lies nearly in
     /// range(A) (a column whose residual is below half its norm), which keeps e accurate there.
     /// </summary>
-    public MatrixBatch<T> Residual(MatrixBatch<T> y) => ResidualCore(CheckY(y, nameof(y)));
+    public MatrixBatch<T> Residual(MatrixBatch<T> y)
+    {
+        using Lease lease = Enter();
+        return ResidualCore(CheckY(y, nameof(y)));
+    }
 
     /// <summary>P = U U^T, m x m per matrix.</summary>
     public MatrixBatch<T> Matrix()
     {
-        ThrowIfDisposed();
+        using Lease lease = Enter();
         return MatrixCore();
     }
 
@@ -69,7 +90,11 @@ public abstract class Projector<T> : IDisposable
     /// x = A+ y, the minimum-norm least-squares solution: R^-1 (Q^T y) by a triangular solve under the
     /// QR method, V_r S_r^-1 U_r^T y under the SVD method. n x p per matrix.
     /// </summary>
-    public MatrixBatch<T> Solve(MatrixBatch<T> y) => SolveCore(CheckY(y, nameof(y)));
+    public MatrixBatch<T> Solve(MatrixBatch<T> y)
+    {
+        using Lease lease = Enter();
+        return SolveCore(CheckY(y, nameof(y)));
+    }
 
     /// <summary>
     /// Backward of z = P y: gy = P gz; gA = (I - P) gz x^T + r u^T with x = A+ y, r = (I - P) y,
@@ -77,6 +102,7 @@ public abstract class Projector<T> : IDisposable
     /// </summary>
     public ProjectorGradients<T> ProjectBackward(MatrixBatch<T> y, MatrixBatch<T> gradZ)
     {
+        using Lease lease = Enter();
         CheckY(y, nameof(y));
         CheckCotangent(gradZ, y, nameof(gradZ));
         return ProjectBackwardCore(y, gradZ);
@@ -85,6 +111,7 @@ public abstract class Projector<T> : IDisposable
     /// <summary>Backward of e = (I - P) y: gy = (I - P) ge; gA = -[(I - P) ge x^T + r (A+ ge)^T].</summary>
     public ProjectorGradients<T> ResidualBackward(MatrixBatch<T> y, MatrixBatch<T> gradE)
     {
+        using Lease lease = Enter();
         CheckY(y, nameof(y));
         CheckCotangent(gradE, y, nameof(gradE));
         return ResidualBackwardCore(y, gradE);
@@ -93,7 +120,7 @@ public abstract class Projector<T> : IDisposable
     /// <summary>Backward of <see cref="Matrix"/>: gA = (I - P)(gP + gP^T) A+^T (= Q R^-T under QR).</summary>
     public MatrixBatch<T> MatrixBackward(MatrixBatch<T> gradP)
     {
-        ThrowIfDisposed();
+        using Lease lease = Enter();
         Backend.CheckInput(gradP, nameof(gradP));
         if (gradP.Rows != Rows || gradP.Cols != Rows || gradP.Count != Count)
         {
@@ -110,6 +137,7 @@ public abstract class Projector<T> : IDisposable
     /// </summary>
     public ProjectorGradients<T> SolveBackward(MatrixBatch<T> y, MatrixBatch<T> gradX)
     {
+        using Lease lease = Enter();
         CheckY(y, nameof(y));
         Backend.CheckInput(gradX, nameof(gradX));
         if (gradX.Rows != Cols || gradX.Cols != y.Cols || gradX.Count != Count)
@@ -123,16 +151,31 @@ public abstract class Projector<T> : IDisposable
     /// <summary>Releases the factorization; idempotent.</summary>
     public void Dispose()
     {
-        if (!IsDisposed)
+        bool release;
+        lock (gate)
         {
-            IsDisposed = true;
+            if (disposed)
+            {
+                return;
+            }
+
+            disposed = true;
+            release = active == 0;
+        }
+
+        // An operation still running on another thread releases the factors when it leaves.
+        if (release)
+        {
             Dispose(true);
         }
 
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Releases the factorization's storage; called once.</summary>
+    /// <summary>
+    /// Releases the backend's factors, once, when no operation is running (called from
+    /// <see cref="Dispose()"/> or by the last operation that was running when it was called).
+    /// </summary>
     protected virtual void Dispose(bool disposing)
     {
     }
@@ -164,6 +207,37 @@ public abstract class Projector<T> : IDisposable
     /// <exception cref="ObjectDisposedException">The projector was disposed.</exception>
     protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
 
+    /// <summary>
+    /// Marks an operation as running: a concurrent <see cref="Dispose()"/> then defers releasing the
+    /// factors until the last running operation leaves, and any operation that starts after it
+    /// throws <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    private Lease Enter()
+    {
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            active++;
+        }
+
+        return new Lease(this);
+    }
+
+    private void Leave()
+    {
+        bool release;
+        lock (gate)
+        {
+            active--;
+            release = disposed && active == 0;
+        }
+
+        if (release)
+        {
+            Dispose(true);
+        }
+    }
+
     private MatrixBatch<T> CheckY(MatrixBatch<T> y, string paramName)
     {
         ThrowIfDisposed();
@@ -180,5 +254,10 @@ public abstract class Projector<T> : IDisposable
     {
         Backend.CheckInput(g, paramName);
         Backend.CheckSameShape(g, y, paramName, "y");
+    }
+
+    private readonly ref struct Lease(Projector<T> owner)
+    {
+        public void Dispose() => owner.Leave();
     }
 }

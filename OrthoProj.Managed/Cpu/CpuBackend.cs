@@ -3,45 +3,51 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using MathNet.Numerics.Providers.LinearAlgebra;
 using OrthoProj.Cpu;
+using OrthoProj.Cpu.Providers;
 
 namespace OrthoProj;
 
 /// <summary>
-/// The CPU backend: host memory, dense linear algebra through a Math.NET Numerics provider. The
-/// default instance uses <see cref="NativeLapackProvider"/> over the system's LAPACK/BLAS when one
-/// is found (OpenBLAS, MKL, reference LAPACK) and Math.NET's managed provider otherwise;
-/// <see cref="ProviderName"/> says which. Batches are processed in parallel over matrices.
+/// The CPU backend: host memory, dense linear algebra through one of two routes: the system's
+/// LAPACK/BLAS called directly (<see cref="TryCreateNative"/>: OpenBLAS, MKL, reference LAPACK) or
+/// Math.NET Numerics' managed provider (<see cref="CreateManaged"/>). The default instance takes
+/// the native route when a library is found; <see cref="ProviderName"/> says which. Batches are
+/// processed in parallel over matrices.
 /// </summary>
 public sealed class CpuBackend : Backend
 {
     private static readonly Lazy<CpuBackend> DefaultInstance = new(CreateDefault);
     private readonly ParallelOptions parallel;
 
-    /// <summary>Creates a CPU backend over <paramref name="provider"/>.</summary>
-    /// <param name="provider">A Math.NET linear algebra provider, initialized by the caller.</param>
-    /// <param name="providerName">How reports name it.</param>
-    /// <param name="maxDegreeOfParallelism">Threads used over a batch; -1 for all cores.</param>
-    public CpuBackend(ILinearAlgebraProvider provider, string providerName, int maxDegreeOfParallelism = -1)
+    private readonly ILinearAlgebraProvider provider;   // for HostLinalg's QR and pinv routines
+    private readonly CpuBatchKernels<float> floatKernels;
+    private readonly CpuBatchKernels<double> doubleKernels;
+
+    private CpuBackend(ILinearAlgebraProvider provider, bool native, string providerName, int maxDegreeOfParallelism, SmallMatrixPath smallMatrixPath)
     {
-        ArgumentNullException.ThrowIfNull(provider);
-        ArgumentException.ThrowIfNullOrWhiteSpace(providerName);
+        if (smallMatrixPath is not (SmallMatrixPath.Auto or SmallMatrixPath.Always or SmallMatrixPath.Never))
+        {
+            throw new ArgumentOutOfRangeException(nameof(smallMatrixPath), smallMatrixPath, "Unknown small-matrix path.");
+        }
+
+        SmallMatrixPath = smallMatrixPath;
         if (maxDegreeOfParallelism is 0 or < -1)
         {
             throw new ArgumentOutOfRangeException(nameof(maxDegreeOfParallelism), maxDegreeOfParallelism, "Use -1 for all cores or a positive thread count.");
         }
 
-        Provider = provider;
+        this.provider = provider;
+        IsNative = native;
         ProviderName = providerName;
         parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
+        floatKernels = new CpuBatchKernels<float>(this, native ? new NativeCpuLapack<float>(providerName) : new ManagedCpuLapack<float>(), parallel);
+        doubleKernels = new CpuBatchKernels<double>(this, native ? new NativeCpuLapack<double>(providerName) : new ManagedCpuLapack<double>(), parallel);
     }
 
     /// <summary>
     /// The backend host batches use: native LAPACK when present, else Math.NET managed; all cores.
     /// </summary>
     public static CpuBackend Default => DefaultInstance.Value;
-
-    /// <summary>The Math.NET provider computing QR, SVD and matrix products.</summary>
-    public ILinearAlgebraProvider Provider { get; }
 
     /// <summary>The provider's name, e.g. "Math.NET managed" or "native LAPACK (libopenblas.so.0)".</summary>
     public string ProviderName { get; }
@@ -54,10 +60,10 @@ public sealed class CpuBackend : Backend
     /// <see cref="OrthoProj.SmallMatrixPath.Auto"/>: the SIMD batched path for m &gt;= n, m &lt;= 64,
     /// n &lt;= 32 and at least one full SIMD group of matrices; the general path otherwise).
     /// </summary>
-    public SmallMatrixPath SmallMatrixPath { get; init; } = SmallMatrixPath.Auto;
+    public SmallMatrixPath SmallMatrixPath { get; }
 
     /// <summary>Whether the provider calls a native LAPACK.</summary>
-    public bool IsNative => Provider is NativeLapackProvider;
+    public bool IsNative { get; }
 
     /// <inheritdoc/>
     public override string Name => "cpu";
@@ -69,18 +75,18 @@ public sealed class CpuBackend : Backend
     public override string Description => $"CPU ({Environment.ProcessorCount} cores, {(MaxDegreeOfParallelism < 0 ? "all" : MaxDegreeOfParallelism.ToString(System.Globalization.CultureInfo.InvariantCulture))} threads), {ProviderName}";
 
     /// <summary>A backend over Math.NET's managed provider (works everywhere).</summary>
-    public static CpuBackend CreateManaged(int maxDegreeOfParallelism = -1) =>
-        new(ManagedLinearAlgebraProvider.Instance, "Math.NET managed", maxDegreeOfParallelism);
+    public static CpuBackend CreateManaged(int maxDegreeOfParallelism = -1, SmallMatrixPath smallMatrixPath = SmallMatrixPath.Auto) =>
+        new(ManagedLinearAlgebraProvider.Instance, native: false, "Math.NET managed", maxDegreeOfParallelism, smallMatrixPath);
 
     /// <summary>
     /// A backend over the system's native LAPACK/BLAS, or false with the probe trace when none loads.
     /// Never throws for a missing library.
     /// </summary>
-    public static bool TryCreateNative(out CpuBackend? backend, out IReadOnlyList<string> probeTrace, int maxDegreeOfParallelism = -1)
+    public static bool TryCreateNative(out CpuBackend? backend, out IReadOnlyList<string> probeTrace, int maxDegreeOfParallelism = -1, SmallMatrixPath smallMatrixPath = SmallMatrixPath.Auto)
     {
         if (NativeLapackProvider.TryCreate(out var provider, out probeTrace))
         {
-            backend = new CpuBackend(provider!, provider!.ToString(), maxDegreeOfParallelism);
+            backend = new CpuBackend(provider!, native: true, provider!.ToString(), maxDegreeOfParallelism, smallMatrixPath);
             return true;
         }
 
@@ -158,11 +164,16 @@ public sealed class CpuBackend : Backend
     protected override Projector<T> ProjectorCore<T>(MatrixBatch<T> a, ProjectorMethod method, RankTolerance tolerance) =>
         Cpu.Batched.BatchedQrProjector<T>.ShouldUse(SmallMatrixPath, method, a.Rows, a.Cols, a.Count)
             ? new Cpu.Batched.BatchedQrProjector<T>(this, (HostMatrixBatch<T>)a, tolerance, parallel)
-            : new CpuProjector<T>(this, Linalg<T>(), (HostMatrixBatch<T>)a, method, tolerance, parallel);
+            : Projection.BatchedProjector<T>.Create(Kernels<T>(), a, method, tolerance);
 
     private static CpuBackend CreateDefault() =>
         TryCreateNative(out CpuBackend? native, out _) ? native! : CreateManaged();
 
     private HostLinalg<T> Linalg<T>()
-        where T : unmanaged, IFloatingPointIeee754<T> => new(Provider);
+        where T : unmanaged, IFloatingPointIeee754<T> => new(provider);
+
+    /// <summary>The batched primitives the general path runs on (the projector's seam).</summary>
+    internal CpuBatchKernels<T> Kernels<T>()
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float) ? (CpuBatchKernels<T>)(object)floatKernels : (CpuBatchKernels<T>)(object)doubleKernels;
 }

@@ -6,7 +6,7 @@ namespace OrthoProj.Tests.Conformance;
 [TestClass]
 public sealed class CpuManagedConformance : ConformanceSuite
 {
-    private static readonly CpuBackend Cpu = new(ManagedLinearAlgebraProvider.Instance, "Math.NET managed");
+    private static readonly CpuBackend Cpu = CpuBackend.CreateManaged();
 
     protected override Backend Backend => Cpu;
 }

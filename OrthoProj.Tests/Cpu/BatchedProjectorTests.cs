@@ -14,8 +14,8 @@ namespace OrthoProj.Tests.Cpu;
 [TestClass]
 public sealed class BatchedProjectorTests
 {
-    private static readonly CpuBackend General = new(ManagedLinearAlgebraProvider.Instance, "Math.NET managed") { SmallMatrixPath = SmallMatrixPath.Never };
-    private static readonly CpuBackend Batched = new(ManagedLinearAlgebraProvider.Instance, "Math.NET managed") { SmallMatrixPath = SmallMatrixPath.Always };
+    private static readonly CpuBackend General = CpuBackend.CreateManaged(smallMatrixPath: SmallMatrixPath.Never);
+    private static readonly CpuBackend Batched = CpuBackend.CreateManaged(smallMatrixPath: SmallMatrixPath.Always);
 
     [TestMethod]
     [DataRow(1, 1)]
@@ -74,7 +74,7 @@ public sealed class BatchedProjectorTests
     {
         var rng = new Random(3);
         int w = BatchedQrProjector<double>.DefaultWidth;
-        var auto = new CpuBackend(ManagedLinearAlgebraProvider.Instance, "Math.NET managed");
+        var auto = CpuBackend.CreateManaged();
         Assert.AreEqual(SmallMatrixPath.Auto, auto.SmallMatrixPath);
 
         using (Projector<double> p = auto.Projector(RandomA<double>(rng, 32, 16, w)))
@@ -85,7 +85,7 @@ public sealed class BatchedProjectorTests
         if (w > 1)
         {
             using Projector<double> p = auto.Projector(RandomA<double>(rng, 32, 16, w - 1));
-            Assert.IsInstanceOfType<CpuProjector<double>>(p);
+            Assert.IsInstanceOfType<OrthoProj.Projection.BatchedProjector<double>>(p);
         }
 
         using (Projector<double> p = Batched.Projector(RandomA<double>(rng, 32, 16, 1)))
@@ -97,17 +97,17 @@ public sealed class BatchedProjectorTests
         foreach ((int m, int n) in new[] { (65, 3), (40, 33), (70, 40) })
         {
             using Projector<double> p = Batched.Projector(RandomA<double>(rng, m, n, 2 * w));
-            Assert.IsInstanceOfType<CpuProjector<double>>(p);
+            Assert.IsInstanceOfType<OrthoProj.Projection.BatchedProjector<double>>(p);
         }
 
         using (Projector<double> p = Batched.Projector(RandomA<double>(rng, 8, 4, 2 * w), ProjectorMethod.Svd))
         {
-            Assert.IsInstanceOfType<CpuProjector<double>>(p);
+            Assert.IsInstanceOfType<OrthoProj.Projection.BatchedProjector<double>>(p);
         }
 
         using (Projector<double> p = General.Projector(RandomA<double>(rng, 8, 4, 2 * w)))
         {
-            Assert.IsInstanceOfType<CpuProjector<double>>(p);
+            Assert.IsInstanceOfType<OrthoProj.Projection.BatchedProjector<double>>(p);
         }
     }
 
@@ -194,7 +194,7 @@ public sealed class BatchedProjectorTests
     public void ResultsDoNotDependOnThreadCount()
     {
         // Each group is computed the same way on any thread: one thread and all cores agree bit for bit.
-        var one = new CpuBackend(ManagedLinearAlgebraProvider.Instance, "Math.NET managed", maxDegreeOfParallelism: 1) { SmallMatrixPath = SmallMatrixPath.Always };
+        var one = CpuBackend.CreateManaged(maxDegreeOfParallelism: 1, smallMatrixPath: SmallMatrixPath.Always);
         var rng = new Random(8);
         int count = (5 * BatchedQrProjector<float>.DefaultWidth) + 3;
         HostMatrixBatch<float> a = RandomA<float>(rng, 32, 16, count);
@@ -290,7 +290,7 @@ public sealed class BatchedProjectorTests
         using Projector<T> batched = width == LaneWidth.Auto
             ? Batched.Projector(a)
             : new BatchedQrProjector<T>(Batched, a, default, new ParallelOptions(), width);
-        Assert.IsInstanceOfType<CpuProjector<T>>(general);
+        Assert.IsInstanceOfType<OrthoProj.Projection.BatchedProjector<T>>(general);
         Assert.IsInstanceOfType<BatchedQrProjector<T>>(batched);
         CollectionAssert.AreEqual(general.Rank.ToArray(), batched.Rank.ToArray());
 

@@ -15,7 +15,7 @@ public sealed class CudaMatchesCpuTests
 {
     private const double DoubleTol = 1e-11;
     private const double FloatTol = 5e-5;
-    private static readonly CpuBackend Cpu = new(ManagedLinearAlgebraProvider.Instance, "Math.NET managed");
+    private static readonly CpuBackend Cpu = CpuBackend.CreateManaged();
     private static readonly (int M, int N)[] Shapes = [(7, 4), (5, 5), (3, 6), (1, 1), (40, 6), (6, 40)];
 
     private static CudaBackend Gpu =>

@@ -45,7 +45,7 @@ internal interface IBatchedQrEngine<T>
 /// beta = -sign(alpha) * ||(alpha, x)||, tau = (beta - alpha) / beta, v = x / (alpha - beta), and
 /// tau = 0 (H = I) where x = 0. The storage keeps v below the diagonal, R on and above it, tau, and
 /// 1 / R_kk. Q is never formed: Q^T y and Q c apply the n reflectors.</para>
-/// <para>Rank: |R_jj| &lt;= max(atol, rtol * max_j |R_jj|) (the rule of <see cref="CpuProjector{T}"/>)
+/// <para>Rank: |R_jj| &lt;= max(atol, rtol * max_j |R_jj|) (the rule of <see cref="Projection.BatchedProjector{T}"/>)
 /// raises <see cref="RankDeficientException"/> for the lowest such matrix index.</para>
 /// <para>Range: a lane whose largest |a_ij| lies outside 2^+-40 (float) or 2^+-400 (double) is
 /// scaled by a power of two before the factorization and R is scaled back, so column norms neither

@@ -17,7 +17,7 @@ internal enum LaneWidth
 /// The QR-method projector for batches of small matrices (m &gt;= n, m &lt;= 64, n &lt;= 32): the
 /// batch is factored by Householder QR in lock-step across SIMD lanes and every operation is fused
 /// per group of <see cref="Width"/> matrices (see <see cref="BatchedQrEngine{T, TV, TOps}"/>). The
-/// formulas are those of <see cref="CpuProjector{T}"/> under QR (U = Q applied through the
+/// formulas are those of <see cref="Projection.BatchedProjector{T}"/> under QR (U = Q applied through the
 /// reflectors, W = R^-1 by triangular solves), so results equal the general path's to rounding.
 /// </summary>
 internal sealed class BatchedQrProjector<T> : Projector<T>

@@ -1,0 +1,144 @@
+using System.Numerics;
+
+namespace OrthoProj.Kernels;
+
+/// <summary>
+/// The seam between OrthoProj's mathematics and a backend: strided-batched primitives over dense
+/// column-major batches (every matrix of a batch has the batch's shape), valid inside one
+/// <see cref="BatchKernels{T}.Run{TResult}"/> call. The batched projector (<c>Core/Projection</c>)
+/// is written once against this interface; the CPU (<c>Cpu/CpuBatchOps.cs</c>, over native LAPACK
+/// or Math.NET's managed provider) and the CUDA general path (<c>Cuda/CudaBatchOps.cs</c>, over
+/// cuBLAS, cuSOLVER and <c>cuda/orthoproj_kernels.cu</c>) implement it. Shapes are checked by the
+/// callers (the public entry points and the projector); an implementation may assume they agree.
+/// </summary>
+/// <typeparam name="T">float or double.</typeparam>
+internal interface IBatchOps<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>A zero-filled batch owned by the caller (an output, or a factor the projector keeps).</summary>
+    MatrixBatch<T> Allocate(int rows, int cols, int count);
+
+    /// <summary>An uninitialized batch that lives until the enclosing Run returns.</summary>
+    MatrixBatch<T> Scratch(int rows, int cols, int count);
+
+    /// <summary>destination = source (same shape).</summary>
+    void Copy(MatrixBatch<T> source, MatrixBatch<T> destination);
+
+    /// <summary>
+    /// Per matrix, the leading min(rows) x min(cols) block of source into destination, and zeros in
+    /// the rest of destination: takes the top rows of a taller batch, or embeds a shorter one.
+    /// </summary>
+    void CopyBlock(MatrixBatch<T> source, MatrixBatch<T> destination);
+
+    /// <summary>Per matrix, ones on the diagonal of the leading min(rows, cols) block and zeros elsewhere.</summary>
+    void SetIdentity(MatrixBatch<T> x);
+
+    /// <summary>destination = source^T per matrix.</summary>
+    void Transpose(MatrixBatch<T> source, MatrixBatch<T> destination);
+
+    /// <summary>c = alpha op(a) op(b) + beta c per matrix (gemm; beta = 0 ignores c's contents).</summary>
+    void Gemm(bool transA, bool transB, T alpha, MatrixBatch<T> a, MatrixBatch<T> b, T beta, MatrixBatch<T> c);
+
+    /// <summary>y = y + alpha x (same shape).</summary>
+    void Axpy(T alpha, MatrixBatch<T> x, MatrixBatch<T> y);
+
+    /// <summary>b = R^-1 b, or R^-T b when <paramref name="transpose"/>, with R upper triangular n x n (trsm).</summary>
+    void SolveUpper(MatrixBatch<T> r, bool transpose, MatrixBatch<T> b);
+
+    /// <summary>x_b = 2^(sign * e_b) x_b per matrix, exactly (see <see cref="PowerOfTwoScaling"/>).</summary>
+    void ScaleByPowerOfTwo(MatrixBatch<T> x, BatchInts exponents, int sign);
+
+    /// <summary>Scales each matrix of <paramref name="a"/> to unit magnitude in place; returns the exponents.</summary>
+    BatchInts ScaleToUnit(MatrixBatch<T> a);
+
+    /// <summary>x[:, j] *= factors[j] per matrix; factors is cols x 1 per matrix.</summary>
+    void ScaleColumns(MatrixBatch<T> x, MatrixBatch<T> factors);
+
+    /// <summary>Zeros the matrices whose rank is at least <paramref name="full"/>.</summary>
+    void ZeroWhereFullRank(MatrixBatch<T> x, BatchInts rank, int full);
+
+    /// <summary>
+    /// The residual's second-pass rule (one place: <see cref="Projection.ResidualPolicy"/>): zeros
+    /// column j of t (k x p) unless column j of the residual e lost more than half the norm of
+    /// column j of y, so that e - U t re-orthogonalizes exactly the columns that need it.
+    /// </summary>
+    void KeepSecondPassColumns(MatrixBatch<T> e, MatrixBatch<T> y, MatrixBatch<T> t);
+
+    /// <summary>Householder QR in place (geqrf): R above the diagonal, reflectors below; tau is n x 1.</summary>
+    void Geqrf(MatrixBatch<T> a, MatrixBatch<T> tau);
+
+    /// <summary>Forms Q's first columns from geqrf's reflectors in place (orgqr).</summary>
+    void Orgqr(MatrixBatch<T> a, MatrixBatch<T> tau);
+
+    /// <summary>c = Q c or Q^T c with Q given by geqrf's reflectors (ormqr).</summary>
+    void Ormqr(bool transpose, MatrixBatch<T> reflectors, MatrixBatch<T> tau, MatrixBatch<T> c);
+
+    /// <summary>
+    /// Thin QR, LAPACK's sign convention: a (m x n, m &gt;= n) becomes Q in place and r (n x n)
+    /// receives R. For kernels without reflectors (<see cref="BatchKernels{T}.SupportsReflectors"/>).
+    /// </summary>
+    void ThinQr(MatrixBatch<T> a, MatrixBatch<T> r);
+
+    /// <summary>
+    /// Thin SVD A = U S V^T, k = min(m, n): u m x k, s k x 1 (descending), v n x k. a may be overwritten.
+    /// </summary>
+    void ThinSvd(MatrixBatch<T> a, MatrixBatch<T> u, MatrixBatch<T> s, MatrixBatch<T> v);
+
+    /// <summary>
+    /// The QR rank rule (<see cref="RankTolerance.QrRank{T}"/>) on R's diagonal (r: n x n, or the m x n
+    /// geqrf output), factored from 2^e A. Reads back to the host: ranks per matrix.
+    /// </summary>
+    int[] QrRank(MatrixBatch<T> r, BatchInts exponents, RankTolerance tolerance, int m, int n, out string firstDetail, out int firstDeficient);
+
+    /// <summary>
+    /// The SVD rank rule on s (k x 1, of 2^e A): rank per matrix, keep (1 or 0) and inverse
+    /// (1 / s or 0) per singular value, both k x 1.
+    /// </summary>
+    BatchInts SvdRank(MatrixBatch<T> s, BatchInts exponents, RankTolerance tolerance, int m, int n, MatrixBatch<T> keep, MatrixBatch<T> inverse);
+}
+
+/// <summary>
+/// One backend's batched primitives: <see cref="Run{TResult}"/> opens the scope in which an
+/// <see cref="IBatchOps{T}"/> is valid (on CUDA: the context, stream and scratch frame).
+/// </summary>
+internal abstract class BatchKernels<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>The backend whose batches these primitives read and write.</summary>
+    public abstract Backend Backend { get; }
+
+    /// <summary>
+    /// Whether Q is kept as geqrf's reflectors (applied by ormqr) for an m x n factor: orgqr costs
+    /// about as much as geqrf, so forming Q pays off only when it is applied as one batched gemm.
+    /// False means Q is formed explicitly (orgqr, or <see cref="IBatchOps{T}.ThinQr"/>).
+    /// </summary>
+    public abstract bool KeepsReflectors(int m, int n);
+
+    /// <summary>Whether <see cref="IBatchOps{T}.Geqrf"/>, Orgqr and Ormqr exist (native LAPACK, cuSOLVER).</summary>
+    public abstract bool SupportsReflectors { get; }
+
+    /// <summary>Runs <paramref name="body"/> with the primitives; scratch lives until it returns.</summary>
+    public abstract TResult Run<TResult>(Func<IBatchOps<T>, TResult> body);
+}
+
+/// <summary>One int per matrix of a batch (ranks, scale exponents), where the backend keeps them.</summary>
+internal abstract class BatchInts : IDisposable
+{
+    /// <summary>The values, read back to the host.</summary>
+    public abstract int[] ToHost();
+
+    /// <inheritdoc/>
+    public virtual void Dispose()
+    {
+    }
+}
+
+/// <summary>A <see cref="BatchInts"/> in host memory.</summary>
+internal sealed class HostBatchInts(int[] values) : BatchInts
+{
+    /// <summary>The values, in place.</summary>
+    public int[] Values { get; } = values;
+
+    /// <inheritdoc/>
+    public override int[] ToHost() => Values;
+}

@@ -1,0 +1,106 @@
+using System.Numerics;
+using OrthoProj.Kernels;
+
+namespace OrthoProj.Projection;
+
+/// <summary>
+/// Builds a projector's <see cref="RangeBasis{T}"/> from A on any backend: copy, scale each matrix
+/// to unit magnitude (<see cref="PowerOfTwoScaling"/>), factor, apply the rank rule
+/// (<see cref="RankTolerance"/>), and choose the representation (reflectors or explicit Q, as
+/// <see cref="BatchKernels{T}.KeepsReflectors"/> says). Everything allocated is released on failure.
+/// </summary>
+internal static class BasisFactory
+{
+    /// <summary>The QR method: m &gt;= n, and every matrix of full column rank.</summary>
+    /// <exception cref="RankDeficientException">A matrix has rank below n.</exception>
+    public static RangeBasis<T> FromQr<T>(BatchKernels<T> kernels, MatrixBatch<T> a, RankTolerance tolerance)
+        where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run<RangeBasis<T>>(ops =>
+    {
+        int m = a.Rows, n = a.Cols, count = a.Count;
+        var owned = new List<IDisposable>();
+        try
+        {
+            MatrixBatch<T> f = Own(owned, ops.Allocate(m, n, count));
+            ops.Copy(a, f);
+            BatchInts exponents = Own(owned, ops.ScaleToUnit(f));
+            MatrixBatch<T> r = Own(owned, ops.Allocate(n, n, count));
+            if (kernels.SupportsReflectors)
+            {
+                MatrixBatch<T> tau = Own(owned, ops.Allocate(n, 1, count));
+                ops.Geqrf(f, tau);
+                ops.CopyBlock(f, r);     // trsm reads only the upper triangle; the rest is never read
+                int[] rank = CheckFullRank(ops, r, exponents, tolerance, m, n);
+                if (kernels.KeepsReflectors(m, n))
+                {
+                    return new HouseholderBasis<T>(f, tau, r, rank, exponents);
+                }
+
+                ops.Orgqr(f, tau);
+                tau.Dispose();
+                return new ExplicitQBasis<T>(f, r, rank, exponents);
+            }
+
+            ops.ThinQr(f, r);
+            return new ExplicitQBasis<T>(f, r, CheckFullRank(ops, r, exponents, tolerance, m, n), exponents);
+        }
+        catch
+        {
+            owned.ForEach(x => x.Dispose());
+            throw;
+        }
+    });
+
+    /// <summary>The SVD method: any shape and rank; the rank of each matrix is kept.</summary>
+    public static RangeBasis<T> FromSvd<T>(BatchKernels<T> kernels, MatrixBatch<T> a, RankTolerance tolerance)
+        where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run<RangeBasis<T>>(ops =>
+    {
+        int m = a.Rows, n = a.Cols, count = a.Count, k = Math.Min(m, n);
+        var owned = new List<IDisposable>();
+        try
+        {
+            MatrixBatch<T> u = Own(owned, ops.Allocate(m, k, count));
+            MatrixBatch<T> v = Own(owned, ops.Allocate(n, k, count));
+            MatrixBatch<T> w = Own(owned, ops.Allocate(n, k, count));
+            MatrixBatch<T> work = ops.Scratch(m, n, count);
+            ops.Copy(a, work);
+            BatchInts exponents = Own(owned, ops.ScaleToUnit(work));
+            MatrixBatch<T> s = ops.Scratch(k, 1, count);
+            ops.ThinSvd(work, u, s, v);
+            MatrixBatch<T> keep = ops.Scratch(k, 1, count);
+            MatrixBatch<T> inverse = ops.Scratch(k, 1, count);
+            BatchInts rank = Own(owned, ops.SvdRank(s, exponents, tolerance, m, n, keep, inverse));
+            ops.ScaleColumns(u, keep);
+            ops.ScaleColumns(v, keep);
+
+            // W = V_r S_r^-1 for A = 2^-e A': S = 2^-e S', so W = 2^e V_r S'_r^-1.
+            ops.Copy(v, w);
+            ops.ScaleColumns(w, inverse);
+            ops.ScaleByPowerOfTwo(w, exponents, +1);
+            return new SvdBasis<T>(u, v, w, rank, exponents);
+        }
+        catch
+        {
+            owned.ForEach(x => x.Dispose());
+            throw;
+        }
+    });
+
+    private static TOwned Own<TOwned>(List<IDisposable> owned, TOwned x)
+        where TOwned : IDisposable
+    {
+        owned.Add(x);
+        return x;
+    }
+
+    private static int[] CheckFullRank<T>(IBatchOps<T> ops, MatrixBatch<T> r, BatchInts exponents, RankTolerance tolerance, int m, int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int[] rank = ops.QrRank(r, exponents, tolerance, m, n, out string detail, out int bad);
+        if (bad >= 0)
+        {
+            throw new RankDeficientException(bad, rank[bad], m, n, detail);
+        }
+
+        return rank;
+    }
+}

@@ -1,0 +1,157 @@
+using System.Numerics;
+using OrthoProj.Kernels;
+
+namespace OrthoProj.Projection;
+
+/// <summary>
+/// The projector's mathematics, written once for every backend's general path: the eight
+/// operations over a <see cref="RangeBasis{T}"/> (P = U U^T, A+ = W U^T) and the batched primitives
+/// of <see cref="BatchKernels{T}"/>. With x = A+ y, r = (I - P) y and u = A+ g:
+/// <list type="bullet">
+/// <item>Project: z = P y; backward gy = P gz, gA = (I - P) gz x^T + r u^T.</item>
+/// <item>Residual: e = (I - P) y; backward gy = (I - P) ge, gA = -[(I - P) ge x^T + r u^T].</item>
+/// <item>Matrix: P; backward gA = (I - P) S A+^T with S = gP + gP^T.</item>
+/// <item>Solve: x = A+ y; backward gy = w = A+^T gx, gA = -w x^T + r (A+ w)^T + (A+^T x) ((I - A+ A) gx)^T
+/// (the last term only where the rank is below n).</item>
+/// </list>
+/// O(m n p) after the factorization; A^T A is never formed and nothing divides by differences of
+/// singular values, so the formulas are exact wherever the rank is locally constant.
+/// </summary>
+internal sealed class BatchedProjector<T> : Projector<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly BatchKernels<T> kernels;
+    private readonly RangeBasis<T> basis;
+
+    private BatchedProjector(BatchKernels<T> kernels, RangeBasis<T> basis, ProjectorMethod method)
+        : base(kernels.Backend, basis.Rows, basis.Cols, basis.Count, method, basis.Rank)
+    {
+        this.kernels = kernels;
+        this.basis = basis;
+    }
+
+    /// <summary>Factors A (validated by the caller) and returns its projector.</summary>
+    public static BatchedProjector<T> Create(BatchKernels<T> kernels, MatrixBatch<T> a, ProjectorMethod method, RankTolerance tolerance)
+    {
+        RangeBasis<T> basis = method == ProjectorMethod.Qr
+            ? BasisFactory.FromQr(kernels, a, tolerance)
+            : BasisFactory.FromSvd(kernels, a, tolerance);
+        return new BatchedProjector<T>(kernels, basis, method);
+    }
+
+    protected override MatrixBatch<T> ProjectCore(MatrixBatch<T> y) => Output(Rows, y.Cols, (ops, z) =>
+        basis.Times(ops, basis.TransposeTimes(ops, y), z));
+
+    protected override MatrixBatch<T> ResidualCore(MatrixBatch<T> y) => Output(Rows, y.Cols, (ops, e) =>
+        basis.Residual(ops, y, e));
+
+    protected override MatrixBatch<T> MatrixCore() => Output(Rows, Rows, (ops, p) =>
+    {
+        MatrixBatch<T> u = basis.Basis(ops);
+        ops.Gemm(false, true, T.One, u, u, T.Zero, p);
+    });
+
+    protected override MatrixBatch<T> SolveCore(MatrixBatch<T> y) => Output(Cols, y.Cols, (ops, x) =>
+        ops.Copy(basis.WTimes(ops, basis.TransposeTimes(ops, y)), x));
+
+    protected override ProjectorGradients<T> ProjectBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradZ) => Gradients(y, (ops, gA, gy) =>
+    {
+        (MatrixBatch<T> x, MatrixBatch<T> r) = SolutionAndResidual(ops, y);
+        MatrixBatch<T> cg = basis.TransposeTimes(ops, gradZ);
+        basis.Times(ops, cg, gy);                                   // gy = P gz
+        MatrixBatch<T> u = basis.WTimes(ops, cg);                   // u = A+ gz
+        MatrixBatch<T> rg = ops.Scratch(Rows, y.Cols, Count);       // (I - P) gz
+        ops.Copy(gradZ, rg);
+        ops.Axpy(-T.One, gy, rg);
+        ops.Gemm(false, true, T.One, rg, x, T.Zero, gA);
+        ops.Gemm(false, true, T.One, r, u, T.One, gA);
+    });
+
+    protected override ProjectorGradients<T> ResidualBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradE) => Gradients(y, (ops, gA, gy) =>
+    {
+        (MatrixBatch<T> x, MatrixBatch<T> r) = SolutionAndResidual(ops, y);
+        MatrixBatch<T> cg = basis.TransposeTimes(ops, gradE);
+        ops.Copy(gradE, gy);
+        basis.SubtractTimes(ops, cg, gy);                           // gy = (I - P) ge
+        MatrixBatch<T> u = basis.WTimes(ops, cg);                   // u = A+ ge
+        ops.Gemm(false, true, -T.One, gy, x, T.Zero, gA);
+        ops.Gemm(false, true, -T.One, r, u, T.One, gA);
+    });
+
+    protected override MatrixBatch<T> MatrixBackwardCore(MatrixBatch<T> gradP) => Output(Rows, Cols, (ops, gA) =>
+    {
+        // gA = (I - P) S A+^T = [(I - P) S U] W^T, S = gP + gP^T.
+        int m = Rows, k = basis.Width;
+        MatrixBatch<T> s = ops.Scratch(m, m, Count);
+        ops.Transpose(gradP, s);
+        ops.Axpy(T.One, gradP, s);
+        MatrixBatch<T> su = ops.Scratch(m, k, Count);
+        ops.Gemm(false, false, T.One, s, basis.Basis(ops), T.Zero, su);
+        basis.SubtractTimes(ops, basis.TransposeTimes(ops, su), su); // (I - P) S U
+        MatrixBatch<T> t = ops.Scratch(k, m, Count);
+        ops.Transpose(su, t);
+        ops.Transpose(basis.WTimes(ops, t), gA);                    // (W t^T)^T, n x m -> m x n
+    });
+
+    protected override ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX) => Gradients(y, (ops, gA, gy) =>
+    {
+        (MatrixBatch<T> x, MatrixBatch<T> r) = SolutionAndResidual(ops, y);
+        MatrixBatch<T> wtg = basis.WTransposeTimes(ops, gradX);
+        basis.Times(ops, wtg, gy);                                  // w = A+^T gx = U (W^T gx)
+        MatrixBatch<T> v = basis.WTimes(ops, wtg);                  // A+ w = W (W^T gx)
+        ops.Gemm(false, true, -T.One, gy, x, T.Zero, gA);
+        ops.Gemm(false, true, T.One, r, v, T.One, gA);
+        if (basis.AnyRankDeficient)
+        {
+            MatrixBatch<T> complement = basis.RowSpaceComplement(ops, gradX);   // (I - A+ A) gx
+            MatrixBatch<T> xt = ops.Scratch(Rows, y.Cols, Count);
+            basis.Times(ops, basis.WTransposeTimes(ops, x), xt);               // A+^T x
+            ops.Gemm(false, true, T.One, xt, complement, T.One, gA);
+        }
+    });
+
+    protected override void Dispose(bool disposing) => basis.Dispose();
+
+    private (MatrixBatch<T> X, MatrixBatch<T> R) SolutionAndResidual(IBatchOps<T> ops, MatrixBatch<T> y)
+    {
+        MatrixBatch<T> x = basis.WTimes(ops, basis.TransposeTimes(ops, y));
+        MatrixBatch<T> r = ops.Scratch(Rows, y.Cols, Count);
+        basis.Residual(ops, y, r);
+        return (x, r);
+    }
+
+    /// <summary>Allocates one output and fills it; the output is released if filling fails.</summary>
+    private MatrixBatch<T> Output(int rows, int cols, Action<IBatchOps<T>, MatrixBatch<T>> fill) => kernels.Run(ops =>
+    {
+        MatrixBatch<T> result = ops.Allocate(rows, cols, Count);
+        try
+        {
+            fill(ops, result);
+            return result;
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
+    });
+
+    /// <summary>Allocates gA (m x n) and gy (m x p) and fills them; both are released if filling fails.</summary>
+    private ProjectorGradients<T> Gradients(MatrixBatch<T> y, Action<IBatchOps<T>, MatrixBatch<T>, MatrixBatch<T>> fill) => kernels.Run(ops =>
+    {
+        MatrixBatch<T> gA = ops.Allocate(Rows, Cols, Count);
+        MatrixBatch<T>? gy = null;
+        try
+        {
+            gy = ops.Allocate(Rows, y.Cols, Count);
+            fill(ops, gA, gy);
+            return new ProjectorGradients<T>(gA, gy);
+        }
+        catch
+        {
+            gA.Dispose();
+            gy?.Dispose();
+            throw;
+        }
+    });
+}

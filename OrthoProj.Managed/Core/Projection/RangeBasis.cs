@@ -1,0 +1,115 @@
+using System.Numerics;
+using OrthoProj.Kernels;
+
+namespace OrthoProj.Projection;
+
+/// <summary>
+/// An orthonormal basis U of range(A) (m x k per matrix) with the map W (n x k) such that
+/// A+ = W U^T: the one thing a projector needs from its factorization. P = U U^T, A+ y = W (U^T y).
+/// One implementation per representation: <see cref="HouseholderBasis{T}"/> (geqrf's reflectors,
+/// W = R^-1), <see cref="ExplicitQBasis{T}"/> (Q formed, W = R^-1) and <see cref="SvdBasis{T}"/>
+/// (U_r, W = V_r S_r^-1, zero past each matrix's rank). Every factor is of 2^e A (see
+/// <see cref="PowerOfTwoScaling"/>); U is scale-free and W carries the 2^e back.
+/// </summary>
+internal abstract class RangeBasis<T> : IDisposable
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    protected RangeBasis(int rows, int cols, int width, int count, int[] rank, BatchInts exponents)
+    {
+        Rows = rows;
+        Cols = cols;
+        Width = width;
+        Count = count;
+        Rank = rank;
+        Exponents = exponents;
+    }
+
+    /// <summary>m.</summary>
+    public int Rows { get; }
+
+    /// <summary>n.</summary>
+    public int Cols { get; }
+
+    /// <summary>k, the columns of U and W: n under QR, min(m, n) under the SVD.</summary>
+    public int Width { get; }
+
+    /// <summary>The number of matrices.</summary>
+    public int Count { get; }
+
+    /// <summary>The rank of each matrix.</summary>
+    public int[] Rank { get; }
+
+    /// <summary>The scale exponent e of each matrix: the factors are of 2^e A.</summary>
+    public BatchInts Exponents { get; }
+
+    /// <summary>Whether some matrix has rank below n, so that A+ A is not the identity.</summary>
+    public bool AnyRankDeficient => Array.Exists(Rank, r => r < Cols);
+
+    /// <summary>U^T y, k x p.</summary>
+    public abstract MatrixBatch<T> TransposeTimes(IBatchOps<T> ops, MatrixBatch<T> y);
+
+    /// <summary>dst = U c (m x p) for c k x p.</summary>
+    public abstract void Times(IBatchOps<T> ops, MatrixBatch<T> c, MatrixBatch<T> dst);
+
+    /// <summary>dst = dst - U c.</summary>
+    public abstract void SubtractTimes(IBatchOps<T> ops, MatrixBatch<T> c, MatrixBatch<T> dst);
+
+    /// <summary>U itself, m x k (formed in scratch where it is not stored).</summary>
+    public abstract MatrixBatch<T> Basis(IBatchOps<T> ops);
+
+    /// <summary>W c, n x p, for c k x p.</summary>
+    public abstract MatrixBatch<T> WTimes(IBatchOps<T> ops, MatrixBatch<T> c);
+
+    /// <summary>W^T g, k x p, for g n x p.</summary>
+    public abstract MatrixBatch<T> WTransposeTimes(IBatchOps<T> ops, MatrixBatch<T> g);
+
+    /// <summary>
+    /// (I - A+ A) g for g n x p, exactly zero for matrices of full column rank (only the SVD
+    /// basis can be rank-deficient).
+    /// </summary>
+    public virtual MatrixBatch<T> RowSpaceComplement(IBatchOps<T> ops, MatrixBatch<T> g) =>
+        throw new InvalidOperationException("Only a rank-deficient basis has a row-space complement.");
+
+    /// <summary>
+    /// e = (I - P) y into dst: y - U (U^T y), then the second pass of <see cref="ResidualPolicy"/>
+    /// on the columns that lost more than half their norm. Reflectors override it with an exact
+    /// two-transformation form.
+    /// </summary>
+    public virtual void Residual(IBatchOps<T> ops, MatrixBatch<T> y, MatrixBatch<T> dst)
+    {
+        ops.Copy(y, dst);
+        SubtractTimes(ops, TransposeTimes(ops, y), dst);
+        MatrixBatch<T> t = TransposeTimes(ops, dst);
+        ops.KeepSecondPassColumns(dst, y, t);
+        SubtractTimes(ops, t, dst);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        Dispose(true);
+        Exponents.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases the factors.</summary>
+    protected abstract void Dispose(bool disposing);
+}
+
+/// <summary>
+/// The residual's second-pass rule, in one place: after e = y - U (U^T y), a column j of e whose
+/// norm is below <see cref="LossFraction"/> of y's column j has lost leading digits to cancellation,
+/// and one more pass e -= U (U^T e) restores its orthogonality to range(A) ("twice is enough",
+/// Giraud, Langou and Rozloznik); the other columns are left exactly as they are. Applied per
+/// column by <see cref="IBatchOps{T}.KeepSecondPassColumns"/> on every backend and by the fused
+/// kernels (CPU lanes and CUDA warps).
+/// </summary>
+internal static class ResidualPolicy
+{
+    /// <summary>The fraction of ||y_j|| below which ||e_j|| triggers the second pass.</summary>
+    public const double LossFraction = 0.5;
+
+    /// <summary>Whether a column with these squared norms needs the second pass.</summary>
+    public static bool NeedsSecondPass(double residualNormSquared, double inputNormSquared) =>
+        residualNormSquared < LossFraction * LossFraction * inputNormSquared;
+}

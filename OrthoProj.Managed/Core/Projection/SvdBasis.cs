@@ -1,0 +1,75 @@
+using System.Numerics;
+using OrthoProj.Kernels;
+
+namespace OrthoProj.Projection;
+
+/// <summary>
+/// The SVD's basis: U_r (m x k) and V_r (n x k) with the columns past each matrix's rank zeroed, and
+/// W = V_r S_r^-1 (times 2^e, undoing the scaling). Works for any rank and shape.
+/// </summary>
+internal sealed class SvdBasis<T> : RangeBasis<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly MatrixBatch<T> u;
+    private readonly MatrixBatch<T> v;
+    private readonly MatrixBatch<T> w;
+    private readonly BatchInts rankOnBackend;
+
+    public SvdBasis(MatrixBatch<T> u, MatrixBatch<T> v, MatrixBatch<T> w, BatchInts rank, BatchInts exponents)
+        : base(u.Rows, v.Rows, u.Cols, u.Count, rank.ToHost(), exponents)
+    {
+        this.u = u;
+        this.v = v;
+        this.w = w;
+        rankOnBackend = rank;
+    }
+
+    public override MatrixBatch<T> TransposeTimes(IBatchOps<T> ops, MatrixBatch<T> y)
+    {
+        MatrixBatch<T> c = ops.Scratch(Width, y.Cols, Count);
+        ops.Gemm(true, false, T.One, u, y, T.Zero, c);
+        return c;
+    }
+
+    public override void Times(IBatchOps<T> ops, MatrixBatch<T> c, MatrixBatch<T> dst) =>
+        ops.Gemm(false, false, T.One, u, c, T.Zero, dst);
+
+    public override void SubtractTimes(IBatchOps<T> ops, MatrixBatch<T> c, MatrixBatch<T> dst) =>
+        ops.Gemm(false, false, -T.One, u, c, T.One, dst);
+
+    public override MatrixBatch<T> Basis(IBatchOps<T> ops) => u;
+
+    public override MatrixBatch<T> WTimes(IBatchOps<T> ops, MatrixBatch<T> c)
+    {
+        MatrixBatch<T> x = ops.Scratch(Cols, c.Cols, Count);
+        ops.Gemm(false, false, T.One, w, c, T.Zero, x);
+        return x;
+    }
+
+    public override MatrixBatch<T> WTransposeTimes(IBatchOps<T> ops, MatrixBatch<T> g)
+    {
+        MatrixBatch<T> x = ops.Scratch(Width, g.Cols, Count);
+        ops.Gemm(true, false, T.One, w, g, T.Zero, x);
+        return x;
+    }
+
+    public override MatrixBatch<T> RowSpaceComplement(IBatchOps<T> ops, MatrixBatch<T> g)
+    {
+        // g - V (V^T g), then exactly zero where V spans R^n (rounding would leave eps-sized noise).
+        MatrixBatch<T> vtg = ops.Scratch(Width, g.Cols, Count);
+        ops.Gemm(true, false, T.One, v, g, T.Zero, vtg);
+        MatrixBatch<T> result = ops.Scratch(g.Rows, g.Cols, Count);
+        ops.Copy(g, result);
+        ops.Gemm(false, false, -T.One, v, vtg, T.One, result);
+        ops.ZeroWhereFullRank(result, rankOnBackend, Cols);
+        return result;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        u.Dispose();
+        v.Dispose();
+        w.Dispose();
+        rankOnBackend.Dispose();
+    }
+}

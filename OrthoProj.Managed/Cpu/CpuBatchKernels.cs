@@ -1,0 +1,221 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using OrthoProj.Cpu.Providers;
+using OrthoProj.Kernels;
+
+namespace OrthoProj.Cpu;
+
+/// <summary>
+/// The CPU's batched primitives: each one runs its LAPACK/BLAS routine (<see cref="CpuLapack{T}"/>)
+/// matrix by matrix, over the batch in parallel (the backend's degree of parallelism), on host
+/// memory in place. Scratch is ordinary managed memory.
+/// </summary>
+internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack, ParallelOptions parallel) : BatchKernels<T>, IBatchOps<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    // ormqr/orm2r set each reflector's diagonal to one while they run and restore it after, so two
+    // threads applying the same reflectors at once would race: applications are serialized per
+    // factor (a projector used from one thread never waits).
+    private static readonly ConditionalWeakTable<MatrixBatch<T>, Lock> ReflectorLocks = new();
+
+    public override Backend Backend => backend;
+
+    public override bool SupportsReflectors => lapack.SupportsReflectors;
+
+    /// <summary>On the CPU, ormqr per right-hand side costs less than forming Q with orgqr.</summary>
+    public override bool KeepsReflectors(int m, int n) => lapack.SupportsReflectors;
+
+    public override TResult Run<TResult>(Func<IBatchOps<T>, TResult> body) => body(this);
+
+    public MatrixBatch<T> Allocate(int rows, int cols, int count) => new HostMatrixBatch<T>(rows, cols, count, backend);
+
+    public MatrixBatch<T> Scratch(int rows, int cols, int count) => new HostMatrixBatch<T>(rows, cols, count, backend);
+
+    public void Copy(MatrixBatch<T> source, MatrixBatch<T> destination) => Host(source).Span.CopyTo(Host(destination).Span);
+
+    public void CopyBlock(MatrixBatch<T> source, MatrixBatch<T> destination)
+    {
+        int rows = Math.Min(source.Rows, destination.Rows), cols = Math.Min(source.Cols, destination.Cols);
+        ForEach(source.Count, (b, s, d) =>
+        {
+            d.Clear();
+            for (int j = 0; j < cols; j++)
+            {
+                s.Slice(j * source.Rows, rows).CopyTo(d.Slice(j * destination.Rows, rows));
+            }
+        }, source, destination);
+    }
+
+    public void SetIdentity(MatrixBatch<T> x) => ForEach(x.Count, (b, d, _) =>
+    {
+        d.Clear();
+        for (int i = 0; i < Math.Min(x.Rows, x.Cols); i++)
+        {
+            d[(i * x.Rows) + i] = T.One;
+        }
+    }, x, x);
+
+    public void Transpose(MatrixBatch<T> source, MatrixBatch<T> destination) => ForEach(source.Count, (b, s, d) =>
+    {
+        int rows = source.Rows, cols = source.Cols;
+        for (int j = 0; j < cols; j++)
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                d[(i * cols) + j] = s[(j * rows) + i];
+            }
+        }
+    }, source, destination);
+
+    public void Gemm(bool transA, bool transB, T alpha, MatrixBatch<T> a, MatrixBatch<T> b, T beta, MatrixBatch<T> c)
+    {
+        int k = transA ? a.Rows : a.Cols;
+        ForEach(c.Count, (i, cs, _) => lapack.Gemm(transA, transB, c.Rows, c.Cols, k, alpha, Host(a).GetMatrix(i), Host(b).GetMatrix(i), beta, cs), c, c);
+    }
+
+    public void Axpy(T alpha, MatrixBatch<T> x, MatrixBatch<T> y)
+    {
+        Span<T> ys = Host(y).Span;
+        ReadOnlySpan<T> xs = Host(x).Span;
+        for (int i = 0; i < ys.Length; i++)
+        {
+            ys[i] += alpha * xs[i];
+        }
+    }
+
+    public void SolveUpper(MatrixBatch<T> r, bool transpose, MatrixBatch<T> b) =>
+        ForEach(b.Count, (i, bs, _) => lapack.SolveUpper(Host(r).GetMatrix(i), r.Rows, transpose, bs, b.Cols), b, b);
+
+    public void ScaleByPowerOfTwo(MatrixBatch<T> x, BatchInts exponents, int sign)
+    {
+        int[] e = exponents.ToHost();
+        ForEach(x.Count, (b, d, _) => PowerOfTwoScaling.Scale(d, sign * e[b]), x, x);
+    }
+
+    public BatchInts ScaleToUnit(MatrixBatch<T> a)
+    {
+        var e = new int[a.Count];
+        ForEach(a.Count, (b, d, _) => e[b] = PowerOfTwoScaling.ScaleToUnit(d), a, a);
+        return new HostBatchInts(e);
+    }
+
+    public void ScaleColumns(MatrixBatch<T> x, MatrixBatch<T> factors) => ForEach(x.Count, (b, d, f) =>
+    {
+        for (int j = 0; j < x.Cols; j++)
+        {
+            Span<T> column = d.Slice(j * x.Rows, x.Rows);
+            for (int i = 0; i < column.Length; i++)
+            {
+                column[i] *= f[j];
+            }
+        }
+    }, x, factors);
+
+    public void ZeroWhereFullRank(MatrixBatch<T> x, BatchInts rank, int full)
+    {
+        int[] r = rank.ToHost();
+        ForEach(x.Count, (b, d, _) =>
+        {
+            if (r[b] >= full)
+            {
+                d.Clear();
+            }
+        }, x, x);
+    }
+
+    public void KeepSecondPassColumns(MatrixBatch<T> e, MatrixBatch<T> y, MatrixBatch<T> t) => ForEach(t.Count, (b, ts, _) =>
+    {
+        ReadOnlySpan<T> es = Host(e).GetMatrix(b), ys = Host(y).GetMatrix(b);
+        int m = e.Rows;
+        for (int j = 0; j < t.Cols; j++)
+        {
+            if (!Projection.ResidualPolicy.NeedsSecondPass(SumOfSquares(es.Slice(j * m, m)), SumOfSquares(ys.Slice(j * m, m))))
+            {
+                ts.Slice(j * t.Rows, t.Rows).Clear();
+            }
+        }
+    }, t, t);
+
+    public void Geqrf(MatrixBatch<T> a, MatrixBatch<T> tau) =>
+        ForEach(a.Count, (b, s, t) => lapack.Geqrf(s, a.Rows, a.Cols, t), a, tau);
+
+    public void Orgqr(MatrixBatch<T> a, MatrixBatch<T> tau) =>
+        ForEach(a.Count, (b, s, t) => lapack.Orgqr(s, a.Rows, a.Cols, a.Cols, t), a, tau);
+
+    public void Ormqr(bool transpose, MatrixBatch<T> reflectors, MatrixBatch<T> tau, MatrixBatch<T> c)
+    {
+        lock (ReflectorLocks.GetValue(reflectors, _ => new Lock()))
+        {
+            ForEach(c.Count, (b, cs, t) => lapack.Ormqr(transpose, Host(reflectors).GetMatrix(b), reflectors.Rows, reflectors.Cols, t, cs, c.Cols), c, tau);
+        }
+    }
+
+    public void ThinQr(MatrixBatch<T> a, MatrixBatch<T> r) =>
+        ForEach(a.Count, (b, s, rs) => lapack.ThinQr(s, a.Rows, a.Cols, rs), a, r);
+
+    public void ThinSvd(MatrixBatch<T> a, MatrixBatch<T> u, MatrixBatch<T> s, MatrixBatch<T> v) =>
+        ForEach(a.Count, (b, sa, ss) => lapack.ThinSvd(sa, a.Rows, a.Cols, Host(u).GetMatrix(b), ss, Host(v).GetMatrix(b)), a, s);
+
+    public int[] QrRank(MatrixBatch<T> r, BatchInts exponents, RankTolerance tolerance, int m, int n, out string firstDetail, out int firstDeficient)
+    {
+        int[] e = exponents.ToHost();
+        var rank = new int[r.Count];
+        var details = new string[r.Count];
+        ForEach(r.Count, (b, rs, _) => rank[b] = tolerance.QrRank<T>(rs, r.Rows + 1, m, n, out details[b], e[b]), r, r);
+        firstDeficient = Array.FindIndex(rank, x => x < n);
+        firstDetail = firstDeficient < 0 ? string.Empty : details[firstDeficient];
+        return rank;
+    }
+
+    public BatchInts SvdRank(MatrixBatch<T> s, BatchInts exponents, RankTolerance tolerance, int m, int n, MatrixBatch<T> keep, MatrixBatch<T> inverse)
+    {
+        int[] e = exponents.ToHost();
+        var rank = new int[s.Count];
+        ForEach(s.Count, (b, ss, ks) =>
+        {
+            Span<T> inv = Host(inverse).GetMatrix(b);
+            double threshold = tolerance.Threshold<T>(m, n, ss.Length == 0 ? 0 : double.CreateTruncating(ss[0]), e[b]);
+            for (int l = 0; l < ss.Length; l++)
+            {
+                bool kept = double.CreateTruncating(ss[l]) > threshold;
+                rank[b] += kept ? 1 : 0;
+                ks[l] = kept ? T.One : T.Zero;
+                inv[l] = kept ? T.One / ss[l] : T.Zero;
+            }
+        }, s, keep);
+        return new HostBatchInts(rank);
+    }
+
+    private static HostMatrixBatch<T> Host(MatrixBatch<T> x) => (HostMatrixBatch<T>)x;
+
+    private static double SumOfSquares(ReadOnlySpan<T> x)
+    {
+        double sum = 0;
+        foreach (T v in x)
+        {
+            double d = double.CreateTruncating(v);
+            sum += d * d;
+        }
+
+        return sum;
+    }
+
+    /// <summary>Runs body(b, first[b], second[b]) for every matrix b, in parallel when the batch has several.</summary>
+    private void ForEach(int count, SpanAction body, MatrixBatch<T> first, MatrixBatch<T> second)
+    {
+        HostMatrixBatch<T> f = Host(first), s = Host(second);
+        if (count == 1 || parallel.MaxDegreeOfParallelism == 1)
+        {
+            for (int b = 0; b < count; b++)
+            {
+                body(b, f.GetMatrix(b), s.GetMatrix(b));
+            }
+
+            return;
+        }
+
+        Parallel.For(0, count, parallel, b => body(b, f.GetMatrix(b), s.GetMatrix(b)));
+    }
+
+    private delegate void SpanAction(int b, Span<T> first, Span<T> second);
+}

@@ -1,0 +1,42 @@
+using System.Numerics;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace OrthoProj;
+
+/// <summary>Conversions between <see cref="HostMatrixBatch{T}"/> and Math.NET Numerics' matrices (copies).</summary>
+public static class MathNetInterop
+{
+    extension<T>(HostMatrixBatch<T> batch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        /// <summary>Stacks Math.NET matrices of one shape into a batch.</summary>
+        /// <exception cref="ArgumentException">The list is empty or the shapes differ.</exception>
+        public static HostMatrixBatch<T> FromMatrices(IReadOnlyList<Matrix<T>> matrices)
+        {
+            ArgumentNullException.ThrowIfNull(matrices);
+            if (matrices.Count == 0)
+            {
+                throw new ArgumentException("At least one matrix is needed to know the shape.", nameof(matrices));
+            }
+
+            int rows = matrices[0].RowCount, cols = matrices[0].ColumnCount;
+            var result = new HostMatrixBatch<T>(rows, cols, matrices.Count);
+            for (int b = 0; b < matrices.Count; b++)
+            {
+                Matrix<T> m = matrices[b];
+                if (m.RowCount != rows || m.ColumnCount != cols)
+                {
+                    throw new ArgumentException($"Matrix {b} is {m.RowCount} x {m.ColumnCount}; matrix 0 is {rows} x {cols}.", nameof(matrices));
+                }
+
+                m.ToColumnMajorArray().CopyTo(result.GetMatrix(b));
+            }
+
+            return result;
+        }
+
+        /// <summary>Matrix <paramref name="index"/> as a Math.NET dense matrix (a copy).</summary>
+        public Matrix<T> ToMatrix(int index = 0) =>
+            Matrix<T>.Build.Dense(batch.Rows, batch.Cols, batch.GetMatrix(index).ToArray());
+    }
+}

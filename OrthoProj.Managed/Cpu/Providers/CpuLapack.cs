@@ -1,0 +1,43 @@
+using System.Numerics;
+
+namespace OrthoProj.Cpu.Providers;
+
+/// <summary>
+/// OrthoProj's one route into LAPACK and BLAS on the CPU, one matrix at a time over spans
+/// (column-major, leading dimension = rows): <see cref="NativeCpuLapack{T}"/> calls the system's
+/// LAPACK directly, <see cref="ManagedCpuLapack{T}"/> runs Math.NET's managed provider. The
+/// <see cref="CpuBackend"/> chooses one; nothing above it asks which.
+/// </summary>
+internal abstract class CpuLapack<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>A name for reports, e.g. "OpenBLAS 0.3.21" or "Math.NET managed".</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Whether geqrf/orgqr/ormqr exist (native LAPACK); otherwise QR comes as explicit Q.</summary>
+    public abstract bool SupportsReflectors { get; }
+
+    /// <summary>c (m x n) = alpha op(a) op(b) + beta c, with k the inner dimension.</summary>
+    public abstract void Gemm(bool transA, bool transB, int m, int n, int k, T alpha, ReadOnlySpan<T> a, ReadOnlySpan<T> b, T beta, Span<T> c);
+
+    /// <summary>b (n x p) = R^-1 b, or R^-T b; R upper triangular n x n, only its upper triangle read.</summary>
+    public abstract void SolveUpper(ReadOnlySpan<T> r, int n, bool transpose, Span<T> b, int p);
+
+    /// <summary>geqrf: a (m x n) in place, tau (min(m, n)).</summary>
+    public virtual void Geqrf(Span<T> a, int m, int n, Span<T> tau) => throw NoReflectors();
+
+    /// <summary>orgqr: Q's first n columns from k reflectors, in place.</summary>
+    public virtual void Orgqr(Span<T> a, int m, int n, int k, ReadOnlySpan<T> tau) => throw NoReflectors();
+
+    /// <summary>ormqr from the left: c (m x p) = Q c or Q^T c, Q from k reflectors of a (m x k).</summary>
+    public virtual void Ormqr(bool transpose, Span<T> a, int m, int k, ReadOnlySpan<T> tau, Span<T> c, int p) => throw NoReflectors();
+
+    /// <summary>Thin QR with LAPACK's signs: a (m x n, m &gt;= n) becomes Q, r (n x n) receives R.</summary>
+    public abstract void ThinQr(Span<T> a, int m, int n, Span<T> r);
+
+    /// <summary>Thin SVD: u (m x k), s (k, descending), v (n x k), k = min(m, n); a may be overwritten.</summary>
+    public abstract void ThinSvd(Span<T> a, int m, int n, Span<T> u, Span<T> s, Span<T> v);
+
+    private static NotSupportedException NoReflectors() =>
+        new("This LAPACK route has no Householder reflector routines (geqrf/orgqr/ormqr); use ThinQr.");
+}

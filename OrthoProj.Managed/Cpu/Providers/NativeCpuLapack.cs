@@ -1,0 +1,124 @@
+using System.Numerics;
+using OrthoProj.Native;
+
+namespace OrthoProj.Cpu.Providers;
+
+/// <summary>The system's LAPACK/BLAS (OpenBLAS, MKL or reference), found by OrthoProj.Native's probe.</summary>
+internal sealed class NativeCpuLapack<T>(string name) : CpuLapack<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>
+    /// Up to this many right-hand sides ormqr runs unblocked (orm2r): the blocked routine's
+    /// triangular factor costs more than it saves for a few columns.
+    /// </summary>
+    public const int UnblockedOrmqrColumns = 8;
+
+    public override string Name => name;
+
+    public override bool SupportsReflectors => true;
+
+    public override void Gemm(bool transA, bool transB, int m, int n, int k, T alpha, ReadOnlySpan<T> a, ReadOnlySpan<T> b, T beta, Span<T> c)
+    {
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        if (k == 0)
+        {
+            // BLAS implementations differ on an empty inner dimension; the product is then beta c.
+            ScaleOrClear(c[..(m * n)], beta);
+            return;
+        }
+
+        Native.Lapack.Gemm(transA ? 'T' : 'N', transB ? 'T' : 'N', m, n, k, alpha, a, transA ? k : m, b, transB ? n : k, beta, c, m);
+    }
+
+    public override void SolveUpper(ReadOnlySpan<T> r, int n, bool transpose, Span<T> b, int p)
+    {
+        if (n > 0 && p > 0)
+        {
+            Native.Lapack.Trsm('L', 'U', transpose ? 'T' : 'N', 'N', n, p, T.One, r, n, b, n);
+        }
+    }
+
+    public override void Geqrf(Span<T> a, int m, int n, Span<T> tau)
+    {
+        if (m > 0 && n > 0)
+        {
+            Native.Lapack.Geqrf(m, n, a, m, tau);
+        }
+    }
+
+    public override void Orgqr(Span<T> a, int m, int n, int k, ReadOnlySpan<T> tau)
+    {
+        if (m > 0 && n > 0)
+        {
+            Native.Lapack.Orgqr(m, n, k, a, m, tau);
+        }
+    }
+
+    public override void Ormqr(bool transpose, Span<T> a, int m, int k, ReadOnlySpan<T> tau, Span<T> c, int p)
+    {
+        if (m == 0 || p == 0 || k == 0)
+        {
+            return;
+        }
+
+        if (p <= UnblockedOrmqrColumns)
+        {
+            Native.Lapack.Orm2r('L', transpose ? 'T' : 'N', m, p, k, a, m, tau, c, m);
+        }
+        else
+        {
+            Native.Lapack.Ormqr('L', transpose ? 'T' : 'N', m, p, k, a, m, tau, c, m);
+        }
+    }
+
+    public override void ThinQr(Span<T> a, int m, int n, Span<T> r)
+    {
+        Span<T> tau = new T[n];
+        Geqrf(a, m, n, tau);
+        for (int j = 0; j < n; j++)
+        {
+            a.Slice(j * m, j + 1).CopyTo(r.Slice(j * n, j + 1));
+            r.Slice((j * n) + j + 1, n - j - 1).Clear();
+        }
+
+        Orgqr(a, m, n, n, tau);
+    }
+
+    public override void ThinSvd(Span<T> a, int m, int n, Span<T> u, Span<T> s, Span<T> v)
+    {
+        int k = Math.Min(m, n);
+        if (k == 0)
+        {
+            return;
+        }
+
+        // gesdd gives V^T (k x n); V is its transpose.
+        var vt = new T[k * n];
+        Native.Lapack.Gesdd<T>('S', m, n, a, m, s, u, m, vt, k);
+        for (int j = 0; j < n; j++)
+        {
+            for (int l = 0; l < k; l++)
+            {
+                v[(l * n) + j] = vt[(j * k) + l];
+            }
+        }
+    }
+
+    private static void ScaleOrClear(Span<T> c, T beta)
+    {
+        if (beta == T.Zero)
+        {
+            c.Clear();
+            return;
+        }
+
+        for (int i = 0; i < c.Length; i++)
+        {
+            c[i] *= beta;
+        }
+    }
+}
