@@ -77,17 +77,19 @@ OP_INSTANTIATE(qr_diag_check, QR_DIAG_CHECK_PARAMS, (r, ldr, k, stride, count, i
 // dimension lda): rank = #{ j : |R_jj| > max(atol, rtol * max_j |R_jj|) }, computed in double as
 // the CPU backend does.
 template <typename T>
-__device__ void qr_rank_impl(const T* a, int lda, int n, i64 stride, int count, double atol, double rtol, int* rank)
+__device__ void qr_rank_impl(const T* a, int lda, int n, i64 stride, int count, double atol, double rtol, const int* exponent, int* rank)
 {
     OP_GRID_STRIDE(b, count)
     {
+        // A factor of 2^e A compares against 2^e atol (rtol is scale-free); no exponents: e = 0.
+        double scaledAtol = exponent ? scalbn(atol, exponent[b]) : atol;
         const T* ab = a + b * stride;
         double maxDiag = 0;
         for (int j = 0; j < n; j++)
         {
             maxDiag = fmax(maxDiag, fabs((double)ab[j + (i64)j * lda]));
         }
-        double threshold = fmax(atol, rtol * maxDiag);
+        double threshold = fmax(scaledAtol, rtol * maxDiag);
         int r = 0;
         for (int j = 0; j < n; j++)
         {
@@ -96,21 +98,21 @@ __device__ void qr_rank_impl(const T* a, int lda, int n, i64 stride, int count, 
         rank[b] = r;
     }
 }
-#define QR_RANK_PARAMS(T) (const T* a, int lda, int n, i64 stride, int count, double atol, double rtol, int* rank)
-OP_INSTANTIATE(qr_rank, QR_RANK_PARAMS, (a, lda, n, stride, count, atol, rtol, rank))
+#define QR_RANK_PARAMS(T) (const T* a, int lda, int n, i64 stride, int count, double atol, double rtol, const int* exponent, int* rank)
+OP_INSTANTIATE(qr_rank, QR_RANK_PARAMS, (a, lda, n, stride, count, atol, rtol, exponent, rank))
 
 // torch.linalg.pinv's threshold on descending singular values s (kk per matrix): rank = the
 // number of leading s_l > max(atol, rtol * s_0) (in double), inv_s[l] = 1 / s_l for l < rank and 0
 // after, keep[l] = 1 for l < rank and 0 after. Scaling columns by keep / inv_s truncates U and V
 // to the rank with exact zeros, so batched products over all kk columns equal the truncated ones.
 template <typename T>
-__device__ void svd_threshold_impl(const T* s, int kk, i64 strideS, int count, double atol, double rtol, int* rank, T* inv_s, T* keep)
+__device__ void svd_threshold_impl(const T* s, int kk, i64 strideS, int count, double atol, double rtol, const int* exponent, int* rank, T* inv_s, T* keep)
 {
     OP_GRID_STRIDE(b, count)
     {
         const T* sb = s + b * strideS;
         double sMax = kk == 0 ? 0.0 : (double)sb[0];
-        double threshold = fmax(atol, rtol * sMax);
+        double threshold = fmax(exponent ? scalbn(atol, exponent[b]) : atol, rtol * sMax);
         int r = 0;
         while (r < kk && (double)sb[r] > threshold) r++;
         for (int l = 0; l < kk; l++)
@@ -121,40 +123,80 @@ __device__ void svd_threshold_impl(const T* s, int kk, i64 strideS, int count, d
         rank[b] = r;
     }
 }
-#define SVD_THRESHOLD_PARAMS(T) (const T* s, int kk, i64 strideS, int count, double atol, double rtol, int* rank, T* inv_s, T* keep)
-OP_INSTANTIATE(svd_threshold, SVD_THRESHOLD_PARAMS, (s, kk, strideS, count, atol, rtol, rank, inv_s, keep))
+#define SVD_THRESHOLD_PARAMS(T) (const T* s, int kk, i64 strideS, int count, double atol, double rtol, const int* exponent, int* rank, T* inv_s, T* keep)
+OP_INSTANTIATE(svd_threshold, SVD_THRESHOLD_PARAMS, (s, kk, strideS, count, atol, rtol, exponent, rank, inv_s, keep))
 
-// The residual's second-pass rule, per matrix: when some column of e = y - U U^T y has
-// ||e_col|| < 0.5 ||y_col|| (norms in double), the matrix gets a second pass; otherwise its
-// block of t = U^T e (r x p) is zeroed so that e -= U t leaves e unchanged exactly.
+// The residual's second-pass rule (ResidualPolicy in Core/Projection/RangeBasis.cs), per column:
+// column j of e = y - U U^T y keeps its first pass when ||e_j||^2 >= 0.25 ||y_j||^2 (sums in
+// double), and its column of t = U^T e (r x p) is zeroed so that e -= U t leaves it unchanged
+// exactly; the other columns get the second pass.
 template <typename T>
 __device__ void residual_second_pass_impl(const T* e, const T* y, int m, int p, i64 stride, T* t, int r, i64 tStride, int count)
 {
-    OP_GRID_STRIDE(b, count)
+    OP_GRID_STRIDE(i, (i64)p * count)
     {
-        bool again = false;
-        for (int col = 0; col < p && !again; col++)
+        i64 b = i / p;
+        int col = (int)(i % p);
+        const T* ec = e + b * stride + (i64)col * m;
+        const T* yc = y + b * stride + (i64)col * m;
+        double se = 0, sy = 0;
+        for (int k = 0; k < m; k++)
         {
-            const T* ec = e + b * stride + (i64)col * m;
-            const T* yc = y + b * stride + (i64)col * m;
-            double se = 0, sy = 0;
-            for (int i = 0; i < m; i++)
-            {
-                double de = (double)ec[i], dy = (double)yc[i];
-                se += de * de;
-                sy += dy * dy;
-            }
-            again = sqrt(se) < 0.5 * sqrt(sy);
+            double de = (double)ec[k], dy = (double)yc[k];
+            se += de * de;
+            sy += dy * dy;
         }
-        if (!again)
+        if (!(se < 0.25 * sy))
         {
-            T* tb = t + b * tStride;
-            for (i64 i = 0; i < (i64)r * p; i++) tb[i] = (T)0;
+            T* tc = t + b * tStride + (i64)col * r;
+            for (int k = 0; k < r; k++) tc[k] = (T)0;
         }
     }
 }
 #define RESIDUAL_SECOND_PASS_PARAMS(T) (const T* e, const T* y, int m, int p, i64 stride, T* t, int r, i64 tStride, int count)
 OP_INSTANTIATE(residual_second_pass, RESIDUAL_SECOND_PASS_PARAMS, (e, y, m, p, stride, t, r, tStride, count))
+
+// ---------------------------------------------------------------- power-of-two scaling
+// The equilibration of Core/Policies/PowerOfTwoScaling.cs: matrix b is multiplied by 2^e_b with
+// e_b = -ilogb(max |a_b|) (0 for an all-zero matrix), exactly. Three launches: the largest binary
+// exponent per matrix (atomicMax over elements, biased so that a cleared 0 means "all zero"),
+// the exponent itself, then the scaling (scalbn is exact, subnormals included).
+#define OP_EXPONENT_BIAS 2048
+
+template <typename T>
+__device__ void max_exponent_impl(const T* x, int len, i64 stride, int count, int* biased)
+{
+    OP_GRID_STRIDE(i, (i64)len * count)
+    {
+        i64 b = i / len;
+        T v = x[b * stride + i % len];
+        if (v != (T)0) atomicMax(biased + b, ilogb(v) + OP_EXPONENT_BIAS);
+    }
+}
+#define MAX_EXPONENT_PARAMS(T) (const T* x, int len, i64 stride, int count, int* biased)
+OP_INSTANTIATE(max_exponent, MAX_EXPONENT_PARAMS, (x, len, stride, count, biased))
+
+extern "C" __global__ void exponent_from_max(int* biased, int count)
+{
+    OP_GRID_STRIDE(b, count)
+    {
+        biased[b] = biased[b] == 0 ? 0 : OP_EXPONENT_BIAS - biased[b];
+    }
+}
+
+// x_b = 2^(sign * e_b) x_b, every element of every matrix.
+template <typename T>
+__device__ void scale_pow2_impl(T* x, int len, i64 stride, int count, const int* exponent, int sign)
+{
+    OP_GRID_STRIDE(i, (i64)len * count)
+    {
+        i64 b = i / len;
+        T* v = x + b * stride + i % len;
+        *v = scalbn(*v, sign * exponent[b]);
+    }
+}
+#define SCALE_POW2_PARAMS(T) (T* x, int len, i64 stride, int count, const int* exponent, int sign)
+OP_INSTANTIATE(scale_pow2, SCALE_POW2_PARAMS, (x, len, stride, count, exponent, sign))
 
 // Zeros matrix b (len elements from b * stride) where rank[b] >= full: the rank-deficient
 // least-squares term of SolveBackward exists only for matrices with rank below n.

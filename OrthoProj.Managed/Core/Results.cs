@@ -89,9 +89,19 @@ public readonly record struct RankTolerance(double? Atol = null, double? Rtol = 
     /// </summary>
     internal double Threshold<T>(int m, int n, double sMax, int scaleExponent = 0)
     {
-        double atol = Math.ScaleB(Atol ?? 0.0, scaleExponent);
-        double rtol = Rtol ?? (Atol > 0 ? 0.0 : ElementType.Epsilon<T>() * Math.Max(m, n));
-        return Math.Max(atol, rtol * sMax);
+        (double atol, double rtol) = Resolve<T>(m, n);
+        return Math.Max(Math.ScaleB(atol, scaleExponent), rtol * sMax);
+    }
+
+    /// <summary>
+    /// atol and rtol as torch.linalg.pinv resolves them for an m x n matrix of element type T: the
+    /// one place of the defaults (kernels that compare on the device receive these two numbers).
+    /// </summary>
+    internal (double Atol, double Rtol) Resolve<T>(int m, int n)
+    {
+        double atol = Atol ?? 0.0;
+        double rtol = Rtol ?? (atol > 0 ? 0.0 : ElementType.Epsilon<T>() * Math.Max(m, n));
+        return (atol, rtol);
     }
 
     /// <summary>

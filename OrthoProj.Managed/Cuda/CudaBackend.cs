@@ -379,11 +379,14 @@ public sealed partial class CudaBackend : Backend, IDisposable
     /// <inheritdoc/>
     protected override Projector<T> ProjectorCore<T>(MatrixBatch<T> a, ProjectorMethod method, RankTolerance tolerance)
     {
+        if (!CudaFusedPath.Chooses(SmallMatrixPath, method, a.Rows, a.Cols, a.Count))
+        {
+            return Projection.BatchedProjector<T>.Create(new CudaBatchKernels<T>(this), a, method, tolerance);
+        }
+
         lock (gate)
         {
-            return CudaFusedPath.Chooses(SmallMatrixPath, method, a.Rows, a.Cols, a.Count)
-                ? Cuda.Fused.CudaFusedQrProjector<T>.Create(this, Enter(), (CudaMatrixBatch<T>)a, tolerance)
-                : CudaProjector<T>.Create(this, Enter(), (CudaMatrixBatch<T>)a, method, tolerance);
+            return Cuda.Fused.CudaFusedQrProjector<T>.Create(this, Enter(), (CudaMatrixBatch<T>)a, tolerance);
         }
     }
 

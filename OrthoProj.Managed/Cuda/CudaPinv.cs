@@ -157,19 +157,11 @@ internal static class CudaPinv
     public static (nint Rank, nint InverseS, nint Keep) Threshold<T>(CudaBackend.Ops ops, SvdFactors svd, int m, int n, RankTolerance tolerance, int count)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        (double atol, double rtol) = Tolerances<T>(tolerance, m, n);
+        (double atol, double rtol) = tolerance.Resolve<T>(m, n);
         nint rank = ops.Temp<int>(count);
         nint inv = ops.Temp<T>((long)svd.Kk * count);
         nint keep = ops.Temp<T>((long)svd.Kk * count);
-        ops.Launch<T>("svd_threshold", count, svd.S, svd.Kk, (long)svd.Kk, count, CudaBackend.Ops.Bits(atol), CudaBackend.Ops.Bits(rtol), rank, inv, keep);
+        ops.Launch<T>("svd_threshold", count, svd.S, svd.Kk, (long)svd.Kk, count, CudaBackend.Ops.Bits(atol), CudaBackend.Ops.Bits(rtol), 0L, rank, inv, keep);
         return (rank, inv, keep);
-    }
-
-    /// <summary>atol and rtol as <see cref="RankTolerance"/> resolves them (torch.linalg.pinv's defaults).</summary>
-    public static (double Atol, double Rtol) Tolerances<T>(RankTolerance tolerance, int m, int n)
-    {
-        double atol = tolerance.Atol ?? 0.0;
-        double rtol = tolerance.Rtol ?? (atol > 0 ? 0.0 : ElementType.Epsilon<T>() * Math.Max(m, n));
-        return (atol, rtol);
     }
 }

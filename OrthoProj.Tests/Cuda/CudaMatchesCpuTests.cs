@@ -113,7 +113,7 @@ public sealed class CudaMatchesCpuTests
     public void Projector_LargeMatrices_KeepQAsReflectors_AndMatchTheCpu()
     {
         // m * n >= ReflectorMinElements: Q is applied by ormqr, never formed.
-        Assert.IsGreaterThanOrEqualTo(OrthoProj.Cuda.CudaProjector<double>.ReflectorMinElements, 300L * 220);
+        Assert.IsGreaterThanOrEqualTo(OrthoProj.Cuda.CudaBatchKernels<double>.ReflectorMinElements, 300L * 220);
         CompareOn(TestData.Random<double>(300, 220, 2, seed: 5), ProjectorMethod.Qr, 1e-9, "300x220 reflectors");
         CompareOn(TestData.Convert<float>(TestData.Random<double>(300, 220, 2, seed: 5)), ProjectorMethod.Qr, 2e-3, "300x220 reflectors float32");
     }

@@ -133,7 +133,7 @@ public sealed partial class CudaWithoutDeviceTests
         var tolerance = new RankTolerance(atol, rtol);
         foreach (bool single in new[] { true, false })
         {
-            (double a, double r) = single ? CudaPinv.Tolerances<float>(tolerance, m, n) : CudaPinv.Tolerances<double>(tolerance, m, n);
+            (double a, double r) = single ? tolerance.Resolve<float>(m, n) : tolerance.Resolve<double>(m, n);
             double expected = single ? tolerance.Threshold<float>(m, n, sMax) : tolerance.Threshold<double>(m, n, sMax);
             Assert.AreEqual(expected, Math.Max(a, r * sMax), $"the kernels' max(atol, rtol * s_max), single={single}");
         }

@@ -54,7 +54,7 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
             nint rank = ops.Temp<int>(count);
             nint flag = ops.Temp<int>(1);
             ops.ClearInts(flag, 1);
-            (double atol, double rtol) = CudaPinv.Tolerances<T>(tolerance, m, n);
+            (double atol, double rtol) = tolerance.Resolve<T>(m, n);
             kernels.Launch<T>(ops, "fused_qr_factor", n, count, a.DevicePointer, m, n, count, f.DevicePointer, t.DevicePointer, rank, CudaBackend.Ops.Bits(atol), CudaBackend.Ops.Bits(rtol), flag);
             int found = ops.ReadInt(flag);
             if (found != 0)

@@ -1,0 +1,261 @@
+using System.Numerics;
+using OrthoProj.Kernels;
+using OrthoProj.Native;
+
+namespace OrthoProj.Cuda;
+
+/// <summary>
+/// The CUDA general path's batched primitives: cuBLAS strided-batched gemm and batched trsm,
+/// cuSOLVER geqrf/orgqr/ormqr/SVD, and OrthoProj's kernels (cuda/orthoproj_kernels.cu) for layout,
+/// scaling and the rank and second-pass rules. Each <see cref="Run{TResult}"/> holds the backend's
+/// lock with a fresh scratch frame; scratch batches are views into that frame.
+/// </summary>
+internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>
+    /// From this many elements per matrix Q stays as reflectors (ormqr per application); below it,
+    /// Q is formed once (orgqr) and applied by one strided-batched gemm for the whole batch.
+    /// </summary>
+    internal const long ReflectorMinElements = 65536;
+
+    public override Backend Backend => backend;
+
+    public override bool SupportsReflectors => true;
+
+    public override bool KeepsReflectors(int m, int n) => (long)m * n >= ReflectorMinElements;
+
+    public override TResult Run<TResult>(Func<IBatchOps<T>, TResult> body) => backend.Run(ops => body(new Scope(backend, ops)));
+
+    private static nint Ptr(MatrixBatch<T> x) => ((CudaMatrixBatch<T>)x).DevicePointer;
+
+    private static nint Ptr(BatchInts x) => ((DeviceBatchInts)x).Pointer;
+
+    private sealed class Scope(CudaBackend backend, CudaBackend.Ops ops) : IBatchOps<T>
+    {
+        public MatrixBatch<T> Allocate(int rows, int cols, int count) => ops.Alloc<T>(rows, cols, count, clear: true);
+
+        public MatrixBatch<T> Scratch(int rows, int cols, int count)
+        {
+            long length = (long)rows * cols * count;
+            return new CudaMatrixBatch<T>(backend, new DeviceView<T>(backend.CudaDevice, ops.Temp<T>(length), length), rows, cols, count);
+        }
+
+        public void Copy(MatrixBatch<T> source, MatrixBatch<T> destination) => ops.Copy<T>(Ptr(source), Ptr(destination), source.Length);
+
+        public void CopyBlock(MatrixBatch<T> source, MatrixBatch<T> destination)
+        {
+            int rows = Math.Min(source.Rows, destination.Rows), cols = Math.Min(source.Cols, destination.Cols);
+            if (rows < destination.Rows || cols < destination.Cols)
+            {
+                ops.Clear<T>(Ptr(destination), destination.Length);
+            }
+
+            long total = (long)rows * cols * source.Count;
+            if (total > 0)
+            {
+                ops.Launch<T>("copy_block", total, Ptr(source), source.Rows, source.MatrixLength, Ptr(destination), destination.Rows, destination.MatrixLength, rows, cols, source.Count);
+            }
+        }
+
+        public void SetIdentity(MatrixBatch<T> x)
+        {
+            if (x.Length > 0)
+            {
+                ops.Launch<T>("set_identity", x.Length, Ptr(x), x.Rows, x.Cols, x.MatrixLength, x.Count);
+            }
+        }
+
+        public void Transpose(MatrixBatch<T> source, MatrixBatch<T> destination) =>
+            ops.Transpose<T>(Ptr(source), source.Rows, source.Cols, source.MatrixLength, Ptr(destination), destination.MatrixLength, source.Count);
+
+        public void Gemm(bool transA, bool transB, T alpha, MatrixBatch<T> a, MatrixBatch<T> b, T beta, MatrixBatch<T> c) =>
+            ops.Gemm(transA, transB, c.Rows, c.Cols, transA ? a.Rows : a.Cols, alpha, Ptr(a), Math.Max(1, a.Rows), a.MatrixLength, Ptr(b), Math.Max(1, b.Rows), b.MatrixLength, beta, Ptr(c), Math.Max(1, c.Rows), c.MatrixLength, c.Count);
+
+        public void Axpy(T alpha, MatrixBatch<T> x, MatrixBatch<T> y) => ops.Axpy(checked((int)x.Length), alpha, Ptr(x), Ptr(y));
+
+        public unsafe void SolveUpper(MatrixBatch<T> r, bool transpose, MatrixBatch<T> b)
+        {
+            if (b.Length == 0)
+            {
+                return;
+            }
+
+            nint rArray = ops.PointerArray(Ptr(r), (long)r.MatrixLength * sizeof(T), r.Count);
+            nint bArray = ops.PointerArray(Ptr(b), (long)b.MatrixLength * sizeof(T), b.Count);
+            ops.TrsmBatched<T>(right: false, transR: transpose, b.Rows, b.Cols, rArray, r.Rows, bArray, b.Rows, b.Count);
+        }
+
+        public void ScaleByPowerOfTwo(MatrixBatch<T> x, BatchInts exponents, int sign)
+        {
+            if (x.Length > 0)
+            {
+                ops.Launch<T>("scale_pow2", x.Length, Ptr(x), x.MatrixLength, x.MatrixLength, x.Count, Ptr(exponents), sign);
+            }
+        }
+
+        public BatchInts ScaleToUnit(MatrixBatch<T> a)
+        {
+            var exponents = new DeviceBatchInts(backend, a.Count);
+            try
+            {
+                if (a.Length > 0)
+                {
+                    ops.Launch<T>("max_exponent", a.Length, Ptr(a), a.MatrixLength, a.MatrixLength, a.Count, exponents.Pointer);
+                    ops.LaunchUntyped("exponent_from_max", a.Count, exponents.Pointer, a.Count);
+                    ScaleByPowerOfTwo(a, exponents, +1);
+                }
+
+                return exponents;
+            }
+            catch
+            {
+                exponents.Dispose();
+                throw;
+            }
+        }
+
+        public void ScaleColumns(MatrixBatch<T> x, MatrixBatch<T> factors)
+        {
+            if (x.Length > 0)
+            {
+                ops.Launch<T>("scale_columns", x.Length, Ptr(x), x.Rows, x.Cols, x.MatrixLength, Ptr(factors), factors.MatrixLength, x.Count);
+            }
+        }
+
+        public void ZeroWhereFullRank(MatrixBatch<T> x, BatchInts rank, int full)
+        {
+            if (x.Length > 0)
+            {
+                ops.Launch<T>("zero_full_rank", x.Length, Ptr(x), x.MatrixLength, x.MatrixLength, Ptr(rank), full, x.Count);
+            }
+        }
+
+        public void KeepSecondPassColumns(MatrixBatch<T> e, MatrixBatch<T> y, MatrixBatch<T> t)
+        {
+            if ((long)e.Cols * e.Count > 0)
+            {
+                ops.Launch<T>("residual_second_pass", (long)e.Cols * e.Count, Ptr(e), Ptr(y), e.Rows, e.Cols, e.MatrixLength, Ptr(t), t.Rows, t.MatrixLength, e.Count);
+            }
+        }
+
+        public void Geqrf(MatrixBatch<T> a, MatrixBatch<T> tau)
+        {
+            nint info = Info(a.Count);
+            ops.Geqrf<T>(Ptr(a), a.Rows, a.Cols, a.MatrixLength, Ptr(tau), info, a.Count);
+            Check(info, a.Count, "geqrf");
+        }
+
+        public void Orgqr(MatrixBatch<T> a, MatrixBatch<T> tau)
+        {
+            nint info = Info(a.Count);
+            ops.Orgqr<T>(Ptr(a), a.Rows, a.Cols, a.Cols, a.MatrixLength, Ptr(tau), tau.MatrixLength, info, a.Count);
+            Check(info, a.Count, "orgqr");
+        }
+
+        public void Ormqr(bool transpose, MatrixBatch<T> reflectors, MatrixBatch<T> tau, MatrixBatch<T> c) =>
+            ops.Ormqr<T>(transpose, c.Rows, c.Cols, reflectors.Cols, Ptr(reflectors), reflectors.MatrixLength, Ptr(tau), Ptr(c), c.MatrixLength, c.Count);
+
+        public void ThinQr(MatrixBatch<T> a, MatrixBatch<T> r) =>
+            throw new NotSupportedException("The CUDA backend factors through geqrf and its reflectors.");
+
+        public void ThinSvd(MatrixBatch<T> a, MatrixBatch<T> u, MatrixBatch<T> s, MatrixBatch<T> v)
+        {
+            if (Math.Min(a.Rows, a.Cols) == 0 || a.Count == 0)
+            {
+                return;
+            }
+
+            SvdFactors svd = CudaPinv.Svd(ops, (CudaMatrixBatch<T>)a);
+            ops.CopyStrided<T>(svd.U, svd.StrideU, Ptr(u), u.MatrixLength, u.MatrixLength, u.Count);
+            ops.CopyStrided<T>(svd.V, svd.StrideV, Ptr(v), v.MatrixLength, v.MatrixLength, v.Count);
+            ops.Copy<T>(svd.S, Ptr(s), s.Length);
+            svd.Check(ops);
+        }
+
+        public int[] QrRank(MatrixBatch<T> r, BatchInts exponents, RankTolerance tolerance, int m, int n, out string firstDetail, out int firstDeficient)
+        {
+            firstDetail = string.Empty;
+            firstDeficient = -1;
+            if (r.Count == 0)
+            {
+                return [];
+            }
+
+            (double atol, double rtol) = tolerance.Resolve<T>(m, n);
+            nint rank = ops.Temp<int>(r.Count);
+            ops.Launch<T>("qr_rank", r.Count, Ptr(r), r.Rows, n, r.MatrixLength, r.Count, CudaBackend.Ops.Bits(atol), CudaBackend.Ops.Bits(rtol), Ptr(exponents), rank);
+            int[] ranks = ops.ReadInts(rank, r.Count);
+            firstDeficient = Array.FindIndex(ranks, x => x < n);
+            if (firstDeficient >= 0)
+            {
+                // Only for the message: the failing matrix's factor, judged on the host by the same rule.
+                T[] factor = ops.ReadElements<T>(CudaBackend.Ops.Offset<T>(Ptr(r), (long)firstDeficient * r.MatrixLength), r.MatrixLength);
+                _ = tolerance.QrRank<T>(factor, r.Rows + 1, m, n, out firstDetail, exponents.ToHost()[firstDeficient]);
+            }
+
+            return ranks;
+        }
+
+        public BatchInts SvdRank(MatrixBatch<T> s, BatchInts exponents, RankTolerance tolerance, int m, int n, MatrixBatch<T> keep, MatrixBatch<T> inverse)
+        {
+            var rank = new DeviceBatchInts(backend, s.Count);
+            try
+            {
+                if (s.Count > 0)
+                {
+                    (double atol, double rtol) = tolerance.Resolve<T>(m, n);
+                    ops.Launch<T>("svd_threshold", s.Count, Ptr(s), s.Rows, s.MatrixLength, s.Count, CudaBackend.Ops.Bits(atol), CudaBackend.Ops.Bits(rtol), Ptr(exponents), rank.Pointer, Ptr(inverse), Ptr(keep));
+                }
+
+                return rank;
+            }
+            catch
+            {
+                rank.Dispose();
+                throw;
+            }
+        }
+
+        private nint Info(int count)
+        {
+            nint info = ops.Temp<int>(count);
+            ops.ClearInts(info, count);
+            return info;
+        }
+
+        private void Check(nint info, int count, string routine) =>
+            ops.CheckInfo(info, count, 1, (index, value) => CudaQr.InvalidArgument(CudaSolver.Name<T>(routine), index, value));
+    }
+}
+
+/// <summary>One int per matrix in device memory (zeroed), owned: scale exponents and ranks.</summary>
+internal sealed class DeviceBatchInts : BatchInts
+{
+    private readonly CudaBackend backend;
+    private readonly DeviceBuffer<int> buffer;
+
+    public DeviceBatchInts(CudaBackend backend, int count)
+    {
+        this.backend = backend;
+        buffer = DeviceBuffer<int>.Allocate(backend.CudaDevice, count);
+        if (count > 0)
+        {
+            buffer.Clear(backend.Stream);
+        }
+    }
+
+    /// <summary>The device address of the first value.</summary>
+    public nint Pointer => buffer.View.Pointer;
+
+    /// <inheritdoc/>
+    public override int[] ToHost()
+    {
+        var values = new int[buffer.Length];
+        backend.CopyToHost(buffer.View, values);
+        return values;
+    }
+
+    /// <inheritdoc/>
+    public override void Dispose() => buffer.Dispose();
+}
