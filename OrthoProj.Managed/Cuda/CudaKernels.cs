@@ -20,7 +20,7 @@ internal sealed class CudaKernels : IDisposable
     [
         "find_nonfinite", "qr_diag_check", "qr_rank", "svd_threshold", "residual_second_pass", "zero_full_rank",
         "copy_strided", "transpose", "set_identity", "extract_upper", "mirror_upper", "symmetrize_sum",
-        "scale_columns", "scale_strided", "copy_block",
+        "scale_columns", "scale_strided", "copy_block", "max_exponent", "scale_exp2",
     ];
 
     /// <summary>Kernels without an element type.</summary>

@@ -32,6 +32,8 @@ static thread_local op_dim3 blockIdx, threadIdx, blockDim, gridDim;
 using std::fabs;
 using std::fmax;
 using std::sqrt;
+using std::ilogb;
+using std::ldexp;
 static int atomicMax(int* p, int v) { int old = *p; if (v > old) *p = v; return old; }
 
 typedef std::function<void(void**)> Invoker;
