@@ -173,11 +173,14 @@ public abstract class ScaleAndSignSuite
             foreach (int k in scales)
             {
                 (HostMatrixBatch<T> ak, HostMatrixBatch<T> au) = Scaled(unit, k);
-                string what = $"Qr {typeof(T).Name} {m}x{n} at 2^{k}";
-                using QrResult<T> reference = Backend.Qr(Up(au));
-                using QrResult<T> got = CallOrFail(() => Backend.Qr(Up(ak)), what);
-                AssertScaled(got.Q.ToHost(), reference.Q.ToHost(), 0, what + " Q");
-                AssertScaled(got.R.ToHost(), reference.R.ToHost(), k, what + " R");
+                foreach (QrMode mode in new[] { QrMode.Reduced, QrMode.Complete })
+                {
+                    string what = $"Qr {typeof(T).Name} {m}x{n} {mode} at 2^{k}";
+                    using QrResult<T> reference = Backend.Qr(Up(au), mode);
+                    using QrResult<T> got = CallOrFail(() => Backend.Qr(Up(ak), mode), what);
+                    AssertScaled(got.Q.ToHost(), reference.Q.ToHost(), 0, what + " Q");
+                    AssertScaled(got.R.ToHost(), reference.R.ToHost(), k, what + " R");
+                }
             }
         }
     }
@@ -326,7 +329,12 @@ public abstract class ScaleAndSignSuite
         }
     }
 
-    /// <summary>(2^k x rounded to T, 2^-k of that, exact): the scaled input and the unit-scale matrix it holds.</summary>
+    /// <summary>
+    /// Matrix 0 of the batch scaled by 2^k (rounded to T), the others left at unit scale, so that a
+    /// batch-wide instead of a per-matrix exponent is caught; and 2^-k of that (exact): the scaled
+    /// input and the unit-scale batch it holds. Every exponent the tests derive from k is 0 at k = 0,
+    /// so <see cref="AssertScaled{T}"/> expects matrix 0 at its exponent and the others at 2^0.
+    /// </summary>
     private static (HostMatrixBatch<T> Scaled, HostMatrixBatch<T> Unit) Scaled<T>(HostMatrixBatch<T> x, int k)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -334,8 +342,9 @@ public abstract class ScaleAndSignSuite
         var unit = new HostMatrixBatch<T>(x.Rows, x.Cols, x.Count);
         for (int i = 0; i < x.Span.Length; i++)
         {
-            scaled.Span[i] = T.CreateTruncating(Math.ScaleB(double.CreateTruncating(x.Span[i]), k));
-            unit.Span[i] = T.CreateTruncating(Math.ScaleB(double.CreateTruncating(scaled.Span[i]), -k));
+            int kb = i < x.MatrixLength ? k : 0;
+            scaled.Span[i] = T.CreateTruncating(Math.ScaleB(double.CreateTruncating(x.Span[i]), kb));
+            unit.Span[i] = T.CreateTruncating(Math.ScaleB(double.CreateTruncating(scaled.Span[i]), -kb));
         }
 
         return (scaled, unit);
@@ -367,22 +376,32 @@ public abstract class ScaleAndSignSuite
     }
 
     /// <summary>
-    /// got = 2^k * reference, entry by entry: |got - 2^k ref| &lt;= 8 eps max|2^k ref| + the smallest
+    /// got = 2^k * reference for matrix 0 and = reference for the others (see <see cref="Scaled{T}"/>),
+    /// entry by entry: |got - 2^k ref| &lt;= 8 eps max|2^k ref| (over the matrix) + the smallest
     /// subnormal (the rounding of a result that is itself subnormal), never NaN, and +-Inf of the
     /// right sign exactly where 2^k ref exceeds T's range.
     /// </summary>
-    private static void AssertScaled<T>(HostMatrixBatch<T> got, HostMatrixBatch<T> reference, int k, string what)
+    private static void AssertScaled<T>(HostMatrixBatch<T> got, HostMatrixBatch<T> reference, int k0, string what)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Assert.AreEqual(reference.Shape, got.Shape, what + ": shape");
+        for (int b = 0; b < got.Count; b++)
+        {
+            AssertScaled(got.GetMatrix(b), reference.GetMatrix(b), b == 0 ? k0 : 0, $"{what}, matrix {b}");
+        }
+    }
+
+    private static void AssertScaled<T>(ReadOnlySpan<T> got, ReadOnlySpan<T> reference, int k, string what)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         double max = typeof(T) == typeof(float) ? float.MaxValue : double.MaxValue;
         int maxExponent = typeof(T) == typeof(float) ? 127 : 1023;
         double tiny = double.CreateTruncating(T.Epsilon);
         double eps = ElementType<T>();
         double scale = 0;
-        for (int i = 0; i < got.Span.Length; i++)
+        for (int i = 0; i < got.Length; i++)
         {
-            double r = double.CreateTruncating(reference.Span[i]);
+            double r = double.CreateTruncating(reference[i]);
             if (r != 0 && Math.ILogB(r) + k <= maxExponent)
             {
                 double want = Math.ScaleB(r, k);
@@ -393,10 +412,10 @@ public abstract class ScaleAndSignSuite
             }
         }
 
-        for (int i = 0; i < got.Span.Length; i++)
+        for (int i = 0; i < got.Length; i++)
         {
-            double g = double.CreateTruncating(got.Span[i]);
-            double r = double.CreateTruncating(reference.Span[i]);
+            double g = double.CreateTruncating(got[i]);
+            double r = double.CreateTruncating(reference[i]);
             Assert.IsFalse(double.IsNaN(g), $"{what}: NaN at {i}");
             bool overflows = r != 0 && (Math.ILogB(r) + k > maxExponent || Math.Abs(Math.ScaleB(r, k)) > max);
             if (overflows)
