@@ -13,6 +13,71 @@ template <typename T> struct op_limits;
 template <> struct op_limits<float> { static __device__ __forceinline__ float max_value() { return 3.402823466e+38f; } };
 template <> struct op_limits<double> { static __device__ __forceinline__ double max_value() { return 1.7976931348623157e+308; } };
 
+// ---------------------------------------------------------------- power-of-two scaling
+// The device side of PowerOfTwoScaling (OrthoProj.Managed/Core/Policies): each matrix is scaled by
+// 2^e with e = -ilogb(max |x|), so that its largest magnitude lies in [1, 2), and results are
+// scaled back by the matching power of two; both exactly (ldexp), up to over/underflow of the
+// result itself. Kernels keep magnitude exponents L = ilogb(max |x|) = -e per matrix, with
+// OP_EXP_NONE for an all-zero matrix (scaled by 2^0).
+
+#define OP_EXP_NONE (-(1 << 30))
+
+// Magnitude exponent b of an array written by max_exponent: OP_EXP_NONE (and a null array) read as 0.
+__device__ __forceinline__ int op_exponent(const int* e, i64 b)
+{
+    return (e == 0 || e[b] == OP_EXP_NONE) ? 0 : e[b];
+}
+
+// Per matrix b: L = ilogb(max |x_b|) over the rows x cols block (leading dimension ld), plus
+// shift[b] when shift is given (the magnitude of 2^shift x); OP_EXP_NONE for an all-zero block.
+// accumulate != 0 keeps the larger of out[b] and L (the magnitude of two arrays scaled together).
+template <typename T>
+__device__ void max_exponent_impl(const T* x, int rows, int cols, int ld, i64 stride, const int* shift, int accumulate, int count, int* out)
+{
+    OP_GRID_STRIDE(b, count)
+    {
+        const T* xb = x + b * stride;
+        T mx = (T)0;
+        for (i64 j = 0; j < cols; j++)
+        {
+            for (i64 i = 0; i < rows; i++)
+            {
+                T v = fabs(xb[i + j * ld]);
+                if (v > mx) mx = v;
+            }
+        }
+        int e = OP_EXP_NONE;
+        if (mx != (T)0)
+        {
+            e = ilogb((double)mx) + op_exponent(shift, b);   // exact for float too: a float is a double
+        }
+        out[b] = (accumulate && out[b] > e) ? out[b] : e;
+    }
+}
+#define MAX_EXPONENT_PARAMS(T) (const T* x, int rows, int cols, int ld, i64 stride, const int* shift, int accumulate, int count, int* out)
+OP_INSTANTIATE(max_exponent, MAX_EXPONENT_PARAMS, (x, rows, cols, ld, stride, shift, accumulate, count, out))
+
+__device__ __forceinline__ float op_ldexp(float x, int e) { return ldexpf(x, e); }
+__device__ __forceinline__ double op_ldexp(double x, int e) { return ldexp(x, e); }
+
+// x_b = 2^(c1 * e1[b] + c2 * e2[b]) x_b over the rows x cols block (leading dimension ld), with
+// e1, e2 magnitude exponents from max_exponent (null or OP_EXP_NONE: 0). ldexp rounds once, so
+// the result is exact wherever it is representable.
+template <typename T>
+__device__ void scale_exp2_impl(T* x, int rows, int cols, int ld, i64 stride, const int* e1, int c1, const int* e2, int c2, int count)
+{
+    i64 len = (i64)rows * cols;
+    OP_GRID_STRIDE(idx, len * count)
+    {
+        i64 b = idx / len, e = idx % len;
+        int p = c1 * op_exponent(e1, b) + c2 * op_exponent(e2, b);
+        T* q = x + b * stride + e % rows + (e / rows) * ld;
+        *q = op_ldexp(*q, p);
+    }
+}
+#define SCALE_EXP2_PARAMS(T) (T* x, int rows, int cols, int ld, i64 stride, const int* e1, int c1, const int* e2, int c2, int count)
+OP_INSTANTIATE(scale_exp2, SCALE_EXP2_PARAMS, (x, rows, cols, ld, stride, e1, c1, e2, c2, count))
+
 // ---------------------------------------------------------------- checks
 
 // The first non-finite element of x[0, n): *result = INT_MAX - index through atomicMax, so a
@@ -77,12 +142,12 @@ OP_INSTANTIATE(qr_diag_check, QR_DIAG_CHECK_PARAMS, (r, ldr, k, stride, count, i
 // dimension lda): rank = #{ j : |R_jj| > max(atol, rtol * max_j |R_jj|) }, computed in double as
 // the CPU backend does.
 template <typename T>
-__device__ void qr_rank_impl(const T* a, int lda, int n, i64 stride, int count, double atol, double rtol, const int* exponent, int* rank)
+__device__ void qr_rank_impl(const T* a, int lda, int n, i64 stride, int count, double atol, double rtol, int* rank, const int* magnitude)
 {
     OP_GRID_STRIDE(b, count)
     {
-        // A factor of 2^e A compares against 2^e atol (rtol is scale-free); no exponents: e = 0.
-        double scaledAtol = exponent ? scalbn(atol, exponent[b]) : atol;
+        // A factor of 2^e A (magnitude[b] = -e, or null: e = 0) compares against atol * 2^e.
+        double scaledAtol = magnitude ? ldexp(atol, -op_exponent(magnitude, b)) : atol;
         const T* ab = a + b * stride;
         double maxDiag = 0;
         for (int j = 0; j < n; j++)
@@ -98,21 +163,24 @@ __device__ void qr_rank_impl(const T* a, int lda, int n, i64 stride, int count, 
         rank[b] = r;
     }
 }
-#define QR_RANK_PARAMS(T) (const T* a, int lda, int n, i64 stride, int count, double atol, double rtol, const int* exponent, int* rank)
-OP_INSTANTIATE(qr_rank, QR_RANK_PARAMS, (a, lda, n, stride, count, atol, rtol, exponent, rank))
+#define QR_RANK_PARAMS(T) (const T* a, int lda, int n, i64 stride, int count, double atol, double rtol, int* rank, const int* magnitude)
+OP_INSTANTIATE(qr_rank, QR_RANK_PARAMS, (a, lda, n, stride, count, atol, rtol, rank, magnitude))
 
 // torch.linalg.pinv's threshold on descending singular values s (kk per matrix): rank = the
 // number of leading s_l > max(atol, rtol * s_0) (in double), inv_s[l] = 1 / s_l for l < rank and 0
 // after, keep[l] = 1 for l < rank and 0 after. Scaling columns by keep / inv_s truncates U and V
 // to the rank with exact zeros, so batched products over all kk columns equal the truncated ones.
+// When the singular values are those of 2^e A (PowerOfTwoScaling, magnitude[b] = -e as written by
+// max_exponent), atol is compared in the same units: atol * 2^e. magnitude may be null (e = 0).
 template <typename T>
-__device__ void svd_threshold_impl(const T* s, int kk, i64 strideS, int count, double atol, double rtol, const int* exponent, int* rank, T* inv_s, T* keep)
+__device__ void svd_threshold_impl(const T* s, int kk, i64 strideS, int count, double atol, double rtol, int* rank, T* inv_s, T* keep, const int* magnitude)
 {
     OP_GRID_STRIDE(b, count)
     {
         const T* sb = s + b * strideS;
         double sMax = kk == 0 ? 0.0 : (double)sb[0];
-        double threshold = fmax(exponent ? scalbn(atol, exponent[b]) : atol, rtol * sMax);
+        double scaledAtol = magnitude ? ldexp(atol, -op_exponent(magnitude, b)) : atol;
+        double threshold = fmax(scaledAtol, rtol * sMax);
         int r = 0;
         while (r < kk && (double)sb[r] > threshold) r++;
         for (int l = 0; l < kk; l++)
@@ -123,8 +191,8 @@ __device__ void svd_threshold_impl(const T* s, int kk, i64 strideS, int count, d
         rank[b] = r;
     }
 }
-#define SVD_THRESHOLD_PARAMS(T) (const T* s, int kk, i64 strideS, int count, double atol, double rtol, const int* exponent, int* rank, T* inv_s, T* keep)
-OP_INSTANTIATE(svd_threshold, SVD_THRESHOLD_PARAMS, (s, kk, strideS, count, atol, rtol, exponent, rank, inv_s, keep))
+#define SVD_THRESHOLD_PARAMS(T) (const T* s, int kk, i64 strideS, int count, double atol, double rtol, int* rank, T* inv_s, T* keep, const int* magnitude)
+OP_INSTANTIATE(svd_threshold, SVD_THRESHOLD_PARAMS, (s, kk, strideS, count, atol, rtol, rank, inv_s, keep, magnitude))
 
 // The residual's second-pass rule (ResidualPolicy in Core/Projection/RangeBasis.cs), per column:
 // column j of e = y - U U^T y keeps its first pass when ||e_j||^2 >= 0.25 ||y_j||^2 (sums in
@@ -155,48 +223,6 @@ __device__ void residual_second_pass_impl(const T* e, const T* y, int m, int p, 
 }
 #define RESIDUAL_SECOND_PASS_PARAMS(T) (const T* e, const T* y, int m, int p, i64 stride, T* t, int r, i64 tStride, int count)
 OP_INSTANTIATE(residual_second_pass, RESIDUAL_SECOND_PASS_PARAMS, (e, y, m, p, stride, t, r, tStride, count))
-
-// ---------------------------------------------------------------- power-of-two scaling
-// The equilibration of Core/Policies/PowerOfTwoScaling.cs: matrix b is multiplied by 2^e_b with
-// e_b = -ilogb(max |a_b|) (0 for an all-zero matrix), exactly. Three launches: the largest binary
-// exponent per matrix (atomicMax over elements, biased so that a cleared 0 means "all zero"),
-// the exponent itself, then the scaling (scalbn is exact, subnormals included).
-#define OP_EXPONENT_BIAS 2048
-
-template <typename T>
-__device__ void max_exponent_impl(const T* x, int len, i64 stride, int count, int* biased)
-{
-    OP_GRID_STRIDE(i, (i64)len * count)
-    {
-        i64 b = i / len;
-        T v = x[b * stride + i % len];
-        if (v != (T)0) atomicMax(biased + b, ilogb(v) + OP_EXPONENT_BIAS);
-    }
-}
-#define MAX_EXPONENT_PARAMS(T) (const T* x, int len, i64 stride, int count, int* biased)
-OP_INSTANTIATE(max_exponent, MAX_EXPONENT_PARAMS, (x, len, stride, count, biased))
-
-extern "C" __global__ void exponent_from_max(int* biased, int count)
-{
-    OP_GRID_STRIDE(b, count)
-    {
-        biased[b] = biased[b] == 0 ? 0 : OP_EXPONENT_BIAS - biased[b];
-    }
-}
-
-// x_b = 2^(sign * e_b) x_b, every element of every matrix.
-template <typename T>
-__device__ void scale_pow2_impl(T* x, int len, i64 stride, int count, const int* exponent, int sign)
-{
-    OP_GRID_STRIDE(i, (i64)len * count)
-    {
-        i64 b = i / len;
-        T* v = x + b * stride + i % len;
-        *v = scalbn(*v, sign * exponent[b]);
-    }
-}
-#define SCALE_POW2_PARAMS(T) (T* x, int len, i64 stride, int count, const int* exponent, int sign)
-OP_INSTANTIATE(scale_pow2, SCALE_POW2_PARAMS, (x, len, stride, count, exponent, sign))
 
 // Zeros matrix b (len elements from b * stride) where rank[b] >= full: the rank-deficient
 // least-squares term of SolveBackward exists only for matrices with rank below n.

@@ -66,7 +66,18 @@ public abstract class Backend
     /// <param name="gradR">dL/dR (k x n), or null when L does not depend on R.</param>
     /// <returns>dL/dA, m x n per matrix.</returns>
     /// <exception cref="NotSupportedException">Q comes from the complete mode with m &gt; n.</exception>
-    /// <exception cref="RankDeficientException">The leading k x k block of R is singular.</exception>
+    /// <remarks>
+    /// Each matrix is differentiated scaled by powers of two (R to unit magnitude, then gQ and gR
+    /// together; exact, see PowerOfTwoScaling), so the result is correct wherever it is
+    /// representable. R^-T must exist numerically: the leading k x k block of R is held to the QR
+    /// method's rank rule with the default <see cref="RankTolerance"/> (|R_jj| above
+    /// eps * max(m, n) * max_j |R_jj|), the same rule as <see cref="Projector{T}"/>'s.
+    /// </remarks>
+    /// <exception cref="RankDeficientException">
+    /// The leading k x k block of R of some matrix is numerically singular under that rule (e.g. A
+    /// has a repeated column): the gradient does not exist there. Names the first such matrix and
+    /// its rank; the message carries <see cref="RankDeficientException.QrBackwardHint"/>.
+    /// </exception>
     public MatrixBatch<T> QrBackward<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -2,15 +2,34 @@ namespace OrthoProj;
 
 /// <summary>
 /// A matrix of the batch has numerical rank below what the operation needs (full column rank for
-/// the QR method). Names the matrix index and the rank found; use <see cref="ProjectorMethod.Svd"/>
-/// for rank-deficient input.
+/// the QR method, a nonsingular leading block of R for <see cref="Backend.QrBackward{T}"/>). Names
+/// the matrix index and the rank found, and says what to do in the context where it was raised
+/// (for the QR-method projector: use <see cref="ProjectorMethod.Svd"/>).
 /// </summary>
 public sealed class RankDeficientException : ArithmeticException
 {
-    /// <summary>Creates the exception for matrix <paramref name="matrixIndex"/> of an m x n batch.</summary>
+    /// <summary>The advice for the QR-method projector (the default).</summary>
+    public const string QrMethodHint = "The QR method needs full column rank; use ProjectorMethod.Svd for rank-deficient input.";
+
+    /// <summary>The advice for <see cref="Backend.QrBackward{T}"/>.</summary>
+    public const string QrBackwardHint =
+        "QrBackward needs the leading min(m, n) x min(m, n) block of R to be nonsingular: the QR factorization is not differentiable " +
+        "at a rank-deficient A (its gradient is unbounded there). Remove or perturb the dependent columns, or differentiate a " +
+        "rank-revealing quantity (Pinv and PinvBackward) instead.";
+
+    /// <summary>Creates the exception for matrix <paramref name="matrixIndex"/> of an m x n batch, with the QR method's advice.</summary>
     public RankDeficientException(int matrixIndex, int rank, int rows, int cols, string detail)
-        : base($"Matrix {matrixIndex} of the batch ({rows} x {cols}) has numerical rank {rank} < {Math.Min(rows, cols)} ({detail}). " +
-               "The QR method needs full column rank; use ProjectorMethod.Svd for rank-deficient input.")
+        : this(matrixIndex, rank, rows, cols, detail, QrMethodHint)
+    {
+    }
+
+    /// <summary>
+    /// Creates the exception for matrix <paramref name="matrixIndex"/> of an m x n batch, with the
+    /// advice <paramref name="hint"/> (e.g. <see cref="QrMethodHint"/> or <see cref="QrBackwardHint"/>)
+    /// closing the message.
+    /// </summary>
+    public RankDeficientException(int matrixIndex, int rank, int rows, int cols, string detail, string hint)
+        : base($"Matrix {matrixIndex} of the batch ({rows} x {cols}) has numerical rank {rank} < {Math.Min(rows, cols)} ({detail}). {hint}")
     {
         MatrixIndex = matrixIndex;
         Rank = rank;

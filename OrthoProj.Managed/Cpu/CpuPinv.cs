@@ -2,7 +2,12 @@ using System.Numerics;
 
 namespace OrthoProj.Cpu;
 
-/// <summary>Pseudo-inverse through the SVD (Math.NET SingularValueDecomposition: LAPACK gesdd) and its backward.</summary>
+/// <summary>
+/// Pseudo-inverse through the SVD (Math.NET SingularValueDecomposition: LAPACK gesdd) and its
+/// backward. Both work on each matrix scaled by a power of two (<see cref="PowerOfTwoScaling"/>)
+/// and scale the result back exactly: pinv(2^e A) = 2^-e pinv(A), and the Golub-Pereyra gradient
+/// is homogeneous (see <see cref="Backward{T}"/>).
+/// </summary>
 internal static class CpuPinv
 {
     public static PinvResult<T> Pinv<T>(HostLinalg<T> la, HostMatrixBatch<T> a, RankTolerance tolerance, ParallelOptions parallel)
@@ -26,6 +31,12 @@ internal static class CpuPinv
     /// (n x n); for m &lt; n through X^T X, G^T X and A X (m x m). Ten gemms of 2 m n min(m, n)
     /// flops each.
     /// </summary>
+    /// <remarks>
+    /// Every term has degree 2 in X, 1 in G and 0 in A X, so gA(A, X, G) = 2^(2e - f)
+    /// gA(2^e A, 2^-e X, 2^f G): e brings A to unit magnitude (then 2^-e X is the pseudo-inverse
+    /// of a unit-magnitude matrix), f brings G there, and the result is scaled back once, exactly.
+    /// Where the true gradient is out of range the result is +-Inf (or 0), never NaN.
+    /// </remarks>
     public static HostMatrixBatch<T> Backward<T>(HostLinalg<T> la, HostMatrixBatch<T> a, HostMatrixBatch<T> x, HostMatrixBatch<T> g, ParallelOptions parallel)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -41,7 +52,11 @@ internal static class CpuPinv
             T[] ab = a.GetMatrix(b).ToArray();
             T[] xb = x.GetMatrix(b).ToArray();
             T[] gb = g.GetMatrix(b).ToArray();
+            int e = PowerOfTwoScaling.ScaleToUnit<T>(ab);
+            PowerOfTwoScaling.Scale<T>(xb, -e);
+            int f = PowerOfTwoScaling.ScaleToUnit<T>(gb);
             T[] result = m >= n ? TallBackward(la, ab, xb, gb, m, n) : WideBackward(la, ab, xb, gb, m, n);
+            PowerOfTwoScaling.Scale<T>(result, (2 * e) - f);
             result.CopyTo(ga.GetMatrix(b));
         });
         return ga;
@@ -138,24 +153,38 @@ internal sealed class ThinSvd<T>
     /// <summary>Kept singular values, r.</summary>
     public required T[] S { get; init; }
 
+    /// <summary>
+    /// The exponent e of the scaling the SVD was computed under (<see cref="PowerOfTwoScaling"/>):
+    /// the singular values of 2^e A are 2^e <see cref="S"/>, held in <see cref="ScaledS"/>.
+    /// </summary>
+    public required int ScaleExponent { get; init; }
+
+    /// <summary>The kept singular values of 2^<see cref="ScaleExponent"/> A (unit magnitude range).</summary>
+    public required T[] ScaledS { get; init; }
+
     /// <summary>V_r, n x r.</summary>
     public required T[] V { get; init; }
 
-    /// <summary>Writes A+ = (V_r S_r^-1) U_r^T (n x m) into <paramref name="destination"/>, one gemm.</summary>
+    /// <summary>
+    /// Writes A+ = 2^e (V_r S'_r^-1) U_r^T (n x m) into <paramref name="destination"/>, one gemm
+    /// over the scaled singular values S' and an exact scaling by 2^e.
+    /// </summary>
     public void PseudoInverse(HostLinalg<T> la, Span<T> destination)
     {
         int m = Rows, n = Cols;
         var vs = new T[n * Rank];
         for (int l = 0; l < Rank; l++)
         {
-            T inv = T.One / S[l];
+            T inv = T.One / ScaledS[l];
             for (int i = 0; i < n; i++)
             {
                 vs[(l * n) + i] = V[(l * n) + i] * inv;
             }
         }
 
-        la.Mul(vs, n, Rank, false, U, m, Rank, true).CopyTo(destination);
+        T[] x = la.Mul(vs, n, Rank, false, U, m, Rank, true);
+        PowerOfTwoScaling.Scale<T>(x, ScaleExponent);
+        x.CopyTo(destination);
     }
 }
 
@@ -165,9 +194,14 @@ internal static class ThinSvd
     public static ThinSvd<T> Compute<T>(HostLinalg<T> la, ReadOnlySpan<T> a, int m, int n, RankTolerance tolerance)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (s, u, vt) = la.Svd(a.ToArray(), m, n);
+        // The SVD of 2^e A, unit magnitude: U and V are A's, the singular values 2^e times A's.
+        // Neither Math.NET's managed SVD (which fails to converge near the top of the range and
+        // loses rank near the bottom) nor gesdd then sees extreme magnitudes.
+        T[] scaled = a.ToArray();
+        int e = PowerOfTwoScaling.ScaleToUnit<T>(scaled);
+        var (s, u, vt) = la.Svd(scaled, m, n);
         double sMax = s.Length == 0 ? 0 : double.CreateTruncating(s[0]);
-        double threshold = tolerance.Threshold<T>(m, n, sMax);
+        double threshold = tolerance.Threshold<T>(m, n, sMax, e);
         int rank = 0;
         while (rank < s.Length && double.CreateTruncating(s[rank]) > threshold)
         {
@@ -185,13 +219,18 @@ internal static class ThinSvd
             }
         }
 
+        T[] kept = s.AsSpan(0, rank).ToArray();
+        T[] unscaled = (T[])kept.Clone();
+        PowerOfTwoScaling.Scale<T>(unscaled, -e);
         return new ThinSvd<T>
         {
             Rows = m,
             Cols = n,
             Rank = rank,
             U = u.AsSpan(0, m * rank).ToArray(),
-            S = s.AsSpan(0, rank).ToArray(),
+            S = unscaled,
+            ScaleExponent = e,
+            ScaledS = kept,
             V = v,
         };
     }

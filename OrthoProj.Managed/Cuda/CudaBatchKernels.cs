@@ -88,29 +88,29 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
 
         public void ScaleByPowerOfTwo(MatrixBatch<T> x, BatchInts exponents, int sign)
         {
+            // The kernels keep magnitudes L = -e: 2^(sign e) = 2^(-sign L).
             if (x.Length > 0)
             {
-                ops.Launch<T>("scale_pow2", x.Length, Ptr(x), x.MatrixLength, x.MatrixLength, x.Count, Ptr(exponents), sign);
+                CudaQr.ScaleExp2<T>(ops, Ptr(x), x.Rows, x.Cols, Math.Max(1, x.Rows), x.MatrixLength, Ptr(exponents), -sign, 0, 0, x.Count);
             }
         }
 
         public BatchInts ScaleToUnit(MatrixBatch<T> a)
         {
-            var exponents = new DeviceBatchInts(backend, a.Count);
+            var magnitudes = new DeviceBatchInts(backend, a.Count, holdsMagnitudes: true);
             try
             {
-                if (a.Length > 0)
+                if (a.Count > 0)
                 {
-                    ops.Launch<T>("max_exponent", a.Length, Ptr(a), a.MatrixLength, a.MatrixLength, a.Count, exponents.Pointer);
-                    ops.LaunchUntyped("exponent_from_max", a.Count, exponents.Pointer, a.Count);
-                    ScaleByPowerOfTwo(a, exponents, +1);
+                    ops.Launch<T>("max_exponent", a.Count, Ptr(a), a.Rows, a.Cols, Math.Max(1, a.Rows), a.MatrixLength, 0L, 0L, a.Count, magnitudes.Pointer);
+                    ScaleByPowerOfTwo(a, magnitudes, +1);
                 }
 
-                return exponents;
+                return magnitudes;
             }
             catch
             {
-                exponents.Dispose();
+                magnitudes.Dispose();
                 throw;
             }
         }
@@ -184,7 +184,7 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
 
             (double atol, double rtol) = tolerance.Resolve<T>(m, n);
             nint rank = ops.Temp<int>(r.Count);
-            ops.Launch<T>("qr_rank", r.Count, Ptr(r), r.Rows, n, r.MatrixLength, r.Count, CudaBackend.Ops.Bits(atol), CudaBackend.Ops.Bits(rtol), Ptr(exponents), rank);
+            ops.Launch<T>("qr_rank", r.Count, Ptr(r), r.Rows, n, r.MatrixLength, r.Count, CudaBackend.Ops.Bits(atol), CudaBackend.Ops.Bits(rtol), rank, Ptr(exponents));
             int[] ranks = ops.ReadInts(rank, r.Count);
             firstDeficient = Array.FindIndex(ranks, x => x < n);
             if (firstDeficient >= 0)
@@ -205,7 +205,7 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
                 if (s.Count > 0)
                 {
                     (double atol, double rtol) = tolerance.Resolve<T>(m, n);
-                    ops.Launch<T>("svd_threshold", s.Count, Ptr(s), s.Rows, s.MatrixLength, s.Count, CudaBackend.Ops.Bits(atol), CudaBackend.Ops.Bits(rtol), Ptr(exponents), rank.Pointer, Ptr(inverse), Ptr(keep));
+                    ops.Launch<T>("svd_threshold", s.Count, Ptr(s), s.Rows, s.MatrixLength, s.Count, CudaBackend.Ops.Bits(atol), CudaBackend.Ops.Bits(rtol), rank.Pointer, Ptr(inverse), Ptr(keep), Ptr(exponents));
                 }
 
                 return rank;
@@ -229,15 +229,22 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
     }
 }
 
-/// <summary>One int per matrix in device memory (zeroed), owned: scale exponents and ranks.</summary>
+/// <summary>
+/// One int per matrix in device memory (zeroed), owned: ranks, or scale exponents e held as the
+/// kernels' magnitudes L = ilogb(max |a|) = -e (max_exponent's convention, with an all-zero
+/// matrix marked apart; see cuda/orthoproj_kernels.cu).
+/// </summary>
 internal sealed class DeviceBatchInts : BatchInts
 {
+    private const int NoMagnitude = -(1 << 30);   // OP_EXP_NONE: an all-zero matrix, e = 0
     private readonly CudaBackend backend;
     private readonly DeviceBuffer<int> buffer;
+    private readonly bool holdsMagnitudes;
 
-    public DeviceBatchInts(CudaBackend backend, int count)
+    public DeviceBatchInts(CudaBackend backend, int count, bool holdsMagnitudes = false)
     {
         this.backend = backend;
+        this.holdsMagnitudes = holdsMagnitudes;
         buffer = DeviceBuffer<int>.Allocate(backend.CudaDevice, count);
         if (count > 0)
         {
@@ -253,6 +260,14 @@ internal sealed class DeviceBatchInts : BatchInts
     {
         var values = new int[buffer.Length];
         backend.CopyToHost(buffer.View, values);
+        if (holdsMagnitudes)
+        {
+            for (int b = 0; b < values.Length; b++)
+            {
+                values[b] = values[b] == NoMagnitude ? 0 : -values[b];
+            }
+        }
+
         return values;
     }
 

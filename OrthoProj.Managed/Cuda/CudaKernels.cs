@@ -20,11 +20,11 @@ internal sealed class CudaKernels : IDisposable
     [
         "find_nonfinite", "qr_diag_check", "qr_rank", "svd_threshold", "residual_second_pass", "zero_full_rank",
         "copy_strided", "transpose", "set_identity", "extract_upper", "mirror_upper", "symmetrize_sum",
-        "scale_columns", "scale_strided", "copy_block", "max_exponent", "scale_pow2",
+        "scale_columns", "scale_strided", "copy_block", "max_exponent", "scale_exp2",
     ];
 
     /// <summary>Kernels without an element type.</summary>
-    public static readonly string[] UntypedKernels = ["first_flagged", "pointer_array", "exponent_from_max"];
+    public static readonly string[] UntypedKernels = ["first_flagged", "pointer_array"];
 
     private readonly CudaModule module;
 

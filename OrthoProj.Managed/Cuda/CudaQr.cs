@@ -5,8 +5,9 @@ namespace OrthoProj.Cuda;
 
 /// <summary>
 /// QR forward (cuSOLVER geqrf + orgqr per matrix on the backend stream) and its backward (cuBLAS
-/// gemmStridedBatched, the mirror_upper kernel and trsmBatched), with the formulas of the CPU
-/// backend's CpuQr.
+/// gemmStridedBatched, the mirror_upper kernel and trsmBatched), with the formulas, the
+/// power-of-two scaling (<see cref="PowerOfTwoScaling"/>, on the device: max_exponent and
+/// scale_exp2) and the rank rule of the CPU backend's CpuQr.
 /// </summary>
 internal static class CudaQr
 {
@@ -36,7 +37,9 @@ internal static class CudaQr
                 return new QrResult<T>(q, r);
             }
 
+            // Factor 2^e A (same Q), then R = 2^-e R'; magnitude[b] = -e per matrix.
             long strideA = (long)m * n;
+            nint magnitude = MaxExponent<T>(ops, a.DevicePointer, m, n, m, strideA, count);
             nint tau = ops.Temp<T>((long)k * count);
             nint info = ops.Temp<int>(2L * count);
             ops.ClearInts(info, 2L * count);
@@ -44,8 +47,10 @@ internal static class CudaQr
             {
                 // Q (m x n) has A's layout: factor in place, take R, then form Q over the reflectors.
                 ops.Copy<T>(a.DevicePointer, q.DevicePointer, a.Length);
+                ScaleExp2<T>(ops, q.DevicePointer, m, n, m, strideA, magnitude, -1, 0, 0, count);
                 ops.Geqrf<T>(q.DevicePointer, m, n, strideA, tau, info, count);
                 ops.Launch<T>("extract_upper", r.Length, q.DevicePointer, m, n, strideA, r.DevicePointer, rRows, (long)rRows * n, count);
+                ScaleExp2<T>(ops, r.DevicePointer, rRows, n, rRows, (long)rRows * n, magnitude, 1, 0, 0, count);
                 ops.Orgqr<T>(q.DevicePointer, m, k, k, strideA, tau, k, info + (4 * count), count);
             }
             else
@@ -54,8 +59,10 @@ internal static class CudaQr
                 // the k reflectors in its first k columns.
                 nint work = ops.Temp<T>(a.Length);
                 ops.Copy<T>(a.DevicePointer, work, a.Length);
+                ScaleExp2<T>(ops, work, m, n, m, strideA, magnitude, -1, 0, 0, count);
                 ops.Geqrf<T>(work, m, n, strideA, tau, info, count);
                 ops.Launch<T>("extract_upper", r.Length, work, m, n, strideA, r.DevicePointer, rRows, (long)rRows * n, count);
+                ScaleExp2<T>(ops, r.DevicePointer, rRows, n, rRows, (long)rRows * n, magnitude, 1, 0, 0, count);
                 ops.Launch<T>("set_identity", q.Length, q.DevicePointer, m, m, (long)m * m, count);
                 ops.CopyStrided<T>(work, strideA, q.DevicePointer, (long)m * m, m * k, count);
                 ops.Orgqr<T>(q.DevicePointer, m, m, k, (long)m * m, tau, k, info + (4 * count), count);
@@ -86,16 +93,56 @@ internal static class CudaQr
 
         try
         {
-            // R^-T must exist: the first matrix with an exact zero on R's diagonal is an error, as on
-            // the CPU. Checked on the device now, read back after the work is queued.
-            long strideR = (long)k * n;
-            nint diag = ops.Temp<int>(2L * count);
-            ops.Launch<T>("qr_diag_check", count, r.DevicePointer, k, k, strideR, count, diag);
+            // As CpuQr.Backward: gA(Q, R, gQ, gR) = 2^(e - f) gA(Q, 2^e R, 2^f gQ, 2^(f - e) gR), with
+            // e bringing R to unit magnitude and f the larger of gQ and 2^-e gR. In magnitude
+            // exponents (lr = -e, lc = -f): R' = 2^-lr R, gQ' = 2^-lc gQ, gR' = 2^(lr - lc) gR, and
+            // gA = 2^(lc - lr) gA'.
+            long strideR = (long)k * n, strideQ = (long)m * k;
+            nint lr = MaxExponent<T>(ops, r.DevicePointer, k, n, k, strideR, count);
+            nint lc = ops.Temp<int>(count);
+            if (gq is not null)
+            {
+                ops.Launch<T>("max_exponent", count, gq.DevicePointer, m, k, m, strideQ, 0L, 0L, count, lc);
+            }
+
+            if (gr is not null)
+            {
+                ops.Launch<T>("max_exponent", count, gr.DevicePointer, k, n, k, strideR, lr, gq is null ? 0L : 1L, count, lc);
+            }
+
+            if (gq is null && gr is null)
+            {
+                ops.ClearInts(lc, count);   // gA = 0; exponent 0
+            }
+
+            nint rs = ops.Temp<T>(strideR * count);
+            ops.Copy<T>(r.DevicePointer, rs, strideR * count);
+            ScaleExp2<T>(ops, rs, k, n, k, strideR, lr, -1, 0, 0, count);
+            nint gqs = 0, grs = 0;
+            if (gq is not null)
+            {
+                gqs = ops.Temp<T>(strideQ * count);
+                ops.Copy<T>(gq.DevicePointer, gqs, strideQ * count);
+                ScaleExp2<T>(ops, gqs, m, k, m, strideQ, lc, -1, 0, 0, count);
+            }
+
+            if (gr is not null)
+            {
+                grs = ops.Temp<T>(strideR * count);
+                ops.Copy<T>(gr.DevicePointer, grs, strideR * count);
+                ScaleExp2<T>(ops, grs, k, n, k, strideR, lr, 1, lc, -1, count);
+            }
+
+            // QrBackward's rank rule (CpuQr's): the leading k x k block of R' must have rank k under
+            // the default RankTolerance, the QR-method projector's rule with rtol = eps * max(m, n).
+            (double atol, double rtol) = default(RankTolerance).Resolve<T>(Math.Max(m, n), k);
+            nint rank = ops.Temp<int>(count);
+            ops.Launch<T>("qr_rank", count, rs, k, k, strideR, count, CudaBackend.Ops.Bits(atol), CudaBackend.Ops.Bits(rtol), rank, 0L);
 
             long strideGa = (long)m * n;
             if (m >= n)
             {
-                SquareRule<T>(ops, q.DevicePointer, r.DevicePointer, strideR, k, m, gq?.DevicePointer ?? 0, (long)m * k, gr?.DevicePointer ?? 0, strideR, ga.DevicePointer, strideGa, count);
+                SquareRule<T>(ops, q.DevicePointer, rs, strideR, k, m, gqs, strideQ, grs, strideR, ga.DevicePointer, strideGa, count);
             }
             else
             {
@@ -103,38 +150,42 @@ internal static class CudaQr
                 // (gQ + Q (V gV^T), gU); gY = Q gV.
                 int w = n - m;
                 long mm = (long)m * m;
-                nint g = ops.Temp<T>(mm * count);
-                if (gq is not null)
+                nint g = gqs;
+                if (g == 0)
                 {
-                    ops.Copy<T>(gq.DevicePointer, g, mm * count);
-                }
-                else
-                {
+                    g = ops.Temp<T>(mm * count);
                     ops.Clear<T>(g, mm * count);
                 }
 
-                nint v = CudaBackend.Ops.Offset<T>(r.DevicePointer, mm);
-                nint gv = gr is null ? 0 : CudaBackend.Ops.Offset<T>(gr.DevicePointer, mm);
-                if (gr is not null)
+                nint v = CudaBackend.Ops.Offset<T>(rs, mm);
+                nint gv = grs == 0 ? 0 : CudaBackend.Ops.Offset<T>(grs, mm);
+                if (grs != 0)
                 {
                     nint vgvt = ops.Temp<T>(mm * count);
                     ops.Gemm(false, true, m, m, w, T.One, v, m, strideR, gv, m, strideR, T.Zero, vgvt, m, mm, count);
                     ops.Gemm(false, false, m, m, m, T.One, q.DevicePointer, m, mm, vgvt, m, mm, T.One, g, m, mm, count);
                 }
 
-                SquareRule<T>(ops, q.DevicePointer, r.DevicePointer, strideR, m, m, g, mm, gr?.DevicePointer ?? 0, strideR, ga.DevicePointer, strideGa, count);
-                if (gr is not null)
+                SquareRule<T>(ops, q.DevicePointer, rs, strideR, m, m, g, mm, grs, strideR, ga.DevicePointer, strideGa, count);
+                if (grs != 0)
                 {
                     ops.Gemm(false, false, m, w, m, T.One, q.DevicePointer, m, mm, gv, m, strideR, T.Zero, CudaBackend.Ops.Offset<T>(ga.DevicePointer, mm), m, strideGa, count);
                 }
             }
 
-            ops.CheckInfo(diag, count, 2, (index, zeroColumnPlusOne) =>
+            ScaleExp2<T>(ops, ga.DevicePointer, m, n, m, strideGa, lr, -1, lc, 1, count);
+
+            int[] ranks = ops.ReadInts(rank, count);
+            int bad = Array.FindIndex(ranks, x => x < k);
+            if (bad >= 0)
             {
-                int rank = ops.ReadInt(diag + (nint)(4L * ((2L * index) + 1)));
-                int zero = zeroColumnPlusOne - 1;
-                return new RankDeficientException(index, rank, m, n, $"R[{zero},{zero}] = 0, so R^-T does not exist");
-            });
+                // The CPU's message: the rule once more on the host, on the scaled diagonal, reported unscaled.
+                int e = -ops.ReadInts(lr, count)[bad];
+                T[] factor = ops.ReadElements<T>(CudaBackend.Ops.Offset<T>(rs, bad * strideR), checked((int)strideR));
+                _ = default(RankTolerance).QrRank<T>(factor, k + 1, Math.Max(m, n), k, out string detail, e);
+                throw new RankDeficientException(bad, ranks[bad], m, n, detail, RankDeficientException.QrBackwardHint);
+            }
+
             return ga;
         }
         catch
@@ -143,6 +194,23 @@ internal static class CudaQr
             throw;
         }
     }
+
+    /// <summary>
+    /// Per matrix, the magnitude exponent ilogb(max |x_b|) of a rows x cols block (leading dimension
+    /// ld) into a new int workspace array (the max_exponent kernel; an all-zero matrix reads as 0).
+    /// </summary>
+    public static nint MaxExponent<T>(CudaBackend.Ops ops, nint x, int rows, int cols, int ld, long stride, int count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nint magnitude = ops.Temp<int>(count);
+        ops.Launch<T>("max_exponent", count, x, rows, cols, ld, stride, 0L, 0L, count, magnitude);
+        return magnitude;
+    }
+
+    /// <summary>x_b = 2^(c1 e1[b] + c2 e2[b]) x_b exactly (the scale_exp2 kernel); a null array counts as 0.</summary>
+    public static void ScaleExp2<T>(CudaBackend.Ops ops, nint x, int rows, int cols, int ld, long stride, nint e1, int c1, nint e2, int c2, int count)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        ops.Launch<T>("scale_exp2", (long)rows * cols * count, x, rows, cols, ld, stride, e1, c1, e2, c2, count);
 
     /// <summary>A devInfo &lt; 0: cuSOLVER rejected an argument (a bug in the caller, never a property of the data).</summary>
     public static CudaException InvalidArgument(string routine, int matrix, int info) =>

@@ -33,7 +33,7 @@ using std::fabs;
 using std::fmax;
 using std::sqrt;
 using std::ilogb;
-using std::scalbn;
+using std::ldexp;
 static int atomicMax(int* p, int v) { int old = *p; if (v > old) *p = v; return old; }
 
 typedef std::function<void(void**)> Invoker;
@@ -54,7 +54,6 @@ struct Registrar { Registrar(const char* name, Invoker f) { Kernels()[name] = st
 #include "orthoproj_kernels.cu"
 static Registrar regFirstFlagged("first_flagged", MakeInvoker(&first_flagged));
 static Registrar regPointerArray("pointer_array", MakeInvoker(&pointer_array));
-static Registrar regExponentFromMax("exponent_from_max", MakeInvoker(&exponent_from_max));
 
 // ------------------------------------------------------------------ the fused kernels' warp helpers
 // The 32 lanes of a warp run as cooperative fibers (ucontext) on the launching thread: a lane runs
