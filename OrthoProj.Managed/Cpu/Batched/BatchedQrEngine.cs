@@ -35,22 +35,40 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     private readonly int n;
     private readonly int count;
     private readonly int groups;
-    // One aligned block: groups * m * n of factors (reflectors below the diagonal, R on and above),
-    // then groups * n of tau, then groups * n of 1 / R_kk.
-    private readonly PinnedLanes<TV> storage;
+    // Per group, one aligned contiguous block: m * n of factors (reflectors below the diagonal, R on
+    // and above), then n of tau, then n of 1 / R_kk. Chunked past the pool's size (GroupStorage).
+    private readonly GroupStorage<TV> storage;
     private readonly ParallelOptions parallel;
 
-    public BatchedQrEngine(HostMatrixBatch<T> a, RankTolerance tolerance, ParallelOptions parallel)
+    /// <summary>Factors <paramref name="a"/>; <paramref name="maxChunkBytes"/> bounds each native chunk of lane storage (tests lower it).</summary>
+    public BatchedQrEngine(HostMatrixBatch<T> a, RankTolerance tolerance, ParallelOptions parallel, long maxChunkBytes = GroupStorage<TV>.DefaultMaxChunkBytes)
     {
         m = a.Rows;
         n = a.Cols;
         count = a.Count;
         this.parallel = parallel;
+        groups = (count + TOps.Width - 1) / TOps.Width;
+        // Pooled when small: a fresh multi-megabyte array per projector costs page faults and zeroing on
+        // every factorization; Gather and FactorGroup write every element of it, so stale contents never leak.
+        storage = new GroupStorage<TV>(groups, (m * n) + (2 * n), maxChunkBytes);
+        try
+        {
+            Factor(a, tolerance);
+        }
+        catch
+        {
+            // A rank-deficient matrix, or anything thrown mid-factorization: the storage is not handed out.
+            storage.Dispose();
+            throw;
+        }
+    }
+
+    public int Width => TOps.Width;
+
+    /// <summary>Factors every group, then raises <see cref="RankDeficientException"/> for the lowest rank-deficient index.</summary>
+    private void Factor(HostMatrixBatch<T> a, RankTolerance tolerance)
+    {
         int w = TOps.Width;
-        groups = (count + w - 1) / w;
-        // Rented: a fresh multi-megabyte array per projector costs page faults and zeroing on every
-        // factorization; Gather and FactorGroup write every element of it, so stale contents never leak.
-        storage = PinnedLanes<TV>.Rent(groups * ((m * n) + (2 * n)));
         var firstBad = new int[groups];
         T[] src = a.Array;
         Parallel.For(0, groups, parallel, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g) =>
@@ -87,21 +105,18 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
             {
                 int lanes = Math.Min(w, count - (g * w));
                 FirstRankDeficientLane(g, lanes, tolerance, out int rank, out string detail);
-                Dispose();
                 throw new RankDeficientException((g * w) + firstBad[g], rank, m, n, detail);
             }
         }
     }
 
-    public int Width => TOps.Width;
+    private ref TV Qr(int g) => ref storage.Group(g);
 
-    private ref TV Qr(int g) => ref Unsafe.Add(ref storage.Ref, g * m * n);
+    private ref TV Tau(int g) => ref Unsafe.Add(ref storage.Group(g), m * n);
 
-    private ref TV Tau(int g) => ref Unsafe.Add(ref storage.Ref, (groups * m * n) + (g * n));
+    private ref TV Rinv(int g) => ref Unsafe.Add(ref storage.Group(g), (m * n) + n);
 
-    private ref TV Rinv(int g) => ref Unsafe.Add(ref storage.Ref, (groups * ((m * n) + n)) + (g * n));
-
-    /// <summary>Returns the factor storage to the pool; the engine is unusable afterwards.</summary>
+    /// <summary>Returns or frees the factor storage; the engine is unusable afterwards.</summary>
     public void Dispose()
     {
         storage.Dispose();
@@ -111,8 +126,16 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     /// An output batch without zeroing: Scatter writes every element of every matrix, and zeroing a
     /// multi-megabyte result first would cost as much as writing it.
     /// </summary>
-    private HostMatrixBatch<T> Output(int rows, int cols) =>
-        HostMatrixBatch<T>.Wrap(GC.AllocateUninitializedArray<T>(rows * cols * count), rows, cols, count);
+    private HostMatrixBatch<T> Output(int rows, int cols)
+    {
+        long length = (long)rows * cols * count;
+        if (length > Array.MaxLength)
+        {
+            throw new OutOfMemoryException($"A result of {count} x ({rows} x {cols}) has {length} elements, more than one array holds ({Array.MaxLength}).");
+        }
+
+        return HostMatrixBatch<T>.Wrap(GC.AllocateUninitializedArray<T>((int)length), rows, cols, count);
+    }
 
     /// <summary>double.CreateTruncating without the generic conversion call (it does not inline).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
