@@ -1,4 +1,3 @@
-using System.Numerics;
 using MathNet.Numerics.Providers.LinearAlgebra;
 using OrthoProj.Cpu.Batched;
 using OrthoProj.Tests.Support;
@@ -22,13 +21,20 @@ public sealed class BatchedLaneStorageTests
     {
         const int m = 32, n = 16, count = 1_000_000;
 
+        // About 5 GB at the peak (input, lanes, right-hand sides, results).
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (available < 8L << 30)
+        {
+            Assert.Inconclusive($"Needs about 8 GB of memory; {available >> 20} MB available.");
+        }
+
         // A block of distinct random matrices repeated over the batch. The block length is not a
         // multiple of any lane width, so a group addressed in the wrong chunk or at the wrong offset
         // meets other matrices than its own and breaks P a_0 = a_0 below.
         const int block = 4099;
         var a = new HostMatrixBatch<float>(m, n, count);
         Span<float> all = a.Span;
-        HostMatrixBatch<float> seed = RandomFullRank<float>(m, n, block, seed: 2026);
+        HostMatrixBatch<float> seed = FullRankData.Random<float>(m, n, block, seed: 2026);
         seed.Span.CopyTo(all);
         for (int filled = block * m * n; filled < all.Length; filled *= 2)
         {
@@ -48,8 +54,10 @@ public sealed class BatchedLaneStorageTests
             }
         }
 
+        long before = NativeLaneMemory.LiveBytes;
         using Projector<float> proj = Batched.Projector(a);
         Assert.IsInstanceOfType<BatchedQrProjector<float>>(proj);
+        Assert.IsGreaterThan((long)Array.MaxLength, NativeLaneMemory.LiveBytes - before, "the lanes exceed one array and live in native chunks");
         float[] z = proj.Project(y).ToArray();
 
         double worst = 0;
@@ -90,7 +98,7 @@ public sealed class BatchedLaneStorageTests
         // 37 x (33 x 17) float64 in chunks of at most three groups: several chunks, a partial last
         // chunk, a padded last group. Same arithmetic per group, so the results agree bit for bit.
         const int m = 33, n = 17, p = 2, count = 37;
-        HostMatrixBatch<double> a = RandomFullRank<double>(m, n, count, seed: 5);
+        HostMatrixBatch<double> a = FullRankData.Random<double>(m, n, count, seed: 5);
         HostMatrixBatch<double> y = TestData.Random<double>(m, p, count, seed: 6);
         HostMatrixBatch<double> g = TestData.Random<double>(m, p, count, seed: 7);
         HostMatrixBatch<double> gp = TestData.Random<double>(m, m, count, seed: 8);
@@ -123,7 +131,7 @@ public sealed class BatchedLaneStorageTests
         // A rank-deficient matrix in the last chunk: the constructor throws after every chunk was
         // allocated and factored, and must free them all.
         const int m = 8, n = 4, count = 50;
-        HostMatrixBatch<float> a = RandomFullRank<float>(m, n, count, seed: 9);
+        HostMatrixBatch<float> a = FullRankData.Random<float>(m, n, count, seed: 9);
         a.GetMatrix(count - 2)[((n - 1) * m)..(n * m)].Clear();
         long before = NativeLaneMemory.LiveBytes;
         var ex = Assert.ThrowsExactly<RankDeficientException>(() => new BatchedQrProjector<float>(Batched, a, default, new ParallelOptions(), LaneWidth.Auto, maxChunkBytes: 4096));
@@ -134,25 +142,8 @@ public sealed class BatchedLaneStorageTests
     [TestMethod]
     public void ChunkTooSmallForOneGroupIsRejected()
     {
-        HostMatrixBatch<float> a = RandomFullRank<float>(32, 16, 3, seed: 10);
+        HostMatrixBatch<float> a = FullRankData.Random<float>(32, 16, 3, seed: 10);
         var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new BatchedQrProjector<float>(Batched, a, default, new ParallelOptions(), LaneWidth.Auto, maxChunkBytes: 64));
         Assert.AreEqual("maxChunkBytes", ex.ParamName);
-    }
-
-    /// <summary>Uniform entries in [-1, 1] plus +-sqrt(m) on the diagonal: full rank, well conditioned.</summary>
-    private static HostMatrixBatch<T> RandomFullRank<T>(int m, int n, int count, int seed)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        HostMatrixBatch<T> a = TestData.Random<T>(m, n, count, seed);
-        var rng = new Random(seed + 1);
-        for (int b = 0; b < count; b++)
-        {
-            for (int j = 0; j < n; j++)
-            {
-                a[b, j, j] += T.CreateTruncating(Math.Sqrt(m) * (rng.Next(2) == 0 ? -1 : 1));
-            }
-        }
-
-        return a;
     }
 }
