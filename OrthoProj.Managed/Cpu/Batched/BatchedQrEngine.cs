@@ -35,8 +35,8 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     private readonly int n;
     private readonly int count;
     private readonly int groups;
-    // Per group, one aligned contiguous block: m * n of factors (reflectors below the diagonal, R on
-    // and above), then n of tau, then n of 1 / R_kk. Chunked past the pool's size (GroupStorage).
+    // Per group, three sections: m * n of factors (reflectors below the diagonal, R on and above), n
+    // of tau and n of 1 / R_kk; each section of all the groups of a chunk contiguous (GroupStorage).
     private readonly GroupStorage<TV> storage;
     private readonly ParallelOptions parallel;
 
@@ -50,7 +50,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
         groups = (count + TOps.Width - 1) / TOps.Width;
         // Pooled when small: a fresh multi-megabyte array per projector costs page faults and zeroing on
         // every factorization; Gather and FactorGroup write every element of it, so stale contents never leak.
-        storage = new GroupStorage<TV>(groups, (m * n) + (2 * n), maxChunkBytes);
+        storage = new GroupStorage<TV>(groups, [m * n, n, n], maxChunkBytes);
         try
         {
             Factor(a, tolerance);
@@ -110,11 +110,11 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
         }
     }
 
-    private ref TV Qr(int g) => ref storage.Group(g);
+    private ref TV Qr(int g) => ref storage.Section(g, 0);
 
-    private ref TV Tau(int g) => ref Unsafe.Add(ref storage.Group(g), m * n);
+    private ref TV Tau(int g) => ref storage.Section(g, 1);
 
-    private ref TV Rinv(int g) => ref Unsafe.Add(ref storage.Group(g), (m * n) + n);
+    private ref TV Rinv(int g) => ref storage.Section(g, 2);
 
     /// <summary>Returns or frees the factor storage; the engine is unusable afterwards.</summary>
     public void Dispose()
