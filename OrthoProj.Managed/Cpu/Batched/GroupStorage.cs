@@ -111,13 +111,19 @@ internal sealed unsafe class GroupStorage<TV> : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref TV Section(int g, int section)
     {
+        // Small enough to inline into every kernel's group loop: a call here measured ~15% on Project
+        // of 1024 x 32 x 16 float32. The first chunk (the only one of a pooled buffer) is full.
         if ((uint)g < (uint)groupsPerChunk)
         {
-            // The first chunk (the only one of a pooled buffer) is full: no division.
-            nint first = ((nint)groupsPerChunk * sectionStart[section]) + ((nint)g * sectionLength[section]);
-            return ref Unsafe.AsRef<TV>((void*)(bases[0] + (first * sizeof(TV))));
+            return ref Unsafe.AsRef<TV>((void*)(bases[0] + ((((nint)groupsPerChunk * sectionStart[section]) + ((nint)g * sectionLength[section])) * sizeof(TV))));
         }
 
+        return ref InLaterChunk(g, section);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ref TV InLaterChunk(int g, int section)
+    {
         (int chunk, int inChunk) = Math.DivRem(g, groupsPerChunk);
         int inThisChunk = Math.Min(groupsPerChunk, groups - (chunk * groupsPerChunk));
         nint offset = ((nint)inThisChunk * sectionStart[section]) + ((nint)inChunk * sectionLength[section]);
