@@ -6,9 +6,8 @@ namespace OrthoProj.Cpu.Batched;
 /// <summary>
 /// The lane storage of a whole batch: per group, a few sections of lane vectors (the engine's
 /// factors, tau and 1 / R_kk). Within a chunk of G groups, section s of every group is contiguous:
-/// G times section 0, then G times section 1, and so on, so that one chunk is the layout the kernels
-/// were tuned on (with tau and 1 / R_kk interleaved per group instead, Project on 1024 x 32 x 16
-/// float32 measured ~5-8% slower). Small batches take one pinned buffer from
+/// G times section 0, then G times section 1, and so on, so that one chunk is exactly the layout the
+/// kernels were tuned on (a pooled batch is laid out as before chunking). Small batches take one pinned buffer from
 /// <see cref="PinnedBufferPool"/> (reused across factorizations); batches past the pool's size take
 /// native chunks, each holding whole groups (a group never straddles two chunks) and at most
 /// <c>maxChunkBytes</c>, so that no batch is limited by the size of one .NET array (a million float32
