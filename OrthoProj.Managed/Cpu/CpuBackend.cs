@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using MathNet.Numerics.Providers.LinearAlgebra;
 using OrthoProj.Cpu;
+using OrthoProj.Native;
 using OrthoProj.Cpu.Providers;
 
 namespace OrthoProj;
@@ -82,10 +83,20 @@ public sealed class CpuBackend : Backend
     /// A backend over the system's native LAPACK/BLAS, or false with the probe trace when none loads.
     /// Never throws for a missing library.
     /// </summary>
+    /// <remarks>
+    /// OrthoProj owns the parallelism: it splits batches over <paramref name="maxDegreeOfParallelism"/>
+    /// threads, so the native BLAS is pinned to one thread (openblas_set_num_threads and kin) when it
+    /// loads. A multithreaded BLAS under OrthoProj's own threads, and under several caller threads,
+    /// oversubscribes the cores (5-30x slower on two cores). A caller that factors single large
+    /// matrices and wants BLAS threads can raise them with <c>NativeLapack.SetThreads</c>; where the
+    /// library exposes no thread control (an OpenMP build), set OMP_NUM_THREADS=1. The probe trace
+    /// says which applied.
+    /// </remarks>
     public static bool TryCreateNative(out CpuBackend? backend, out IReadOnlyList<string> probeTrace, int maxDegreeOfParallelism = -1, SmallMatrixPath smallMatrixPath = SmallMatrixPath.Auto)
     {
         if (NativeLapackProvider.TryCreate(out var provider, out probeTrace))
         {
+            probeTrace = [.. probeTrace, NativeLapack.TryPinSingleThreaded(out string pin) ? pin : "BLAS threads not pinned: " + pin];
             backend = new CpuBackend(provider!, native: true, provider!.ToString(), maxDegreeOfParallelism, smallMatrixPath);
             return true;
         }

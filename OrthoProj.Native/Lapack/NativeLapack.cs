@@ -6,9 +6,17 @@ namespace OrthoProj.Native;
 /// What the loaded native LAPACK/BLAS offers beyond the routines themselves: whether every routine
 /// OrthoProj binds is exported, and the library's thread count (OpenBLAS
 /// <c>openblas_set_num_threads</c>/<c>openblas_get_num_threads</c>, MKL
-/// <c>MKL_Set_Num_Threads</c>/<c>MKL_Get_Max_Threads</c>), looked up at run time and absent
-/// without error for libraries that have no such control (reference LAPACK, BLIS).
+/// <c>MKL_Set_Num_Threads</c>/<c>MKL_Get_Max_Threads</c>, GotoBLAS-style
+/// <c>goto_set_num_threads</c>), looked up at run time and absent without error for libraries that
+/// have no such control (reference LAPACK, BLIS).
 /// </summary>
+/// <remarks>
+/// Why pin: OrthoProj's CPU backend already runs a batch in parallel over matrices (one
+/// <c>Parallel.For</c> per operation). A multithreaded BLAS underneath starts its own team inside
+/// every call, so each of those workers (and each caller thread) brings up to one BLAS thread per
+/// core: on 2 cores that oversubscription measured 5-30x slower than one thread. One parallel layer
+/// is enough; <see cref="TryPinSingleThreaded"/> makes the BLAS that layer's single-threaded kernel.
+/// </remarks>
 public static unsafe class NativeLapack
 {
     // The Fortran symbols the bindings use, s and d; checked once so that a LAPACK missing one of
@@ -50,6 +58,38 @@ public static unsafe class NativeLapack
         }
 
         setThreads(threads);
+        return true;
+    }
+
+    /// <summary>
+    /// Pins the native BLAS to one thread per call, for callers that parallelize over a batch
+    /// themselves (the CPU backend does, see the remarks on <see cref="NativeLapack"/>). Never throws.
+    /// </summary>
+    /// <param name="detail">What was done ("openblas_set_num_threads(1)"), or why nothing was: no
+    /// native LAPACK loaded, or a library without a thread control (then set <c>OMP_NUM_THREADS=1</c>
+    /// or the library's own variable before it loads).</param>
+    /// <returns><c>true</c> when the library now runs one thread per call.</returns>
+    /// <remarks>
+    /// Process-wide for OpenBLAS's pthreads build and for MKL (<c>MKL_Set_Num_Threads</c> is global).
+    /// OpenMP builds of OpenBLAS also consult the calling thread's OpenMP setting, so there
+    /// <c>OMP_NUM_THREADS=1</c> in the environment is the sure way. Cheap enough to call on every
+    /// backend creation; idempotent.
+    /// </remarks>
+    public static bool TryPinSingleThreaded(out string detail)
+    {
+        if (!LapackLibraries.TryLoad(out _))
+        {
+            detail = "no native LAPACK is loaded";
+            return false;
+        }
+
+        if (!SetThreads(1))
+        {
+            detail = $"{LapackLibraries.BlasPath ?? LapackLibraries.LapackPath} has no thread control (no openblas_set_num_threads, MKL_Set_Num_Threads or goto_set_num_threads); set OMP_NUM_THREADS=1 before it loads";
+            return false;
+        }
+
+        detail = $"{threadControl}(1)";
         return true;
     }
 
@@ -125,6 +165,19 @@ public static unsafe class NativeLapack
                     setThreads = (delegate* unmanaged<int, void>)set;
                     getThreads = NativeLibrary.TryGetExport(handle, "MKL_Get_Max_Threads", out nint get) ? (delegate* unmanaged<int>)get : null;
                     threadControl = "MKL_Set_Num_Threads";
+                    return;
+                }
+            }
+
+            // GotoBLAS and its descendants that lack the openblas_ names; checked last so that a
+            // library exporting both is named by its own control.
+            foreach (string? path in (string?[])[LapackLibraries.BlasPath, LapackLibraries.LapackPath])
+            {
+                if (TryHandle(path, out nint handle) && NativeLibrary.TryGetExport(handle, "goto_set_num_threads", out nint set))
+                {
+                    setThreads = (delegate* unmanaged<int, void>)set;
+                    getThreads = NativeLibrary.TryGetExport(handle, "goto_get_num_threads", out nint get) ? (delegate* unmanaged<int>)get : null;
+                    threadControl = "goto_set_num_threads";
                     return;
                 }
             }

@@ -32,8 +32,14 @@ internal sealed class BatchedQrProjector<T> : Projector<T>
     private readonly IBatchedQrEngine<T> engine;
 
     /// <summary>Factors <paramref name="a"/>; throws <see cref="RankDeficientException"/> for the lowest rank-deficient index.</summary>
-    public BatchedQrProjector(CpuBackend backend, HostMatrixBatch<T> a, RankTolerance tolerance, ParallelOptions parallel, LaneWidth width = LaneWidth.Auto)
-        : this(backend, a, CreateEngine(a, tolerance, parallel, width))
+    /// <param name="backend">The backend that owns the projector.</param>
+    /// <param name="a">The batch to factor.</param>
+    /// <param name="tolerance">The rank rule.</param>
+    /// <param name="parallel">Threads over groups.</param>
+    /// <param name="width">The SIMD width (tests force each one).</param>
+    /// <param name="maxChunkBytes">The largest native chunk of lane storage (tests lower it to exercise several chunks).</param>
+    public BatchedQrProjector(CpuBackend backend, HostMatrixBatch<T> a, RankTolerance tolerance, ParallelOptions parallel, LaneWidth width = LaneWidth.Auto, long maxChunkBytes = GroupStorage<byte>.DefaultMaxChunkBytes)
+        : this(backend, a, CreateEngine(a, tolerance, parallel, width, maxChunkBytes))
     {
     }
 
@@ -124,7 +130,7 @@ internal sealed class BatchedQrProjector<T> : Projector<T>
         _ => width,
     };
 
-    private static IBatchedQrEngine<T> CreateEngine(HostMatrixBatch<T> a, RankTolerance tolerance, ParallelOptions parallel, LaneWidth width)
+    private static IBatchedQrEngine<T> CreateEngine(HostMatrixBatch<T> a, RankTolerance tolerance, ParallelOptions parallel, LaneWidth width, long maxChunkBytes)
     {
         if (!Fits(ProjectorMethod.Qr, a.Rows, a.Cols, a.Count))
         {
@@ -133,10 +139,10 @@ internal sealed class BatchedQrProjector<T> : Projector<T>
 
         return Resolve(width) switch
         {
-            LaneWidth.Vector512 => new BatchedQrEngine<T, Vector512<T>, Lanes512<T>>(a, tolerance, parallel),
-            LaneWidth.Vector256 => new BatchedQrEngine<T, Vector256<T>, Lanes256<T>>(a, tolerance, parallel),
-            LaneWidth.Vector128 => new BatchedQrEngine<T, Vector128<T>, Lanes128<T>>(a, tolerance, parallel),
-            _ => new BatchedQrEngine<T, T, LanesScalar<T>>(a, tolerance, parallel),
+            LaneWidth.Vector512 => new BatchedQrEngine<T, Vector512<T>, Lanes512<T>>(a, tolerance, parallel, maxChunkBytes),
+            LaneWidth.Vector256 => new BatchedQrEngine<T, Vector256<T>, Lanes256<T>>(a, tolerance, parallel, maxChunkBytes),
+            LaneWidth.Vector128 => new BatchedQrEngine<T, Vector128<T>, Lanes128<T>>(a, tolerance, parallel, maxChunkBytes),
+            _ => new BatchedQrEngine<T, T, LanesScalar<T>>(a, tolerance, parallel, maxChunkBytes),
         };
     }
 

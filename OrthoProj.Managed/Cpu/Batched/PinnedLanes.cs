@@ -65,7 +65,8 @@ internal sealed class PinnedLanes<TV> : IDisposable
 internal static class PinnedBufferPool
 {
     private const int MaxKept = 8;
-    private const int MaxKeptBytes = 64 << 20;
+    /// <summary>Buffers above this size are not kept.</summary>
+    internal const int MaxKeptBytes = 64 << 20;
     private static readonly List<byte[]> Free = [];
     private static readonly Lock Gate = new();
 
