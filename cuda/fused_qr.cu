@@ -5,7 +5,7 @@
 // reflectors v_k below it with v_k[k] = 1 implied, tau_k per column, beta = -sign(alpha) * norm)
 // and the QR method's rank rule; every other kernel loads that factor (m x n + n values per matrix)
 // and applies Q^T and Q through the reflectors, never forming Q, and R^-1 / R^-T by substitution
-// across the lanes. The backward kernels compute DESIGN.md section 3's direct gradients in the
+// across the lanes. The backward kernels compute docs/design.md section 1's direct gradients in the
 // same pass as the forward quantities they need (x = A+ y, r = (I - P) y).
 //
 // Matrices are column-major and contiguous: matrix b of a batch of m x p starts at b * m * p.

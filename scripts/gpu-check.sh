@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one script for OrthoProj's GPU check (see /work/shared/GPU.md and docs/cuda.md).
+# The one script for OrthoProj's GPU check (see docs/cuda.md).
 #
 #   scripts/gpu-check.sh publish   on the development machine (has .NET, no GPU): publishes the
 #                                  test runner and the benchmark self-contained for linux-x64,

@@ -101,7 +101,7 @@ public sealed record Suite(string Name, IReadOnlyList<BenchCase> Cases, RepPolic
         return cases;
     }
 
-    /// <summary>DESIGN.md section 7's rows, their QR forward (for the floor), least squares and a batch sweep for the chart.</summary>
+    /// <summary>docs/design.md section 3's rows, their QR forward (for the floor), least squares and a batch sweep for the chart.</summary>
     private static List<BenchCase> Quick()
     {
         BatchShape small32 = new(4096, 32, 16), small64 = new(256, 64, 32), large = new(1, 2048, 512);

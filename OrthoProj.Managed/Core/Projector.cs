@@ -9,7 +9,7 @@ namespace OrthoProj;
 /// m x p right-hand sides with the same count as A.
 /// </summary>
 /// <remarks>
-/// The backward passes use the direct formulas of the projector (DESIGN.md section 3), with
+/// The backward passes use the direct formulas of the projector (docs/design.md section 1), with
 /// x = A+ y, r = (I - P) y; they cost O(m n p) after the factorization, never go through a generic
 /// SVD backward (which divides by s_i^2 - s_j^2) and never form A^T A. They are exact where the rank
 /// is locally constant. Invariant: A^T gA = 0 for <see cref="ProjectBackward"/>.

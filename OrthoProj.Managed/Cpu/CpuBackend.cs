@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using MathNet.Numerics.Providers.LinearAlgebra;
 using OrthoProj.Cpu;
 using OrthoProj.Native;
 using OrthoProj.Cpu.Providers;
@@ -20,11 +19,12 @@ public sealed class CpuBackend : Backend
     private static readonly Lazy<CpuBackend> DefaultInstance = new(CreateDefault);
     private readonly ParallelOptions parallel;
 
-    private readonly ILinearAlgebraProvider provider;   // for HostLinalg's QR and pinv routines
     private readonly CpuBatchKernels<float> floatKernels;
     private readonly CpuBatchKernels<double> doubleKernels;
+    private readonly HostLinalg<float> floatLinalg;
+    private readonly HostLinalg<double> doubleLinalg;
 
-    private CpuBackend(ILinearAlgebraProvider provider, bool native, string providerName, int maxDegreeOfParallelism, SmallMatrixPath smallMatrixPath)
+    private CpuBackend(bool native, string providerName, int maxDegreeOfParallelism, SmallMatrixPath smallMatrixPath)
     {
         if (smallMatrixPath is not (SmallMatrixPath.Auto or SmallMatrixPath.Always or SmallMatrixPath.Never))
         {
@@ -37,12 +37,13 @@ public sealed class CpuBackend : Backend
             throw new ArgumentOutOfRangeException(nameof(maxDegreeOfParallelism), maxDegreeOfParallelism, "Use -1 for all cores or a positive thread count.");
         }
 
-        this.provider = provider;
         IsNative = native;
         ProviderName = providerName;
         parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
         floatKernels = new CpuBatchKernels<float>(this, native ? new NativeCpuLapack<float>(providerName) : new ManagedCpuLapack<float>(), parallel);
         doubleKernels = new CpuBatchKernels<double>(this, native ? new NativeCpuLapack<double>(providerName) : new ManagedCpuLapack<double>(), parallel);
+        floatLinalg = new HostLinalg<float>(floatKernels.Lapack);
+        doubleLinalg = new HostLinalg<double>(doubleKernels.Lapack);
     }
 
     /// <summary>
@@ -77,7 +78,7 @@ public sealed class CpuBackend : Backend
 
     /// <summary>A backend over Math.NET's managed provider (works everywhere).</summary>
     public static CpuBackend CreateManaged(int maxDegreeOfParallelism = -1, SmallMatrixPath smallMatrixPath = SmallMatrixPath.Auto) =>
-        new(ManagedLinearAlgebraProvider.Instance, native: false, "Math.NET managed", maxDegreeOfParallelism, smallMatrixPath);
+        new(native: false, "Math.NET managed", maxDegreeOfParallelism, smallMatrixPath);
 
     /// <summary>
     /// A backend over the system's native LAPACK/BLAS, or false with the probe trace when none loads.
@@ -94,10 +95,10 @@ public sealed class CpuBackend : Backend
     /// </remarks>
     public static bool TryCreateNative(out CpuBackend? backend, out IReadOnlyList<string> probeTrace, int maxDegreeOfParallelism = -1, SmallMatrixPath smallMatrixPath = SmallMatrixPath.Auto)
     {
-        if (NativeLapackProvider.TryCreate(out var provider, out probeTrace))
+        if (NativeLapackRoute.TryLoad(out probeTrace, out string name))
         {
             probeTrace = [.. probeTrace, NativeLapack.TryPinSingleThreaded(out string pin) ? pin : "BLAS threads not pinned: " + pin];
-            backend = new CpuBackend(provider!, native: true, provider!.ToString(), maxDegreeOfParallelism, smallMatrixPath);
+            backend = new CpuBackend(native: true, name, maxDegreeOfParallelism, smallMatrixPath);
             return true;
         }
 
@@ -181,7 +182,8 @@ public sealed class CpuBackend : Backend
         TryCreateNative(out CpuBackend? native, out _) ? native! : CreateManaged();
 
     private HostLinalg<T> Linalg<T>()
-        where T : unmanaged, IFloatingPointIeee754<T> => new(provider);
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float) ? (HostLinalg<T>)(object)floatLinalg : (HostLinalg<T>)(object)doubleLinalg;
 
     /// <summary>The batched primitives the general path runs on (the projector's seam).</summary>
     internal CpuBatchKernels<T> Kernels<T>()

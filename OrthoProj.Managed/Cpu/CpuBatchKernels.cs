@@ -20,6 +20,9 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
 
     public override Backend Backend => backend;
 
+    /// <summary>The LAPACK route these primitives call.</summary>
+    public CpuLapack<T> Lapack => lapack;
+
     public override bool SupportsReflectors => lapack.SupportsReflectors;
 
     /// <summary>On the CPU, ormqr per right-hand side costs less than forming Q with orgqr.</summary>

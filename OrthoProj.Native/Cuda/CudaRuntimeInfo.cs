@@ -52,7 +52,7 @@ public sealed class CudaRuntimeInfo
         && Cusolver.Version.Major == CusolverMajorFor(CudaMajor)
         && (Driver is null || Driver.Version.Major >= CudaMajor);
 
-    /// <summary>The cuSOLVER major that ships with CUDA <paramref name="cudaMajor"/> (DESIGN.md section 4).</summary>
+    /// <summary>The cuSOLVER major that ships with CUDA <paramref name="cudaMajor"/> (docs/design.md section 2).</summary>
     public static int CusolverMajorFor(int cudaMajor) => cudaMajor >= 13 ? cudaMajor - 1 : 11;
 
     /// <summary>Loads cuBLAS, cuSOLVER and NVRTC (not the driver: optional) and reads their versions.</summary>

@@ -47,7 +47,6 @@ public sealed class LapackException : ArithmeticException
         return name switch
         {
             "gesdd" => $"the bidiagonal divide and conquer (bdsdc) did not converge; {info} singular values did not converge (the SVD was not computed)",
-            "gesvd" => $"the bidiagonal QR iteration (bdsqr) did not converge; {info} superdiagonals of the intermediate bidiagonal form did not converge to zero",
             _ => $"routine-specific failure {info}",
         };
     }

@@ -43,7 +43,7 @@ internal static unsafe partial class LapackInterop
     [LibraryImport(Libraries.Lapack, EntryPoint = "sorm2r_")]
     internal static partial void sorm2r_(byte* side, byte* trans, int* m, int* n, int* k, float* a, int* lda, float* tau, float* c, int* ldc, float* work, int* info, nuint sideLength, nuint transLength);
 
-    // ---- SVD: gesdd (divide and conquer), gesvd (QR iteration) ----
+    // ---- SVD: gesdd (divide and conquer) ----
 
     [LibraryImport(Libraries.Lapack, EntryPoint = "dgesdd_")]
     internal static partial void dgesdd_(byte* jobz, int* m, int* n, double* a, int* lda, double* s, double* u, int* ldu, double* vt, int* ldvt, double* work, int* lwork, int* iwork, int* info, nuint jobzLength);
@@ -51,9 +51,4 @@ internal static unsafe partial class LapackInterop
     [LibraryImport(Libraries.Lapack, EntryPoint = "sgesdd_")]
     internal static partial void sgesdd_(byte* jobz, int* m, int* n, float* a, int* lda, float* s, float* u, int* ldu, float* vt, int* ldvt, float* work, int* lwork, int* iwork, int* info, nuint jobzLength);
 
-    [LibraryImport(Libraries.Lapack, EntryPoint = "dgesvd_")]
-    internal static partial void dgesvd_(byte* jobu, byte* jobvt, int* m, int* n, double* a, int* lda, double* s, double* u, int* ldu, double* vt, int* ldvt, double* work, int* lwork, int* info, nuint jobuLength, nuint jobvtLength);
-
-    [LibraryImport(Libraries.Lapack, EntryPoint = "sgesvd_")]
-    internal static partial void sgesvd_(byte* jobu, byte* jobvt, int* m, int* n, float* a, int* lda, float* s, float* u, int* ldu, float* vt, int* ldvt, float* work, int* lwork, int* info, nuint jobuLength, nuint jobvtLength);
 }

@@ -21,7 +21,7 @@ public static unsafe class NativeLapack
 {
     // The Fortran symbols the bindings use, s and d; checked once so that a LAPACK missing one of
     // them is reported up front instead of as an EntryPointNotFoundException in the middle of a call.
-    private static readonly string[] LapackSymbols = ["geqrf_", "orgqr_", "ormqr_", "orm2r_", "gesdd_", "gesvd_"];
+    private static readonly string[] LapackSymbols = ["geqrf_", "orgqr_", "ormqr_", "orm2r_", "gesdd_"];
     private static readonly string[] BlasSymbols = ["gemm_", "trsm_"];
 
     private static readonly Lock Gate = new();

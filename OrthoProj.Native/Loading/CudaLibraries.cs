@@ -13,7 +13,7 @@ public static class CudaLibraries
     /// <summary>The environment variable naming folders to search before the system's loader path.</summary>
     public const string OverrideVariable = "ORTHOPROJ_CUDA_PATH";
 
-    // Per CUDA major: file names of cuBLAS, cuSOLVER and NVRTC (DESIGN.md section 4).
+    // Per CUDA major: file names of cuBLAS, cuSOLVER and NVRTC (docs/design.md section 2).
     private static readonly (int Major, string Cublas, string Cusolver, string Nvrtc)[] Toolkits =
     [
         (13, "libcublas.so.13", "libcusolver.so.12", "libnvrtc.so.13"),

@@ -35,6 +35,9 @@ internal abstract class CpuLapack<T>
     /// <summary>Thin QR with LAPACK's signs: a (m x n, m &gt;= n) becomes Q, r (n x n) receives R.</summary>
     public abstract void ThinQr(Span<T> a, int m, int n, Span<T> r);
 
+    /// <summary>Full QR with LAPACK's signs: a (m x n) becomes R (upper trapezoidal), q (m x m) receives Q.</summary>
+    public abstract void FullQr(Span<T> a, int m, int n, Span<T> q);
+
     /// <summary>Thin SVD: u (m x k), s (k, descending), v (n x k), k = min(m, n); a may be overwritten.</summary>
     public abstract void ThinSvd(Span<T> a, int m, int n, Span<T> u, Span<T> s, Span<T> v);
 

@@ -4,15 +4,15 @@ using MathNet.Numerics.Providers.LinearAlgebra;
 namespace OrthoProj.Cpu.Providers;
 
 /// <summary>
-/// Math.NET Numerics' managed provider: no native library needed. Math.NET works on whole arrays,
-/// so each call copies its operands once; its QR has no reflector interface, so Q comes explicit
-/// (<see cref="CpuLapack{T}.SupportsReflectors"/> is false). The QR sign convention is brought to
-/// LAPACK's in <see cref="HostLinalg{T}"/>, the one place that calls Math.NET's factorizations.
+/// The managed route, no native library needed: products and the SVD through Math.NET Numerics'
+/// managed provider (which works on whole arrays, so each call copies its operands once), QR through
+/// <see cref="Householder{T}"/> (LAPACK's algorithm and signs). It has no reflector interface
+/// (<see cref="CpuLapack{T}.SupportsReflectors"/> is false): Q comes explicit.
 /// </summary>
 internal sealed class ManagedCpuLapack<T> : CpuLapack<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly HostLinalg<T> la = new(ManagedLinearAlgebraProvider.Instance);
+    private static readonly ManagedLinearAlgebraProvider Provider = ManagedLinearAlgebraProvider.Instance;
 
     public override string Name => "Math.NET managed";
 
@@ -25,9 +25,32 @@ internal sealed class ManagedCpuLapack<T> : CpuLapack<T>
             return;
         }
 
-        T[] cc = c[..(m * n)].ToArray();
-        la.MulAdd(alpha, a[..(m * k)].ToArray(), transA ? k : m, transA ? m : k, transA, b[..(k * n)].ToArray(), transB ? n : k, transB ? k : n, transB, beta, cc);
-        cc.CopyTo(c);
+        Span<T> cc = c[..(m * n)];
+        if (k == 0)
+        {
+            // Math.NET rejects an empty inner dimension; the product is then beta C.
+            for (int i = 0; i < cc.Length; i++)
+            {
+                cc[i] = beta == T.Zero ? T.Zero : beta * cc[i];
+            }
+
+            return;
+        }
+
+        T[] result = cc.ToArray();
+        var ta = transA ? Transpose.Transpose : Transpose.DontTranspose;
+        var tb = transB ? Transpose.Transpose : Transpose.DontTranspose;
+        int ar = transA ? k : m, ac = transA ? m : k, br = transB ? n : k, bc = transB ? k : n;
+        if (typeof(T) == typeof(double))
+        {
+            Provider.MatrixMultiplyWithUpdate(ta, tb, double.CreateTruncating(alpha), Array<double>(a, ar * ac), ar, ac, Array<double>(b, br * bc), br, bc, double.CreateTruncating(beta), (double[])(object)result);
+        }
+        else
+        {
+            Provider.MatrixMultiplyWithUpdate(ta, tb, float.CreateTruncating(alpha), Array<float>(a, ar * ac), ar, ac, Array<float>(b, br * bc), br, bc, float.CreateTruncating(beta), (float[])(object)result);
+        }
+
+        result.CopyTo(cc);
     }
 
     public override void SolveUpper(ReadOnlySpan<T> r, int n, bool transpose, Span<T> b, int p) =>
@@ -35,9 +58,24 @@ internal sealed class ManagedCpuLapack<T> : CpuLapack<T>
 
     public override void ThinQr(Span<T> a, int m, int n, Span<T> r)
     {
-        T[] q = a[..(m * n)].ToArray();
-        la.ThinQr(q, m, n).CopyTo(r);
-        q.CopyTo(a);
+        T[] tau = Householder<T>.Geqr2(a, m, n);
+        for (int j = 0; j < n; j++)
+        {
+            a.Slice(j * m, j + 1).CopyTo(r.Slice(j * n, j + 1));
+            r.Slice((j * n) + j + 1, n - j - 1).Clear();
+        }
+
+        Householder<T>.Org2r(a, m, n, n, tau);
+    }
+
+    public override void FullQr(Span<T> a, int m, int n, Span<T> q)
+    {
+        int k = Math.Min(m, n);
+        T[] tau = Householder<T>.Geqr2(a, m, n);
+        q.Clear();
+        a[..(m * k)].CopyTo(q);
+        Householder<T>.Org2r(q, m, m, k, tau);
+        NativeCpuLapack<T>.ZeroBelowDiagonal(a, m, n);
     }
 
     public override void ThinSvd(Span<T> a, int m, int n, Span<T> u, Span<T> s, Span<T> v)
@@ -48,15 +86,28 @@ internal sealed class ManagedCpuLapack<T> : CpuLapack<T>
             return;
         }
 
-        (T[] ss, T[] uu, T[] vt) = la.Svd(a[..(m * n)].ToArray(), m, n);
+        // Math.NET computes the full SVD: keep U's first k columns (a prefix) and V^T's first k rows.
+        T[] full = a[..(m * n)].ToArray(), ss = new T[k], uu = new T[m * m], vt = new T[n * n];
+        if (typeof(T) == typeof(double))
+        {
+            Provider.SingularValueDecomposition(true, (double[])(object)full, m, n, (double[])(object)ss, (double[])(object)uu, (double[])(object)vt);
+        }
+        else
+        {
+            Provider.SingularValueDecomposition(true, (float[])(object)full, m, n, (float[])(object)ss, (float[])(object)uu, (float[])(object)vt);
+        }
+
         ss.CopyTo(s);
-        uu.CopyTo(u);
+        uu.AsSpan(0, m * k).CopyTo(u);
         for (int j = 0; j < n; j++)
         {
             for (int l = 0; l < k; l++)
             {
-                v[(l * n) + j] = vt[(j * k) + l];
+                v[(l * n) + j] = vt[(j * n) + l];
             }
         }
     }
+
+    private static TElement[] Array<TElement>(ReadOnlySpan<T> x, int length) =>
+        (TElement[])(object)x[..length].ToArray();
 }

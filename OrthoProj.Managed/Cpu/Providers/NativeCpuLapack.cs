@@ -88,6 +88,22 @@ internal sealed class NativeCpuLapack<T>(string name) : CpuLapack<T>
         Orgqr(a, m, n, n, tau);
     }
 
+    public override void FullQr(Span<T> a, int m, int n, Span<T> q)
+    {
+        int k = Math.Min(m, n);
+        Span<T> tau = new T[k];
+        Geqrf(a, m, n, tau);
+        q.Clear();
+        a[..(m * k)].CopyTo(q);
+        for (int i = k; i < m; i++)
+        {
+            q[(i * m) + i] = T.One;     // orgqr forms all m columns; the last m - k start as e_i
+        }
+
+        Orgqr(q, m, m, k, tau);
+        ZeroBelowDiagonal(a, m, n);
+    }
+
     public override void ThinSvd(Span<T> a, int m, int n, Span<T> u, Span<T> s, Span<T> v)
     {
         int k = Math.Min(m, n);
@@ -108,6 +124,15 @@ internal sealed class NativeCpuLapack<T>(string name) : CpuLapack<T>
         }
     }
 
+    /// <summary>Clears the reflectors that geqrf leaves below R's diagonal.</summary>
+    internal static void ZeroBelowDiagonal(Span<T> a, int m, int n)
+    {
+        for (int j = 0; j < n && j + 1 < m; j++)
+        {
+            a.Slice((j * m) + j + 1, m - j - 1).Clear();
+        }
+    }
+
     private static void ScaleOrClear(Span<T> c, T beta)
     {
         if (beta == T.Zero)
@@ -120,5 +145,37 @@ internal sealed class NativeCpuLapack<T>(string name) : CpuLapack<T>
         {
             c[i] *= beta;
         }
+    }
+}
+
+/// <summary>Loading the native route: the probe of OrthoProj.Native, never throwing.</summary>
+internal static class NativeLapackRoute
+{
+    /// <summary>
+    /// Whether a native LAPACK/BLAS with every routine OrthoProj binds loads; the trace lists every
+    /// file tried and the loader's answer, and the name says which library (for reports).
+    /// </summary>
+    public static bool TryLoad(out IReadOnlyList<string> probeTrace, out string name)
+    {
+        var trace = new List<string>();
+        bool ok;
+        try
+        {
+            ok = NativeLapack.TryVerify(trace);
+        }
+#pragma warning disable CA1031 // The contract is "never throws": any loader failure becomes a trace line.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            trace.Add($"Probing LAPACK failed: {e.GetType().Name}: {e.Message}");
+            ok = false;
+        }
+
+        probeTrace = trace;
+        name = !ok ? string.Empty
+            : LapackLibraries.BlasPath is { } blas && blas != LapackLibraries.LapackPath
+                ? $"native LAPACK ({LapackLibraries.LapackPath} + {blas})"
+                : $"native LAPACK ({LapackLibraries.LapackPath})";
+        return ok;
     }
 }

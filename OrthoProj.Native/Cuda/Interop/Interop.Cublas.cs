@@ -5,7 +5,7 @@ namespace OrthoProj.Native;
 internal static partial class Interop
 {
     /// <summary>
-    /// cuBLAS (cublas_api.h, column-major). Export names follow DESIGN.md section 4: the classic
+    /// cuBLAS (cublas_api.h, column-major). Export names follow docs/design.md section 2: the classic
     /// level-1/2/3 routines and handle functions carry _v2; the batched extensions and
     /// cublasSetMathMode do not. Scalars (alpha, beta, results) are host pointers: the handle's
     /// pointer mode is never changed from CUBLAS_POINTER_MODE_HOST.
