@@ -11,6 +11,8 @@
 #                                  when present; logs go to $OUT (or publish/gpu-results), and a
 #                                  short table is printed last.
 #
+#   scripts/gpu-check.sh build-emulation DIR   only builds that emulation into DIR (the tests use it).
+#
 #   scripts/gpu-check.sh emulate   on the development machine, no GPU needed: builds the host
 #                                  emulation of the CUDA driver/cuBLAS/cuSOLVER in
 #                                  OrthoProj.Tests/Cuda/Emulation (g++ and liblapack) into
@@ -159,13 +161,21 @@ run() {
   return $status
 }
 
-emulate() {
-  local fake="$ROOT/build/fake-cuda"
+# The one build of the host emulation (also called by OrthoProj.Tests/Cuda/CudaEmulationTests.cs):
+# fake_cuda.cpp with the kernels of cuda/ compiled as host C++, under the driver, cuBLAS and
+# cuSOLVER file names that the CUDA 11 probe looks for.
+build_emulation() {
+  local fake="$1"
   mkdir -p "$fake"
   g++ -std=c++17 -O1 -fPIC -shared -fvisibility=hidden -I"$ROOT/cuda" \
-    -o "$fake/libfakecuda.so" "$ROOT/OrthoProj.Tests/Cuda/Emulation/fake_cuda.cpp" -llapack || exit 1
+    -o "$fake/libfakecuda.so" "$ROOT/OrthoProj.Tests/Cuda/Emulation/fake_cuda.cpp" -llapack || return 1
   local name
   for name in libcuda.so.1 libcublas.so.11 libcusolver.so.11; do cp "$fake/libfakecuda.so" "$fake/$name"; done
+}
+
+emulate() {
+  local fake="$ROOT/build/fake-cuda"
+  build_emulation "$fake" || exit 1
   dotnet build "$ROOT/OrthoProj.Tests/OrthoProj.Tests.csproj" -v q || exit 1
   ORTHOPROJ_CUDA_PATH="$fake" ORTHOPROJ_KERNEL_CACHE="$fake/kernel-cache" \
     "$ROOT/OrthoProj.Tests/bin/Debug/net10.0/OrthoProj.Tests" --filter "FullyQualifiedName~OrthoProj.Tests.Cuda"
@@ -174,6 +184,7 @@ emulate() {
 case "${1:-}" in
   publish) publish ;;
   emulate) emulate ;;
+  build-emulation) [ -n "${2:-}" ] || { echo "usage: $0 build-emulation DIR" >&2; exit 2; }; build_emulation "$2" ;;
   run) run ;;
-  *) echo "usage: $0 publish|run|emulate" >&2; exit 2 ;;
+  *) echo "usage: $0 publish|run|emulate|build-emulation DIR" >&2; exit 2 ;;
 esac

@@ -33,8 +33,9 @@ public sealed class CudaEmulationTests
         Directory.CreateDirectory(fake);
         try
         {
+            // Built by the one recipe in scripts/gpu-check.sh (build-emulation), which emulate uses too.
             string library = Path.Combine(fake, "libfakecuda.so");
-            (int rc, string output) = Run("g++", ["-std=c++17", "-O1", "-fPIC", "-shared", "-fvisibility=hidden", "-I" + Path.Combine(root, "cuda"), "-o", library, Path.Combine(root, "OrthoProj.Tests", "Cuda", "Emulation", "fake_cuda.cpp"), "-llapack"], null);
+            (int rc, string output) = Run("bash", [Path.Combine(root, "scripts", "gpu-check.sh"), "build-emulation", fake], null);
             if (rc != 0)
             {
                 Assert.Inconclusive("Cannot build the CUDA emulation (g++ and liblapack are needed): " + output);
@@ -47,11 +48,6 @@ public sealed class CudaEmulationTests
             }
 
             System.Runtime.InteropServices.NativeLibrary.Free(probe);
-
-            foreach (string name in new[] { "libcuda.so.1", "libcublas.so.11", "libcusolver.so.11" })
-            {
-                File.Copy(library, Path.Combine(fake, name), overwrite: true);
-            }
 
             var environment = new Dictionary<string, string>
             {
