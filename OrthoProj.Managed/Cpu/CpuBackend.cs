@@ -162,11 +162,11 @@ public sealed class CpuBackend : Backend
 
     /// <inheritdoc/>
     protected override PinvResult<T> PinvCore<T>(MatrixBatch<T> a, RankTolerance tolerance) =>
-        CpuPinv.Pinv(Linalg<T>(), (HostMatrixBatch<T>)a, tolerance, parallel);
+        Projection.PseudoInverse.Compute(Kernels<T>(), a, tolerance);
 
     /// <inheritdoc/>
     protected override MatrixBatch<T> PinvBackwardCore<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv) =>
-        CpuPinv.Backward(Linalg<T>(), (HostMatrixBatch<T>)a, (HostMatrixBatch<T>)pinv, (HostMatrixBatch<T>)gradPinv, parallel);
+        Projection.PseudoInverse.Backward(Kernels<T>(), a, pinv, gradPinv);
 
     /// <inheritdoc/>
     /// <remarks>

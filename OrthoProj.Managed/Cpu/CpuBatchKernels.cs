@@ -89,10 +89,10 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
     public void SolveUpper(MatrixBatch<T> r, bool transpose, MatrixBatch<T> b) =>
         ForEach(b.Count, (i, bs, _) => lapack.SolveUpper(Host(r).GetMatrix(i), r.Rows, transpose, bs, b.Cols), b, b);
 
-    public void ScaleByPowerOfTwo(MatrixBatch<T> x, BatchInts exponents, int sign)
+    public void ScaleByPowerOfTwo(MatrixBatch<T> x, BatchInts e1, int c1, BatchInts? e2 = null, int c2 = 0)
     {
-        int[] e = exponents.ToHost();
-        ForEach(x.Count, (b, d, _) => PowerOfTwoScaling.Scale(d, sign * e[b]), x, x);
+        int[] first = e1.ToHost(), second = e2?.ToHost() ?? new int[x.Count];
+        ForEach(x.Count, (b, d, _) => PowerOfTwoScaling.Scale(d, (c1 * first[b]) + (c2 * second[b])), x, x);
     }
 
     public BatchInts ScaleToUnit(MatrixBatch<T> a)

@@ -351,22 +351,12 @@ public sealed partial class CudaBackend : Backend, IDisposable
     }
 
     /// <inheritdoc/>
-    protected override PinvResult<T> PinvCore<T>(MatrixBatch<T> a, RankTolerance tolerance)
-    {
-        lock (gate)
-        {
-            return CudaPinv.Pinv(Enter(), (CudaMatrixBatch<T>)a, tolerance);
-        }
-    }
+    protected override PinvResult<T> PinvCore<T>(MatrixBatch<T> a, RankTolerance tolerance) =>
+        Projection.PseudoInverse.Compute(new CudaBatchKernels<T>(this), a, tolerance);
 
     /// <inheritdoc/>
-    protected override MatrixBatch<T> PinvBackwardCore<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv)
-    {
-        lock (gate)
-        {
-            return CudaPinv.Backward(Enter(), (CudaMatrixBatch<T>)a, (CudaMatrixBatch<T>)pinv, (CudaMatrixBatch<T>)gradPinv);
-        }
-    }
+    protected override MatrixBatch<T> PinvBackwardCore<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv) =>
+        Projection.PseudoInverse.Backward(new CudaBatchKernels<T>(this), a, pinv, gradPinv);
 
     /// <summary>
     /// Which path a QR-method <see cref="Backend.Projector{T}"/> of small matrices takes: the fused

@@ -86,12 +86,12 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
             ops.TrsmBatched<T>(right: false, transR: transpose, b.Rows, b.Cols, rArray, r.Rows, bArray, b.Rows, b.Count);
         }
 
-        public void ScaleByPowerOfTwo(MatrixBatch<T> x, BatchInts exponents, int sign)
+        public void ScaleByPowerOfTwo(MatrixBatch<T> x, BatchInts e1, int c1, BatchInts? e2 = null, int c2 = 0)
         {
-            // The kernels keep magnitudes L = -e: 2^(sign e) = 2^(-sign L).
+            // The kernels keep magnitudes L = -e: 2^(c e) = 2^(-c L).
             if (x.Length > 0)
             {
-                CudaQr.ScaleExp2<T>(ops, Ptr(x), x.Rows, x.Cols, Math.Max(1, x.Rows), x.MatrixLength, Ptr(exponents), -sign, 0, 0, x.Count);
+                CudaQr.ScaleExp2<T>(ops, Ptr(x), x.Rows, x.Cols, Math.Max(1, x.Rows), x.MatrixLength, Ptr(e1), -c1, e2 is null ? 0 : Ptr(e2), -c2, x.Count);
             }
         }
 
@@ -166,7 +166,7 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
                 return;
             }
 
-            SvdFactors svd = CudaPinv.Svd(ops, (CudaMatrixBatch<T>)a);
+            SvdFactors svd = CudaSvd.Svd(ops, (CudaMatrixBatch<T>)a);
             ops.CopyStrided<T>(svd.U, svd.StrideU, Ptr(u), u.MatrixLength, u.MatrixLength, u.Count);
             ops.CopyStrided<T>(svd.V, svd.StrideV, Ptr(v), v.MatrixLength, v.MatrixLength, v.Count);
             ops.Copy<T>(svd.S, Ptr(s), s.Length);

@@ -45,8 +45,12 @@ internal interface IBatchOps<T>
     /// <summary>b = R^-1 b, or R^-T b when <paramref name="transpose"/>, with R upper triangular n x n (trsm).</summary>
     void SolveUpper(MatrixBatch<T> r, bool transpose, MatrixBatch<T> b);
 
-    /// <summary>x_b = 2^(sign * e_b) x_b per matrix, exactly (see <see cref="PowerOfTwoScaling"/>).</summary>
-    void ScaleByPowerOfTwo(MatrixBatch<T> x, BatchInts exponents, int sign);
+    /// <summary>
+    /// x_b = 2^(c1 e1_b + c2 e2_b) x_b per matrix, exactly, in one rounding (see
+    /// <see cref="PowerOfTwoScaling"/>); <paramref name="e2"/> may be null. One combined exponent, so
+    /// that no intermediate step overflows or underflows where the result does not.
+    /// </summary>
+    void ScaleByPowerOfTwo(MatrixBatch<T> x, BatchInts e1, int c1, BatchInts? e2 = null, int c2 = 0);
 
     /// <summary>Scales each matrix of <paramref name="a"/> to unit magnitude in place; returns the exponents.</summary>
     BatchInts ScaleToUnit(MatrixBatch<T> a);

@@ -72,10 +72,10 @@ internal static class BasisFactory
             ops.ScaleColumns(u, keep);
             ops.ScaleColumns(v, keep);
 
-            // W = V_r S_r^-1 for A = 2^-e A': S = 2^-e S', so W = 2^e V_r S'_r^-1.
+            // W' = V_r S'_r^-1, of the scaled matrix; A's W = 2^e W' is applied as W' then 2^e,
+            // so that a result too large for T is +-Inf, never Inf * 0 = NaN inside a product.
             ops.Copy(v, w);
             ops.ScaleColumns(w, inverse);
-            ops.ScaleByPowerOfTwo(w, exponents, +1);
             return new SvdBasis<T>(u, v, w, rank, exponents);
         }
         catch

@@ -5,7 +5,8 @@ namespace OrthoProj.Projection;
 
 /// <summary>
 /// The SVD's basis: U_r (m x k) and V_r (n x k) with the columns past each matrix's rank zeroed, and
-/// W = V_r S_r^-1 (times 2^e, undoing the scaling). Works for any rank and shape.
+/// W' = V_r S'_r^-1 of the scaled matrix 2^e A; A's W = 2^e W' is applied as W' and then 2^e.
+/// Works for any rank and shape.
 /// </summary>
 internal sealed class SvdBasis<T> : RangeBasis<T>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -23,6 +24,12 @@ internal sealed class SvdBasis<T> : RangeBasis<T>
         this.w = w;
         rankOnBackend = rank;
     }
+
+    /// <summary>U_r, m x k, zero past each matrix's rank.</summary>
+    public MatrixBatch<T> U => u;
+
+    /// <summary>W' = V_r S'_r^-1 of 2^e A, n x k: A+ = 2^e W' U^T.</summary>
+    public MatrixBatch<T> ScaledW => w;
 
     public override MatrixBatch<T> TransposeTimes(IBatchOps<T> ops, MatrixBatch<T> y)
     {
@@ -43,6 +50,7 @@ internal sealed class SvdBasis<T> : RangeBasis<T>
     {
         MatrixBatch<T> x = ops.Scratch(Cols, c.Cols, Count);
         ops.Gemm(false, false, T.One, w, c, T.Zero, x);
+        ops.ScaleByPowerOfTwo(x, Exponents, +1);
         return x;
     }
 
@@ -50,6 +58,7 @@ internal sealed class SvdBasis<T> : RangeBasis<T>
     {
         MatrixBatch<T> x = ops.Scratch(Width, g.Cols, Count);
         ops.Gemm(true, false, T.One, w, g, T.Zero, x);
+        ops.ScaleByPowerOfTwo(x, Exponents, +1);
         return x;
     }
 

@@ -1,0 +1,142 @@
+using System.Numerics;
+using OrthoProj.Kernels;
+
+namespace OrthoProj.Projection;
+
+/// <summary>
+/// The pseudo-inverse and its backward pass, written once over the seam for every backend.
+/// Forward: the SVD basis of the projector (<see cref="BasisFactory.FromSvd{T}"/>: scaling, SVD,
+/// torch.linalg.pinv's rank rule), then A+ = 2^e W' U^T: one batched gemm at unit scale and one
+/// exact scaling, so that an A+ too large for T is +-Inf, never NaN. Backward (Golub and
+/// Pereyra): gA = -X^T G X^T + (I - A X) G^T X X^T + X^T X G^T (I - X A), products ordered so that
+/// every temporary is min(m, n) x min(m, n) or m x n.
+/// </summary>
+internal static class PseudoInverse
+{
+    /// <summary>A+ (n x m per matrix) and the rank of each matrix; a is validated.</summary>
+    public static PinvResult<T> Compute<T>(BatchKernels<T> kernels, MatrixBatch<T> a, RankTolerance tolerance)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var basis = (SvdBasis<T>)BasisFactory.FromSvd(kernels, a, tolerance);
+        MatrixBatch<T> x = kernels.Run(ops =>
+        {
+            MatrixBatch<T> result = ops.Allocate(a.Cols, a.Rows, a.Count);
+            try
+            {
+                ops.Gemm(false, true, T.One, basis.ScaledW, basis.U, T.Zero, result);
+                ops.ScaleByPowerOfTwo(result, basis.Exponents, +1);
+                return result;
+            }
+            catch
+            {
+                result.Dispose();
+                throw;
+            }
+        });
+        return new PinvResult<T>(x, basis.Rank);
+    }
+
+    /// <summary>
+    /// gA for X = A+ and G = dL/dX. The gradient is homogeneous (degree 2 in X, 1 in G, 0 in A X),
+    /// so it is computed on A' = 2^e A, X' = 2^-e X, G' = 2^f G (each at unit magnitude, every
+    /// intermediate in range) and scaled back by 2^(2e - f) in one exact step.
+    /// </summary>
+    public static MatrixBatch<T> Backward<T>(BatchKernels<T> kernels, MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv)
+        where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run(ops =>
+    {
+        int m = a.Rows, n = a.Cols, count = a.Count;
+        MatrixBatch<T> ga = ops.Allocate(m, n, count);
+        if (m == 0 || n == 0 || count == 0)
+        {
+            return ga;
+        }
+
+        BatchInts? e = null, f = null;
+        try
+        {
+            MatrixBatch<T> sa = ops.Scratch(m, n, count), x = ops.Scratch(n, m, count), g = ops.Scratch(n, m, count);
+            ops.Copy(a, sa);
+            e = ops.ScaleToUnit(sa);
+            ops.Copy(pinv, x);
+            ops.ScaleByPowerOfTwo(x, e, -1);
+            ops.Copy(gradPinv, g);
+            f = ops.ScaleToUnit(g);
+            if (m >= n)
+            {
+                Tall(ops, sa, x, g, ga);
+            }
+            else
+            {
+                Wide(ops, sa, x, g, ga);
+            }
+
+            ops.ScaleByPowerOfTwo(ga, e, 2, f, -1);
+            return ga;
+        }
+        catch
+        {
+            ga.Dispose();
+            throw;
+        }
+        finally
+        {
+            e?.Dispose();
+            f?.Dispose();
+        }
+    });
+
+    /// <summary>m &gt;= n: the n x n products X X^T, G X^T, X A, X Z.</summary>
+    private static void Tall<T>(IBatchOps<T> ops, MatrixBatch<T> a, MatrixBatch<T> x, MatrixBatch<T> g, MatrixBatch<T> ga)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int m = a.Rows, n = a.Cols, count = a.Count;
+
+        // Term 1: -X^T (G X^T).
+        MatrixBatch<T> gxt = ops.Scratch(n, n, count);
+        ops.Gemm(false, true, T.One, g, x, T.Zero, gxt);
+        ops.Gemm(true, false, -T.One, x, gxt, T.Zero, ga);
+
+        // Term 2: (I - A X) Z with Z = G^T (X X^T): Z - A (X Z).
+        MatrixBatch<T> xxt = ops.Scratch(n, n, count), z = ops.Scratch(m, n, count), xz = ops.Scratch(n, n, count);
+        ops.Gemm(false, true, T.One, x, x, T.Zero, xxt);
+        ops.Gemm(true, false, T.One, g, xxt, T.Zero, z);
+        ops.Gemm(false, false, T.One, x, z, T.Zero, xz);
+        ops.Gemm(false, false, -T.One, a, xz, T.One, z);
+        ops.Axpy(T.One, z, ga);
+
+        // Term 3: X^T (X W) with W = G^T (I - X A) = G^T - G^T (X A).
+        MatrixBatch<T> xa = ops.Scratch(n, n, count), w = ops.Scratch(m, n, count), xw = ops.Scratch(n, n, count);
+        ops.Gemm(false, false, T.One, x, a, T.Zero, xa);
+        ops.Transpose(g, w);
+        ops.Gemm(true, false, -T.One, g, xa, T.One, w);
+        ops.Gemm(false, false, T.One, x, w, T.Zero, xw);
+        ops.Gemm(true, false, T.One, x, xw, T.One, ga);
+    }
+
+    /// <summary>m &lt; n: the m x m products G^T X, A X, X^T X.</summary>
+    private static void Wide<T>(IBatchOps<T> ops, MatrixBatch<T> a, MatrixBatch<T> x, MatrixBatch<T> g, MatrixBatch<T> ga)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int m = a.Rows, n = a.Cols, count = a.Count;
+
+        // Term 1: -X^T G X^T = -(G^T X)^T X^T.
+        MatrixBatch<T> gtx = ops.Scratch(m, m, count);
+        ops.Gemm(true, false, T.One, g, x, T.Zero, gtx);
+        ops.Gemm(true, true, -T.One, gtx, x, T.Zero, ga);
+
+        // Term 2: (I - A X) Z with Z = (G^T X) X^T: Z - (A X) Z.
+        MatrixBatch<T> z = ops.Scratch(m, n, count), ax = ops.Scratch(m, m, count), axz = ops.Scratch(m, n, count);
+        ops.Gemm(false, true, T.One, gtx, x, T.Zero, z);
+        ops.Gemm(false, false, T.One, a, x, T.Zero, ax);
+        ops.Gemm(false, false, T.One, ax, z, T.Zero, axz);
+        ops.Axpy(-T.One, axz, z);
+        ops.Axpy(T.One, z, ga);
+
+        // Term 3: (X^T X) W with W = G^T - (G^T X) A.
+        MatrixBatch<T> xtx = ops.Scratch(m, m, count), w = ops.Scratch(m, n, count);
+        ops.Gemm(true, false, T.One, x, x, T.Zero, xtx);
+        ops.Transpose(g, w);
+        ops.Gemm(false, false, -T.One, gtx, a, T.One, w);
+        ops.Gemm(false, false, T.One, xtx, w, T.One, ga);
+    }
+}
