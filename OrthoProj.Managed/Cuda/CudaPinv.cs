@@ -1,4 +1,5 @@
 using System.Numerics;
+using OrthoProj.Cuda.Kernels;
 
 namespace OrthoProj.Cuda;
 
@@ -44,14 +45,14 @@ internal static class CudaPinv
 
             // The SVD of 2^e A (PowerOfTwoScaling; magnitude[b] = -e), the threshold in the same
             // units, and A+ = 2^e (2^e A)+, exactly.
-            nint magnitude = CudaQr.MaxExponent<T>(ops, a.DevicePointer, m, n, m, (long)m * n, count);
+            DevicePtr<int> magnitude = CudaQr.MaxExponent(ops, a.Ptr, m, n, m, (long)m * n, count);
             SvdFactors svd = Svd(ops, a, magnitude);
-            (nint rank, nint inv, _) = Threshold<T>(ops, svd, m, n, tolerance, count, magnitude);
+            (DevicePtr<int> rank, DevicePtr<T> inv, _) = Threshold<T>(ops, svd, m, n, tolerance, count, magnitude);
 
             // A+ = (V S^-1) U^T over all kk columns: the columns past the rank are exact zeros.
-            ops.Launch<T>("scale_columns", (long)n * kk * count, svd.V, n, kk, svd.StrideV, inv, kk, count);
+            ops.Kernels.ScaleColumns((long)n * kk * count, new DevicePtr<T>(svd.V), n, kk, svd.StrideV, inv, kk, count);
             ops.Gemm(false, true, n, m, kk, T.One, svd.V, n, svd.StrideV, svd.U, m, svd.StrideU, T.Zero, x.DevicePointer, n, (long)n * m, count);
-            CudaQr.ScaleExp2<T>(ops, x.DevicePointer, n, m, n, (long)n * m, magnitude, -1, 0, 0, count);
+            CudaQr.ScaleExp2(ops, x.Ptr, n, m, n, (long)n * m, magnitude, -1, DevicePtr<int>.Null, 0, count);
             svd.Check(ops);
             return new PinvResult<T>(x, ops.ReadInts(rank, count));
         }
@@ -81,15 +82,15 @@ internal static class CudaPinv
         try
         {
             long mn = (long)m * n;
-            nint la = CudaQr.MaxExponent<T>(ops, a.DevicePointer, m, n, m, mn, count);
-            nint lg = CudaQr.MaxExponent<T>(ops, g.DevicePointer, n, m, n, mn, count);
-            nint pa = ops.Temp<T>(mn * count), px = ops.Temp<T>(mn * count), pg = ops.Temp<T>(mn * count);
+            DevicePtr<int> la = CudaQr.MaxExponent(ops, a.Ptr, m, n, m, mn, count);
+            DevicePtr<int> lg = CudaQr.MaxExponent(ops, g.Ptr, n, m, n, mn, count);
+            DevicePtr<T> pa = ops.Temp<T>(mn * count), px = ops.Temp<T>(mn * count), pg = ops.Temp<T>(mn * count);
             ops.Copy<T>(a.DevicePointer, pa, mn * count);
             ops.Copy<T>(x.DevicePointer, px, mn * count);
             ops.Copy<T>(g.DevicePointer, pg, mn * count);
-            CudaQr.ScaleExp2<T>(ops, pa, m, n, m, mn, la, -1, 0, 0, count);    // 2^e A
-            CudaQr.ScaleExp2<T>(ops, px, n, m, n, mn, la, 1, 0, 0, count);     // 2^-e X
-            CudaQr.ScaleExp2<T>(ops, pg, n, m, n, mn, lg, -1, 0, 0, count);    // 2^f G
+            CudaQr.ScaleExp2(ops, pa, m, n, m, mn, la, -1, DevicePtr<int>.Null, 0, count);    // 2^e A
+            CudaQr.ScaleExp2(ops, px, n, m, n, mn, la, 1, DevicePtr<int>.Null, 0, count);     // 2^-e X
+            CudaQr.ScaleExp2(ops, pg, n, m, n, mn, lg, -1, DevicePtr<int>.Null, 0, count);    // 2^f G
             if (m >= n)
             {
                 TallBackward<T>(ops, pa, px, pg, result.DevicePointer, m, n, count);
@@ -99,7 +100,7 @@ internal static class CudaPinv
                 WideBackward<T>(ops, pa, px, pg, result.DevicePointer, m, n, count);
             }
 
-            CudaQr.ScaleExp2<T>(ops, result.DevicePointer, m, n, m, mn, la, -2, lg, 1, count);   // 2^(2e - f)
+            CudaQr.ScaleExp2(ops, result.Ptr, m, n, m, mn, la, -2, lg, 1, count);   // 2^(2e - f)
             return result;
         }
         catch
@@ -174,12 +175,12 @@ internal static class CudaPinv
     /// <see cref="CudaQr.MaxExponent{T}"/>) it is the SVD of 2^e A, e = -magnitude[b]: the same U
     /// and V, singular values 2^e times A's.
     /// </summary>
-    public static SvdFactors Svd<T>(CudaBackend.Ops ops, CudaMatrixBatch<T> a, nint magnitude = 0)
+    public static SvdFactors Svd<T>(CudaBackend.Ops ops, CudaMatrixBatch<T> a, DevicePtr<int> magnitude = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int m = a.Rows, n = a.Cols, kk = Math.Min(m, n), count = a.Count;
         long mn = (long)m * n;
-        nint work = ops.Temp<T>(mn * count);
+        DevicePtr<T> work = ops.Temp<T>(mn * count);
         nint s = ops.Temp<T>((long)kk * count);
         nint info = ops.Temp<int>(count);
         ops.ClearInts(info, count);
@@ -220,12 +221,12 @@ internal static class CudaPinv
     }
 
     /// <summary>Scales each matrix (mn elements) of the SVD's working copy by 2^-magnitude[b], when given.</summary>
-    private static void ScaleWork<T>(CudaBackend.Ops ops, nint work, long mn, nint magnitude, int count)
+    private static void ScaleWork<T>(CudaBackend.Ops ops, DevicePtr<T> work, long mn, DevicePtr<int> magnitude, int count)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (magnitude != 0)
+        if (magnitude.Address != 0)
         {
-            CudaQr.ScaleExp2<T>(ops, work, checked((int)mn), 1, checked((int)mn), mn, magnitude, -1, 0, 0, count);
+            CudaQr.ScaleExp2(ops, work, checked((int)mn), 1, checked((int)mn), mn, magnitude, -1, DevicePtr<int>.Null, 0, count);
         }
     }
 
@@ -237,14 +238,14 @@ internal static class CudaPinv
     /// For the SVD of 2^e A (<see cref="Svd{T}"/> with <paramref name="magnitude"/>), pass the same
     /// <paramref name="magnitude"/>: atol is then compared as atol * 2^e, RankTolerance.Threshold's rule.
     /// </remarks>
-    public static (nint Rank, nint InverseS, nint Keep) Threshold<T>(CudaBackend.Ops ops, SvdFactors svd, int m, int n, RankTolerance tolerance, int count, nint magnitude = 0)
+    public static (DevicePtr<int> Rank, DevicePtr<T> InverseS, DevicePtr<T> Keep) Threshold<T>(CudaBackend.Ops ops, SvdFactors svd, int m, int n, RankTolerance tolerance, int count, DevicePtr<int> magnitude = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         (double atol, double rtol) = tolerance.Resolve<T>(m, n);
-        nint rank = ops.Temp<int>(count);
-        nint inv = ops.Temp<T>((long)svd.Kk * count);
-        nint keep = ops.Temp<T>((long)svd.Kk * count);
-        ops.Launch<T>("svd_threshold", count, svd.S, svd.Kk, (long)svd.Kk, count, CudaBackend.Ops.Bits(atol), CudaBackend.Ops.Bits(rtol), rank, inv, keep, magnitude);
+        DevicePtr<int> rank = ops.Temp<int>(count);
+        DevicePtr<T> inv = ops.Temp<T>((long)svd.Kk * count);
+        DevicePtr<T> keep = ops.Temp<T>((long)svd.Kk * count);
+        ops.Kernels.SvdThreshold(count, new DevicePtr<T>(svd.S), svd.Kk, (long)svd.Kk, count, atol, rtol, rank, inv, keep, magnitude);
         return (rank, inv, keep);
     }
 }
