@@ -11,7 +11,7 @@ namespace OrthoProj.Tests.Cuda;
 /// <summary>
 /// What can be checked about the fused small-matrix path without a GPU: cuda/fused_qr.cu compiles
 /// through NVRTC for sm_80 and sm_90 into a CUBIN holding every entry the host launches, ptxas's
-/// report (--ptxas-options=-v) shows no local-memory spills, the kernel table matches the source,
+/// report (--ptxas-options=-v) shows no local-memory spills, the launch constants match the header,
 /// and the dispatch rule of <see cref="SmallMatrixPath"/>.
 /// </summary>
 [TestClass]
