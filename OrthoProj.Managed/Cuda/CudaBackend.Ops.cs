@@ -1,5 +1,6 @@
 using System.Numerics;
 using OrthoProj.Cuda;
+using OrthoProj.Cuda.Kernels;
 using OrthoProj.Native;
 using static OrthoProj.Native.Interop.Cublas;
 
@@ -14,15 +15,12 @@ public sealed partial class CudaBackend
     /// </summary>
     internal sealed class Ops
     {
-        private const int BlockSize = 256;
-        private const int MaxBlocks = 16384;
-
-        private readonly CudaKernels kernels;
+        private readonly KernelModule kernels;
         private readonly CublasHandle cublas;
         private readonly CusolverHandle cusolver;
         private readonly nint gesvdjParameters;
 
-        internal Ops(CudaBackend backend, CudaKernels kernels, CublasHandle cublas, CusolverHandle cusolver, nint gesvdjParameters, CudaScratch.Frame frame)
+        internal Ops(CudaBackend backend, KernelModule kernels, CublasHandle cublas, CusolverHandle cusolver, nint gesvdjParameters, CudaScratch.Frame frame)
         {
             Backend = backend;
             this.kernels = kernels;
@@ -45,28 +43,16 @@ public sealed partial class CudaBackend
             where T : unmanaged, IFloatingPointIeee754<T> => Backend.Allocate<T>(rows, cols, count, clear);
 
         /// <summary>Workspace for <paramref name="elements"/> values of <typeparamref name="T"/>.</summary>
-        public nint Temp<T>(long elements)
-            where T : unmanaged => Frame.Take<T>(elements);
+        public DevicePtr<T> Temp<T>(long elements)
+            where T : unmanaged => new(Frame.Take<T>(elements));
+
+        /// <summary>The kernels of cuda/orthoproj_kernels.cu on the backend's stream (<see cref="GeneralKernels"/>).</summary>
+        public KernelLauncher Kernels => new(kernels, Stream);
+
+        /// <summary>The kernels of another loaded unit (e.g. the backend's fused kernels) on the backend's stream.</summary>
+        public KernelLauncher Launcher(KernelModule module) => new(module, Stream);
 
         // ------------------------------------------------------------ kernels
-
-        /// <summary>The raw bits of a kernel argument of element type T, as the launch reads them.</summary>
-        public static long Bits<T>(T value)
-            where T : unmanaged, IFloatingPointIeee754<T> =>
-            typeof(T) == typeof(float) ? (uint)BitConverter.SingleToInt32Bits(float.CreateTruncating(value)) : BitConverter.DoubleToInt64Bits(double.CreateTruncating(value));
-
-        /// <summary>The raw bits of a double kernel argument.</summary>
-        public static long Bits(double value) => BitConverter.DoubleToInt64Bits(value);
-
-        /// <summary>
-        /// Launches kernel <paramref name="name"/>_f32/_f64 over <paramref name="total"/> work items
-        /// (grid-stride). Each argument is given as the 8 bytes the driver reads from: pointers and
-        /// 64-bit integers whole, 32-bit ints and floats in the low bytes (little-endian).
-        /// </summary>
-        public void Launch<T>(string name, long total, params ReadOnlySpan<long> args) => Launch(kernels.Get<T>(name), total, args);
-
-        /// <summary>Launches an untyped kernel; see <see cref="Launch{T}"/>.</summary>
-        public void LaunchUntyped(string name, long total, params ReadOnlySpan<long> args) => Launch(kernels.Get(name), total, args);
 
         // ------------------------------------------------------------ copies and readbacks
 
@@ -84,7 +70,7 @@ public sealed partial class CudaBackend
         {
             if (len > 0 && count > 0)
             {
-                Launch<T>("copy_strided", (long)len * count, source, sourceStride, destination, destinationStride, len, count);
+                Kernels.CopyStrided((long)len * count, new DevicePtr<T>(source), sourceStride, new DevicePtr<T>(destination), destinationStride, len, count);
             }
         }
 
@@ -94,7 +80,7 @@ public sealed partial class CudaBackend
         {
             if ((long)rows * cols * count > 0)
             {
-                Launch<T>("transpose", (long)rows * cols * count, source, rows, cols, sourceStride, destination, destinationStride, count);
+                Kernels.Transpose((long)rows * cols * count, new DevicePtr<T>(source), rows, cols, sourceStride, new DevicePtr<T>(destination), destinationStride, count);
             }
         }
 
@@ -141,9 +127,9 @@ public sealed partial class CudaBackend
                 return;
             }
 
-            nint flag = Temp<int>(1);
+            DevicePtr<int> flag = Temp<int>(1);
             ClearInts(flag, 1);
-            LaunchUntyped("first_flagged", n, info, n, stride, flag);
+            Kernels.FirstFlagged(n, new DevicePtr<int>(info), n, stride, flag);
             int found = ReadInt(flag);
             if (found != 0)
             {
@@ -155,8 +141,8 @@ public sealed partial class CudaBackend
         /// <summary>A device array of count pointers base + b * strideBytes (for cuBLAS *Batched).</summary>
         public nint PointerArray(nint start, long strideBytes, int count)
         {
-            nint array = Temp<ulong>(count);
-            LaunchUntyped("pointer_array", count, start, strideBytes, count, array);
+            DevicePtr<ulong> array = Temp<ulong>(count);
+            Kernels.PointerArray(count, (ulong)start, strideBytes, count, array);
             return array;
         }
 
@@ -178,7 +164,7 @@ public sealed partial class CudaBackend
             {
                 if (beta != T.One)
                 {
-                    Launch<T>("scale_strided", (long)m * n * count, c, m, n, ldc, strideC, Bits(beta), count);
+                    Kernels.ScaleStrided((long)m * n * count, new DevicePtr<T>(c), m, n, ldc, strideC, beta, count);
                 }
 
                 return;
@@ -356,30 +342,5 @@ public sealed partial class CudaBackend
         /// <summary>The address of element <paramref name="index"/> of a T array at <paramref name="start"/>.</summary>
         public static unsafe nint Offset<T>(nint start, long index)
             where T : unmanaged => start + (nint)(index * sizeof(T));
-
-        private void Launch(CudaKernel kernel, long total, ReadOnlySpan<long> args)
-        {
-            if (total <= 0)
-            {
-                return;
-            }
-
-            int blocks = (int)Math.Clamp((total + BlockSize - 1) / BlockSize, 1, MaxBlocks);
-            Span<long> values = stackalloc long[args.Length];
-            args.CopyTo(values);
-            Span<nint> pointers = stackalloc nint[args.Length];
-            unsafe
-            {
-                fixed (long* first = values)
-                {
-                    for (int i = 0; i < values.Length; i++)
-                    {
-                        pointers[i] = (nint)(first + i);
-                    }
-
-                    kernel.Launch(blocks, BlockSize, 0, Stream, pointers);
-                }
-            }
-        }
     }
 }

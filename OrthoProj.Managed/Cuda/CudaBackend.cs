@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Numerics;
 using OrthoProj.Cuda;
+using OrthoProj.Cuda.Kernels;
 using OrthoProj.Native;
 
 namespace OrthoProj;
@@ -36,8 +37,8 @@ public sealed partial class CudaBackend : Backend, IDisposable
     private readonly CublasHandle cublas;
     private readonly CusolverHandle cusolver;
     private readonly nint gesvdjParameters;
-    private CudaKernels? kernels;
-    private Cuda.Fused.CudaFusedKernels? fusedKernels;
+    private KernelModule? kernels;
+    private KernelModule? fusedKernels;
     private bool disposed;
 
     private CudaBackend(CudaDevice device, CudaStream stream, CublasHandle cublas, CusolverHandle cusolver, nint gesvdjParameters, CudaRuntimeInfo runtime)
@@ -317,9 +318,9 @@ public sealed partial class CudaBackend : Backend, IDisposable
         lock (gate)
         {
             Ops ops = Enter();
-            nint result = ops.Frame.Take<int>(1);
+            DevicePtr<int> result = ops.Temp<int>(1);
             ops.ClearInts(result, 1);
-            ops.Launch<T>("find_nonfinite", x.Length, batch.DevicePointer, x.Length, result);
+            ops.Kernels.FindNonfinite(x.Length, batch.Ptr, x.Length, result);
             int found = ops.ReadInt(result);
             if (found == 0)
             {
@@ -426,12 +427,12 @@ public sealed partial class CudaBackend : Backend, IDisposable
     {
         ThrowIfDisposed();
         CudaDevice.MakeCurrent();
-        kernels ??= CudaKernels.Load(CudaDevice);
+        kernels ??= KernelModule.Load(CudaDevice, GeneralKernels.Unit);
         return new Ops(this, kernels, cublas, cusolver, gesvdjParameters, scratch.Begin());
     }
 
-    /// <summary>The fused small-matrix kernels, loaded at first use; call under the backend's lock.</summary>
-    internal Cuda.Fused.CudaFusedKernels FusedKernels => fusedKernels ??= Cuda.Fused.CudaFusedKernels.Load(CudaDevice);
+    /// <summary>The fused small-matrix kernels (cuda/fused_qr.cu), loaded at first use; call under the backend's lock.</summary>
+    internal KernelModule FusedKernels => fusedKernels ??= KernelModule.Load(CudaDevice, Cuda.Kernels.FusedKernels.Unit);
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using OrthoProj.Cuda.Kernels;
 using OrthoProj.Kernels;
 using OrthoProj.Native;
 
@@ -27,9 +28,9 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
 
     public override TResult Run<TResult>(Func<IBatchOps<T>, TResult> body) => backend.Run(ops => body(new Scope(backend, ops)));
 
-    private static nint Ptr(MatrixBatch<T> x) => ((CudaMatrixBatch<T>)x).DevicePointer;
+    private static DevicePtr<T> Ptr(MatrixBatch<T> x) => ((CudaMatrixBatch<T>)x).Ptr;
 
-    private static nint Ptr(BatchInts x) => ((DeviceBatchInts)x).Pointer;
+    private static DevicePtr<int> Ptr(BatchInts x) => ((DeviceBatchInts)x).Pointer;
 
     private sealed class Scope(CudaBackend backend, CudaBackend.Ops ops) : IBatchOps<T>
     {
@@ -54,7 +55,7 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
             long total = (long)rows * cols * source.Count;
             if (total > 0)
             {
-                ops.Launch<T>("copy_block", total, Ptr(source), source.Rows, source.MatrixLength, Ptr(destination), destination.Rows, destination.MatrixLength, rows, cols, source.Count);
+                ops.Kernels.CopyBlock(total, Ptr(source), source.Rows, source.MatrixLength, Ptr(destination), destination.Rows, destination.MatrixLength, rows, cols, source.Count);
             }
         }
 
@@ -62,7 +63,7 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
         {
             if (x.Length > 0)
             {
-                ops.Launch<T>("set_identity", x.Length, Ptr(x), x.Rows, x.Cols, x.MatrixLength, x.Count);
+                ops.Kernels.SetIdentity(x.Length, Ptr(x), x.Rows, x.Cols, x.MatrixLength, x.Count);
             }
         }
 
@@ -91,7 +92,7 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
             // The kernels keep magnitudes L = -e: 2^(c e) = 2^(-c L).
             if (x.Length > 0)
             {
-                CudaQr.ScaleExp2<T>(ops, Ptr(x), x.Rows, x.Cols, Math.Max(1, x.Rows), x.MatrixLength, Ptr(e1), -c1, e2 is null ? 0 : Ptr(e2), -c2, x.Count);
+                CudaQr.ScaleExp2(ops, Ptr(x), x.Rows, x.Cols, Math.Max(1, x.Rows), x.MatrixLength, Ptr(e1), -c1, e2 is null ? DevicePtr<int>.Null : Ptr(e2), -c2, x.Count);
             }
         }
 
@@ -102,7 +103,7 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
             {
                 if (a.Count > 0)
                 {
-                    ops.Launch<T>("max_exponent", a.Count, Ptr(a), a.Rows, a.Cols, Math.Max(1, a.Rows), a.MatrixLength, 0L, 0L, a.Count, magnitudes.Pointer);
+                    ops.Kernels.MaxExponent(a.Count, Ptr(a), a.Rows, a.Cols, Math.Max(1, a.Rows), a.MatrixLength, DevicePtr<int>.Null, 0, a.Count, magnitudes.Pointer);
                     ScaleByPowerOfTwo(a, magnitudes, +1);
                 }
 
@@ -119,7 +120,7 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
         {
             if (x.Length > 0)
             {
-                ops.Launch<T>("scale_columns", x.Length, Ptr(x), x.Rows, x.Cols, x.MatrixLength, Ptr(factors), factors.MatrixLength, x.Count);
+                ops.Kernels.ScaleColumns(x.Length, Ptr(x), x.Rows, x.Cols, x.MatrixLength, Ptr(factors), factors.MatrixLength, x.Count);
             }
         }
 
@@ -127,7 +128,7 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
         {
             if (x.Length > 0)
             {
-                ops.Launch<T>("zero_full_rank", x.Length, Ptr(x), x.MatrixLength, x.MatrixLength, Ptr(rank), full, x.Count);
+                ops.Kernels.ZeroFullRank(x.Length, Ptr(x), x.MatrixLength, x.MatrixLength, Ptr(rank), full, x.Count);
             }
         }
 
@@ -135,7 +136,7 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
         {
             if ((long)e.Cols * e.Count > 0)
             {
-                ops.Launch<T>("residual_second_pass", (long)e.Cols * e.Count, Ptr(e), Ptr(y), e.Rows, e.Cols, e.MatrixLength, Ptr(t), t.Rows, t.MatrixLength, e.Count);
+                ops.Kernels.ResidualSecondPass((long)e.Cols * e.Count, Ptr(e), Ptr(y), e.Rows, e.Cols, e.MatrixLength, Ptr(t), t.Rows, t.MatrixLength, e.Count);
             }
         }
 
@@ -183,8 +184,8 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
             }
 
             (double atol, double rtol) = tolerance.Resolve<T>(m, n);
-            nint rank = ops.Temp<int>(r.Count);
-            ops.Launch<T>("qr_rank", r.Count, Ptr(r), r.Rows, n, r.MatrixLength, r.Count, CudaBackend.Ops.Bits(atol), CudaBackend.Ops.Bits(rtol), rank, Ptr(exponents));
+            DevicePtr<int> rank = ops.Temp<int>(r.Count);
+            ops.Kernels.QrRank(r.Count, Ptr(r), r.Rows, n, r.MatrixLength, r.Count, atol, rtol, rank, Ptr(exponents));
             int[] ranks = ops.ReadInts(rank, r.Count);
             firstDeficient = Array.FindIndex(ranks, x => x < n);
             if (firstDeficient >= 0)
@@ -205,7 +206,7 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
                 if (s.Count > 0)
                 {
                     (double atol, double rtol) = tolerance.Resolve<T>(m, n);
-                    ops.Launch<T>("svd_threshold", s.Count, Ptr(s), s.Rows, s.MatrixLength, s.Count, CudaBackend.Ops.Bits(atol), CudaBackend.Ops.Bits(rtol), rank.Pointer, Ptr(inverse), Ptr(keep), Ptr(exponents));
+                    ops.Kernels.SvdThreshold(s.Count, Ptr(s), s.Rows, s.MatrixLength, s.Count, atol, rtol, rank.Pointer, Ptr(inverse), Ptr(keep), Ptr(exponents));
                 }
 
                 return rank;
@@ -253,7 +254,7 @@ internal sealed class DeviceBatchInts : BatchInts
     }
 
     /// <summary>The device address of the first value.</summary>
-    public nint Pointer => buffer.View.Pointer;
+    public DevicePtr<int> Pointer => new(buffer.View.Pointer);
 
     /// <inheritdoc/>
     public override int[] ToHost()

@@ -58,6 +58,9 @@ public sealed class CudaMatrixBatch<T> : MatrixBatch<T>
         }
     }
 
+    /// <summary>The device address of the first element, typed for the kernel launch wrappers.</summary>
+    internal Cuda.Kernels.DevicePtr<T> Ptr => new(DevicePointer);
+
     /// <summary>The elements as a device view (no copy).</summary>
     /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
     public DeviceView<T> View

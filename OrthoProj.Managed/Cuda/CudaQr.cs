@@ -1,4 +1,5 @@
 using System.Numerics;
+using OrthoProj.Cuda.Kernels;
 using OrthoProj.Native;
 
 namespace OrthoProj.Cuda;
@@ -31,7 +32,7 @@ internal static class CudaQr
                 // Nothing to factor: Q is the identity's first qCols columns, R is all zeros.
                 if (q.Length > 0)
                 {
-                    ops.Launch<T>("set_identity", q.Length, q.DevicePointer, m, qCols, (long)m * qCols, count);
+                    ops.Kernels.SetIdentity(q.Length, q.Ptr, m, qCols, (long)m * qCols, count);
                 }
 
                 return new QrResult<T>(q, r);
@@ -39,7 +40,7 @@ internal static class CudaQr
 
             // Factor 2^e A (same Q), then R = 2^-e R'; magnitude[b] = -e per matrix.
             long strideA = (long)m * n;
-            nint magnitude = MaxExponent<T>(ops, a.DevicePointer, m, n, m, strideA, count);
+            DevicePtr<int> magnitude = MaxExponent(ops, a.Ptr, m, n, m, strideA, count);
             nint tau = ops.Temp<T>((long)k * count);
             nint info = ops.Temp<int>(2L * count);
             ops.ClearInts(info, 2L * count);
@@ -47,23 +48,23 @@ internal static class CudaQr
             {
                 // Q (m x n) has A's layout: factor in place, take R, then form Q over the reflectors.
                 ops.Copy<T>(a.DevicePointer, q.DevicePointer, a.Length);
-                ScaleExp2<T>(ops, q.DevicePointer, m, n, m, strideA, magnitude, -1, 0, 0, count);
+                ScaleExp2(ops, q.Ptr, m, n, m, strideA, magnitude, -1, DevicePtr<int>.Null, 0, count);
                 ops.Geqrf<T>(q.DevicePointer, m, n, strideA, tau, info, count);
-                ops.Launch<T>("extract_upper", r.Length, q.DevicePointer, m, n, strideA, r.DevicePointer, rRows, (long)rRows * n, count);
-                ScaleExp2<T>(ops, r.DevicePointer, rRows, n, rRows, (long)rRows * n, magnitude, 1, 0, 0, count);
+                ops.Kernels.ExtractUpper(r.Length, q.Ptr, m, n, strideA, r.Ptr, rRows, (long)rRows * n, count);
+                ScaleExp2(ops, r.Ptr, rRows, n, rRows, (long)rRows * n, magnitude, 1, DevicePtr<int>.Null, 0, count);
                 ops.Orgqr<T>(q.DevicePointer, m, k, k, strideA, tau, k, info + (4 * count), count);
             }
             else
             {
                 // Q is m x m: factor a copy of A, take R (m x n), then form Q from the identity with
                 // the k reflectors in its first k columns.
-                nint work = ops.Temp<T>(a.Length);
+                DevicePtr<T> work = ops.Temp<T>(a.Length);
                 ops.Copy<T>(a.DevicePointer, work, a.Length);
-                ScaleExp2<T>(ops, work, m, n, m, strideA, magnitude, -1, 0, 0, count);
+                ScaleExp2(ops, work, m, n, m, strideA, magnitude, -1, DevicePtr<int>.Null, 0, count);
                 ops.Geqrf<T>(work, m, n, strideA, tau, info, count);
-                ops.Launch<T>("extract_upper", r.Length, work, m, n, strideA, r.DevicePointer, rRows, (long)rRows * n, count);
-                ScaleExp2<T>(ops, r.DevicePointer, rRows, n, rRows, (long)rRows * n, magnitude, 1, 0, 0, count);
-                ops.Launch<T>("set_identity", q.Length, q.DevicePointer, m, m, (long)m * m, count);
+                ops.Kernels.ExtractUpper(r.Length, work, m, n, strideA, r.Ptr, rRows, (long)rRows * n, count);
+                ScaleExp2(ops, r.Ptr, rRows, n, rRows, (long)rRows * n, magnitude, 1, DevicePtr<int>.Null, 0, count);
+                ops.Kernels.SetIdentity(q.Length, q.Ptr, m, m, (long)m * m, count);
                 ops.CopyStrided<T>(work, strideA, q.DevicePointer, (long)m * m, m * k, count);
                 ops.Orgqr<T>(q.DevicePointer, m, m, k, (long)m * m, tau, k, info + (4 * count), count);
             }
@@ -98,16 +99,16 @@ internal static class CudaQr
             // exponents (lr = -e, lc = -f): R' = 2^-lr R, gQ' = 2^-lc gQ, gR' = 2^(lr - lc) gR, and
             // gA = 2^(lc - lr) gA'.
             long strideR = (long)k * n, strideQ = (long)m * k;
-            nint lr = MaxExponent<T>(ops, r.DevicePointer, k, n, k, strideR, count);
-            nint lc = ops.Temp<int>(count);
+            DevicePtr<int> lr = MaxExponent(ops, r.Ptr, k, n, k, strideR, count);
+            DevicePtr<int> lc = ops.Temp<int>(count);
             if (gq is not null)
             {
-                ops.Launch<T>("max_exponent", count, gq.DevicePointer, m, k, m, strideQ, 0L, 0L, count, lc);
+                ops.Kernels.MaxExponent(count, gq.Ptr, m, k, m, strideQ, DevicePtr<int>.Null, 0, count, lc);
             }
 
             if (gr is not null)
             {
-                ops.Launch<T>("max_exponent", count, gr.DevicePointer, k, n, k, strideR, lr, gq is null ? 0L : 1L, count, lc);
+                ops.Kernels.MaxExponent(count, gr.Ptr, k, n, k, strideR, lr, gq is null ? 0 : 1, count, lc);
             }
 
             if (gq is null && gr is null)
@@ -115,29 +116,29 @@ internal static class CudaQr
                 ops.ClearInts(lc, count);   // gA = 0; exponent 0
             }
 
-            nint rs = ops.Temp<T>(strideR * count);
+            DevicePtr<T> rs = ops.Temp<T>(strideR * count);
             ops.Copy<T>(r.DevicePointer, rs, strideR * count);
-            ScaleExp2<T>(ops, rs, k, n, k, strideR, lr, -1, 0, 0, count);
-            nint gqs = 0, grs = 0;
+            ScaleExp2(ops, rs, k, n, k, strideR, lr, -1, DevicePtr<int>.Null, 0, count);
+            DevicePtr<T> gqs = DevicePtr<T>.Null, grs = DevicePtr<T>.Null;
             if (gq is not null)
             {
                 gqs = ops.Temp<T>(strideQ * count);
                 ops.Copy<T>(gq.DevicePointer, gqs, strideQ * count);
-                ScaleExp2<T>(ops, gqs, m, k, m, strideQ, lc, -1, 0, 0, count);
+                ScaleExp2(ops, gqs, m, k, m, strideQ, lc, -1, DevicePtr<int>.Null, 0, count);
             }
 
             if (gr is not null)
             {
                 grs = ops.Temp<T>(strideR * count);
                 ops.Copy<T>(gr.DevicePointer, grs, strideR * count);
-                ScaleExp2<T>(ops, grs, k, n, k, strideR, lr, 1, lc, -1, count);
+                ScaleExp2(ops, grs, k, n, k, strideR, lr, 1, lc, -1, count);
             }
 
             // QrBackward's rank rule (CpuQr's): the leading k x k block of R' must have rank k under
             // the default RankTolerance, the QR-method projector's rule with rtol = eps * max(m, n).
             (double atol, double rtol) = default(RankTolerance).Resolve<T>(Math.Max(m, n), k);
-            nint rank = ops.Temp<int>(count);
-            ops.Launch<T>("qr_rank", count, rs, k, k, strideR, count, CudaBackend.Ops.Bits(atol), CudaBackend.Ops.Bits(rtol), rank, 0L);
+            DevicePtr<int> rank = ops.Temp<int>(count);
+            ops.Kernels.QrRank(count, rs, k, k, strideR, count, atol, rtol, rank, DevicePtr<int>.Null);
 
             long strideGa = (long)m * n;
             if (m >= n)
@@ -173,7 +174,7 @@ internal static class CudaQr
                 }
             }
 
-            ScaleExp2<T>(ops, ga.DevicePointer, m, n, m, strideGa, lr, -1, lc, 1, count);
+            ScaleExp2(ops, ga.Ptr, m, n, m, strideGa, lr, -1, lc, 1, count);
 
             int[] ranks = ops.ReadInts(rank, count);
             int bad = Array.FindIndex(ranks, x => x < k);
@@ -199,18 +200,18 @@ internal static class CudaQr
     /// Per matrix, the magnitude exponent ilogb(max |x_b|) of a rows x cols block (leading dimension
     /// ld) into a new int workspace array (the max_exponent kernel; an all-zero matrix reads as 0).
     /// </summary>
-    public static nint MaxExponent<T>(CudaBackend.Ops ops, nint x, int rows, int cols, int ld, long stride, int count)
+    public static DevicePtr<int> MaxExponent<T>(CudaBackend.Ops ops, DevicePtr<T> x, int rows, int cols, int ld, long stride, int count)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        nint magnitude = ops.Temp<int>(count);
-        ops.Launch<T>("max_exponent", count, x, rows, cols, ld, stride, 0L, 0L, count, magnitude);
+        DevicePtr<int> magnitude = ops.Temp<int>(count);
+        ops.Kernels.MaxExponent(count, x, rows, cols, ld, stride, DevicePtr<int>.Null, 0, count, magnitude);
         return magnitude;
     }
 
     /// <summary>x_b = 2^(c1 e1[b] + c2 e2[b]) x_b exactly (the scale_exp2 kernel); a null array counts as 0.</summary>
-    public static void ScaleExp2<T>(CudaBackend.Ops ops, nint x, int rows, int cols, int ld, long stride, nint e1, int c1, nint e2, int c2, int count)
+    public static void ScaleExp2<T>(CudaBackend.Ops ops, DevicePtr<T> x, int rows, int cols, int ld, long stride, DevicePtr<int> e1, int c1, DevicePtr<int> e2, int c2, int count)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        ops.Launch<T>("scale_exp2", (long)rows * cols * count, x, rows, cols, ld, stride, e1, c1, e2, c2, count);
+        ops.Kernels.ScaleExp2((long)rows * cols * count, x, rows, cols, ld, stride, e1, c1, e2, c2, count);
 
     /// <summary>A devInfo &lt; 0: cuSOLVER rejected an argument (a bug in the caller, never a property of the data).</summary>
     public static CudaException InvalidArgument(string routine, int matrix, int info) =>
@@ -225,7 +226,7 @@ internal static class CudaQr
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         long kk = (long)k * k, mk = (long)m * k;
-        nint s = ops.Temp<T>(kk * count);
+        DevicePtr<T> s = ops.Temp<T>(kk * count);
         if (gr != 0)
         {
             ops.Gemm(false, true, k, k, k, T.One, gr, k, strideGr, r, k, strideR, T.Zero, s, k, kk, count);
@@ -241,7 +242,7 @@ internal static class CudaQr
             ops.CopyStrided<T>(gq, strideGq, c, strideC, m * k, count);
         }
 
-        ops.Launch<T>("mirror_upper", kk * count, s, k, kk, count);
+        ops.Kernels.MirrorUpper(kk * count, s, k, kk, count);
         ops.Gemm(false, false, m, k, k, T.One, q, m, mk, s, k, kk, T.One, c, m, strideC, count);
         unsafe
         {

@@ -1,6 +1,5 @@
-using System.Text;
-using System.Text.RegularExpressions;
 using OrthoProj.Cuda;
+using OrthoProj.Cuda.Kernels;
 using OrthoProj.Native;
 
 namespace OrthoProj.Tests.Cuda;
@@ -11,24 +10,24 @@ namespace OrthoProj.Tests.Cuda;
 /// the backend's probe fails softly with a reason, and argument checks run before any native call.
 /// </summary>
 [TestClass]
-public sealed partial class CudaWithoutDeviceTests
+public sealed class CudaWithoutDeviceTests
 {
     private static readonly int[] TargetArchitectures = [80, 90];
 
     public static IEnumerable<object[]> KernelSources =>
-        CudaKernels.SourceNames().Where(n => n.EndsWith(".cu", StringComparison.Ordinal)).SelectMany(file => TargetArchitectures.Select(arch => new object[] { file, arch }));
+        KernelModule.SourceNames().Where(n => n.EndsWith(".cu", StringComparison.Ordinal)).SelectMany(file => TargetArchitectures.Select(arch => new object[] { file, arch }));
 
     [TestMethod]
     public void KernelSources_AreEmbedded()
     {
-        IReadOnlyList<string> names = CudaKernels.SourceNames();
-        CollectionAssert.Contains(names.ToList(), CudaKernels.SourceFile);
+        IReadOnlyList<string> names = KernelModule.SourceNames();
+        CollectionAssert.Contains(names.ToList(), GeneralKernels.Unit.SourceFile);
         CollectionAssert.Contains(names.ToList(), "orthoproj_common.cuh");
         string? root = RepositoryRoot();
         if (root is not null)
         {
-            string onDisk = File.ReadAllText(Path.Combine(root, "cuda", CudaKernels.SourceFile));
-            Assert.AreEqual(onDisk, CudaKernels.ReadSource(CudaKernels.SourceFile), "the embedded source is the file in cuda/");
+            string onDisk = File.ReadAllText(Path.Combine(root, "cuda", GeneralKernels.Unit.SourceFile));
+            Assert.AreEqual(onDisk, KernelModule.ReadSource(GeneralKernels.Unit.SourceFile), "the embedded source is the file in cuda/");
         }
     }
 
@@ -41,43 +40,10 @@ public sealed partial class CudaWithoutDeviceTests
             Assert.Inconclusive(reason);
         }
 
-        CudaKernelImage image = CudaKernels.Compile(new NvrtcCompiler(useCache: false), file, architecture);
+        CudaKernelImage image = KernelModule.Compile(new NvrtcCompiler(useCache: false), file, architecture);
         Assert.AreEqual(CudaImageKind.Cubin, image.Kind, $"NVRTC {NvrtcCompiler.NvrtcVersion} should know sm_{architecture}");
         Assert.AreEqual($"sm_{architecture}", image.Target);
         Assert.IsGreaterThan(0, image.Image.Length);
-    }
-
-    [TestMethod]
-    [DataRow(80)]
-    [DataRow(90)]
-    public void EveryKernelTheBackendLaunches_IsInTheCompiledImage(int architecture)
-    {
-        if (!NvrtcAvailable(out string reason))
-        {
-            Assert.Inconclusive(reason);
-        }
-
-        CudaKernelImage image = CudaKernels.Compile(new NvrtcCompiler(useCache: false), CudaKernels.SourceFile, architecture);
-        byte[] cubin = image.Image.ToArray();
-        Assert.IsTrue(cubin.AsSpan().StartsWith("\u007fELF"u8), "a CUBIN is an ELF image");
-        foreach (string name in CudaKernels.AllEntryNames)
-        {
-            // The ELF string table holds each entry's symbol as a NUL-delimited string.
-            byte[] symbol = Encoding.ASCII.GetBytes("\0" + name + "\0");
-            Assert.IsGreaterThanOrEqualTo(0, cubin.AsSpan().IndexOf(symbol), $"kernel {name} missing from the sm_{architecture} CUBIN");
-        }
-    }
-
-    [TestMethod]
-    public void KernelTable_MatchesTheSource()
-    {
-        string source = CudaKernels.ReadSource(CudaKernels.SourceFile);
-        var typed = InstantiatePattern().Matches(source).Select(m => m.Groups[1].Value).Order(StringComparer.Ordinal).ToArray();
-        var untyped = ExternPattern().Matches(source).Select(m => m.Groups[1].Value).Order(StringComparer.Ordinal).ToArray();
-        CollectionAssert.AreEqual(CudaKernels.TypedKernels.Order(StringComparer.Ordinal).ToArray(), typed, "OP_INSTANTIATE kernels");
-        CollectionAssert.AreEqual(CudaKernels.UntypedKernels.Order(StringComparer.Ordinal).ToArray(), untyped, "plain extern \"C\" kernels");
-        StringAssert.DoesNotMatch(source, FastMathPattern(), "no fast-math intrinsics: results must match the CPU to rounding");
-        Assert.IsFalse(CudaKernels.CompileOptions.Any(o => o.Contains("fast", StringComparison.OrdinalIgnoreCase)), "no --use_fast_math");
     }
 
     [TestMethod]
@@ -139,14 +105,6 @@ public sealed partial class CudaWithoutDeviceTests
         }
     }
 
-    [TestMethod]
-    public void KernelArgumentBits_AreWhatTheDriverReads()
-    {
-        Assert.AreEqual((long)(uint)BitConverter.SingleToInt32Bits(-1.5f), CudaBackend.Ops.Bits(-1.5f));
-        Assert.AreEqual(BitConverter.DoubleToInt64Bits(-1.5), CudaBackend.Ops.Bits<double>(-1.5));
-        Assert.AreEqual(0L, CudaBackend.Ops.Bits(0.0f) >> 32, "a float argument occupies the low four bytes only");
-    }
-
     private static bool NvrtcAvailable(out string reason)
     {
         try
@@ -175,13 +133,4 @@ public sealed partial class CudaWithoutDeviceTests
 
         return null;
     }
-
-    [GeneratedRegex(@"^OP_INSTANTIATE\((\w+),", RegexOptions.Multiline)]
-    private static partial Regex InstantiatePattern();
-
-    [GeneratedRegex(@"^extern ""C"" __global__ void (\w+)\(", RegexOptions.Multiline)]
-    private static partial Regex ExternPattern();
-
-    [GeneratedRegex(@"__fmul_|__fdiv|__fdividef|__expf|__logf|__sinf|__cosf|__powf")]
-    private static partial Regex FastMathPattern();
 }

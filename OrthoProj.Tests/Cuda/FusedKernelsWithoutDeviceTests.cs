@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using OrthoProj.Cuda;
 using OrthoProj.Cuda.Fused;
+using OrthoProj.Cuda.Kernels;
 using OrthoProj.Native;
 
 namespace OrthoProj.Tests.Cuda;
@@ -10,7 +11,7 @@ namespace OrthoProj.Tests.Cuda;
 /// <summary>
 /// What can be checked about the fused small-matrix path without a GPU: cuda/fused_qr.cu compiles
 /// through NVRTC for sm_80 and sm_90 into a CUBIN holding every entry the host launches, ptxas's
-/// report (--ptxas-options=-v) shows no local-memory spills, the kernel table matches the source,
+/// report (--ptxas-options=-v) shows no local-memory spills, the launch constants match the header,
 /// and the dispatch rule of <see cref="SmallMatrixPath"/>.
 /// </summary>
 [TestClass]
@@ -32,12 +33,10 @@ public sealed partial class FusedKernelsWithoutDeviceTests
             Assert.Inconclusive("NVRTC is not installed: " + e.Message);
         }
 
-        CudaKernelImage image = new NvrtcCompiler(useCache: false).Compile(
-            CudaKernels.ReadSource(CudaFusedKernels.SourceFile), CudaFusedKernels.SourceFile, architecture,
-            [.. CudaKernels.CompileOptions, "--ptxas-options=-v"], CudaKernels.Headers());
+        CudaKernelImage image = KernelModule.Compile(new NvrtcCompiler(useCache: false), FusedKernels.Unit.SourceFile, architecture, ["--ptxas-options=-v"]);
         Assert.AreEqual(CudaImageKind.Cubin, image.Kind);
         byte[] cubin = image.Image.ToArray();
-        foreach (string name in CudaFusedKernels.AllEntryNames)
+        foreach (string name in FusedKernels.Unit.EntryNames)
         {
             Assert.IsGreaterThanOrEqualTo(0, cubin.AsSpan().IndexOf(Encoding.ASCII.GetBytes("\0" + name + "\0")), $"kernel {name} missing from the sm_{architecture} CUBIN");
         }
@@ -55,7 +54,7 @@ public sealed partial class FusedKernelsWithoutDeviceTests
         }
 
         TestContext.WriteLine(report.ToString());
-        CollectionAssert.IsSubsetOf(CudaFusedKernels.AllEntryNames.ToList(), usage.Keys.ToList(), "ptxas reports every entry");
+        CollectionAssert.IsSubsetOf(FusedKernels.Unit.EntryNames.ToList(), usage.Keys.ToList(), "ptxas reports every entry");
         foreach ((string name, var u) in usage)
         {
             Assert.IsLessThanOrEqualTo(255, u.Registers);
@@ -81,14 +80,12 @@ public sealed partial class FusedKernelsWithoutDeviceTests
     }
 
     [TestMethod]
-    public void FusedKernelTable_MatchesTheSource()
+    public void FusedLaunchConstants_MatchTheHeader()
     {
-        string source = CudaKernels.ReadSource(CudaFusedKernels.SourceFile);
-        string[] instantiated = [.. InstantiatePattern().Matches(source).Select(m => m.Groups[1].Value).Order(StringComparer.Ordinal)];
-        CollectionAssert.AreEqual(CudaFusedKernels.Kernels.Order(StringComparer.Ordinal).ToArray(), instantiated);
-        string header = CudaKernels.ReadSource("fused_common.cuh");
-        StringAssert.Contains(header, $"#define FUSED_WARPS_PER_BLOCK {CudaFusedKernels.WarpsPerBlock}");
-        foreach (int tier in CudaFusedKernels.ColumnTiers)
+        string source = KernelModule.ReadSource(FusedKernels.Unit.SourceFile);
+        string header = KernelModule.ReadSource("fused_common.cuh");
+        StringAssert.Contains(header, $"#define FUSED_WARPS_PER_BLOCK {KernelLauncher.WarpsPerBlock}");
+        foreach (int tier in KernelEntry.ColumnTiers)
         {
             StringAssert.Contains(header, $"FUSED_INSTANTIATE_N(name, {tier}, PARAMS, ARGS)");
         }
@@ -114,10 +111,12 @@ public sealed partial class FusedKernelsWithoutDeviceTests
 
         Assert.IsFalse(CudaFusedPath.Chooses(SmallMatrixPath.Never, ProjectorMethod.Qr, 32, 16, 65536));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => CudaFusedPath.Chooses((SmallMatrixPath)7, ProjectorMethod.Qr, 2, 1, 1));
-        Assert.AreEqual("fused_project_backward_n16_f32", CudaFusedKernels.EntryName<float>("fused_project_backward", 16));
-        Assert.AreEqual("fused_qr_factor_n32_f64", CudaFusedKernels.EntryName<double>("fused_qr_factor", 17));
-        Assert.AreEqual(3, CudaFusedKernels.Blocks(9));
-        Assert.AreEqual(16384, CudaFusedKernels.Blocks(65536));
+        KernelEntry backward = FusedKernels.Unit.ByWrapper(nameof(FusedKernels.ProjectBackward));
+        Assert.AreEqual("fused_project_backward_n16_f32", backward.EntryName(f64: false, KernelEntry.TierIndex(16)));
+        KernelEntry factor = FusedKernels.Unit.ByWrapper(nameof(FusedKernels.QrFactor));
+        Assert.AreEqual("fused_qr_factor_n32_f64", factor.EntryName(f64: true, KernelEntry.TierIndex(17)));
+        Assert.AreEqual(3, KernelLauncher.WarpBlocks(9));
+        Assert.AreEqual(16384, KernelLauncher.WarpBlocks(65536));
     }
 
     private static Dictionary<string, (int, int, int, int)> ParseUsage(string log)
@@ -156,9 +155,6 @@ public sealed partial class FusedKernelsWithoutDeviceTests
 
     [GeneratedRegex(@"Used (\d+) registers")]
     private static partial Regex RegistersPattern();
-
-    [GeneratedRegex(@"^FUSED_INSTANTIATE\((\w+),", RegexOptions.Multiline)]
-    private static partial Regex InstantiatePattern();
 
     [GeneratedRegex(@"__fmul_|__fdiv|__fdividef|__expf|__logf|__sinf|__cosf|__powf")]
     private static partial Regex FastMathPattern();

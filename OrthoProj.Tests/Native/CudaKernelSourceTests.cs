@@ -20,9 +20,8 @@ public sealed class CudaKernelSourceTests(TestContext testContext)
         Array.Sort(sources, StringComparer.Ordinal);
         if (sources.Length == 0)
         {
-            // Nothing to compile yet: the folder is empty (or absent) until the kernels land.
-            testContext.WriteLine($"No .cu files in {cudaFolder}; nothing to compile.");
-            return;
+            // Nothing compiled is nothing checked: without sources this test has no verdict to give.
+            Assert.Inconclusive($"No .cu files in {cudaFolder}; no kernel was compiled.");
         }
 
         NvrtcCompilerTests.RequireNvrtc();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using OrthoProj.Cuda.Kernels;
 using OrthoProj.Native;
 
 namespace OrthoProj.Cuda.Fused;
@@ -18,11 +19,11 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly CudaBackend backend;
-    private readonly CudaFusedKernels kernels;
+    private readonly KernelModule kernels;
     private readonly DeviceBuffer<T> factor;     // m x n per matrix: R on and above the diagonal, reflectors below
     private readonly DeviceBuffer<T> tau;        // n per matrix
 
-    private CudaFusedQrProjector(CudaBackend backend, CudaFusedKernels kernels, int m, int n, int count, DeviceBuffer<T> factor, DeviceBuffer<T> tau)
+    private CudaFusedQrProjector(CudaBackend backend, KernelModule kernels, int m, int n, int count, DeviceBuffer<T> factor, DeviceBuffer<T> tau)
         : base(backend, m, n, count, ProjectorMethod.Qr, FullRank(n, count))
     {
         this.backend = backend;
@@ -44,18 +45,18 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
             throw new ArgumentException($"The fused path takes 1 <= n <= m <= {CudaFusedPath.MaxRows}, n <= {CudaFusedPath.MaxCols}, a non-empty batch; A is {a.Shape}.", nameof(a));
         }
 
-        CudaFusedKernels kernels = backend.FusedKernels;
+        KernelModule kernels = backend.FusedKernels;
         long mn = (long)m * n;
         DeviceBuffer<T> f = DeviceBuffer<T>.Allocate(backend.CudaDevice, mn * count);
         DeviceBuffer<T>? t = null;
         try
         {
             t = DeviceBuffer<T>.Allocate(backend.CudaDevice, (long)n * count);
-            nint rank = ops.Temp<int>(count);
-            nint flag = ops.Temp<int>(1);
+            DevicePtr<int> rank = ops.Temp<int>(count);
+            DevicePtr<int> flag = ops.Temp<int>(1);
             ops.ClearInts(flag, 1);
             (double atol, double rtol) = tolerance.Resolve<T>(m, n);
-            kernels.Launch<T>(ops, "fused_qr_factor", n, count, a.DevicePointer, m, n, count, f.DevicePointer, t.DevicePointer, rank, CudaBackend.Ops.Bits(atol), CudaBackend.Ops.Bits(rtol), flag);
+            ops.Launcher(kernels).QrFactor(a.Ptr, m, n, count, f.Ptr(), t.Ptr(), rank, atol, rtol, flag);
             int found = ops.ReadInt(flag);
             if (found != 0)
             {
@@ -75,28 +76,28 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
         }
     }
 
-    protected override MatrixBatch<T> ProjectCore(MatrixBatch<T> y) => Forward(y, Rows, "fused_project");
+    protected override MatrixBatch<T> ProjectCore(MatrixBatch<T> y) => Forward(y, Rows, FusedKernels.Project);
 
-    protected override MatrixBatch<T> ResidualCore(MatrixBatch<T> y) => Forward(y, Rows, "fused_residual");
+    protected override MatrixBatch<T> ResidualCore(MatrixBatch<T> y) => Forward(y, Rows, FusedKernels.Residual);
 
-    protected override MatrixBatch<T> SolveCore(MatrixBatch<T> y) => Forward(y, Cols, "fused_solve");
+    protected override MatrixBatch<T> SolveCore(MatrixBatch<T> y) => Forward(y, Cols, FusedKernels.Solve);
 
     protected override MatrixBatch<T> MatrixCore() => backend.Run(ops =>
     {
         CudaMatrixBatch<T> p = ops.Alloc<T>(Rows, Rows, Count);
-        return Guard([p], () => kernels.Launch<T>(ops, "fused_matrix", Cols, Count, factor.DevicePointer, tau.DevicePointer, Rows, Cols, Count, p.DevicePointer));
+        return Guard([p], () => ops.Launcher(kernels).Matrix(factor.Ptr(), tau.Ptr(), Rows, Cols, Count, p.Ptr));
     });
 
-    protected override ProjectorGradients<T> ProjectBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradZ) => Backward(y, gradZ, "fused_project_backward");
+    protected override ProjectorGradients<T> ProjectBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradZ) => Backward(y, gradZ, FusedKernels.ProjectBackward);
 
-    protected override ProjectorGradients<T> ResidualBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradE) => Backward(y, gradE, "fused_residual_backward");
+    protected override ProjectorGradients<T> ResidualBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradE) => Backward(y, gradE, FusedKernels.ResidualBackward);
 
-    protected override ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX) => Backward(y, gradX, "fused_solve_backward");
+    protected override ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX) => Backward(y, gradX, FusedKernels.SolveBackward);
 
     protected override MatrixBatch<T> MatrixBackwardCore(MatrixBatch<T> gradP) => backend.Run(ops =>
     {
         CudaMatrixBatch<T> ga = ops.Alloc<T>(Rows, Cols, Count);
-        return Guard([ga], () => kernels.Launch<T>(ops, "fused_matrix_backward", Cols, Count, factor.DevicePointer, tau.DevicePointer, Rows, Cols, Count, Ptr(gradP), ga.DevicePointer));
+        return Guard([ga], () => ops.Launcher(kernels).MatrixBackward(factor.Ptr(), tau.Ptr(), Rows, Cols, Count, Ptr(gradP), ga.Ptr));
     });
 
     protected override void Dispose(bool disposing)
@@ -123,7 +124,7 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
         return detail;
     }
 
-    private static nint Ptr(MatrixBatch<T> x) => ((CudaMatrixBatch<T>)x).DevicePointer;
+    private static DevicePtr<T> Ptr(MatrixBatch<T> x) => ((CudaMatrixBatch<T>)x).Ptr;
 
     /// <summary>Disposes <paramref name="outputs"/> when <paramref name="body"/> fails; returns the first.</summary>
     private static CudaMatrixBatch<T> Guard(CudaMatrixBatch<T>[] outputs, Action body)
@@ -145,7 +146,7 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
     }
 
     /// <summary>One forward kernel over Y (m x p) into a new outRows x p batch.</summary>
-    private MatrixBatch<T> Forward(MatrixBatch<T> y, int outRows, string kernel) => backend.Run(ops =>
+    private MatrixBatch<T> Forward(MatrixBatch<T> y, int outRows, FusedForwardKernel<T> kernel) => backend.Run(ops =>
     {
         int p = y.Cols;
         CudaMatrixBatch<T> result = ops.Alloc<T>(outRows, p, Count);
@@ -153,13 +154,13 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
         {
             if (p > 0)
             {
-                kernels.Launch<T>(ops, kernel, Cols, Count, factor.DevicePointer, tau.DevicePointer, Rows, Cols, Count, Ptr(y), p, result.DevicePointer);
+                kernel(ops.Launcher(kernels), factor.Ptr(), tau.Ptr(), Rows, Cols, Count, Ptr(y), p, result.Ptr);
             }
         });
     });
 
     /// <summary>One backward kernel: gA (m x n, zero when p = 0) and gy (m x p).</summary>
-    private ProjectorGradients<T> Backward(MatrixBatch<T> y, MatrixBatch<T> g, string kernel) => backend.Run(ops =>
+    private ProjectorGradients<T> Backward(MatrixBatch<T> y, MatrixBatch<T> g, FusedBackwardKernel<T> kernel) => backend.Run(ops =>
     {
         int p = y.Cols;
         CudaMatrixBatch<T> ga = ops.Alloc<T>(Rows, Cols, Count, clear: p == 0);
@@ -168,7 +169,7 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
         {
             if (p > 0)
             {
-                kernels.Launch<T>(ops, kernel, Cols, Count, factor.DevicePointer, tau.DevicePointer, Rows, Cols, Count, Ptr(y), Ptr(g), p, ga.DevicePointer, gy.DevicePointer);
+                kernel(ops.Launcher(kernels), factor.Ptr(), tau.Ptr(), Rows, Cols, Count, Ptr(y), Ptr(g), p, ga.Ptr, gy.Ptr);
             }
         });
         return new ProjectorGradients<T>(ga, gy);
