@@ -12,7 +12,8 @@ namespace OrthoProj.Cuda.Fused;
 /// never forming Q or P unless <see cref="Projector{T}.Matrix"/> asks for P. Each operation is one
 /// kernel launch; the backward passes compute x = A+ y and r = (I - P) y again in the same pass
 /// rather than saving them (rereading y costs m values per column, saving x and r would cost m + n
-/// written and read back).
+/// written and read back). The factor is of 2^e A with <see cref="PowerOfTwoScaling"/>'s exponent
+/// per matrix, kept in <see cref="exponents"/>: the kernels that apply R^-1 or R^-T scale back by 2^e.
 /// </summary>
 internal sealed class CudaFusedQrProjector<T> : Projector<T>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -21,14 +22,16 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
     private readonly CudaFusedKernels kernels;
     private readonly DeviceBuffer<T> factor;     // m x n per matrix: R on and above the diagonal, reflectors below
     private readonly DeviceBuffer<T> tau;        // n per matrix
+    private readonly DeviceBuffer<int> exponents; // e per matrix: the factor is of 2^e A
 
-    private CudaFusedQrProjector(CudaBackend backend, CudaFusedKernels kernels, int m, int n, int count, DeviceBuffer<T> factor, DeviceBuffer<T> tau)
+    private CudaFusedQrProjector(CudaBackend backend, CudaFusedKernels kernels, int m, int n, int count, DeviceBuffer<T> factor, DeviceBuffer<T> tau, DeviceBuffer<int> exponents)
         : base(backend, m, n, count, ProjectorMethod.Qr, FullRank(n, count))
     {
         this.backend = backend;
         this.kernels = kernels;
         this.factor = factor;
         this.tau = tau;
+        this.exponents = exponents;
     }
 
     /// <summary>
@@ -48,29 +51,33 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
         long mn = (long)m * n;
         DeviceBuffer<T> f = DeviceBuffer<T>.Allocate(backend.CudaDevice, mn * count);
         DeviceBuffer<T>? t = null;
+        DeviceBuffer<int>? e = null;
         try
         {
             t = DeviceBuffer<T>.Allocate(backend.CudaDevice, (long)n * count);
+            e = DeviceBuffer<int>.Allocate(backend.CudaDevice, count);
             nint rank = ops.Temp<int>(count);
             nint flag = ops.Temp<int>(1);
             ops.ClearInts(flag, 1);
             (double atol, double rtol) = tolerance.Resolve<T>(m, n);
-            kernels.Launch<T>(ops, "fused_qr_factor", n, count, a.DevicePointer, m, n, count, f.DevicePointer, t.DevicePointer, rank, CudaBackend.Ops.Bits(atol), CudaBackend.Ops.Bits(rtol), flag);
+            kernels.Launch<T>(ops, "fused_qr_factor", n, count, a.DevicePointer, m, n, count, f.DevicePointer, t.DevicePointer, e.DevicePointer, rank, CudaBackend.Ops.Bits(atol), CudaBackend.Ops.Bits(rtol), flag);
             int found = ops.ReadInt(flag);
             if (found != 0)
             {
                 int bad = int.MaxValue - found;
                 int badRank = ops.ReadInt(rank + (nint)(4L * bad));
+                int badExponent = ops.ReadInt(e.DevicePointer + (nint)(4L * bad));
                 T[] fb = ops.ReadElements<T>(CudaBackend.Ops.Offset<T>(f.DevicePointer, bad * mn), checked((int)mn));
-                throw new RankDeficientException(bad, badRank, m, n, Detail(tolerance, fb, m, n));
+                throw new RankDeficientException(bad, badRank, m, n, Detail(tolerance, fb, m, n, badExponent));
             }
 
-            return new CudaFusedQrProjector<T>(backend, kernels, m, n, count, f, t);
+            return new CudaFusedQrProjector<T>(backend, kernels, m, n, count, f, t, e);
         }
         catch
         {
             f.Dispose();
             t?.Dispose();
+            e?.Dispose();
             throw;
         }
     }
@@ -79,7 +86,7 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
 
     protected override MatrixBatch<T> ResidualCore(MatrixBatch<T> y) => Forward(y, Rows, "fused_residual");
 
-    protected override MatrixBatch<T> SolveCore(MatrixBatch<T> y) => Forward(y, Cols, "fused_solve");
+    protected override MatrixBatch<T> SolveCore(MatrixBatch<T> y) => Forward(y, Cols, "fused_solve", scaled: true);
 
     protected override MatrixBatch<T> MatrixCore() => backend.Run(ops =>
     {
@@ -96,7 +103,7 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
     protected override MatrixBatch<T> MatrixBackwardCore(MatrixBatch<T> gradP) => backend.Run(ops =>
     {
         CudaMatrixBatch<T> ga = ops.Alloc<T>(Rows, Cols, Count);
-        return Guard([ga], () => kernels.Launch<T>(ops, "fused_matrix_backward", Cols, Count, factor.DevicePointer, tau.DevicePointer, Rows, Cols, Count, Ptr(gradP), ga.DevicePointer));
+        return Guard([ga], () => kernels.Launch<T>(ops, "fused_matrix_backward", Cols, Count, factor.DevicePointer, tau.DevicePointer, exponents.DevicePointer, Rows, Cols, Count, Ptr(gradP), ga.DevicePointer));
     });
 
     protected override void Dispose(bool disposing)
@@ -105,6 +112,7 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
         {
             factor.Dispose();
             tau.Dispose();
+            exponents.Dispose();
         }
     }
 
@@ -116,10 +124,10 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
     }
 
 
-    /// <summary>The rank rule's message for one matrix's factor (R's diagonal at stride ld + 1).</summary>
-    private static string Detail(RankTolerance tolerance, T[] factor, int m, int n)
+    /// <summary>The rank rule's message for one matrix's factor of 2^e A (R's diagonal at stride ld + 1).</summary>
+    private static string Detail(RankTolerance tolerance, T[] factor, int m, int n, int exponent)
     {
-        _ = tolerance.QrRank<T>(factor, m + 1, m, n, out string detail);
+        _ = tolerance.QrRank<T>(factor, m + 1, m, n, out string detail, exponent);
         return detail;
     }
 
@@ -144,14 +152,21 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
         }
     }
 
-    /// <summary>One forward kernel over Y (m x p) into a new outRows x p batch.</summary>
-    private MatrixBatch<T> Forward(MatrixBatch<T> y, int outRows, string kernel) => backend.Run(ops =>
+    /// <summary>
+    /// One forward kernel over Y (m x p) into a new outRows x p batch; <paramref name="scaled"/>: the
+    /// kernel applies R^-1 and takes the exponents after tau.
+    /// </summary>
+    private MatrixBatch<T> Forward(MatrixBatch<T> y, int outRows, string kernel, bool scaled = false) => backend.Run(ops =>
     {
         int p = y.Cols;
         CudaMatrixBatch<T> result = ops.Alloc<T>(outRows, p, Count);
         return Guard([result], () =>
         {
-            if (p > 0)
+            if (p > 0 && scaled)
+            {
+                kernels.Launch<T>(ops, kernel, Cols, Count, factor.DevicePointer, tau.DevicePointer, exponents.DevicePointer, Rows, Cols, Count, Ptr(y), p, result.DevicePointer);
+            }
+            else if (p > 0)
             {
                 kernels.Launch<T>(ops, kernel, Cols, Count, factor.DevicePointer, tau.DevicePointer, Rows, Cols, Count, Ptr(y), p, result.DevicePointer);
             }
@@ -168,7 +183,7 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
         {
             if (p > 0)
             {
-                kernels.Launch<T>(ops, kernel, Cols, Count, factor.DevicePointer, tau.DevicePointer, Rows, Cols, Count, Ptr(y), Ptr(g), p, ga.DevicePointer, gy.DevicePointer);
+                kernels.Launch<T>(ops, kernel, Cols, Count, factor.DevicePointer, tau.DevicePointer, exponents.DevicePointer, Rows, Cols, Count, Ptr(y), Ptr(g), p, ga.DevicePointer, gy.DevicePointer);
             }
         });
         return new ProjectorGradients<T>(ga, gy);
