@@ -17,8 +17,8 @@ namespace OrthoProj.Cpu.Batched;
 /// <para>Factorization: LAPACK geqr2/larfg (with one power-of-two rescale per lane, below, in place of
 /// larfg's rescaling loop): for column k,
 /// beta = -sign(alpha) * ||(alpha, x)||, tau = (beta - alpha) / beta, v = x / (alpha - beta), and
-/// tau = 0 (H = I) where x = 0. The storage keeps v below the diagonal, R on and above it, tau, and
-/// 1 / R_kk. Q is never formed: Q^T y and Q c apply the n reflectors.</para>
+/// tau = 0 (H = I) where x = 0. The storage keeps v below the diagonal, R' = 2^e R on and above it, tau,
+/// 1 / R'_kk and 2^e. Q is never formed: Q^T y and Q c apply the n reflectors.</para>
 /// <para>Rank: |R_jj| &lt;= max(atol, rtol * max_j |R_jj|) (the rule of <see cref="Projection.BatchedProjector{T}"/>)
 /// raises <see cref="RankDeficientException"/> for the lowest such matrix index.</para>
 /// <para>Range: every lane is scaled by PowerOfTwoScaling's 2^e before the factorization (its largest
