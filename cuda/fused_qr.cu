@@ -8,6 +8,16 @@
 // across the lanes. The backward kernels compute docs/design.md section 1's direct gradients in the
 // same pass as the forward quantities they need (x = A+ y, r = (I - P) y).
 //
+// Scaling (OrthoProj.Managed/Core/Policies/PowerOfTwoScaling.cs): fused_qr_factor factors 2^e A,
+// e = -ilogb(max |A|) (0 for an all-zero matrix), and writes e per matrix. The stored factor is of
+// the scaled matrix: the reflectors, tau and hence Q are those of A, R' = 2^e R. So every
+// application of Q is scale-free and every application of R^-1 = 2^e R'^-1 (or R^-T) is scaled
+// back by 2^e, exactly, in the kernels that take the exponent.
+//
+// Residual (ResidualPolicy in OrthoProj.Managed/Core/Projection/RangeBasis.cs): after
+// e = y - P y, column j gets a second pass e_j -= P e_j iff ||e_j||^2 < 0.25 ||y_j||^2; every other
+// column is left as it is. Forward and backward kernels apply it per column alike.
+//
 // Matrices are column-major and contiguous: matrix b of a batch of m x p starts at b * m * p.
 // No fast math: results must match the general path to rounding.
 #include "fused_common.cuh"
@@ -146,14 +156,27 @@ __device__ __forceinline__ T fused_residual_once(const T (&a)[2][NMAX], const T*
     return top;
 }
 
-// The residual's second-pass rule of the CPU backend for one column: again when ||e|| < 0.5 ||y||
-// (norms in double).
+// ResidualPolicy.NeedsSecondPass for one column: ||e||^2 < 0.25 ||y||^2, the squared norms summed
+// in double as residual_second_pass (orthoproj_kernels.cu) does. Every lane gets the same answer
+// (fused_warp_sum leaves identical bits in all lanes), so the branch on it is warp-uniform.
 template <typename T>
 __device__ __forceinline__ bool fused_needs_second_pass(T e0, T e1, T y0, T y1)
 {
     double se = fused_warp_sum((double)e0 * (double)e0 + (double)e1 * (double)e1);
     double sy = fused_warp_sum((double)y0 * (double)y0 + (double)y1 * (double)y1);
-    return sqrt(se) < 0.5 * sqrt(sy);
+    return se < 0.25 * sy;
+}
+
+// e = (I - P) y for one column with ResidualPolicy's second pass for this column alone; returns
+// (Q^T y)_j in lane j < n from the first pass.
+template <typename T, int NMAX>
+__device__ __forceinline__ T fused_residual_column(const T (&a)[2][NMAX], const T* tau, int n, int lane, T y0, T y1, T& e0, T& e1)
+{
+    e0 = y0;
+    e1 = y1;
+    T top = fused_residual_once(a, tau, n, lane, e0, e1);
+    if (fused_needs_second_pass(e0, e1, y0, y1)) fused_residual_once(a, tau, n, lane, e0, e1);
+    return top;
 }
 
 template <typename T>
@@ -177,18 +200,45 @@ __device__ __forceinline__ void fused_store_column(T* y, int m, int lane, T y0, 
 
 // ---------------------------------------------------------------- factorization
 
-// Householder QR of each m x n matrix A_b (LAPACK dgeqr2 with dlarfg's convention; no rescaling
-// of tiny norms), writing the factor (geqrf layout) and tau; then the QR method's rank rule
-// rank = #{ j : |R_jj| > max(atol, rtol * max_j |R_jj|) } in double. rank[b] gets the rank; a
-// matrix with rank < n raises *firstBad to INT_MAX - b (atomicMax: the lowest such b wins), so the
-// host reads one int when all are of full rank.
+// Householder QR of each m x n matrix 2^e A_b (LAPACK dgeqr2 with dlarfg's convention), with
+// e = -ilogb(max |A_b|), 0 for an all-zero matrix (PowerOfTwoScaling.ExponentOfMax): the scaled
+// matrix has its largest magnitude in [1, 2), so the column norms' sums of squares neither overflow
+// nor underflow, and subnormal inputs are factored at full precision. Writes the factor of the
+// scaled matrix (geqrf layout), tau and exponent[b] = e; then the QR method's rank rule on the
+// scaled diagonal, rank = #{ j : |R'_jj| > max(atol 2^e, rtol max_j |R'_jj|) } in double, which is
+// RankTolerance.QrRank's unscaled rule (Core/Results.cs). rank[b] gets the rank; a matrix with
+// rank < n raises *firstBad to INT_MAX - b (atomicMax: the lowest such b wins), so the host reads
+// one int when all are of full rank.
 template <typename T, int NMAX>
-__device__ void fused_qr_factor_impl(const T* A, int m, int n, int count, T* factor, T* tau, int* rank, double atol, double rtol, int* firstBad)
+__device__ void fused_qr_factor_impl(const T* A, int m, int n, int count, T* factor, T* tau, int* exponent, int* rank, double atol, double rtol, int* firstBad)
 {
     FUSED_MATRIX_INDEX(b)
     const i64 mn = (i64)m * n;
     T a[2][NMAX];
     fused_load(A + b * mn, m, n, lane, a);
+    // Rows >= m and columns >= n were loaded as zero, so they do not move the maximum.
+    T lmax = (T)0;
+#pragma unroll
+    for (int s = 0; s < 2; s++)
+    {
+#pragma unroll
+        for (int j = 0; j < NMAX; j++) lmax = fmax(lmax, fabs(a[s][j]));
+    }
+    const double amax = fused_warp_max((double)lmax);
+    // ilogb in double is exact for a float too (a float subnormal is a normal double).
+    const int e = amax == 0 ? 0 : -fused_ilogb(amax);
+    {
+        // Unconditional: at e = 0 both factors are 1 and the multiplies exact (a branch here
+        // costs ptxas a spill in fused_qr_factor_n32_f32 on sm_90).
+        T f1, f2;
+        fused_pow2_factors(e, f1, f2);
+#pragma unroll
+        for (int s = 0; s < 2; s++)
+        {
+#pragma unroll
+            for (int j = 0; j < NMAX; j++) a[s][j] = fused_scale(a[s][j], f1, f2);
+        }
+    }
     T* taub = tau + b * n;
     for (int k = 0; k < n; k++)
     {
@@ -239,16 +289,19 @@ __device__ void fused_qr_factor_impl(const T* A, int m, int n, int count, T* fac
     {
         if (j == lane && j < n) d = fabs((double)a[0][j]);
     }
-    double threshold = fmax(atol, rtol * fused_warp_max(d));
+    double s1, s2;
+    fused_pow2_factors(e, s1, s2);                     // atol 2^e, as Math.ScaleB(atol, e)
+    double threshold = fmax(atol * s1 * s2, rtol * fused_warp_max(d));
     int r = (int)fused_warp_sum(lane < n && d > threshold ? 1.0 : 0.0);
     if (lane == 0)
     {
+        exponent[b] = e;
         rank[b] = r;
         if (r < n) atomicMax(firstBad, OP_INT_MAX - (int)b);
     }
 }
-#define FUSED_QR_FACTOR_PARAMS(T) (const T* A, int m, int n, int count, T* factor, T* tau, int* rank, double atol, double rtol, int* firstBad)
-FUSED_INSTANTIATE(fused_qr_factor, FUSED_QR_FACTOR_PARAMS, (A, m, n, count, factor, tau, rank, atol, rtol, firstBad))
+#define FUSED_QR_FACTOR_PARAMS(T) (const T* A, int m, int n, int count, T* factor, T* tau, int* exponent, int* rank, double atol, double rtol, int* firstBad)
+FUSED_INSTANTIATE(fused_qr_factor, FUSED_QR_FACTOR_PARAMS, (A, m, n, count, factor, tau, exponent, rank, atol, rtol, firstBad))
 
 // ---------------------------------------------------------------- forward operations
 
@@ -275,9 +328,8 @@ __device__ void fused_project_impl(const T* factor, const T* tau, int m, int n, 
 #define FUSED_PROJECT_PARAMS(T) (const T* factor, const T* tau, int m, int n, int count, const T* y, int p, T* z)
 FUSED_INSTANTIATE(fused_project, FUSED_PROJECT_PARAMS, (factor, tau, m, n, count, y, p, z))
 
-// e = (I - P) y = Q [0; (Q^T y)_(n:m)], then the CPU backend's rule per matrix: when some column
-// lost more than half its norm (||e|| < 0.5 ||y||), every column of the matrix gets a second pass
-// e <- (I - P) e. Each lane rereads only the rows it wrote.
+// e = (I - P) y = Q [0; (Q^T y)_(n:m)] column by column, each with ResidualPolicy's second pass
+// decided for that column alone (fused_residual_column). Scale-free: only Q is applied.
 template <typename T, int NMAX>
 __device__ void fused_residual_impl(const T* factor, const T* tau, int m, int n, int count, const T* y, int p, T* e)
 {
@@ -285,51 +337,39 @@ __device__ void fused_residual_impl(const T* factor, const T* tau, int m, int n,
     T a[2][NMAX];
     fused_load(factor + b * m * (i64)n, m, n, lane, a);
     const T* taub = tau + b * n;
-    bool again = false;
     for (int col = 0; col < p; col++)
     {
         i64 off = (b * p + col) * (i64)m;
-        T y0, y1;
+        T y0, y1, e0, e1;
         fused_load_column(y + off, m, lane, y0, y1);
-        T e0 = y0, e1 = y1;
-        fused_residual_once(a, taub, n, lane, e0, e1);
-        again = again || fused_needs_second_pass(e0, e1, y0, y1);
+        fused_residual_column(a, taub, n, lane, y0, y1, e0, e1);
         fused_store_column(e + off, m, lane, e0, e1);
-    }
-    if (again)
-    {
-        for (int col = 0; col < p; col++)
-        {
-            i64 off = (b * p + col) * (i64)m;
-            T e0, e1;
-            fused_load_column(e + off, m, lane, e0, e1);
-            fused_residual_once(a, taub, n, lane, e0, e1);
-            fused_store_column(e + off, m, lane, e0, e1);
-        }
     }
 }
 #define FUSED_RESIDUAL_PARAMS(T) (const T* factor, const T* tau, int m, int n, int count, const T* y, int p, T* e)
 FUSED_INSTANTIATE(fused_residual, FUSED_RESIDUAL_PARAMS, (factor, tau, m, n, count, y, p, e))
 
-// x = A+ y = R^-1 (Q^T y)_(0:n), n x p.
+// x = A+ y = R^-1 (Q^T y)_(0:n) = 2^e R'^-1 (Q^T y)_(0:n), n x p.
 template <typename T, int NMAX>
-__device__ void fused_solve_impl(const T* factor, const T* tau, int m, int n, int count, const T* y, int p, T* x)
+__device__ void fused_solve_impl(const T* factor, const T* tau, const int* exponent, int m, int n, int count, const T* y, int p, T* x)
 {
     FUSED_MATRIX_INDEX(b)
     T a[2][NMAX];
     fused_load(factor + b * m * (i64)n, m, n, lane, a);
     const T* taub = tau + b * n;
+    T f1, f2;
+    fused_pow2_factors(exponent[b], f1, f2);      // 2^e = f1 f2: R^-1 = 2^e R'^-1
     for (int col = 0; col < p; col++)
     {
         T y0, y1;
         fused_load_column(y + (b * p + col) * (i64)m, m, lane, y0, y1);
         fused_apply_qt(a, taub, n, lane, y0, y1);
-        T xv = fused_solve_r(a, n, lane, y0);
+        T xv = fused_scale(fused_solve_r(a, n, lane, y0), f1, f2);
         if (lane < n) x[(b * p + col) * (i64)n + lane] = xv;
     }
 }
-#define FUSED_SOLVE_PARAMS(T) (const T* factor, const T* tau, int m, int n, int count, const T* y, int p, T* x)
-FUSED_INSTANTIATE(fused_solve, FUSED_SOLVE_PARAMS, (factor, tau, m, n, count, y, p, x))
+#define FUSED_SOLVE_PARAMS(T) (const T* factor, const T* tau, const int* exponent, int m, int n, int count, const T* y, int p, T* x)
+FUSED_INSTANTIATE(fused_solve, FUSED_SOLVE_PARAMS, (factor, tau, exponent, m, n, count, y, p, x))
 
 // P = Q Q^T (m x m), column i = Q [(Q^T e_i)_(0:n); 0].
 template <typename T, int NMAX>
@@ -354,17 +394,13 @@ FUSED_INSTANTIATE(fused_matrix, FUSED_MATRIX_PARAMS, (factor, tau, m, n, count, 
 
 // ---------------------------------------------------------------- backward operations
 
-// x = A+ y (x_j in lane j) and r = (I - P) y for one column, the residual with a second pass
-// decided for this column alone (the forward Residual decides per matrix; they differ at most by
-// rounding).
+// x = A+ y = 2^e R'^-1 (Q^T y)_(0:n) (x_j in lane j) and r = (I - P) y for one column, the
+// residual exactly as the forward Residual computes it (fused_residual_column).
 template <typename T, int NMAX>
-__device__ __forceinline__ T fused_solution_and_residual(const T (&a)[2][NMAX], const T* tau, int n, int lane, T y0, T y1, T& r0, T& r1)
+__device__ __forceinline__ T fused_solution_and_residual(const T (&a)[2][NMAX], const T* tau, int n, int lane, T f1, T f2, T y0, T y1, T& r0, T& r1)
 {
-    r0 = y0;
-    r1 = y1;
-    T c = fused_residual_once(a, tau, n, lane, r0, r1);
-    if (fused_needs_second_pass(r0, r1, y0, y1)) fused_residual_once(a, tau, n, lane, r0, r1);
-    return fused_solve_r(a, n, lane, c);
+    T c = fused_residual_column(a, tau, n, lane, y0, y1, r0, r1);
+    return fused_scale(fused_solve_r(a, n, lane, c), f1, f2);
 }
 
 // gA (+)= alpha (p0 x^T + q0 u^T) for x_j, u_j in lane j: each lane owns its rows of gA, so the
@@ -384,14 +420,16 @@ __device__ __forceinline__ void fused_outer_update(T* ga, int m, int n, int lane
 
 // Backward of z = P y (RESIDUAL false): gy = P gz; gA = (I - P) gz x^T + r u^T.
 // Backward of e = (I - P) y (RESIDUAL true): gy = (I - P) ge; gA = -[gy x^T + r u^T].
-// With x = A+ y, r = (I - P) y, u = A+ g = R^-1 (Q^T g)_(0:n); one pass over each column.
+// With x = A+ y, r = (I - P) y, u = A+ g = 2^e R'^-1 (Q^T g)_(0:n); one pass over each column.
 template <typename T, int NMAX, bool RESIDUAL>
-__device__ void fused_projection_backward(const T* factor, const T* tau, int m, int n, int count, const T* y, const T* g, int p, T* ga, T* gy)
+__device__ void fused_projection_backward(const T* factor, const T* tau, const int* exponent, int m, int n, int count, const T* y, const T* g, int p, T* ga, T* gy)
 {
     FUSED_MATRIX_INDEX(b)
     T a[2][NMAX];
     fused_load(factor + b * m * (i64)n, m, n, lane, a);
     const T* taub = tau + b * n;
+    T f1, f2;
+    fused_pow2_factors(exponent[b], f1, f2);      // 2^e = f1 f2: R^-1 = 2^e R'^-1
     T* gab = ga + b * m * (i64)n;
     for (int col = 0; col < p; col++)
     {
@@ -399,11 +437,11 @@ __device__ void fused_projection_backward(const T* factor, const T* tau, int m, 
         T y0, y1, g0, g1, r0, r1;
         fused_load_column(y + off, m, lane, y0, y1);
         fused_load_column(g + off, m, lane, g0, g1);
-        T x = fused_solution_and_residual(a, taub, n, lane, y0, y1, r0, r1);
+        T x = fused_solution_and_residual(a, taub, n, lane, f1, f2, y0, y1, r0, r1);
         T w0 = g0, w1 = g1;
         fused_apply_qt(a, taub, n, lane, w0, w1);
         T cg = lane < n ? w0 : (T)0;
-        T u = fused_solve_r(a, n, lane, cg);
+        T u = fused_scale(fused_solve_r(a, n, lane, cg), f1, f2);
         w0 = cg;
         w1 = (T)0;
         fused_apply_q(a, taub, n, lane, w0, w1);             // P g
@@ -422,40 +460,43 @@ __device__ void fused_projection_backward(const T* factor, const T* tau, int m, 
 }
 
 template <typename T, int NMAX>
-__device__ void fused_project_backward_impl(const T* factor, const T* tau, int m, int n, int count, const T* y, const T* g, int p, T* ga, T* gy)
+__device__ void fused_project_backward_impl(const T* factor, const T* tau, const int* exponent, int m, int n, int count, const T* y, const T* g, int p, T* ga, T* gy)
 {
-    fused_projection_backward<T, NMAX, false>(factor, tau, m, n, count, y, g, p, ga, gy);
+    fused_projection_backward<T, NMAX, false>(factor, tau, exponent, m, n, count, y, g, p, ga, gy);
 }
 
 template <typename T, int NMAX>
-__device__ void fused_residual_backward_impl(const T* factor, const T* tau, int m, int n, int count, const T* y, const T* g, int p, T* ga, T* gy)
+__device__ void fused_residual_backward_impl(const T* factor, const T* tau, const int* exponent, int m, int n, int count, const T* y, const T* g, int p, T* ga, T* gy)
 {
-    fused_projection_backward<T, NMAX, true>(factor, tau, m, n, count, y, g, p, ga, gy);
+    fused_projection_backward<T, NMAX, true>(factor, tau, exponent, m, n, count, y, g, p, ga, gy);
 }
-#define FUSED_BACKWARD_PARAMS(T) (const T* factor, const T* tau, int m, int n, int count, const T* y, const T* g, int p, T* ga, T* gy)
-FUSED_INSTANTIATE(fused_project_backward, FUSED_BACKWARD_PARAMS, (factor, tau, m, n, count, y, g, p, ga, gy))
-FUSED_INSTANTIATE(fused_residual_backward, FUSED_BACKWARD_PARAMS, (factor, tau, m, n, count, y, g, p, ga, gy))
+#define FUSED_BACKWARD_PARAMS(T) (const T* factor, const T* tau, const int* exponent, int m, int n, int count, const T* y, const T* g, int p, T* ga, T* gy)
+FUSED_INSTANTIATE(fused_project_backward, FUSED_BACKWARD_PARAMS, (factor, tau, exponent, m, n, count, y, g, p, ga, gy))
+FUSED_INSTANTIATE(fused_residual_backward, FUSED_BACKWARD_PARAMS, (factor, tau, exponent, m, n, count, y, g, p, ga, gy))
 
 // Backward of x = A+ y at full column rank: w = Q R^-T gx; gy = w; gA = -w x^T + r v^T with
-// v = R^-1 R^-T gx. gx is n x p.
+// v = R^-1 R^-T gx. gx is n x p. With R = 2^-e R': R^-T gx = 2^e R'^-T gx, and R^-1 of that is
+// 2^e R'^-1 of it; each scaled back as soon as it is formed.
 template <typename T, int NMAX>
-__device__ void fused_solve_backward_impl(const T* factor, const T* tau, int m, int n, int count, const T* y, const T* gx, int p, T* ga, T* gy)
+__device__ void fused_solve_backward_impl(const T* factor, const T* tau, const int* exponent, int m, int n, int count, const T* y, const T* gx, int p, T* ga, T* gy)
 {
     FUSED_MATRIX_INDEX(b)
     T a[2][NMAX];
     fused_load(factor + b * m * (i64)n, m, n, lane, a);
     const T* taub = tau + b * n;
+    T f1, f2;
+    fused_pow2_factors(exponent[b], f1, f2);      // 2^e = f1 f2: R^-1 = 2^e R'^-1
     T* gab = ga + b * m * (i64)n;
     for (int col = 0; col < p; col++)
     {
         i64 off = (b * p + col) * (i64)m;
         T y0, y1, r0, r1;
         fused_load_column(y + off, m, lane, y0, y1);
-        T x = fused_solution_and_residual(a, taub, n, lane, y0, y1, r0, r1);
+        T x = fused_solution_and_residual(a, taub, n, lane, f1, f2, y0, y1, r0, r1);
         T gxv = lane < n ? gx[(b * p + col) * (i64)n + lane] : (T)0;
-        T wt = fused_solve_rt(a, n, lane, gxv);
+        T wt = fused_scale(fused_solve_rt(a, n, lane, gxv), f1, f2);
         if (lane >= n) wt = (T)0;
-        T v = fused_solve_r(a, n, lane, wt);
+        T v = fused_scale(fused_solve_r(a, n, lane, wt), f1, f2);
         T w0 = wt, w1 = (T)0;
         fused_apply_q(a, taub, n, lane, w0, w1);
         fused_store_column(gy + off, m, lane, w0, w1);
@@ -463,20 +504,22 @@ __device__ void fused_solve_backward_impl(const T* factor, const T* tau, int m, 
         fused_outer_update(gab, m, n, lane, col == 0, (T)-1, w0, w1, x, r0, r1, -v);
     }
 }
-#define FUSED_SOLVE_BACKWARD_PARAMS(T) (const T* factor, const T* tau, int m, int n, int count, const T* y, const T* gx, int p, T* ga, T* gy)
-FUSED_INSTANTIATE(fused_solve_backward, FUSED_SOLVE_BACKWARD_PARAMS, (factor, tau, m, n, count, y, gx, p, ga, gy))
+#define FUSED_SOLVE_BACKWARD_PARAMS(T) (const T* factor, const T* tau, const int* exponent, int m, int n, int count, const T* y, const T* gx, int p, T* ga, T* gy)
+FUSED_INSTANTIATE(fused_solve_backward, FUSED_SOLVE_BACKWARD_PARAMS, (factor, tau, exponent, m, n, count, y, gx, p, ga, gy))
 
 // Backward of P: gA = (I - P) S Q R^-T with S = gP + gP^T, in three sweeps over gA (m x n, used
 // as the warp's scratch): (1) row i of T = S Q is (Q^T s_i)_(0:n)^T with s_i = S[:, i];
 // (2) each column t_j of T becomes (I - P) t_j; (3) each row of the result solves R x = M[i, :]^T
-// (gA = M R^-T  <=>  gA^T = R^-1 M^T).
+// (gA = M R^-T  <=>  gA^T = R^-1 M^T, R^-1 = 2^e R'^-1).
 template <typename T, int NMAX>
-__device__ void fused_matrix_backward_impl(const T* factor, const T* tau, int m, int n, int count, const T* gp, T* ga)
+__device__ void fused_matrix_backward_impl(const T* factor, const T* tau, const int* exponent, int m, int n, int count, const T* gp, T* ga)
 {
     FUSED_MATRIX_INDEX(b)
     T a[2][NMAX];
     fused_load(factor + b * m * (i64)n, m, n, lane, a);
     const T* taub = tau + b * n;
+    T f1, f2;
+    fused_pow2_factors(exponent[b], f1, f2);      // 2^e = f1 f2: R^-1 = 2^e R'^-1
     const T* gpb = gp + b * m * (i64)m;
     T* gab = ga + b * m * (i64)n;
     for (int i = 0; i < m; i++)
@@ -498,9 +541,9 @@ __device__ void fused_matrix_backward_impl(const T* factor, const T* tau, int m,
     for (int i = 0; i < m; i++)
     {
         T c = lane < n ? gab[i + (i64)lane * m] : (T)0;
-        T xv = fused_solve_r(a, n, lane, c);
+        T xv = fused_scale(fused_solve_r(a, n, lane, c), f1, f2);
         if (lane < n) gab[i + (i64)lane * m] = xv;
     }
 }
-#define FUSED_MATRIX_BACKWARD_PARAMS(T) (const T* factor, const T* tau, int m, int n, int count, const T* gp, T* ga)
-FUSED_INSTANTIATE(fused_matrix_backward, FUSED_MATRIX_BACKWARD_PARAMS, (factor, tau, m, n, count, gp, ga))
+#define FUSED_MATRIX_BACKWARD_PARAMS(T) (const T* factor, const T* tau, const int* exponent, int m, int n, int count, const T* gp, T* ga)
+FUSED_INSTANTIATE(fused_matrix_backward, FUSED_MATRIX_BACKWARD_PARAMS, (factor, tau, exponent, m, n, count, gp, ga))

@@ -89,6 +89,9 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
                 }
             }
 
+            // That solved with R' = 2^e R: gA = 2^e (T R'^-T).
+            ScaleUp(ref Up(g), m * n, ref tm[0]);
+
             Scatter(tm, result.Array, m * n, g);
         });
         return result;
@@ -152,18 +155,18 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
             {
                 // x = R^-1 (Q^T y)[0..n) into w1[0..n), from the heads the residual kept.
                 Copy(ref heads[c * n], ref w1r, n);
-                SolveR(ref f, ref ri, m, n, ref w1r);
+                SolveR(ref f, ref ri, ref Up(grp), m, n, ref w1r);
                 ref TV gc = ref gv[c * gRows];
                 ref TV gyc = ref gyv[c * m];
                 if (kind == BackwardKind.Solve)
                 {
                     // d = R^-T gx (then R^-1 of it); w = Q [d; 0].
                     Copy(ref gc, ref dr, n);
-                    SolveRT(ref f, ref ri, m, n, ref dr);
+                    SolveRT(ref f, ref ri, ref Up(grp), m, n, ref dr);
                     Copy(ref dr, ref w2r, n);
                     Clear(ref Unsafe.Add(ref w2r, n), m - n);
                     ApplyQ(ref f, ref t, m, n, ref w2r);
-                    SolveR(ref f, ref ri, m, n, ref dr);
+                    SolveR(ref f, ref ri, ref Up(grp), m, n, ref dr);
                     Copy(ref w2r, ref gyc, m);
                     for (int j = 0; j < n; j++)
                     {
@@ -175,7 +178,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
                     // cg = Q^T g; d = R^-1 cg[0..n); P g = Q [cg; 0].
                     // d = R^-1 (Q^T g)[0..n); P g is already in gy's column.
                     Copy(ref gHeads[c * n], ref dr, n);
-                    SolveR(ref f, ref ri, m, n, ref dr);
+                    SolveR(ref f, ref ri, ref Up(grp), m, n, ref dr);
                     if (kind == BackwardKind.Project)
                     {
                         // gy = P g; a = g - gy.

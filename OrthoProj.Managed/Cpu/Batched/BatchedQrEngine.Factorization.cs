@@ -12,15 +12,16 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
     where TOps : struct, ILaneOps<TV, T>
 {
     /// <summary>
-    /// Scales each lane's matrix by a power of two that brings its largest |a_ij| to [1, 2) when that
-    /// largest entry lies outside [2^-SafeExponent, 2^SafeExponent], so that the unscaled sums of
-    /// squares in the column norms neither overflow nor underflow (LAPACK's larfg rescales for the same
-    /// reason). Powers of two scale exactly; reflectors and tau do not change, R and 1 / R_kk are
-    /// scaled back by <see cref="UnscaleR"/>. Returns false (and leaves the group alone) when no lane
-    /// needs it, the common case, after one pass over the group.
+    /// Scales each lane's matrix by 2^e with <see cref="PowerOfTwoScaling"/>'s exponent
+    /// (e = -ilogb(max |a_ij|), 0 for an all-zero matrix), so that the factorization sees its
+    /// largest magnitude in [1, 2): the column norms' sums of squares neither overflow nor underflow,
+    /// and subnormal inputs are factored at full precision. Powers of two scale exactly; the factor
+    /// stays that of 2^e A (reflectors and tau are A's, R' = 2^e R), and <paramref name="up"/>
+    /// receives 2^e per lane as two factors (2^e = up[0] up[1], each representable in T; up[1] = 1
+    /// unless e &gt; 127 in float, 1023 in double), by which every R^-1 application is scaled back.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool ScaleLanes(ref TV a, int length, out TV scale)
+    private static void ScaleLanes(ref TV a, int length, ref TV up)
     {
         // Four independent maxima: one chain would wait on the max latency at every element.
         TV m0 = TOps.Zero, m1 = TOps.Zero, m2 = TOps.Zero, m3 = TOps.Zero;
@@ -41,47 +42,50 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
         TV max = TOps.Max(TOps.Max(m0, m1), TOps.Max(m2, m3));
 
         int w = TOps.Width;
-        int safe = typeof(T) == typeof(float) ? 40 : 400;
-        int limit = typeof(T) == typeof(float) ? 125 : 1021;   // 2^limit and 2^-limit are normal numbers
-        Span<T> lanes = stackalloc T[w];
-        bool any = false;
+        int top = typeof(T) == typeof(float) ? 127 : 1023;   // 2^top is the largest power of two in T
+        Span<T> first = stackalloc T[w];
+        Span<T> second = stackalloc T[w];
+        bool any = false, two = false;
         for (int lane = 0; lane < w; lane++)
         {
-            T mx = Unsafe.Add(ref Unsafe.As<TV, T>(ref max), lane);
-            int e = mx == T.Zero ? 0 : T.ILogB(mx);
-            bool outside = mx != T.Zero && (e > safe || e < -safe);
-            any |= outside;
-            lanes[lane] = outside ? T.ScaleB(T.One, Math.Clamp(-e, -limit, limit)) : T.One;
+            int e = PowerOfTwoScaling.ExponentOfMax(Unsafe.Add(ref Unsafe.As<TV, T>(ref max), lane));
+            int e1 = Math.Min(e, top);
+            first[lane] = T.ScaleB(T.One, e1);         // down to 2^-127 (2^-1023): an exact subnormal
+            second[lane] = T.ScaleB(T.One, e - e1);
+            any |= e != 0;
+            two |= e > top;
         }
 
-        scale = Unsafe.ReadUnaligned<TV>(ref Unsafe.As<T, byte>(ref lanes[0]));
+        TV u0 = Unsafe.ReadUnaligned<TV>(ref Unsafe.As<T, byte>(ref first[0]));
+        TV u1 = Unsafe.ReadUnaligned<TV>(ref Unsafe.As<T, byte>(ref second[0]));
+        up = u0;
+        Unsafe.Add(ref up, 1) = u1;
         if (!any)
         {
-            return false;
+            return;
         }
 
+        // Each step is exact but for a subnormal result, which only the single step of e < 0 gives:
+        // one rounding, as PowerOfTwoScaling.Scale. Two steps only where 2^e exceeds T (both scale up).
         for (int i = 0; i < length; i++)
         {
-            Unsafe.Add(ref a, i) = TOps.Mul(Unsafe.Add(ref a, i), scale);
+            Unsafe.Add(ref a, i) = TOps.Mul(Unsafe.Add(ref a, i), u0);
         }
 
-        return true;
+        if (two)
+        {
+            for (int i = 0; i < length; i++)
+            {
+                Unsafe.Add(ref a, i) = TOps.Mul(Unsafe.Add(ref a, i), u1);
+            }
+        }
     }
 
-    /// <summary>Undoes <see cref="ScaleLanes"/> on R (on and above the diagonal) and 1 / R_kk.</summary>
-    private static void UnscaleR(ref TV a, ref TV rinv, int m, int n, TV scale)
+    /// <summary>The scale exponent e of one lane of group <paramref name="g"/>: the factor is of 2^e A.</summary>
+    private int LaneExponent(int g, int lane)
     {
-        TV inverse = TOps.Div(TOps.Broadcast(T.One), scale);
-        for (int j = 0; j < n; j++)
-        {
-            ref TV aj = ref Unsafe.Add(ref a, j * m);
-            for (int i = 0; i <= j; i++)
-            {
-                Unsafe.Add(ref aj, i) = TOps.Mul(Unsafe.Add(ref aj, i), inverse);
-            }
-
-            Unsafe.Add(ref rinv, j) = TOps.Mul(Unsafe.Add(ref rinv, j), scale);
-        }
+        ReadOnlySpan<T> up = MemoryMarshal.Cast<TV, T>(MemoryMarshal.CreateSpan(ref Up(g), 2));
+        return T.ILogB(up[lane]) + T.ILogB(up[TOps.Width + lane]);
     }
 
     /// <summary>Householder QR of one group in place (LAPACK geqr2 in lock-step over the lanes).</summary>
@@ -276,6 +280,8 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
     /// <summary>
     /// The first lane (below <paramref name="lanes"/>) of group <paramref name="g"/> whose R has
     /// |R_jj| &lt;= max(atol, rtol * max |R_jj|), or -1; with that lane's rank and the detail text.
+    /// The factor is of 2^e A, so the rule compares |R'_jj| with max(atol 2^e, rtol * max |R'_jj|)
+    /// (<see cref="RankTolerance.QrRank{T}"/> with the lane's exponent): the unscaled rule exactly.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int FirstRankDeficientLane(int g, int lanes, RankTolerance tolerance, out int rank, out string detail)
@@ -294,14 +300,15 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
                 minDiag = Math.Min(minDiag, d);
             }
 
-            double threshold = tolerance.Threshold<T>(m, n, maxDiag);
+            int e = LaneExponent(g, lane);
+            double threshold = tolerance.Threshold<T>(m, n, maxDiag, e);
             if (minDiag > threshold)
             {
                 continue;
             }
 
             // R_jj of this lane is at lane + j (m + 1) w in the interleaved factor.
-            int r = tolerance.QrRank(f[lane..], (m + 1) * w, m, n, out string text);
+            int r = tolerance.QrRank(f[lane..], (m + 1) * w, m, n, out string text, e);
             if (r < n)
             {
                 rank = r;

@@ -93,7 +93,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
             {
                 ref TV x = ref yv[c * m];
                 ApplyQt(ref f, ref t, m, n, ref x);
-                SolveR(ref f, ref ri, m, n, ref x);
+                SolveR(ref f, ref ri, ref Up(g), m, n, ref x);
                 Copy(ref x, ref xv[c * n], n);
             }
 
@@ -103,8 +103,9 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
     }
 
     /// <summary>
-    /// e = y - Q Q^T y for the p columns of a group, with a second pass (e -= Q Q^T e) in the lanes
-    /// where some column kept less than half its norm: ResidualPolicy's rule (Core/Projection/RangeBasis.cs).
+    /// e = y - Q Q^T y for the p columns of a group, with a second pass (e_c -= Q Q^T e_c) in the lanes
+    /// where column c kept less than half its norm (||e_c||^2 &lt; 0.25 ||y_c||^2), decided per lane and
+    /// per column: ResidualPolicy's rule (Core/Projection/RangeBasis.cs); other columns are left as they are.
     /// </summary>
     /// <remarks>
     /// With <paramref name="heads"/> non-empty, also stores (Q^T y)[0..n) of each column there (n x p).
@@ -117,8 +118,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
     {
         ref TV f = ref Qr(g);
         ref TV t = ref Tau(g);
-        TV quarter = TOps.Broadcast(T.CreateTruncating(0.25));
-        TV flag = TOps.Zero;
+        TV quarter = TOps.Broadcast(T.CreateTruncating(Projection.ResidualPolicy.LossFraction * Projection.ResidualPolicy.LossFraction));
         for (int c = 0; c < p; c++)
         {
             ref TV yc = ref Unsafe.Add(ref y, c * m);
@@ -163,17 +163,14 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
                 ne = TOps.Fma(ei, ei, ne);
             }
 
-            flag = TOps.Or(flag, TOps.LessThan(ne, TOps.Mul(quarter, ny)));
-        }
+            // Projection.ResidualPolicy.NeedsSecondPass, per lane and for this column alone, from the sums above;
+            // the second pass follows at once, while the column is still in cache.
+            TV flag = TOps.LessThan(ne, TOps.Mul(quarter, ny));
+            if (!TOps.Any(flag))
+            {
+                continue;
+            }
 
-        if (!TOps.Any(flag))
-        {
-            return;
-        }
-
-        for (int c = 0; c < p; c++)
-        {
-            ref TV ec = ref Unsafe.Add(ref e, c * m);
             Copy(ref ec, ref tmp, m);
             ApplyQt(ref f, ref t, m, n, ref tmp);
             Clear(ref Unsafe.Add(ref tmp, n), m - n);

@@ -112,9 +112,12 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
         }
     }
 
-    /// <summary>x[0..n) := R^-1 x[0..n) (back substitution, column oriented).</summary>
+    /// <summary>
+    /// x[0..n) := R^-1 x[0..n) = 2^e R'^-1 x[0..n) (back substitution, column oriented), with
+    /// 2^e = up[0] up[1] (<see cref="ScaleLanes"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SolveR(ref TV f, ref TV rinv, int m, int n, ref TV x)
+    private static void SolveR(ref TV f, ref TV rinv, ref TV up, int m, int n, ref TV x)
     {
         for (int i = n - 1; i >= 0; i--)
         {
@@ -126,11 +129,13 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
                 Unsafe.Add(ref x, r) = TOps.Fnma(Unsafe.Add(ref col, r), xi, Unsafe.Add(ref x, r));
             }
         }
+
+        ScaleUp(ref up, n, ref x);
     }
 
-    /// <summary>x[0..n) := R^-T x[0..n) (forward substitution, dot oriented).</summary>
+    /// <summary>x[0..n) := R^-T x[0..n) = 2^e R'^-T x[0..n) (forward substitution, dot oriented).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SolveRT(ref TV f, ref TV rinv, int m, int n, ref TV x)
+    private static void SolveRT(ref TV f, ref TV rinv, ref TV up, int m, int n, ref TV x)
     {
         for (int i = 0; i < n; i++)
         {
@@ -142,6 +147,19 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
             }
 
             Unsafe.Add(ref x, i) = TOps.Mul(s, Unsafe.Add(ref rinv, i));
+        }
+
+        ScaleUp(ref up, n, ref x);
+    }
+
+    /// <summary>x[0..len) *= 2^e = up[0] up[1], in two exact steps (see <see cref="ScaleLanes"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScaleUp(ref TV up, int length, ref TV x)
+    {
+        TV u0 = up, u1 = Unsafe.Add(ref up, 1);
+        for (int i = 0; i < length; i++)
+        {
+            Unsafe.Add(ref x, i) = TOps.Mul(TOps.Mul(Unsafe.Add(ref x, i), u0), u1);
         }
     }
 

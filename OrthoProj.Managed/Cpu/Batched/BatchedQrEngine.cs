@@ -17,14 +17,14 @@ namespace OrthoProj.Cpu.Batched;
 /// <para>Factorization: LAPACK geqr2/larfg (with one power-of-two rescale per lane, below, in place of
 /// larfg's rescaling loop): for column k,
 /// beta = -sign(alpha) * ||(alpha, x)||, tau = (beta - alpha) / beta, v = x / (alpha - beta), and
-/// tau = 0 (H = I) where x = 0. The storage keeps v below the diagonal, R on and above it, tau, and
-/// 1 / R_kk. Q is never formed: Q^T y and Q c apply the n reflectors.</para>
+/// tau = 0 (H = I) where x = 0. The storage keeps v below the diagonal, R' = 2^e R on and above it, tau,
+/// 1 / R'_kk and 2^e. Q is never formed: Q^T y and Q c apply the n reflectors.</para>
 /// <para>Rank: |R_jj| &lt;= max(atol, rtol * max_j |R_jj|) (the rule of <see cref="Projection.BatchedProjector{T}"/>)
 /// raises <see cref="RankDeficientException"/> for the lowest such matrix index.</para>
-/// <para>Range: a lane whose largest |a_ij| lies outside 2^+-40 (float) or 2^+-400 (double) is
-/// scaled by a power of two before the factorization and R is scaled back, so column norms neither
-/// overflow nor underflow; columns far below the largest one may still underflow to zero inside the
-/// norm, and then fail the rank check, as they should.</para>
+/// <para>Range: every lane is scaled by PowerOfTwoScaling's 2^e before the factorization (its largest
+/// |a_ij| in [1, 2)) and the factor is kept scaled; every application of R^-1 or R^-T is scaled back
+/// by 2^e, exactly. Column norms neither overflow nor underflow; columns far below the largest one
+/// may still underflow to zero inside the norm, and then fail the rank check, as they should.</para>
 /// </remarks>
 internal sealed partial class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -35,8 +35,9 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     private readonly int n;
     private readonly int count;
     private readonly int groups;
-    // Per group, three sections: m * n of factors (reflectors below the diagonal, R on and above), n
-    // of tau and n of 1 / R_kk; each section of all the groups of a chunk contiguous (GroupStorage).
+    // Per group, four sections: m * n of factors (reflectors below the diagonal, R' = 2^e R on and
+    // above), n of tau, n of 1 / R'_kk and 2 of 2^e per lane (ScaleLanes); each section of all the
+    // groups of a chunk contiguous (GroupStorage).
     private readonly GroupStorage<TV> storage;
     private readonly ParallelOptions parallel;
 
@@ -50,7 +51,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
         groups = (count + TOps.Width - 1) / TOps.Width;
         // Pooled when small: a fresh multi-megabyte array per projector costs page faults and zeroing on
         // every factorization; Gather and FactorGroup write every element of it, so stale contents never leak.
-        storage = new GroupStorage<TV>(groups, [m * n, n, n], maxChunkBytes);
+        storage = new GroupStorage<TV>(groups, [m * n, n, n, 2], maxChunkBytes);
         try
         {
             Factor(a, tolerance);
@@ -89,12 +90,8 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
                 }
             }
 
-            bool scaled = ScaleLanes(ref f[0], m * n, out TV scale);
+            ScaleLanes(ref f[0], m * n, ref Up(g));
             FactorGroup(ref f[0], ref Tau(g), ref Rinv(g), m, n);
-            if (scaled)
-            {
-                UnscaleR(ref f[0], ref Rinv(g), m, n, scale);
-            }
 
             firstBad[g] = FirstRankDeficientLane(g, lanes, tolerance, out _, out _);
         });
@@ -115,6 +112,8 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     private ref TV Tau(int g) => ref storage.Section(g, 1);
 
     private ref TV Rinv(int g) => ref storage.Section(g, 2);
+
+    private ref TV Up(int g) => ref storage.Section(g, 3);
 
     /// <summary>Returns or frees the factor storage; the engine is unusable afterwards.</summary>
     public void Dispose()

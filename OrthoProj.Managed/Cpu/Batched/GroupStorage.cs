@@ -5,7 +5,7 @@ namespace OrthoProj.Cpu.Batched;
 
 /// <summary>
 /// The lane storage of a whole batch: per group, a few sections of lane vectors (the engine's
-/// factors, tau and 1 / R_kk). Within a chunk of G groups, section s of every group is contiguous:
+/// factors, tau, 1 / R'_kk and the scale). Within a chunk of G groups, section s of every group is contiguous:
 /// G times section 0, then G times section 1, and so on, so that one chunk is exactly the layout the
 /// kernels were tuned on (a pooled batch is laid out as before chunking). Small batches take one pinned buffer from
 /// <see cref="PinnedBufferPool"/> (reused across factorizations); batches past the pool's size take

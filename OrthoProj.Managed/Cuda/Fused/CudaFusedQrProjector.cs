@@ -13,7 +13,8 @@ namespace OrthoProj.Cuda.Fused;
 /// never forming Q or P unless <see cref="Projector{T}.Matrix"/> asks for P. Each operation is one
 /// kernel launch; the backward passes compute x = A+ y and r = (I - P) y again in the same pass
 /// rather than saving them (rereading y costs m values per column, saving x and r would cost m + n
-/// written and read back).
+/// written and read back). The factor is of 2^e A with <see cref="PowerOfTwoScaling"/>'s exponent
+/// per matrix, kept in <see cref="exponents"/>: the kernels that apply R^-1 or R^-T scale back by 2^e.
 /// </summary>
 internal sealed class CudaFusedQrProjector<T> : Projector<T>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -22,14 +23,16 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
     private readonly KernelModule kernels;
     private readonly DeviceBuffer<T> factor;     // m x n per matrix: R on and above the diagonal, reflectors below
     private readonly DeviceBuffer<T> tau;        // n per matrix
+    private readonly DeviceBuffer<int> exponents; // e per matrix: the factor is of 2^e A
 
-    private CudaFusedQrProjector(CudaBackend backend, KernelModule kernels, int m, int n, int count, DeviceBuffer<T> factor, DeviceBuffer<T> tau)
+    private CudaFusedQrProjector(CudaBackend backend, KernelModule kernels, int m, int n, int count, DeviceBuffer<T> factor, DeviceBuffer<T> tau, DeviceBuffer<int> exponents)
         : base(backend, m, n, count, ProjectorMethod.Qr, FullRank(n, count))
     {
         this.backend = backend;
         this.kernels = kernels;
         this.factor = factor;
         this.tau = tau;
+        this.exponents = exponents;
     }
 
     /// <summary>
@@ -49,29 +52,33 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
         long mn = (long)m * n;
         DeviceBuffer<T> f = DeviceBuffer<T>.Allocate(backend.CudaDevice, mn * count);
         DeviceBuffer<T>? t = null;
+        DeviceBuffer<int>? e = null;
         try
         {
             t = DeviceBuffer<T>.Allocate(backend.CudaDevice, (long)n * count);
+            e = DeviceBuffer<int>.Allocate(backend.CudaDevice, count);
             DevicePtr<int> rank = ops.Temp<int>(count);
             DevicePtr<int> flag = ops.Temp<int>(1);
             ops.ClearInts(flag, 1);
             (double atol, double rtol) = tolerance.Resolve<T>(m, n);
-            ops.Launcher(kernels).QrFactor(a.Ptr, m, n, count, f.Ptr(), t.Ptr(), rank, atol, rtol, flag);
+            ops.Launcher(kernels).QrFactor(a.Ptr, m, n, count, f.Ptr(), t.Ptr(), e.Ptr(), rank, atol, rtol, flag);
             int found = ops.ReadInt(flag);
             if (found != 0)
             {
                 int bad = int.MaxValue - found;
                 int badRank = ops.ReadInt(rank + (nint)(4L * bad));
+                int badExponent = ops.ReadInt(e.DevicePointer + (nint)(4L * bad));
                 T[] fb = ops.ReadElements<T>(CudaBackend.Ops.Offset<T>(f.DevicePointer, bad * mn), checked((int)mn));
-                throw new RankDeficientException(bad, badRank, m, n, Detail(tolerance, fb, m, n));
+                throw new RankDeficientException(bad, badRank, m, n, Detail(tolerance, fb, m, n, badExponent));
             }
 
-            return new CudaFusedQrProjector<T>(backend, kernels, m, n, count, f, t);
+            return new CudaFusedQrProjector<T>(backend, kernels, m, n, count, f, t, e);
         }
         catch
         {
             f.Dispose();
             t?.Dispose();
+            e?.Dispose();
             throw;
         }
     }
@@ -80,7 +87,17 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
 
     protected override MatrixBatch<T> ResidualCore(MatrixBatch<T> y) => Forward(y, Rows, FusedKernels.Residual);
 
-    protected override MatrixBatch<T> SolveCore(MatrixBatch<T> y) => Forward(y, Cols, FusedKernels.Solve);
+    protected override MatrixBatch<T> SolveCore(MatrixBatch<T> y) => backend.Run(ops =>
+    {
+        CudaMatrixBatch<T> x = ops.Alloc<T>(Cols, y.Cols, Count);
+        return Guard([x], () =>
+        {
+            if (y.Cols > 0)
+            {
+                ops.Launcher(kernels).Solve(factor.Ptr(), tau.Ptr(), exponents.Ptr(), Rows, Cols, Count, Ptr(y), y.Cols, x.Ptr);
+            }
+        });
+    });
 
     protected override MatrixBatch<T> MatrixCore() => backend.Run(ops =>
     {
@@ -97,7 +114,7 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
     protected override MatrixBatch<T> MatrixBackwardCore(MatrixBatch<T> gradP) => backend.Run(ops =>
     {
         CudaMatrixBatch<T> ga = ops.Alloc<T>(Rows, Cols, Count);
-        return Guard([ga], () => ops.Launcher(kernels).MatrixBackward(factor.Ptr(), tau.Ptr(), Rows, Cols, Count, Ptr(gradP), ga.Ptr));
+        return Guard([ga], () => ops.Launcher(kernels).MatrixBackward(factor.Ptr(), tau.Ptr(), exponents.Ptr(), Rows, Cols, Count, Ptr(gradP), ga.Ptr));
     });
 
     protected override void Dispose(bool disposing)
@@ -106,6 +123,7 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
         {
             factor.Dispose();
             tau.Dispose();
+            exponents.Dispose();
         }
     }
 
@@ -117,10 +135,10 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
     }
 
 
-    /// <summary>The rank rule's message for one matrix's factor (R's diagonal at stride ld + 1).</summary>
-    private static string Detail(RankTolerance tolerance, T[] factor, int m, int n)
+    /// <summary>The rank rule's message for one matrix's factor of 2^e A (R's diagonal at stride ld + 1).</summary>
+    private static string Detail(RankTolerance tolerance, T[] factor, int m, int n, int exponent)
     {
-        _ = tolerance.QrRank<T>(factor, m + 1, m, n, out string detail);
+        _ = tolerance.QrRank<T>(factor, m + 1, m, n, out string detail, exponent);
         return detail;
     }
 
@@ -169,7 +187,7 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
         {
             if (p > 0)
             {
-                kernel(ops.Launcher(kernels), factor.Ptr(), tau.Ptr(), Rows, Cols, Count, Ptr(y), Ptr(g), p, ga.Ptr, gy.Ptr);
+                kernel(ops.Launcher(kernels), factor.Ptr(), tau.Ptr(), exponents.Ptr(), Rows, Cols, Count, Ptr(y), Ptr(g), p, ga.Ptr, gy.Ptr);
             }
         });
         return new ProjectorGradients<T>(ga, gy);

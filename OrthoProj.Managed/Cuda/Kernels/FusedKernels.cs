@@ -16,9 +16,9 @@ internal static class FusedKernels
 
     /// <summary>Householder QR of each matrix in registers, its factor and tau, and the QR method's rank rule.</summary>
     [CudaKernel("fused_qr_factor", KernelShape.WarpPerMatrix)]
-    public static void QrFactor<T>(this KernelLauncher launcher, DevicePtr<T> a, int m, int n, int count, DevicePtr<T> factor, DevicePtr<T> tau, DevicePtr<int> rank, double atol, double rtol, DevicePtr<int> firstBad)
+    public static void QrFactor<T>(this KernelLauncher launcher, DevicePtr<T> a, int m, int n, int count, DevicePtr<T> factor, DevicePtr<T> tau, DevicePtr<int> exponent, DevicePtr<int> rank, double atol, double rtol, DevicePtr<int> firstBad)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        launcher.LaunchWarps<T>(n, count, [a, m, n, count, factor, tau, rank, atol, rtol, firstBad]);
+        launcher.LaunchWarps<T>(n, count, [a, m, n, count, factor, tau, exponent, rank, atol, rtol, firstBad]);
 
     /// <summary>z = P y.</summary>
     [CudaKernel("fused_project", KernelShape.WarpPerMatrix)]
@@ -34,9 +34,9 @@ internal static class FusedKernels
 
     /// <summary>x = A+ y.</summary>
     [CudaKernel("fused_solve", KernelShape.WarpPerMatrix)]
-    public static void Solve<T>(this KernelLauncher launcher, DevicePtr<T> factor, DevicePtr<T> tau, int m, int n, int count, DevicePtr<T> y, int p, DevicePtr<T> x)
+    public static void Solve<T>(this KernelLauncher launcher, DevicePtr<T> factor, DevicePtr<T> tau, DevicePtr<int> exponent, int m, int n, int count, DevicePtr<T> y, int p, DevicePtr<T> x)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        launcher.LaunchWarps<T>(n, count, [factor, tau, m, n, count, y, p, x]);
+        launcher.LaunchWarps<T>(n, count, [factor, tau, exponent, m, n, count, y, p, x]);
 
     /// <summary>P (m x m).</summary>
     [CudaKernel("fused_matrix", KernelShape.WarpPerMatrix)]
@@ -46,33 +46,33 @@ internal static class FusedKernels
 
     /// <summary>gA and gy of z = P y.</summary>
     [CudaKernel("fused_project_backward", KernelShape.WarpPerMatrix)]
-    public static void ProjectBackward<T>(this KernelLauncher launcher, DevicePtr<T> factor, DevicePtr<T> tau, int m, int n, int count, DevicePtr<T> y, DevicePtr<T> g, int p, DevicePtr<T> ga, DevicePtr<T> gy)
+    public static void ProjectBackward<T>(this KernelLauncher launcher, DevicePtr<T> factor, DevicePtr<T> tau, DevicePtr<int> exponent, int m, int n, int count, DevicePtr<T> y, DevicePtr<T> g, int p, DevicePtr<T> ga, DevicePtr<T> gy)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        launcher.LaunchWarps<T>(n, count, [factor, tau, m, n, count, y, g, p, ga, gy]);
+        launcher.LaunchWarps<T>(n, count, [factor, tau, exponent, m, n, count, y, g, p, ga, gy]);
 
     /// <summary>gA and gy of e = (I - P) y.</summary>
     [CudaKernel("fused_residual_backward", KernelShape.WarpPerMatrix)]
-    public static void ResidualBackward<T>(this KernelLauncher launcher, DevicePtr<T> factor, DevicePtr<T> tau, int m, int n, int count, DevicePtr<T> y, DevicePtr<T> g, int p, DevicePtr<T> ga, DevicePtr<T> gy)
+    public static void ResidualBackward<T>(this KernelLauncher launcher, DevicePtr<T> factor, DevicePtr<T> tau, DevicePtr<int> exponent, int m, int n, int count, DevicePtr<T> y, DevicePtr<T> g, int p, DevicePtr<T> ga, DevicePtr<T> gy)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        launcher.LaunchWarps<T>(n, count, [factor, tau, m, n, count, y, g, p, ga, gy]);
+        launcher.LaunchWarps<T>(n, count, [factor, tau, exponent, m, n, count, y, g, p, ga, gy]);
 
     /// <summary>gA and gy of x = A+ y.</summary>
     [CudaKernel("fused_solve_backward", KernelShape.WarpPerMatrix)]
-    public static void SolveBackward<T>(this KernelLauncher launcher, DevicePtr<T> factor, DevicePtr<T> tau, int m, int n, int count, DevicePtr<T> y, DevicePtr<T> gx, int p, DevicePtr<T> ga, DevicePtr<T> gy)
+    public static void SolveBackward<T>(this KernelLauncher launcher, DevicePtr<T> factor, DevicePtr<T> tau, DevicePtr<int> exponent, int m, int n, int count, DevicePtr<T> y, DevicePtr<T> gx, int p, DevicePtr<T> ga, DevicePtr<T> gy)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        launcher.LaunchWarps<T>(n, count, [factor, tau, m, n, count, y, gx, p, ga, gy]);
+        launcher.LaunchWarps<T>(n, count, [factor, tau, exponent, m, n, count, y, gx, p, ga, gy]);
 
     /// <summary>gA of P.</summary>
     [CudaKernel("fused_matrix_backward", KernelShape.WarpPerMatrix)]
-    public static void MatrixBackward<T>(this KernelLauncher launcher, DevicePtr<T> factor, DevicePtr<T> tau, int m, int n, int count, DevicePtr<T> gp, DevicePtr<T> ga)
+    public static void MatrixBackward<T>(this KernelLauncher launcher, DevicePtr<T> factor, DevicePtr<T> tau, DevicePtr<int> exponent, int m, int n, int count, DevicePtr<T> gp, DevicePtr<T> ga)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        launcher.LaunchWarps<T>(n, count, [factor, tau, m, n, count, gp, ga]);
+        launcher.LaunchWarps<T>(n, count, [factor, tau, exponent, m, n, count, gp, ga]);
 }
 
-/// <summary>The signature shared by fused_project, fused_residual and fused_solve (FUSED_PROJECT_PARAMS and its twins).</summary>
+/// <summary>The signature shared by fused_project and fused_residual (FUSED_PROJECT_PARAMS and its twin).</summary>
 internal delegate void FusedForwardKernel<T>(KernelLauncher launcher, DevicePtr<T> factor, DevicePtr<T> tau, int m, int n, int count, DevicePtr<T> y, int p, DevicePtr<T> result)
     where T : unmanaged, IFloatingPointIeee754<T>;
 
 /// <summary>The signature shared by the fused backward kernels of Project, Residual and Solve.</summary>
-internal delegate void FusedBackwardKernel<T>(KernelLauncher launcher, DevicePtr<T> factor, DevicePtr<T> tau, int m, int n, int count, DevicePtr<T> y, DevicePtr<T> g, int p, DevicePtr<T> ga, DevicePtr<T> gy)
+internal delegate void FusedBackwardKernel<T>(KernelLauncher launcher, DevicePtr<T> factor, DevicePtr<T> tau, DevicePtr<int> exponent, int m, int n, int count, DevicePtr<T> y, DevicePtr<T> g, int p, DevicePtr<T> ga, DevicePtr<T> gy)
     where T : unmanaged, IFloatingPointIeee754<T>;

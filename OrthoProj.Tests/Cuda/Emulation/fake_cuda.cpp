@@ -144,6 +144,8 @@ static T fused_broadcast(T v, int src)
     return r;
 }
 static void fused_warp_sync() { g_warp.Barrier(); }
+static double fused_exp2i(int k) { return std::ldexp(1.0, k); }
+static int fused_ilogb(double x) { return std::ilogb(x); }
 
 #define FUSED_HOST_EMULATION
 #define FUSED_INSTANTIATE_N(name, N, PARAMS, ARGS) \
