@@ -41,19 +41,7 @@ public sealed class NativeLapackProvider : ILinearAlgebraProvider
     public static bool TryCreate(out NativeLapackProvider? provider, out IReadOnlyList<string> probeTrace)
     {
         var trace = new List<string>();
-        bool ok;
-        try
-        {
-            ok = NativeLapack.TryVerify(trace);
-        }
-#pragma warning disable CA1031 // The contract is "never throws": any loader failure becomes a trace line.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            trace.Add($"Probing LAPACK failed: {e.GetType().Name}: {e.Message}");
-            ok = false;
-        }
-
+        bool ok = NativeLapack.TryVerify(trace);
         probeTrace = trace;
         provider = ok ? new NativeLapackProvider() : null;
         return ok;
@@ -82,10 +70,7 @@ public sealed class NativeLapackProvider : ILinearAlgebraProvider
     }
 
     /// <summary>"native LAPACK (file)", naming the BLAS file too when it differs.</summary>
-    public override string ToString() =>
-        LapackLibraries.BlasPath is { } blas && blas != LapackLibraries.LapackPath
-            ? $"native LAPACK ({LapackLibraries.LapackPath} + {blas})"
-            : $"native LAPACK ({LapackLibraries.LapackPath})";
+    public override string ToString() => NativeLapack.Description;
 
     // ---- double and float: native ----
 

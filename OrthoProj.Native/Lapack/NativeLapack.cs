@@ -100,6 +100,12 @@ public static unsafe class NativeLapack
         return getThreads == null ? null : getThreads();
     }
 
+    /// <summary>What loaded, for reports: "native LAPACK (path)" or "native LAPACK (lapack + blas)".</summary>
+    internal static string Description =>
+        LapackLibraries.BlasPath is { } blas && blas != LapackLibraries.LapackPath
+            ? $"native LAPACK ({LapackLibraries.LapackPath} + {blas})"
+            : $"native LAPACK ({LapackLibraries.LapackPath})";
+
     /// <summary>
     /// Loads LAPACK/BLAS if needed and checks that every routine the bindings call is exported;
     /// never throws. <paramref name="trace"/> receives the probe trace and, on failure, the reason.

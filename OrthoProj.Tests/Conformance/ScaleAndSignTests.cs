@@ -172,12 +172,12 @@ public abstract class ScaleAndSignSuite
             HostMatrixBatch<T> unit = TestData.Random<T>(m, n, 2, seed: (m * 23) + n);
             foreach (int k in scales)
             {
-                (HostMatrixBatch<T> ak, HostMatrixBatch<T> au) = Scaled(unit, k);
+                (HostMatrixBatch<T> ak, HostMatrixBatch<T> au) = ScaledData.FirstMatrixScaled(unit, k);
                 foreach (QrMode mode in new[] { QrMode.Reduced, QrMode.Complete })
                 {
                     string what = $"Qr {typeof(T).Name} {m}x{n} {mode} at 2^{k}";
                     using QrResult<T> reference = Backend.Qr(Up(au), mode);
-                    using QrResult<T> got = CallOrFail(() => Backend.Qr(Up(ak), mode), what);
+                    using QrResult<T> got = ScaledData.CallOrFail(() => Backend.Qr(Up(ak), mode), what);
                     AssertScaled(got.Q.ToHost(), reference.Q.ToHost(), 0, what + " Q");
                     AssertScaled(got.R.ToHost(), reference.R.ToHost(), k, what + " R");
                 }
@@ -193,11 +193,11 @@ public abstract class ScaleAndSignSuite
             HostMatrixBatch<T> unit = TestData.Random<T>(m, n, 2, seed: (m * 29) + n);
             foreach (int k in scales)
             {
-                (HostMatrixBatch<T> ak, HostMatrixBatch<T> au) = Scaled(unit, k);
+                (HostMatrixBatch<T> ak, HostMatrixBatch<T> au) = ScaledData.FirstMatrixScaled(unit, k);
                 string what = $"Pinv {typeof(T).Name} {m}x{n} at 2^{k}";
                 using PinvResult<T> reference = Backend.Pinv(Up(au));
                 CollectionAssert.AreEqual(Enumerable.Repeat(Math.Min(m, n), 2).ToArray(), reference.Rank.ToArray(), what + ": unit-scale rank");
-                using PinvResult<T> got = CallOrFail(() => Backend.Pinv(Up(ak)), what);
+                using PinvResult<T> got = ScaledData.CallOrFail(() => Backend.Pinv(Up(ak)), what);
                 CollectionAssert.AreEqual(reference.Rank.ToArray(), got.Rank.ToArray(), what + ": rank");
                 AssertScaled(got.Pinv.ToHost(), reference.Pinv.ToHost(), -k, what);
             }
@@ -215,8 +215,8 @@ public abstract class ScaleAndSignSuite
             HostMatrixBatch<T> xUnit = unitPinv.Pinv.ToHost();
             foreach (int k in scales)
             {
-                (HostMatrixBatch<T> ak, HostMatrixBatch<T> au) = Scaled(unit, k);
-                (HostMatrixBatch<T> xk, HostMatrixBatch<T> xu) = Scaled(xUnit, -k);
+                (HostMatrixBatch<T> ak, HostMatrixBatch<T> au) = ScaledData.FirstMatrixScaled(unit, k);
+                (HostMatrixBatch<T> xk, HostMatrixBatch<T> xu) = ScaledData.FirstMatrixScaled(xUnit, -k);
                 if (!IsFinite(xk))
                 {
                     continue;   // X = 2^-k A+ is not representable: no such input exists.
@@ -224,7 +224,7 @@ public abstract class ScaleAndSignSuite
 
                 string what = $"PinvBackward {typeof(T).Name} {m}x{n} at 2^{k}";
                 using MatrixBatch<T> reference = Backend.PinvBackward(Up(au), Up(xu), Up(g));
-                using MatrixBatch<T> got = CallOrFail(() => Backend.PinvBackward(Up(ak), Up(xk), Up(g)), what);
+                using MatrixBatch<T> got = ScaledData.CallOrFail(() => Backend.PinvBackward(Up(ak), Up(xk), Up(g)), what);
                 AssertScaled(got.ToHost(), reference.ToHost(), -2 * k, what);
             }
         }
@@ -246,9 +246,9 @@ public abstract class ScaleAndSignSuite
                 // R_k = 2^k R, gQ_k = 2^c gQ, gR_k = 2^(c-k) gR with c = k / 2, so that every input
                 // is representable: gA = 2^(c-k) gA(Q, R, gQ, gR).
                 int c = k / 2;
-                (HostMatrixBatch<T> rk, HostMatrixBatch<T> ru) = Scaled(rUnit, k);
-                (HostMatrixBatch<T> gqk, HostMatrixBatch<T> gqu) = Scaled(gqUnit, c);
-                (HostMatrixBatch<T> grk, HostMatrixBatch<T> gru) = Scaled(grUnit, c - k);
+                (HostMatrixBatch<T> rk, HostMatrixBatch<T> ru) = ScaledData.FirstMatrixScaled(rUnit, k);
+                (HostMatrixBatch<T> gqk, HostMatrixBatch<T> gqu) = ScaledData.FirstMatrixScaled(gqUnit, c);
+                (HostMatrixBatch<T> grk, HostMatrixBatch<T> gru) = ScaledData.FirstMatrixScaled(grUnit, c - k);
                 if (!IsFinite(rk))
                 {
                     continue;
@@ -256,16 +256,16 @@ public abstract class ScaleAndSignSuite
 
                 string what = $"QrBackward {typeof(T).Name} {m}x{n} at 2^{k}";
                 using MatrixBatch<T> reference = Backend.QrBackward(Up(q), Up(ru), Up(gqu), Up(gru));
-                using MatrixBatch<T> got = CallOrFail(() => Backend.QrBackward(Up(q), Up(rk), Up(gqk), Up(grk)), what);
+                using MatrixBatch<T> got = ScaledData.CallOrFail(() => Backend.QrBackward(Up(q), Up(rk), Up(gqk), Up(grk)), what);
                 AssertScaled(got.ToHost(), reference.ToHost(), c - k, what);
 
                 // gR alone, growing with R: gA(Q, 2^k R, 0, 2^k gR) = 2^k gA(Q, R, 0, gR), while
                 // gR R^T (2^2k) leaves the range long before the result does.
-                (HostMatrixBatch<T> grk2, HostMatrixBatch<T> gru2) = Scaled(grUnit, k);
+                (HostMatrixBatch<T> grk2, HostMatrixBatch<T> gru2) = ScaledData.FirstMatrixScaled(grUnit, k);
                 if (IsFinite(grk2))
                 {
                     using MatrixBatch<T> reference2 = Backend.QrBackward(Up(q), Up(ru), null, Up(gru2));
-                    using MatrixBatch<T> got2 = CallOrFail(() => Backend.QrBackward(Up(q), Up(rk), null, Up(grk2)), what + " gR only");
+                    using MatrixBatch<T> got2 = ScaledData.CallOrFail(() => Backend.QrBackward(Up(q), Up(rk), null, Up(grk2)), what + " gR only");
                     AssertScaled(got2.ToHost(), reference2.ToHost(), k, what + " gR only");
                 }
             }
@@ -315,40 +315,6 @@ public abstract class ScaleAndSignSuite
 
     private MatrixBatch<T> Up<T>(HostMatrixBatch<T> x)
         where T : unmanaged, IFloatingPointIeee754<T> => Backend.FromHost(x);
-
-    private static TResult CallOrFail<TResult>(Func<TResult> call, string what)
-    {
-        try
-        {
-            return call();
-        }
-        catch (Exception e) when (e is not AssertFailedException)
-        {
-            Assert.Fail($"{what}: {e.GetType().Name}: {e.Message}");
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// Matrix 0 of the batch scaled by 2^k (rounded to T), the others left at unit scale, so that a
-    /// batch-wide instead of a per-matrix exponent is caught; and 2^-k of that (exact): the scaled
-    /// input and the unit-scale batch it holds. Every exponent the tests derive from k is 0 at k = 0,
-    /// so <see cref="AssertScaled{T}"/> expects matrix 0 at its exponent and the others at 2^0.
-    /// </summary>
-    private static (HostMatrixBatch<T> Scaled, HostMatrixBatch<T> Unit) Scaled<T>(HostMatrixBatch<T> x, int k)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var scaled = new HostMatrixBatch<T>(x.Rows, x.Cols, x.Count);
-        var unit = new HostMatrixBatch<T>(x.Rows, x.Cols, x.Count);
-        for (int i = 0; i < x.Span.Length; i++)
-        {
-            int kb = i < x.MatrixLength ? k : 0;
-            scaled.Span[i] = T.CreateTruncating(Math.ScaleB(double.CreateTruncating(x.Span[i]), kb));
-            unit.Span[i] = T.CreateTruncating(Math.ScaleB(double.CreateTruncating(scaled.Span[i]), -kb));
-        }
-
-        return (scaled, unit);
-    }
 
     private static HostMatrixBatch<double> ScaleBy(HostMatrixBatch<double> x, int k)
     {

@@ -111,13 +111,13 @@ public abstract class SmallMatrixPolicySuite
         int minNormal = typeof(T) == typeof(float) ? -126 : -1022;
         int c = k < minNormal ? k / 2 : 0;
         HostMatrixBatch<T> unit = FullRankData.Random<T>(m, n, count, seed: (m * 31) + n + k);
-        (HostMatrixBatch<T> ak, HostMatrixBatch<T> au) = Scaled(unit, k);
-        (HostMatrixBatch<T> yk, HostMatrixBatch<T> yu) = Scaled(TestData.Random<T>(m, P, count, seed: 7 + k), c);
-        (HostMatrixBatch<T> gk, HostMatrixBatch<T> gu) = Scaled(TestData.Random<T>(m, P, count, seed: 11 + k), c);
+        (HostMatrixBatch<T> ak, HostMatrixBatch<T> au) = ScaledData.FirstMatrixScaled(unit, k);
+        (HostMatrixBatch<T> yk, HostMatrixBatch<T> yu) = ScaledData.FirstMatrixScaled(TestData.Random<T>(m, P, count, seed: 7 + k), c);
+        (HostMatrixBatch<T> gk, HostMatrixBatch<T> gu) = ScaledData.FirstMatrixScaled(TestData.Random<T>(m, P, count, seed: 11 + k), c);
         string what = $"{typeof(T).Name} {m}x{n} at 2^{k} (Y, G at 2^{c})";
 
         using Projector<T> reference = Specialised.Projector(Specialised.FromHost(au));
-        using Projector<T> got = CallOrFail(() => Specialised.Projector(Specialised.FromHost(ak)), what + ": Projector");
+        using Projector<T> got = ScaledData.CallOrFail(() => Specialised.Projector(Specialised.FromHost(ak)), what + ": Projector");
         AssertSpecialised(got);
         using MatrixBatch<T> yud = Specialised.FromHost(yu), ykd = Specialised.FromHost(yk);
         using MatrixBatch<T> gud = Specialised.FromHost(gu), gkd = Specialised.FromHost(gk);
@@ -127,11 +127,11 @@ public abstract class SmallMatrixPolicySuite
         AssertScaled(got.Solve(ykd).ToHost(), reference.Solve(yud).ToHost(), c - k, what + " Solve");
         AssertScaled(got.Matrix().ToHost(), reference.Matrix().ToHost(), 0, what + " Matrix");
         using ProjectorGradients<T> gr = reference.ProjectBackward(yud, gud);
-        using ProjectorGradients<T> gg = CallOrFail(() => got.ProjectBackward(ykd, gkd), what + ": ProjectBackward");
+        using ProjectorGradients<T> gg = ScaledData.CallOrFail(() => got.ProjectBackward(ykd, gkd), what + ": ProjectBackward");
         AssertScaled(gg.GradA.ToHost(), gr.GradA.ToHost(), (2 * c) - k, what + " ProjectBackward gA");
         AssertScaled(gg.GradY.ToHost(), gr.GradY.ToHost(), c, what + " ProjectBackward gY");
         using ProjectorGradients<T> rr = reference.ResidualBackward(yud, gud);
-        using ProjectorGradients<T> rg = CallOrFail(() => got.ResidualBackward(ykd, gkd), what + ": ResidualBackward");
+        using ProjectorGradients<T> rg = ScaledData.CallOrFail(() => got.ResidualBackward(ykd, gkd), what + ": ResidualBackward");
         AssertScaled(rg.GradA.ToHost(), rr.GradA.ToHost(), (2 * c) - k, what + " ResidualBackward gA");
         AssertScaled(rg.GradY.ToHost(), rr.GradY.ToHost(), c, what + " ResidualBackward gY");
     }
@@ -148,7 +148,7 @@ public abstract class SmallMatrixPolicySuite
             unit[0, i, N - 1] = T.ScaleB(unit[0, i, N - 1], -3);
         }
 
-        (HostMatrixBatch<T> ak, HostMatrixBatch<T> au) = Scaled(unit, k);
+        (HostMatrixBatch<T> ak, HostMatrixBatch<T> au) = ScaledData.FirstMatrixScaled(unit, k);
 
         // |R_jj| of the unit-scale matrix 0, from the general path's QR.
         using QrResult<T> qr = General.Qr(General.FromHost(au));
@@ -160,7 +160,7 @@ public abstract class SmallMatrixPolicySuite
 
         // Just below the smallest: full rank, no exception.
         var below = new RankTolerance(Atol: Math.ScaleB(0.9 * smallest, k), Rtol: 0);
-        using (Projector<T> p = CallOrFail(() => Specialised.Projector(Specialised.FromHost(ak), tolerance: below), what + ", atol below the smallest |R_jj|"))
+        using (Projector<T> p = ScaledData.CallOrFail(() => Specialised.Projector(Specialised.FromHost(ak), tolerance: below), what + ", atol below the smallest |R_jj|"))
         {
             AssertSpecialised(p);
         }
@@ -301,38 +301,6 @@ public abstract class SmallMatrixPolicySuite
         }
 
         return Math.Sqrt(s);
-    }
-
-    private static TResult CallOrFail<TResult>(Func<TResult> call, string what)
-    {
-        try
-        {
-            return call();
-        }
-        catch (Exception e) when (e is not AssertFailedException)
-        {
-            Assert.Fail($"{what}: {e.GetType().Name}: {e.Message}");
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// Matrix 0 scaled by 2^k (rounded to T), the others as they are; and 2^-k of that (exact): the
-    /// scaled input and the unit-scale batch it holds.
-    /// </summary>
-    private static (HostMatrixBatch<T> Scaled, HostMatrixBatch<T> Unit) Scaled<T>(HostMatrixBatch<T> x, int k)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var scaled = new HostMatrixBatch<T>(x.Rows, x.Cols, x.Count);
-        var unit = new HostMatrixBatch<T>(x.Rows, x.Cols, x.Count);
-        for (int i = 0; i < x.Span.Length; i++)
-        {
-            int kb = i < x.MatrixLength ? k : 0;
-            scaled.Span[i] = T.ScaleB(x.Span[i], kb);
-            unit.Span[i] = T.ScaleB(scaled.Span[i], -kb);
-        }
-
-        return (scaled, unit);
     }
 
     /// <summary>

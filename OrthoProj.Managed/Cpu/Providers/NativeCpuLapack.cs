@@ -148,7 +148,7 @@ internal sealed class NativeCpuLapack<T>(string name) : CpuLapack<T>
     }
 }
 
-/// <summary>Loading the native route: the probe of OrthoProj.Native, never throwing.</summary>
+/// <summary>Loading the native route: the probe of OrthoProj.Native, which never throws.</summary>
 internal static class NativeLapackRoute
 {
     /// <summary>
@@ -158,24 +158,9 @@ internal static class NativeLapackRoute
     public static bool TryLoad(out IReadOnlyList<string> probeTrace, out string name)
     {
         var trace = new List<string>();
-        bool ok;
-        try
-        {
-            ok = NativeLapack.TryVerify(trace);
-        }
-#pragma warning disable CA1031 // The contract is "never throws": any loader failure becomes a trace line.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            trace.Add($"Probing LAPACK failed: {e.GetType().Name}: {e.Message}");
-            ok = false;
-        }
-
+        bool ok = NativeLapack.TryVerify(trace);
         probeTrace = trace;
-        name = !ok ? string.Empty
-            : LapackLibraries.BlasPath is { } blas && blas != LapackLibraries.LapackPath
-                ? $"native LAPACK ({LapackLibraries.LapackPath} + {blas})"
-                : $"native LAPACK ({LapackLibraries.LapackPath})";
+        name = ok ? NativeLapack.Description : string.Empty;
         return ok;
     }
 }
