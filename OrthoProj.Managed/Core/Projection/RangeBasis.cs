@@ -97,6 +97,41 @@ internal abstract class RangeBasis<T> : IDisposable
 }
 
 /// <summary>
+/// A basis whose U is stored (m x k): U^T y, U c and y - U c are one batched gemm each.
+/// </summary>
+internal abstract class StoredBasis<T> : RangeBasis<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly MatrixBatch<T> u;
+
+    protected StoredBasis(MatrixBatch<T> u, int cols, int[] rank, BatchInts exponents)
+        : base(u.Rows, cols, u.Cols, u.Count, rank, exponents)
+    {
+        this.u = u;
+    }
+
+    public override MatrixBatch<T> TransposeTimes(IBatchOps<T> ops, MatrixBatch<T> y)
+    {
+        MatrixBatch<T> c = ops.Scratch(Width, y.Cols, Count);
+        ops.Gemm(true, false, T.One, u, y, T.Zero, c);
+        return c;
+    }
+
+    public override void Times(IBatchOps<T> ops, MatrixBatch<T> c, MatrixBatch<T> dst) =>
+        ops.Gemm(false, false, T.One, u, c, T.Zero, dst);
+
+    public override void SubtractTimes(IBatchOps<T> ops, MatrixBatch<T> c, MatrixBatch<T> dst) =>
+        ops.Gemm(false, false, -T.One, u, c, T.One, dst);
+
+    public override MatrixBatch<T> Basis(IBatchOps<T> ops) => u;
+
+    /// <summary>U itself, m x k.</summary>
+    protected MatrixBatch<T> StoredU => u;
+
+    protected override void Dispose(bool disposing) => u.Dispose();
+}
+
+/// <summary>
 /// The residual's second-pass rule, in one place: after e = y - U (U^T y), a column j of e whose
 /// norm is below <see cref="LossFraction"/> of y's column j has lost leading digits to cancellation,
 /// and one more pass e -= U (U^T e) restores its orthogonality to range(A) ("twice is enough",

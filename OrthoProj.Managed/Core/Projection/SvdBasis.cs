@@ -8,43 +8,26 @@ namespace OrthoProj.Projection;
 /// W' = V_r S'_r^-1 of the scaled matrix 2^e A; A's W = 2^e W' is applied as W' and then 2^e.
 /// Works for any rank and shape.
 /// </summary>
-internal sealed class SvdBasis<T> : RangeBasis<T>
+internal sealed class SvdBasis<T> : StoredBasis<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly MatrixBatch<T> u;
     private readonly MatrixBatch<T> v;
     private readonly MatrixBatch<T> w;
     private readonly BatchInts rankOnBackend;
 
     public SvdBasis(MatrixBatch<T> u, MatrixBatch<T> v, MatrixBatch<T> w, BatchInts rank, BatchInts exponents)
-        : base(u.Rows, v.Rows, u.Cols, u.Count, rank.ToHost(), exponents)
+        : base(u, v.Rows, rank.ToHost(), exponents)
     {
-        this.u = u;
         this.v = v;
         this.w = w;
         rankOnBackend = rank;
     }
 
     /// <summary>U_r, m x k, zero past each matrix's rank.</summary>
-    public MatrixBatch<T> U => u;
+    public MatrixBatch<T> U => StoredU;
 
     /// <summary>W' = V_r S'_r^-1 of 2^e A, n x k: A+ = 2^e W' U^T.</summary>
     public MatrixBatch<T> ScaledW => w;
-
-    public override MatrixBatch<T> TransposeTimes(IBatchOps<T> ops, MatrixBatch<T> y)
-    {
-        MatrixBatch<T> c = ops.Scratch(Width, y.Cols, Count);
-        ops.Gemm(true, false, T.One, u, y, T.Zero, c);
-        return c;
-    }
-
-    public override void Times(IBatchOps<T> ops, MatrixBatch<T> c, MatrixBatch<T> dst) =>
-        ops.Gemm(false, false, T.One, u, c, T.Zero, dst);
-
-    public override void SubtractTimes(IBatchOps<T> ops, MatrixBatch<T> c, MatrixBatch<T> dst) =>
-        ops.Gemm(false, false, -T.One, u, c, T.One, dst);
-
-    public override MatrixBatch<T> Basis(IBatchOps<T> ops) => u;
 
     public override MatrixBatch<T> WTimes(IBatchOps<T> ops, MatrixBatch<T> c)
     {
@@ -76,7 +59,7 @@ internal sealed class SvdBasis<T> : RangeBasis<T>
 
     protected override void Dispose(bool disposing)
     {
-        u.Dispose();
+        base.Dispose(disposing);
         v.Dispose();
         w.Dispose();
         rankOnBackend.Dispose();

@@ -87,41 +87,17 @@ internal sealed class HouseholderBasis<T> : RangeBasis<T>
 }
 
 /// <summary>Q formed explicitly (m x n), applied by one batched gemm; W = R^-1 by a triangular solve.</summary>
-internal sealed class ExplicitQBasis<T> : RangeBasis<T>
+internal sealed class ExplicitQBasis<T>(MatrixBatch<T> q, MatrixBatch<T> r, int[] rank, BatchInts exponents)
+    : StoredBasis<T>(q, q.Cols, rank, exponents)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly MatrixBatch<T> q;
-    private readonly MatrixBatch<T> r;
-
-    public ExplicitQBasis(MatrixBatch<T> q, MatrixBatch<T> r, int[] rank, BatchInts exponents)
-        : base(q.Rows, q.Cols, q.Cols, q.Count, rank, exponents)
-    {
-        this.q = q;
-        this.r = r;
-    }
-
-    public override MatrixBatch<T> TransposeTimes(IBatchOps<T> ops, MatrixBatch<T> y)
-    {
-        MatrixBatch<T> c = ops.Scratch(Width, y.Cols, Count);
-        ops.Gemm(true, false, T.One, q, y, T.Zero, c);
-        return c;
-    }
-
-    public override void Times(IBatchOps<T> ops, MatrixBatch<T> c, MatrixBatch<T> dst) =>
-        ops.Gemm(false, false, T.One, q, c, T.Zero, dst);
-
-    public override void SubtractTimes(IBatchOps<T> ops, MatrixBatch<T> c, MatrixBatch<T> dst) =>
-        ops.Gemm(false, false, -T.One, q, c, T.One, dst);
-
-    public override MatrixBatch<T> Basis(IBatchOps<T> ops) => q;
-
     public override MatrixBatch<T> WTimes(IBatchOps<T> ops, MatrixBatch<T> c) => TriangularW.Apply(ops, r, Exponents, c, transpose: false);
 
     public override MatrixBatch<T> WTransposeTimes(IBatchOps<T> ops, MatrixBatch<T> g) => TriangularW.Apply(ops, r, Exponents, g, transpose: true);
 
     protected override void Dispose(bool disposing)
     {
-        q.Dispose();
+        base.Dispose(disposing);
         r.Dispose();
     }
 }
