@@ -21,8 +21,6 @@ public sealed class CpuBackend : Backend
 
     private readonly CpuBatchKernels<float> floatKernels;
     private readonly CpuBatchKernels<double> doubleKernels;
-    private readonly HostLinalg<float> floatLinalg;
-    private readonly HostLinalg<double> doubleLinalg;
 
     private CpuBackend(bool native, string providerName, int maxDegreeOfParallelism, SmallMatrixPath smallMatrixPath)
     {
@@ -42,8 +40,6 @@ public sealed class CpuBackend : Backend
         parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
         floatKernels = new CpuBatchKernels<float>(this, native ? new NativeCpuLapack<float>(providerName) : new ManagedCpuLapack<float>(), parallel);
         doubleKernels = new CpuBatchKernels<double>(this, native ? new NativeCpuLapack<double>(providerName) : new ManagedCpuLapack<double>(), parallel);
-        floatLinalg = new HostLinalg<float>(floatKernels.Lapack);
-        doubleLinalg = new HostLinalg<double>(doubleKernels.Lapack);
     }
 
     /// <summary>
@@ -154,11 +150,11 @@ public sealed class CpuBackend : Backend
 
     /// <inheritdoc/>
     protected override QrResult<T> QrCore<T>(MatrixBatch<T> a, QrMode mode) =>
-        CpuQr.Factor(Linalg<T>(), (HostMatrixBatch<T>)a, mode, parallel);
+        Projection.QrDecomposition.Factor(Kernels<T>(), a, mode);
 
     /// <inheritdoc/>
     protected override MatrixBatch<T> QrBackwardCore<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR) =>
-        CpuQr.Backward(Linalg<T>(), (HostMatrixBatch<T>)q, (HostMatrixBatch<T>)r, (HostMatrixBatch<T>?)gradQ, (HostMatrixBatch<T>?)gradR, parallel);
+        Projection.QrDecomposition.Backward(Kernels<T>(), q, r, gradQ, gradR);
 
     /// <inheritdoc/>
     protected override PinvResult<T> PinvCore<T>(MatrixBatch<T> a, RankTolerance tolerance) =>
@@ -180,10 +176,6 @@ public sealed class CpuBackend : Backend
 
     private static CpuBackend CreateDefault() =>
         TryCreateNative(out CpuBackend? native, out _) ? native! : CreateManaged();
-
-    private HostLinalg<T> Linalg<T>()
-        where T : unmanaged, IFloatingPointIeee754<T> =>
-        typeof(T) == typeof(float) ? (HostLinalg<T>)(object)floatLinalg : (HostLinalg<T>)(object)doubleLinalg;
 
     /// <summary>The batched primitives the general path runs on (the projector's seam).</summary>
     internal CpuBatchKernels<T> Kernels<T>()

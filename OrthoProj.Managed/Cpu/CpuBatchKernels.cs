@@ -20,11 +20,6 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
 
     public override Backend Backend => backend;
 
-    /// <summary>The LAPACK route these primitives call.</summary>
-    public CpuLapack<T> Lapack => lapack;
-
-    public override bool SupportsReflectors => lapack.SupportsReflectors;
-
     /// <summary>On the CPU, ormqr per right-hand side costs less than forming Q with orgqr.</summary>
     public override bool KeepsReflectors(int m, int n) => lapack.SupportsReflectors;
 
@@ -32,7 +27,7 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
 
     public MatrixBatch<T> Allocate(int rows, int cols, int count) => new HostMatrixBatch<T>(rows, cols, count, backend);
 
-    public MatrixBatch<T> Scratch(int rows, int cols, int count) => new HostMatrixBatch<T>(rows, cols, count, backend);
+    public MatrixBatch<T> Scratch(int rows, int cols, int count, bool zeroed = false) => new HostMatrixBatch<T>(rows, cols, count, backend);
 
     public void Copy(MatrixBatch<T> source, MatrixBatch<T> destination) => Host(source).Span.CopyTo(Host(destination).Span);
 
@@ -48,6 +43,24 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
             }
         }, source, destination);
     }
+
+    public void CopyColumns(MatrixBatch<T> source, int sourceColumn, MatrixBatch<T> destination, int destinationColumn, int columns)
+    {
+        int rows = source.Rows;
+        ForEach(source.Count, (b, s, d) => s.Slice(sourceColumn * rows, columns * rows).CopyTo(d.Slice(destinationColumn * rows)), source, destination);
+    }
+
+    public void MirrorUpper(MatrixBatch<T> x) => ForEach(x.Count, (b, d, _) =>
+    {
+        int k = x.Rows;
+        for (int j = 0; j < k; j++)
+        {
+            for (int i = j + 1; i < k; i++)
+            {
+                d[(j * k) + i] = d[(i * k) + j];
+            }
+        }
+    }, x, x);
 
     public void SetIdentity(MatrixBatch<T> x) => ForEach(x.Count, (b, d, _) =>
     {
@@ -86,8 +99,8 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
         }
     }
 
-    public void SolveUpper(MatrixBatch<T> r, bool transpose, MatrixBatch<T> b) =>
-        ForEach(b.Count, (i, bs, _) => lapack.SolveUpper(Host(r).GetMatrix(i), r.Rows, transpose, bs, b.Cols), b, b);
+    public void SolveUpper(MatrixBatch<T> r, bool transpose, MatrixBatch<T> b, bool right = false) =>
+        ForEach(b.Count, (i, bs, _) => lapack.SolveUpper(Host(r).GetMatrix(i), r.Rows, transpose, right, bs, b.Rows, b.Cols), b, b);
 
     public void ScaleByPowerOfTwo(MatrixBatch<T> x, BatchInts e1, int c1, BatchInts? e2 = null, int c2 = 0)
     {
@@ -100,6 +113,21 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
         var e = new int[a.Count];
         ForEach(a.Count, (b, d, _) => e[b] = PowerOfTwoScaling.ScaleToUnit(d), a, a);
         return new HostBatchInts(e);
+    }
+
+    public BatchInts ScaleToUnit(MatrixBatch<T> a, MatrixBatch<T> b, BatchInts s)
+    {
+        int[] shift = s.ToHost(), f = new int[a.Count];
+        ForEach(a.Count, (i, sa, sb) =>
+        {
+            // The magnitudes ilogb(max |a|) and ilogb(max |2^-s b|); an all-zero matrix has none.
+            T ma = MaxMagnitude(sa), mb = MaxMagnitude(sb);
+            int magnitude = Math.Max(ma == T.Zero ? int.MinValue : T.ILogB(ma), mb == T.Zero ? int.MinValue : T.ILogB(mb) - shift[i]);
+            f[i] = magnitude == int.MinValue ? 0 : -magnitude;
+            PowerOfTwoScaling.Scale(sa, f[i]);
+            PowerOfTwoScaling.Scale(sb, f[i] - shift[i]);
+        }, a, b);
+        return new HostBatchInts(f);
     }
 
     public void ScaleColumns(MatrixBatch<T> x, MatrixBatch<T> factors) => ForEach(x.Count, (b, d, f) =>
@@ -142,9 +170,6 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
     public void Geqrf(MatrixBatch<T> a, MatrixBatch<T> tau) =>
         ForEach(a.Count, (b, s, t) => lapack.Geqrf(s, a.Rows, a.Cols, t), a, tau);
 
-    public void Orgqr(MatrixBatch<T> a, MatrixBatch<T> tau) =>
-        ForEach(a.Count, (b, s, t) => lapack.Orgqr(s, a.Rows, a.Cols, a.Cols, t), a, tau);
-
     public void Ormqr(bool transpose, MatrixBatch<T> reflectors, MatrixBatch<T> tau, MatrixBatch<T> c)
     {
         lock (ReflectorLocks.GetValue(reflectors, _ => new Lock()))
@@ -153,8 +178,29 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
         }
     }
 
-    public void ThinQr(MatrixBatch<T> a, MatrixBatch<T> r) =>
-        ForEach(a.Count, (b, s, rs) => lapack.ThinQr(s, a.Rows, a.Cols, rs), a, r);
+    public void Qr(MatrixBatch<T> a, MatrixBatch<T> q, MatrixBatch<T> r)
+    {
+        int m = a.Rows, n = a.Cols;
+        bool thin = q.Cols == n;
+        ForEach(a.Count, (b, qs, rs) =>
+        {
+            Span<T> s = Host(a).GetMatrix(b);
+            if (thin)
+            {
+                if (!ReferenceEquals(a, q))
+                {
+                    s.CopyTo(qs);
+                }
+
+                lapack.ThinQr(qs, m, n, rs);
+            }
+            else
+            {
+                lapack.FullQr(s, m, n, qs);
+                s.CopyTo(rs);
+            }
+        }, q, r);
+    }
 
     public void ThinSvd(MatrixBatch<T> a, MatrixBatch<T> u, MatrixBatch<T> s, MatrixBatch<T> v) =>
         ForEach(a.Count, (b, sa, ss) => lapack.ThinSvd(sa, a.Rows, a.Cols, Host(u).GetMatrix(b), ss, Host(v).GetMatrix(b)), a, s);
@@ -190,6 +236,17 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
     }
 
     private static HostMatrixBatch<T> Host(MatrixBatch<T> x) => (HostMatrixBatch<T>)x;
+
+    private static T MaxMagnitude(ReadOnlySpan<T> x)
+    {
+        T max = T.Zero;
+        foreach (T v in x)
+        {
+            max = T.MaxMagnitudeNumber(max, v);
+        }
+
+        return T.Abs(max);
+    }
 
     private static double SumOfSquares(ReadOnlySpan<T> x)
     {

@@ -308,7 +308,7 @@ public sealed partial class CudaBackend
             }
 
             string routine = CudaSolver.Name<T>("ormqr");
-            CheckInfo(info, count, 1, (index, value) => CudaQr.InvalidArgument(routine, index, value));
+            CheckInfo(info, count, 1, (index, value) => CudaSolver.InvalidArgument(routine, index, value));
         }
 
         /// <summary>

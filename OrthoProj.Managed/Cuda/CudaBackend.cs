@@ -334,22 +334,12 @@ public sealed partial class CudaBackend : Backend, IDisposable
     }
 
     /// <inheritdoc/>
-    protected override QrResult<T> QrCore<T>(MatrixBatch<T> a, QrMode mode)
-    {
-        lock (gate)
-        {
-            return CudaQr.Factor(Enter(), (CudaMatrixBatch<T>)a, mode);
-        }
-    }
+    protected override QrResult<T> QrCore<T>(MatrixBatch<T> a, QrMode mode) =>
+        Projection.QrDecomposition.Factor(new CudaBatchKernels<T>(this), a, mode);
 
     /// <inheritdoc/>
-    protected override MatrixBatch<T> QrBackwardCore<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR)
-    {
-        lock (gate)
-        {
-            return CudaQr.Backward(Enter(), (CudaMatrixBatch<T>)q, (CudaMatrixBatch<T>)r, (CudaMatrixBatch<T>?)gradQ, (CudaMatrixBatch<T>?)gradR);
-        }
-    }
+    protected override MatrixBatch<T> QrBackwardCore<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR) =>
+        Projection.QrDecomposition.Backward(new CudaBatchKernels<T>(this), q, r, gradQ, gradR);
 
     /// <inheritdoc/>
     protected override PinvResult<T> PinvCore<T>(MatrixBatch<T> a, RankTolerance tolerance) =>

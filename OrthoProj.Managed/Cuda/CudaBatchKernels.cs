@@ -22,8 +22,6 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
 
     public override Backend Backend => backend;
 
-    public override bool SupportsReflectors => true;
-
     public override bool KeepsReflectors(int m, int n) => (long)m * n >= ReflectorMinElements;
 
     public override TResult Run<TResult>(Func<IBatchOps<T>, TResult> body) => backend.Run(ops => body(new Scope(backend, ops)));
@@ -32,14 +30,22 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
 
     private static DevicePtr<int> Ptr(BatchInts x) => ((DeviceBatchInts)x).Pointer;
 
+    private static DevicePtr<T> Offset(MatrixBatch<T> x, int column) => new(CudaBackend.Ops.Offset<T>(Ptr(x), (long)column * x.Rows));
+
     private sealed class Scope(CudaBackend backend, CudaBackend.Ops ops) : IBatchOps<T>
     {
         public MatrixBatch<T> Allocate(int rows, int cols, int count) => ops.Alloc<T>(rows, cols, count, clear: true);
 
-        public MatrixBatch<T> Scratch(int rows, int cols, int count)
+        public MatrixBatch<T> Scratch(int rows, int cols, int count, bool zeroed = false)
         {
             long length = (long)rows * cols * count;
-            return new CudaMatrixBatch<T>(backend, new DeviceView<T>(backend.CudaDevice, ops.Temp<T>(length), length), rows, cols, count);
+            DevicePtr<T> pointer = ops.Temp<T>(length);
+            if (zeroed)
+            {
+                ops.Clear<T>(pointer, length);
+            }
+
+            return new CudaMatrixBatch<T>(backend, new DeviceView<T>(backend.CudaDevice, pointer, length), rows, cols, count);
         }
 
         public void Copy(MatrixBatch<T> source, MatrixBatch<T> destination) => ops.Copy<T>(Ptr(source), Ptr(destination), source.Length);
@@ -59,6 +65,19 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
             }
         }
 
+        public void CopyColumns(MatrixBatch<T> source, int sourceColumn, MatrixBatch<T> destination, int destinationColumn, int columns)
+        {
+            long total = (long)source.Rows * columns * source.Count;
+            if (total > 0)
+            {
+                ops.Kernels.CopyBlock(
+                    total, Offset(source, sourceColumn), source.Rows, source.MatrixLength,
+                    Offset(destination, destinationColumn), destination.Rows, destination.MatrixLength, source.Rows, columns, source.Count);
+            }
+        }
+
+        public void MirrorUpper(MatrixBatch<T> x) => ops.Kernels.MirrorUpper(x.Length, Ptr(x), x.Rows, x.MatrixLength, x.Count);
+
         public void SetIdentity(MatrixBatch<T> x)
         {
             if (x.Length > 0)
@@ -75,7 +94,7 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
 
         public void Axpy(T alpha, MatrixBatch<T> x, MatrixBatch<T> y) => ops.Axpy(checked((int)x.Length), alpha, Ptr(x), Ptr(y));
 
-        public unsafe void SolveUpper(MatrixBatch<T> r, bool transpose, MatrixBatch<T> b)
+        public unsafe void SolveUpper(MatrixBatch<T> r, bool transpose, MatrixBatch<T> b, bool right = false)
         {
             if (b.Length == 0)
             {
@@ -84,7 +103,7 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
 
             nint rArray = ops.PointerArray(Ptr(r), (long)r.MatrixLength * sizeof(T), r.Count);
             nint bArray = ops.PointerArray(Ptr(b), (long)b.MatrixLength * sizeof(T), b.Count);
-            ops.TrsmBatched<T>(right: false, transR: transpose, b.Rows, b.Cols, rArray, r.Rows, bArray, b.Rows, b.Count);
+            ops.TrsmBatched<T>(right, transR: transpose, b.Rows, b.Cols, rArray, r.Rows, bArray, b.Rows, b.Count);
         }
 
         public void ScaleByPowerOfTwo(MatrixBatch<T> x, BatchInts e1, int c1, BatchInts? e2 = null, int c2 = 0)
@@ -92,7 +111,7 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
             // The kernels keep magnitudes L = -e: 2^(c e) = 2^(-c L).
             if (x.Length > 0)
             {
-                CudaQr.ScaleExp2(ops, Ptr(x), x.Rows, x.Cols, Math.Max(1, x.Rows), x.MatrixLength, Ptr(e1), -c1, e2 is null ? DevicePtr<int>.Null : Ptr(e2), -c2, x.Count);
+                ops.Kernels.ScaleExp2(x.Length, Ptr(x), x.Rows, x.Cols, Math.Max(1, x.Rows), x.MatrixLength, Ptr(e1), -c1, e2 is null ? DevicePtr<int>.Null : Ptr(e2), -c2, x.Count);
             }
         }
 
@@ -105,6 +124,30 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
                 {
                     ops.Kernels.MaxExponent(a.Count, Ptr(a), a.Rows, a.Cols, Math.Max(1, a.Rows), a.MatrixLength, DevicePtr<int>.Null, 0, a.Count, magnitudes.Pointer);
                     ScaleByPowerOfTwo(a, magnitudes, +1);
+                }
+
+                return magnitudes;
+            }
+            catch
+            {
+                magnitudes.Dispose();
+                throw;
+            }
+        }
+
+        public BatchInts ScaleToUnit(MatrixBatch<T> a, MatrixBatch<T> b, BatchInts s)
+        {
+            // Magnitudes L = -f: the larger of ilogb(max |a|) and ilogb(max |b|) + L_s (the
+            // magnitude of 2^-s b); then a = 2^-L a and b = 2^(L_s - L) b.
+            var magnitudes = new DeviceBatchInts(backend, a.Count, holdsMagnitudes: true);
+            try
+            {
+                if (a.Count > 0)
+                {
+                    ops.Kernels.MaxExponent(a.Count, Ptr(a), a.Rows, a.Cols, Math.Max(1, a.Rows), a.MatrixLength, DevicePtr<int>.Null, 0, a.Count, magnitudes.Pointer);
+                    ops.Kernels.MaxExponent(b.Count, Ptr(b), b.Rows, b.Cols, Math.Max(1, b.Rows), b.MatrixLength, Ptr(s), 1, b.Count, magnitudes.Pointer);
+                    ScaleByPowerOfTwo(a, magnitudes, +1);
+                    ScaleByPowerOfTwo(b, magnitudes, +1, s, -1);
                 }
 
                 return magnitudes;
@@ -147,18 +190,41 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
             Check(info, a.Count, "geqrf");
         }
 
-        public void Orgqr(MatrixBatch<T> a, MatrixBatch<T> tau)
-        {
-            nint info = Info(a.Count);
-            ops.Orgqr<T>(Ptr(a), a.Rows, a.Cols, a.Cols, a.MatrixLength, Ptr(tau), tau.MatrixLength, info, a.Count);
-            Check(info, a.Count, "orgqr");
-        }
-
         public void Ormqr(bool transpose, MatrixBatch<T> reflectors, MatrixBatch<T> tau, MatrixBatch<T> c) =>
             ops.Ormqr<T>(transpose, c.Rows, c.Cols, reflectors.Cols, Ptr(reflectors), reflectors.MatrixLength, Ptr(tau), Ptr(c), c.MatrixLength, c.Count);
 
-        public void ThinQr(MatrixBatch<T> a, MatrixBatch<T> r) =>
-            throw new NotSupportedException("The CUDA backend factors through geqrf and its reflectors.");
+        public void Qr(MatrixBatch<T> a, MatrixBatch<T> q, MatrixBatch<T> r)
+        {
+            int m = a.Rows, n = a.Cols, k = Math.Min(m, n), count = a.Count;
+            if (k == 0 || count == 0)
+            {
+                return;
+            }
+
+            // Factor in q when it has a's shape; otherwise (Q m x m) factor a, take R, and form Q from
+            // the identity with the k reflectors in its first k columns.
+            bool thin = q.Cols == n;
+            MatrixBatch<T> factored = thin ? q : a;
+            if (thin && !ReferenceEquals(a, q))
+            {
+                Copy(a, q);
+            }
+
+            nint tau = ops.Temp<T>((long)k * count);
+            nint info = Info(2 * count);
+            ops.Geqrf<T>(Ptr(factored), m, n, factored.MatrixLength, tau, info, count);
+            ops.Kernels.ExtractUpper(r.Length, Ptr(factored), m, n, factored.MatrixLength, Ptr(r), r.Rows, r.MatrixLength, count);
+            if (!thin)
+            {
+                SetIdentity(q);
+                ops.CopyStrided<T>(Ptr(a), a.MatrixLength, Ptr(q), q.MatrixLength, m * k, count);
+            }
+
+            ops.Orgqr<T>(Ptr(q), m, q.Cols, k, q.MatrixLength, tau, k, info + (4 * count), count);
+            ops.CheckInfo(info, 2 * count, 1, (index, value) => index < count
+                ? CudaSolver.InvalidArgument(CudaSolver.Name<T>("geqrf"), index, value)
+                : CudaSolver.InvalidArgument(CudaSolver.Name<T>("orgqr"), index - count, value));
+        }
 
         public void ThinSvd(MatrixBatch<T> a, MatrixBatch<T> u, MatrixBatch<T> s, MatrixBatch<T> v)
         {
@@ -226,7 +292,7 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
         }
 
         private void Check(nint info, int count, string routine) =>
-            ops.CheckInfo(info, count, 1, (index, value) => CudaQr.InvalidArgument(CudaSolver.Name<T>(routine), index, value));
+            ops.CheckInfo(info, count, 1, (index, value) => CudaSolver.InvalidArgument(CudaSolver.Name<T>(routine), index, value));
     }
 }
 

@@ -128,4 +128,8 @@ internal static unsafe class CudaSolver
     public static string Name<T>(string routine) => "cusolverDn" + (IsSingle<T>() ? "S" : "D") + routine;
 
     private static bool IsSingle<T>() => typeof(T) == typeof(float);
+
+    /// <summary>A devInfo &lt; 0: cuSOLVER rejected an argument (a bug in the caller, never a property of the data).</summary>
+    public static CudaException InvalidArgument(string routine, int matrix, int info) =>
+        new(CudaComponent.Cusolver, routine, info, "devInfo < 0", $"argument {-info} was rejected for matrix {matrix} of the batch");
 }

@@ -15,7 +15,7 @@ internal readonly record struct SvdFactors(nint U, long StrideU, nint S, nint V,
         string routine = Routine;
         ops.CheckInfo(Info, Count, 1, (index, value) => value > 0
             ? new SvdNotConvergedException(index, routine, value)
-            : CudaQr.InvalidArgument(routine, index, value));
+            : CudaSolver.InvalidArgument(routine, index, value));
     }
 }
 

@@ -6,8 +6,8 @@ namespace OrthoProj.Kernels;
 /// The seam between OrthoProj's mathematics and a backend: strided-batched primitives over dense
 /// column-major batches (every matrix of a batch has the batch's shape), valid inside one
 /// <see cref="BatchKernels{T}.Run{TResult}"/> call. The batched projector (<c>Core/Projection</c>)
-/// is written once against this interface; the CPU (<c>Cpu/CpuBatchOps.cs</c>, over native LAPACK
-/// or Math.NET's managed provider) and the CUDA general path (<c>Cuda/CudaBatchOps.cs</c>, over
+/// is written once against this interface; the CPU (<c>Cpu/CpuBatchKernels.cs</c>, over native LAPACK
+/// or Math.NET's managed provider) and the CUDA general path (<c>Cuda/CudaBatchKernels.cs</c>, over
 /// cuBLAS, cuSOLVER and <c>cuda/orthoproj_kernels.cu</c>) implement it. Shapes are checked by the
 /// callers (the public entry points and the projector); an implementation may assume they agree.
 /// </summary>
@@ -18,8 +18,8 @@ internal interface IBatchOps<T>
     /// <summary>A zero-filled batch owned by the caller (an output, or a factor the projector keeps).</summary>
     MatrixBatch<T> Allocate(int rows, int cols, int count);
 
-    /// <summary>An uninitialized batch that lives until the enclosing Run returns.</summary>
-    MatrixBatch<T> Scratch(int rows, int cols, int count);
+    /// <summary>A batch that lives until the enclosing Run returns: zero-filled when <paramref name="zeroed"/>, else uninitialized.</summary>
+    MatrixBatch<T> Scratch(int rows, int cols, int count, bool zeroed = false);
 
     /// <summary>destination = source (same shape).</summary>
     void Copy(MatrixBatch<T> source, MatrixBatch<T> destination);
@@ -29,6 +29,16 @@ internal interface IBatchOps<T>
     /// the rest of destination: takes the top rows of a taller batch, or embeds a shorter one.
     /// </summary>
     void CopyBlock(MatrixBatch<T> source, MatrixBatch<T> destination);
+
+    /// <summary>
+    /// Per matrix, <paramref name="columns"/> columns of source from column <paramref name="sourceColumn"/>
+    /// into destination from column <paramref name="destinationColumn"/> (both batches have the same
+    /// rows); destination's other columns are left as they are.
+    /// </summary>
+    void CopyColumns(MatrixBatch<T> source, int sourceColumn, MatrixBatch<T> destination, int destinationColumn, int columns);
+
+    /// <summary>Per square matrix, the strict upper triangle copied onto the strict lower one (x becomes symmetric).</summary>
+    void MirrorUpper(MatrixBatch<T> x);
 
     /// <summary>Per matrix, ones on the diagonal of the leading min(rows, cols) block and zeros elsewhere.</summary>
     void SetIdentity(MatrixBatch<T> x);
@@ -42,8 +52,11 @@ internal interface IBatchOps<T>
     /// <summary>y = y + alpha x (same shape).</summary>
     void Axpy(T alpha, MatrixBatch<T> x, MatrixBatch<T> y);
 
-    /// <summary>b = R^-1 b, or R^-T b when <paramref name="transpose"/>, with R upper triangular n x n (trsm).</summary>
-    void SolveUpper(MatrixBatch<T> r, bool transpose, MatrixBatch<T> b);
+    /// <summary>
+    /// b = op(R)^-1 b, or b op(R)^-1 when <paramref name="right"/>, op(R) = R or R^T, with R upper
+    /// triangular n x n; only R's upper triangle is read (trsm).
+    /// </summary>
+    void SolveUpper(MatrixBatch<T> r, bool transpose, MatrixBatch<T> b, bool right = false);
 
     /// <summary>
     /// x_b = 2^(c1 e1_b + c2 e2_b) x_b per matrix, exactly, in one rounding (see
@@ -54,6 +67,13 @@ internal interface IBatchOps<T>
 
     /// <summary>Scales each matrix of <paramref name="a"/> to unit magnitude in place; returns the exponents.</summary>
     BatchInts ScaleToUnit(MatrixBatch<T> a);
+
+    /// <summary>
+    /// Scales a and 2^-s b together (s: exponents from <see cref="ScaleToUnit(MatrixBatch{T})"/>):
+    /// per matrix, f brings the larger of max|a| and max|2^-s b| into [1, 2); a = 2^f a and
+    /// b = 2^(f - s) b, each in one exact rounding. Returns f.
+    /// </summary>
+    BatchInts ScaleToUnit(MatrixBatch<T> a, MatrixBatch<T> b, BatchInts s);
 
     /// <summary>x[:, j] *= factors[j] per matrix; factors is cols x 1 per matrix.</summary>
     void ScaleColumns(MatrixBatch<T> x, MatrixBatch<T> factors);
@@ -71,17 +91,15 @@ internal interface IBatchOps<T>
     /// <summary>Householder QR in place (geqrf): R above the diagonal, reflectors below; tau is n x 1.</summary>
     void Geqrf(MatrixBatch<T> a, MatrixBatch<T> tau);
 
-    /// <summary>Forms Q's first columns from geqrf's reflectors in place (orgqr).</summary>
-    void Orgqr(MatrixBatch<T> a, MatrixBatch<T> tau);
-
     /// <summary>c = Q c or Q^T c with Q given by geqrf's reflectors (ormqr).</summary>
     void Ormqr(bool transpose, MatrixBatch<T> reflectors, MatrixBatch<T> tau, MatrixBatch<T> c);
 
     /// <summary>
-    /// Thin QR, LAPACK's sign convention: a (m x n, m &gt;= n) becomes Q in place and r (n x n)
-    /// receives R. For kernels without reflectors (<see cref="BatchKernels{T}.SupportsReflectors"/>).
+    /// QR with LAPACK's signs (geqrf, then orgqr): a (m x n) is destroyed; q (m x c, c = n &lt;= m
+    /// for the thin factor, or m) receives Q's first c columns and r (c x n) R, zeros below its
+    /// diagonal. q may be a itself when c = n.
     /// </summary>
-    void ThinQr(MatrixBatch<T> a, MatrixBatch<T> r);
+    void Qr(MatrixBatch<T> a, MatrixBatch<T> q, MatrixBatch<T> r);
 
     /// <summary>
     /// Thin SVD A = U S V^T, k = min(m, n): u m x k, s k x 1 (descending), v n x k. a may be overwritten.
@@ -114,12 +132,10 @@ internal abstract class BatchKernels<T>
     /// <summary>
     /// Whether Q is kept as geqrf's reflectors (applied by ormqr) for an m x n factor: orgqr costs
     /// about as much as geqrf, so forming Q pays off only when it is applied as one batched gemm.
-    /// False means Q is formed explicitly (orgqr, or <see cref="IBatchOps{T}.ThinQr"/>).
+    /// False means Q is formed explicitly (<see cref="IBatchOps{T}.Qr"/>); it is always false where
+    /// <see cref="IBatchOps{T}.Geqrf"/> and Ormqr do not exist (Math.NET's managed provider).
     /// </summary>
     public abstract bool KeepsReflectors(int m, int n);
-
-    /// <summary>Whether <see cref="IBatchOps{T}.Geqrf"/>, Orgqr and Ormqr exist (native LAPACK, cuSOLVER).</summary>
-    public abstract bool SupportsReflectors { get; }
 
     /// <summary>Runs <paramref name="body"/> with the primitives; scratch lives until it returns.</summary>
     public abstract TResult Run<TResult>(Func<IBatchOps<T>, TResult> body);

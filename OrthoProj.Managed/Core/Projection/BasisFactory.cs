@@ -24,23 +24,15 @@ internal static class BasisFactory
             ops.Copy(a, f);
             BatchInts exponents = Own(owned, ops.ScaleToUnit(f));
             MatrixBatch<T> r = Own(owned, ops.Allocate(n, n, count));
-            if (kernels.SupportsReflectors)
+            if (kernels.KeepsReflectors(m, n))
             {
                 MatrixBatch<T> tau = Own(owned, ops.Allocate(n, 1, count));
                 ops.Geqrf(f, tau);
                 ops.CopyBlock(f, r);     // trsm reads only the upper triangle; the rest is never read
-                int[] rank = CheckFullRank(ops, r, exponents, tolerance, m, n);
-                if (kernels.KeepsReflectors(m, n))
-                {
-                    return new HouseholderBasis<T>(f, tau, r, rank, exponents);
-                }
-
-                ops.Orgqr(f, tau);
-                tau.Dispose();
-                return new ExplicitQBasis<T>(f, r, rank, exponents);
+                return new HouseholderBasis<T>(f, tau, r, CheckFullRank(ops, r, exponents, tolerance, m, n), exponents);
             }
 
-            ops.ThinQr(f, r);
+            ops.Qr(f, f, r);
             return new ExplicitQBasis<T>(f, r, CheckFullRank(ops, r, exponents, tolerance, m, n), exponents);
         }
         catch

@@ -20,8 +20,11 @@ internal abstract class CpuLapack<T>
     /// <summary>c (m x n) = alpha op(a) op(b) + beta c, with k the inner dimension.</summary>
     public abstract void Gemm(bool transA, bool transB, int m, int n, int k, T alpha, ReadOnlySpan<T> a, ReadOnlySpan<T> b, T beta, Span<T> c);
 
-    /// <summary>b (n x p) = R^-1 b, or R^-T b; R upper triangular n x n, only its upper triangle read.</summary>
-    public abstract void SolveUpper(ReadOnlySpan<T> r, int n, bool transpose, Span<T> b, int p);
+    /// <summary>
+    /// b (rows x cols) = op(R)^-1 b, or b op(R)^-1 when <paramref name="right"/>, op(R) = R or R^T;
+    /// R upper triangular n x n, only its upper triangle read.
+    /// </summary>
+    public abstract void SolveUpper(ReadOnlySpan<T> r, int n, bool transpose, bool right, Span<T> b, int rows, int cols);
 
     /// <summary>geqrf: a (m x n) in place, tau (min(m, n)).</summary>
     public virtual void Geqrf(Span<T> a, int m, int n, Span<T> tau) => throw NoReflectors();

@@ -53,8 +53,53 @@ internal sealed class ManagedCpuLapack<T> : CpuLapack<T>
         result.CopyTo(cc);
     }
 
-    public override void SolveUpper(ReadOnlySpan<T> r, int n, bool transpose, Span<T> b, int p) =>
-        HostLinalg<T>.SolveUpperLeft(r, n, n, transpose, b, p);
+    public override void SolveUpper(ReadOnlySpan<T> r, int n, bool transpose, bool right, Span<T> b, int rows, int cols)
+    {
+        if (!right)
+        {
+            // op(R) x = b per column of b: back substitution for R, forward for R^T.
+            for (int col = 0; col < cols; col++)
+            {
+                Span<T> x = b.Slice(col * n, n);
+                for (int step = 0; step < n; step++)
+                {
+                    int i = transpose ? step : n - 1 - step;
+                    T sum = x[i];
+                    for (int j = transpose ? 0 : i + 1; j < (transpose ? i : n); j++)
+                    {
+                        sum -= (transpose ? r[(i * n) + j] : r[(j * n) + i]) * x[j];
+                    }
+
+                    x[i] = sum / r[(i * n) + i];
+                }
+            }
+
+            return;
+        }
+
+        // X op(R) = B by columns of X: column j of X R is sum_{l <= j} X[:, l] R[l, j] (solved
+        // first to last), of X R^T it is sum_{l >= j} X[:, l] R[j, l] (last to first).
+        for (int step = 0; step < n; step++)
+        {
+            int j = transpose ? n - 1 - step : step;
+            Span<T> xj = b.Slice(j * rows, rows);
+            for (int l = transpose ? j + 1 : 0; l < (transpose ? n : j); l++)
+            {
+                T coefficient = transpose ? r[(l * n) + j] : r[(j * n) + l];
+                ReadOnlySpan<T> xl = b.Slice(l * rows, rows);
+                for (int i = 0; i < rows; i++)
+                {
+                    xj[i] -= xl[i] * coefficient;
+                }
+            }
+
+            T d = r[(j * n) + j];
+            for (int i = 0; i < rows; i++)
+            {
+                xj[i] /= d;
+            }
+        }
+    }
 
     public override void ThinQr(Span<T> a, int m, int n, Span<T> r)
     {

@@ -34,11 +34,11 @@ internal sealed class NativeCpuLapack<T>(string name) : CpuLapack<T>
         Native.Lapack.Gemm(transA ? 'T' : 'N', transB ? 'T' : 'N', m, n, k, alpha, a, transA ? k : m, b, transB ? n : k, beta, c, m);
     }
 
-    public override void SolveUpper(ReadOnlySpan<T> r, int n, bool transpose, Span<T> b, int p)
+    public override void SolveUpper(ReadOnlySpan<T> r, int n, bool transpose, bool right, Span<T> b, int rows, int cols)
     {
-        if (n > 0 && p > 0)
+        if (rows > 0 && cols > 0)
         {
-            Native.Lapack.Trsm('L', 'U', transpose ? 'T' : 'N', 'N', n, p, T.One, r, n, b, n);
+            Native.Lapack.Trsm(right ? 'R' : 'L', 'U', transpose ? 'T' : 'N', 'N', rows, cols, T.One, r, n, b, rows);
         }
     }
 

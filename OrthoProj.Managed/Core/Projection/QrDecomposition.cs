@@ -1,0 +1,152 @@
+using System.Numerics;
+using OrthoProj.Kernels;
+
+namespace OrthoProj.Projection;
+
+/// <summary>
+/// QR and its backward pass, written once over the seam for every backend. Both work on the
+/// matrices scaled by powers of two (<see cref="PowerOfTwoScaling"/>) and scale the results back in
+/// one exact step, so that they are correct wherever they are representable.
+/// </summary>
+internal static class QrDecomposition
+{
+    /// <summary>
+    /// A = Q R with LAPACK's signs: reduced (Q m x k, R k x n, k = min(m, n)) or complete (Q m x m,
+    /// R m x n). 2^e A has the same Q and R' = 2^e R.
+    /// </summary>
+    public static QrResult<T> Factor<T>(BatchKernels<T> kernels, MatrixBatch<T> a, QrMode mode)
+        where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run(ops =>
+    {
+        int m = a.Rows, n = a.Cols, k = Math.Min(m, n), count = a.Count;
+        bool thin = mode == QrMode.Reduced && m >= n;
+        int c = thin ? n : m;
+        MatrixBatch<T> q = ops.Allocate(m, c, count), r = ops.Allocate(c, n, count);
+        try
+        {
+            if (k == 0)
+            {
+                ops.SetIdentity(q);     // nothing to factor: Q is the identity's first c columns, R is zero
+            }
+            else if (count > 0)
+            {
+                MatrixBatch<T> work = thin ? q : ops.Scratch(m, n, count);
+                ops.Copy(a, work);
+                using BatchInts e = ops.ScaleToUnit(work);
+                ops.Qr(work, q, r);
+                ops.ScaleByPowerOfTwo(r, e, -1);
+            }
+
+            return new QrResult<T>(q, r);
+        }
+        catch
+        {
+            q.Dispose();
+            r.Dispose();
+            throw;
+        }
+    });
+
+    /// <summary>
+    /// gA from Q (m x k), R (k x n), gQ and gR (null: zero). Tall: gA = (gQ + Q S) R^-T, with
+    /// M = gR R^T - Q^T gQ and S its upper triangle mirrored to the lower. Wide (A = [X | Y],
+    /// R = [U | V], Y = Q V): gX is that rule on (gQ + Q (V gV^T), gU), and gY = Q gV.
+    /// </summary>
+    /// <remarks>
+    /// The formula is homogeneous: gA(Q, R, gQ, gR) = 2^(e - f) gA(Q, 2^e R, 2^f gQ, 2^(f - e) gR).
+    /// e brings R to unit magnitude, f the larger of gQ and 2^-e gR; every intermediate is then in
+    /// range. R's leading k x k block must have rank k under the default <see cref="RankTolerance"/>
+    /// (the QR-method projector's rule, rtol = eps max(m, n)), or <see cref="RankDeficientException"/>
+    /// names the first matrix that fails.
+    /// </remarks>
+    public static MatrixBatch<T> Backward<T>(BatchKernels<T> kernels, MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gq, MatrixBatch<T>? gr)
+        where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run(ops =>
+    {
+        int m = q.Rows, n = r.Cols, k = q.Cols, count = q.Count;
+        MatrixBatch<T> ga = ops.Allocate(m, n, count);
+        if (k == 0 || count == 0)
+        {
+            return ga;
+        }
+
+        BatchInts? e = null, f = null;
+        try
+        {
+            MatrixBatch<T> rs = ops.Scratch(k, n, count);
+            ops.Copy(r, rs);
+            e = ops.ScaleToUnit(rs);
+            int[] rank = ops.QrRank(rs, e, default, Math.Max(m, n), k, out string detail, out int bad);
+            if (bad >= 0)
+            {
+                throw new RankDeficientException(bad, rank[bad], m, n, detail, RankDeficientException.QrBackwardHint);
+            }
+
+            MatrixBatch<T> gqs = CopyOrZeros(ops, gq, m, k, count), grs = CopyOrZeros(ops, gr, k, n, count);
+            f = ops.ScaleToUnit(gqs, grs, e);
+            if (m >= n)
+            {
+                SquareRule(ops, q, rs, gqs, grs, ga);
+            }
+            else
+            {
+                int w = n - m;
+                MatrixBatch<T> u = Columns(ops, rs, 0, m), v = Columns(ops, rs, m, w);
+                MatrixBatch<T> gu = Columns(ops, grs, 0, m), gv = Columns(ops, grs, m, w);
+                MatrixBatch<T> vgvt = ops.Scratch(m, m, count), gx = ops.Scratch(m, m, count), gy = ops.Scratch(m, w, count);
+                ops.Gemm(false, true, T.One, v, gv, T.Zero, vgvt);
+                ops.Gemm(false, false, T.One, q, vgvt, T.One, gqs);
+                SquareRule(ops, q, u, gqs, gu, gx);
+                ops.Gemm(false, false, T.One, q, gv, T.Zero, gy);
+                ops.CopyColumns(gx, 0, ga, 0, m);
+                ops.CopyColumns(gy, 0, ga, m, w);
+            }
+
+            ops.ScaleByPowerOfTwo(ga, e, 1, f, -1);
+            return ga;
+        }
+        catch
+        {
+            ga.Dispose();
+            throw;
+        }
+        finally
+        {
+            e?.Dispose();
+            f?.Dispose();
+        }
+    });
+
+    /// <summary>c = (gQ + Q S) R^-T for Q m x k, R and gR k x k (only R's upper triangle read).</summary>
+    private static void SquareRule<T>(IBatchOps<T> ops, MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T> gq, MatrixBatch<T> gr, MatrixBatch<T> c)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        MatrixBatch<T> s = ops.Scratch(q.Cols, q.Cols, q.Count);
+        ops.Gemm(false, true, T.One, gr, r, T.Zero, s);
+        ops.Gemm(true, false, -T.One, q, gq, T.One, s);
+        ops.MirrorUpper(s);
+        ops.Copy(gq, c);
+        ops.Gemm(false, false, T.One, q, s, T.One, c);
+        ops.SolveUpper(r, transpose: true, c, right: true);
+    }
+
+    /// <summary>A scratch copy of x, or zeros when x is null (a cotangent that is not given).</summary>
+    private static MatrixBatch<T> CopyOrZeros<T>(IBatchOps<T> ops, MatrixBatch<T>? x, int rows, int cols, int count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        MatrixBatch<T> copy = ops.Scratch(rows, cols, count, zeroed: x is null);
+        if (x is not null)
+        {
+            ops.Copy(x, copy);
+        }
+
+        return copy;
+    }
+
+    /// <summary>A scratch copy of columns [first, first + cols) of x.</summary>
+    private static MatrixBatch<T> Columns<T>(IBatchOps<T> ops, MatrixBatch<T> x, int first, int cols)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        MatrixBatch<T> block = ops.Scratch(x.Rows, cols, x.Count);
+        ops.CopyColumns(x, first, block, 0, cols);
+        return block;
+    }
+}
