@@ -111,33 +111,6 @@ extern "C" __global__ void first_flagged(const int* flags, int count, int stride
     }
 }
 
-// Per matrix: info[2b] = 1 + the first j < k with R[j, j] == 0 (0 when none), info[2b + 1] = the
-// number of nonzero diagonal entries. R^-T exists only when info[2b] == 0 (QR backward).
-template <typename T>
-__device__ void qr_diag_check_impl(const T* r, int ldr, int k, i64 stride, int count, int* info)
-{
-    OP_GRID_STRIDE(b, count)
-    {
-        const T* rb = r + b * stride;
-        int firstZero = 0, nonzero = 0;
-        for (int j = 0; j < k; j++)
-        {
-            if (rb[j + (i64)j * ldr] == (T)0)
-            {
-                if (firstZero == 0) firstZero = j + 1;
-            }
-            else
-            {
-                nonzero++;
-            }
-        }
-        info[2 * b] = firstZero;
-        info[2 * b + 1] = nonzero;
-    }
-}
-#define QR_DIAG_CHECK_PARAMS(T) (const T* r, int ldr, int k, i64 stride, int count, int* info)
-OP_INSTANTIATE(qr_diag_check, QR_DIAG_CHECK_PARAMS, (r, ldr, k, stride, count, info))
-
 // The QR method's rank rule, per matrix of the geqrf output (R in the upper triangle, leading
 // dimension lda): rank = #{ j : |R_jj| > max(atol, rtol * max_j |R_jj|) }, computed in double as
 // the CPU backend does.
@@ -315,21 +288,6 @@ __device__ void mirror_upper_impl(T* s, int k, i64 stride, int count)
 }
 #define MIRROR_UPPER_PARAMS(T) (T* s, int k, i64 stride, int count)
 OP_INSTANTIATE(mirror_upper, MIRROR_UPPER_PARAMS, (s, k, stride, count))
-
-// s = g + g^T (m x m), per matrix (both with the same stride).
-template <typename T>
-__device__ void symmetrize_sum_impl(const T* g, T* s, int m, i64 stride, int count)
-{
-    i64 len = (i64)m * m;
-    OP_GRID_STRIDE(idx, len * count)
-    {
-        i64 b = idx / len, e = idx % len;
-        i64 i = e % m, j = e / m;
-        s[b * stride + e] = g[b * stride + e] + g[b * stride + j + i * m];
-    }
-}
-#define SYMMETRIZE_SUM_PARAMS(T) (const T* g, T* s, int m, i64 stride, int count)
-OP_INSTANTIATE(symmetrize_sum, SYMMETRIZE_SUM_PARAMS, (g, s, m, stride, count))
 
 // x[:, j] *= scale[j] per matrix (x rows x cols, scale cols per matrix with stride scaleStride).
 template <typename T>

@@ -1,5 +1,3 @@
-using System.Numerics;
-
 namespace OrthoProj;
 
 /// <summary>How much of Q and R <see cref="Backend.Qr{T}"/> returns, as in torch.linalg.qr.</summary>

@@ -1,8 +1,6 @@
-using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using OrthoProj.Cpu;
-using OrthoProj.Native;
 using OrthoProj.Cpu.Providers;
 
 namespace OrthoProj;

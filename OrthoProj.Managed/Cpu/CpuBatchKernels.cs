@@ -1,7 +1,5 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using OrthoProj.Cpu.Providers;
-using OrthoProj.Kernels;
 
 namespace OrthoProj.Cpu;
 

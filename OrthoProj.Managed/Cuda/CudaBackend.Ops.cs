@@ -1,7 +1,5 @@
-using System.Numerics;
 using OrthoProj.Cuda;
 using OrthoProj.Cuda.Kernels;
-using OrthoProj.Native;
 using static OrthoProj.Native.Interop.Cublas;
 
 namespace OrthoProj;
@@ -52,17 +50,11 @@ public sealed partial class CudaBackend
         /// <summary>The kernels of another loaded unit (e.g. the backend's fused kernels) on the backend's stream.</summary>
         public KernelLauncher Launcher(KernelModule module) => new(module, Stream);
 
-        // ------------------------------------------------------------ kernels
-
-        // ------------------------------------------------------------ copies and readbacks
-
         public void Copy<T>(nint source, nint destination, long elements)
             where T : unmanaged => DeviceCopy.DeviceToDevice<T>(Device, destination, source, elements, Stream);
 
         public void Clear<T>(nint destination, long elements)
             where T : unmanaged => DeviceCopy.Clear<T>(Device, destination, elements, Stream);
-
-        public void ClearInts(nint destination, long elements) => Clear<int>(destination, elements);
 
         /// <summary>dst[b * dstStride + e] = src[b * srcStride + e], e &lt; len.</summary>
         public void CopyStrided<T>(nint source, long sourceStride, nint destination, long destinationStride, int len, int count)
@@ -84,21 +76,7 @@ public sealed partial class CudaBackend
             }
         }
 
-        /// <summary>A stream-ordered read of one int (waits for the work queued before it).</summary>
-        public int ReadInt(nint source)
-        {
-            Span<int> one = stackalloc int[1];
-            DeviceCopy.DeviceToHost(Device, one, source, Stream);
-            return one[0];
-        }
-
-        public int[] ReadInts(nint source, int count)
-        {
-            var values = new int[count];
-            DeviceCopy.DeviceToHost<int>(Device, values, source, Stream);
-            return values;
-        }
-
+        /// <summary>A stream-ordered read of element <paramref name="index"/> (waits for the work queued before it).</summary>
         public unsafe T ReadElement<T>(nint start, long index)
             where T : unmanaged
         {
@@ -128,13 +106,13 @@ public sealed partial class CudaBackend
             }
 
             DevicePtr<int> flag = Temp<int>(1);
-            ClearInts(flag, 1);
+            Clear<int>(flag, 1);
             Kernels.FirstFlagged(n, new DevicePtr<int>(info), n, stride, flag);
-            int found = ReadInt(flag);
+            int found = ReadElement<int>(flag, 0);
             if (found != 0)
             {
                 int index = int.MaxValue - found;
-                throw error(index, ReadInt(info + (nint)(4L * index * stride)));
+                throw error(index, ReadElement<int>(info, (long)index * stride));
             }
         }
 
@@ -301,7 +279,7 @@ public sealed partial class CudaBackend
             int lwork = CudaSolver.OrmqrBufferSize<T>(handle, transpose, m, p, k, reflectors, m, tau, c, m);
             nint work = Temp<T>(lwork);
             nint info = Temp<int>(count);
-            ClearInts(info, count);
+            Clear<int>(info, count);
             for (int b = 0; b < count; b++)
             {
                 CudaSolver.Ormqr<T>(handle, transpose, m, p, k, Offset<T>(reflectors, b * stride), m, Offset<T>(tau, (long)b * k), Offset<T>(c, b * strideC), m, work, lwork, info + (4 * b));

@@ -1,8 +1,6 @@
 using System.Globalization;
-using System.Numerics;
 using OrthoProj.Cuda;
 using OrthoProj.Cuda.Kernels;
-using OrthoProj.Native;
 
 namespace OrthoProj;
 
@@ -319,9 +317,9 @@ public sealed partial class CudaBackend : Backend, IDisposable
         {
             Ops ops = Enter();
             DevicePtr<int> result = ops.Temp<int>(1);
-            ops.ClearInts(result, 1);
+            ops.Clear<int>(result, 1);
             ops.Kernels.FindNonfinite(x.Length, batch.Ptr, x.Length, result);
-            int found = ops.ReadInt(result);
+            int found = ops.ReadElement<int>(result, 0);
             if (found == 0)
             {
                 return false;
@@ -394,23 +392,15 @@ public sealed partial class CudaBackend : Backend, IDisposable
         }
 
         ThrowIfDisposed();
-        DeviceBuffer<T> buffer = DeviceBuffer<T>.Allocate(CudaDevice, (long)rows * cols * count);
-        try
+        // Cleared on the backend's stream, not the legacy stream that a synchronous memset uses: a
+        // non-blocking stream is not ordered after the legacy one.
+        return new(this, Owned.Fill(DeviceBuffer<T>.Allocate(CudaDevice, (long)rows * cols * count), buffer =>
         {
             if (clear)
             {
-                // On the backend's stream, not the legacy stream that a synchronous memset uses:
-                // a non-blocking stream is not ordered after the legacy one.
                 buffer.Clear(Stream);
             }
-
-            return new CudaMatrixBatch<T>(this, buffer, rows, cols, count);
-        }
-        catch
-        {
-            buffer.Dispose();
-            throw;
-        }
+        }), rows, cols, count);
     }
 
     private Ops Enter()

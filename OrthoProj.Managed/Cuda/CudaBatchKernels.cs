@@ -1,7 +1,4 @@
-using System.Numerics;
 using OrthoProj.Cuda.Kernels;
-using OrthoProj.Kernels;
-using OrthoProj.Native;
 
 namespace OrthoProj.Cuda;
 
@@ -115,49 +112,27 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
             }
         }
 
-        public BatchInts ScaleToUnit(MatrixBatch<T> a)
+        public BatchInts ScaleToUnit(MatrixBatch<T> a) => Owned.Fill(new DeviceBatchInts(backend, a.Count, holdsMagnitudes: true), magnitudes =>
         {
-            var magnitudes = new DeviceBatchInts(backend, a.Count, holdsMagnitudes: true);
-            try
+            if (a.Count > 0)
             {
-                if (a.Count > 0)
-                {
-                    ops.Kernels.MaxExponent(a.Count, Ptr(a), a.Rows, a.Cols, Math.Max(1, a.Rows), a.MatrixLength, DevicePtr<int>.Null, 0, a.Count, magnitudes.Pointer);
-                    ScaleByPowerOfTwo(a, magnitudes, +1);
-                }
-
-                return magnitudes;
+                ops.Kernels.MaxExponent(a.Count, Ptr(a), a.Rows, a.Cols, Math.Max(1, a.Rows), a.MatrixLength, DevicePtr<int>.Null, 0, a.Count, magnitudes.Pointer);
+                ScaleByPowerOfTwo(a, magnitudes, +1);
             }
-            catch
-            {
-                magnitudes.Dispose();
-                throw;
-            }
-        }
+        });
 
-        public BatchInts ScaleToUnit(MatrixBatch<T> a, MatrixBatch<T> b, BatchInts s)
+        // Magnitudes L = -f: the larger of ilogb(max |a|) and ilogb(max |b|) + L_s (the magnitude
+        // of 2^-s b); then a = 2^-L a and b = 2^(L_s - L) b.
+        public BatchInts ScaleToUnit(MatrixBatch<T> a, MatrixBatch<T> b, BatchInts s) => Owned.Fill(new DeviceBatchInts(backend, a.Count, holdsMagnitudes: true), magnitudes =>
         {
-            // Magnitudes L = -f: the larger of ilogb(max |a|) and ilogb(max |b|) + L_s (the
-            // magnitude of 2^-s b); then a = 2^-L a and b = 2^(L_s - L) b.
-            var magnitudes = new DeviceBatchInts(backend, a.Count, holdsMagnitudes: true);
-            try
+            if (a.Count > 0)
             {
-                if (a.Count > 0)
-                {
-                    ops.Kernels.MaxExponent(a.Count, Ptr(a), a.Rows, a.Cols, Math.Max(1, a.Rows), a.MatrixLength, DevicePtr<int>.Null, 0, a.Count, magnitudes.Pointer);
-                    ops.Kernels.MaxExponent(b.Count, Ptr(b), b.Rows, b.Cols, Math.Max(1, b.Rows), b.MatrixLength, Ptr(s), 1, b.Count, magnitudes.Pointer);
-                    ScaleByPowerOfTwo(a, magnitudes, +1);
-                    ScaleByPowerOfTwo(b, magnitudes, +1, s, -1);
-                }
-
-                return magnitudes;
+                ops.Kernels.MaxExponent(a.Count, Ptr(a), a.Rows, a.Cols, Math.Max(1, a.Rows), a.MatrixLength, DevicePtr<int>.Null, 0, a.Count, magnitudes.Pointer);
+                ops.Kernels.MaxExponent(b.Count, Ptr(b), b.Rows, b.Cols, Math.Max(1, b.Rows), b.MatrixLength, Ptr(s), 1, b.Count, magnitudes.Pointer);
+                ScaleByPowerOfTwo(a, magnitudes, +1);
+                ScaleByPowerOfTwo(b, magnitudes, +1, s, -1);
             }
-            catch
-            {
-                magnitudes.Dispose();
-                throw;
-            }
-        }
+        });
 
         public void ScaleColumns(MatrixBatch<T> x, MatrixBatch<T> factors)
         {
@@ -252,7 +227,7 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
             (double atol, double rtol) = tolerance.Resolve<T>(m, n);
             DevicePtr<int> rank = ops.Temp<int>(r.Count);
             ops.Kernels.QrRank(r.Count, Ptr(r), r.Rows, n, r.MatrixLength, r.Count, atol, rtol, rank, Ptr(exponents));
-            int[] ranks = ops.ReadInts(rank, r.Count);
+            int[] ranks = ops.ReadElements<int>(rank, r.Count);
             firstDeficient = Array.FindIndex(ranks, x => x < n);
             if (firstDeficient >= 0)
             {
@@ -264,30 +239,20 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
             return ranks;
         }
 
-        public BatchInts SvdRank(MatrixBatch<T> s, BatchInts exponents, RankTolerance tolerance, int m, int n, MatrixBatch<T> keep, MatrixBatch<T> inverse)
-        {
-            var rank = new DeviceBatchInts(backend, s.Count);
-            try
+        public BatchInts SvdRank(MatrixBatch<T> s, BatchInts exponents, RankTolerance tolerance, int m, int n, MatrixBatch<T> keep, MatrixBatch<T> inverse) =>
+            Owned.Fill(new DeviceBatchInts(backend, s.Count), rank =>
             {
                 if (s.Count > 0)
                 {
                     (double atol, double rtol) = tolerance.Resolve<T>(m, n);
                     ops.Kernels.SvdThreshold(s.Count, Ptr(s), s.Rows, s.MatrixLength, s.Count, atol, rtol, rank.Pointer, Ptr(inverse), Ptr(keep), Ptr(exponents));
                 }
-
-                return rank;
-            }
-            catch
-            {
-                rank.Dispose();
-                throw;
-            }
-        }
+            });
 
         private nint Info(int count)
         {
             nint info = ops.Temp<int>(count);
-            ops.ClearInts(info, count);
+            ops.Clear<int>(info, count);
             return info;
         }
 

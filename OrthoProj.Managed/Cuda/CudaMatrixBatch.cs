@@ -1,6 +1,3 @@
-using System.Numerics;
-using OrthoProj.Native;
-
 namespace OrthoProj;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using OrthoProj.Native;
-
 namespace OrthoProj.Cuda;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using OrthoProj.Native;
 using static OrthoProj.Native.Interop.Cusolver;
 
 namespace OrthoProj.Cuda;

@@ -1,5 +1,3 @@
-using System.Numerics;
-
 namespace OrthoProj.Cuda;
 
 /// <summary>
@@ -41,7 +39,7 @@ internal static class CudaSvd
         nint work = ops.Temp<T>(mn * count);
         nint s = ops.Temp<T>((long)kk * count);
         nint info = ops.Temp<int>(count);
-        ops.ClearInts(info, count);
+        ops.Clear<int>(info, count);
         if (m <= JacobiBatchedLimit && n <= JacobiBatchedLimit)
         {
             // One call for the whole batch; U is m x m and V n x n, of which the first kk columns are used.

@@ -1,6 +1,3 @@
-using System.Numerics;
-using OrthoProj.Kernels;
-
 namespace OrthoProj.Projection;
 
 /// <summary>
@@ -14,75 +11,50 @@ internal static class BasisFactory
     /// <summary>The QR method: m &gt;= n, and every matrix of full column rank.</summary>
     /// <exception cref="RankDeficientException">A matrix has rank below n.</exception>
     public static RangeBasis<T> FromQr<T>(BatchKernels<T> kernels, MatrixBatch<T> a, RankTolerance tolerance)
-        where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run<RangeBasis<T>>(ops =>
+        where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run(ops => Owned.Build<RangeBasis<T>>(owned =>
     {
         int m = a.Rows, n = a.Cols, count = a.Count;
-        var owned = new List<IDisposable>();
-        try
+        MatrixBatch<T> f = owned.Track(ops.Allocate(m, n, count));
+        ops.Copy(a, f);
+        BatchInts exponents = owned.Track(ops.ScaleToUnit(f));
+        MatrixBatch<T> r = owned.Track(ops.Allocate(n, n, count));
+        if (kernels.KeepsReflectors(m, n))
         {
-            MatrixBatch<T> f = Own(owned, ops.Allocate(m, n, count));
-            ops.Copy(a, f);
-            BatchInts exponents = Own(owned, ops.ScaleToUnit(f));
-            MatrixBatch<T> r = Own(owned, ops.Allocate(n, n, count));
-            if (kernels.KeepsReflectors(m, n))
-            {
-                MatrixBatch<T> tau = Own(owned, ops.Allocate(n, 1, count));
-                ops.Geqrf(f, tau);
-                ops.CopyBlock(f, r);     // trsm reads only the upper triangle; the rest is never read
-                return new HouseholderBasis<T>(f, tau, r, CheckFullRank(ops, r, exponents, tolerance, m, n), exponents);
-            }
+            MatrixBatch<T> tau = owned.Track(ops.Allocate(n, 1, count));
+            ops.Geqrf(f, tau);
+            ops.CopyBlock(f, r);     // trsm reads only the upper triangle; the rest is never read
+            return new HouseholderBasis<T>(f, tau, r, CheckFullRank(ops, r, exponents, tolerance, m, n), exponents);
+        }
 
-            ops.Qr(f, f, r);
-            return new ExplicitQBasis<T>(f, r, CheckFullRank(ops, r, exponents, tolerance, m, n), exponents);
-        }
-        catch
-        {
-            owned.ForEach(x => x.Dispose());
-            throw;
-        }
-    });
+        ops.Qr(f, f, r);
+        return new ExplicitQBasis<T>(f, r, CheckFullRank(ops, r, exponents, tolerance, m, n), exponents);
+    }));
 
     /// <summary>The SVD method: any shape and rank; the rank of each matrix is kept.</summary>
     public static RangeBasis<T> FromSvd<T>(BatchKernels<T> kernels, MatrixBatch<T> a, RankTolerance tolerance)
-        where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run<RangeBasis<T>>(ops =>
+        where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run(ops => Owned.Build<RangeBasis<T>>(owned =>
     {
         int m = a.Rows, n = a.Cols, count = a.Count, k = Math.Min(m, n);
-        var owned = new List<IDisposable>();
-        try
-        {
-            MatrixBatch<T> u = Own(owned, ops.Allocate(m, k, count));
-            MatrixBatch<T> v = Own(owned, ops.Allocate(n, k, count));
-            MatrixBatch<T> w = Own(owned, ops.Allocate(n, k, count));
-            MatrixBatch<T> work = ops.Scratch(m, n, count);
-            ops.Copy(a, work);
-            BatchInts exponents = Own(owned, ops.ScaleToUnit(work));
-            MatrixBatch<T> s = ops.Scratch(k, 1, count);
-            ops.ThinSvd(work, u, s, v);
-            MatrixBatch<T> keep = ops.Scratch(k, 1, count);
-            MatrixBatch<T> inverse = ops.Scratch(k, 1, count);
-            BatchInts rank = Own(owned, ops.SvdRank(s, exponents, tolerance, m, n, keep, inverse));
-            ops.ScaleColumns(u, keep);
-            ops.ScaleColumns(v, keep);
+        MatrixBatch<T> u = owned.Track(ops.Allocate(m, k, count));
+        MatrixBatch<T> v = owned.Track(ops.Allocate(n, k, count));
+        MatrixBatch<T> w = owned.Track(ops.Allocate(n, k, count));
+        MatrixBatch<T> work = ops.Scratch(m, n, count);
+        ops.Copy(a, work);
+        BatchInts exponents = owned.Track(ops.ScaleToUnit(work));
+        MatrixBatch<T> s = ops.Scratch(k, 1, count);
+        ops.ThinSvd(work, u, s, v);
+        MatrixBatch<T> keep = ops.Scratch(k, 1, count);
+        MatrixBatch<T> inverse = ops.Scratch(k, 1, count);
+        BatchInts rank = owned.Track(ops.SvdRank(s, exponents, tolerance, m, n, keep, inverse));
+        ops.ScaleColumns(u, keep);
+        ops.ScaleColumns(v, keep);
 
-            // W' = V_r S'_r^-1, of the scaled matrix; A's W = 2^e W' is applied as W' then 2^e,
-            // so that a result too large for T is +-Inf, never Inf * 0 = NaN inside a product.
-            ops.Copy(v, w);
-            ops.ScaleColumns(w, inverse);
-            return new SvdBasis<T>(u, v, w, rank, exponents);
-        }
-        catch
-        {
-            owned.ForEach(x => x.Dispose());
-            throw;
-        }
-    });
-
-    private static TOwned Own<TOwned>(List<IDisposable> owned, TOwned x)
-        where TOwned : IDisposable
-    {
-        owned.Add(x);
-        return x;
-    }
+        // W' = V_r S'_r^-1, of the scaled matrix; A's W = 2^e W' is applied as W' then 2^e,
+        // so that a result too large for T is +-Inf, never Inf * 0 = NaN inside a product.
+        ops.Copy(v, w);
+        ops.ScaleColumns(w, inverse);
+        return new SvdBasis<T>(u, v, w, rank, exponents);
+    }));
 
     private static int[] CheckFullRank<T>(IBatchOps<T> ops, MatrixBatch<T> r, BatchInts exponents, RankTolerance tolerance, int m, int n)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -1,6 +1,3 @@
-using System.Numerics;
-using OrthoProj.Kernels;
-
 namespace OrthoProj.Projection;
 
 /// <summary>
@@ -121,37 +118,14 @@ internal sealed class BatchedProjector<T> : Projector<T>
     }
 
     /// <summary>Allocates one output and fills it; the output is released if filling fails.</summary>
-    private MatrixBatch<T> Output(int rows, int cols, Action<IBatchOps<T>, MatrixBatch<T>> fill) => kernels.Run(ops =>
-    {
-        MatrixBatch<T> result = ops.Allocate(rows, cols, Count);
-        try
-        {
-            fill(ops, result);
-            return result;
-        }
-        catch
-        {
-            result.Dispose();
-            throw;
-        }
-    });
+    private MatrixBatch<T> Output(int rows, int cols, Action<IBatchOps<T>, MatrixBatch<T>> fill) =>
+        kernels.Run(ops => Owned.Fill(ops.Allocate(rows, cols, Count), result => fill(ops, result)));
 
     /// <summary>Allocates gA (m x n) and gy (m x p) and fills them; both are released if filling fails.</summary>
-    private ProjectorGradients<T> Gradients(MatrixBatch<T> y, Action<IBatchOps<T>, MatrixBatch<T>, MatrixBatch<T>> fill) => kernels.Run(ops =>
+    private ProjectorGradients<T> Gradients(MatrixBatch<T> y, Action<IBatchOps<T>, MatrixBatch<T>, MatrixBatch<T>> fill) => kernels.Run(ops => Owned.Build(owned =>
     {
-        MatrixBatch<T> gA = ops.Allocate(Rows, Cols, Count);
-        MatrixBatch<T>? gy = null;
-        try
-        {
-            gy = ops.Allocate(Rows, y.Cols, Count);
-            fill(ops, gA, gy);
-            return new ProjectorGradients<T>(gA, gy);
-        }
-        catch
-        {
-            gA.Dispose();
-            gy?.Dispose();
-            throw;
-        }
-    });
+        MatrixBatch<T> gA = owned.Track(ops.Allocate(Rows, Cols, Count)), gy = owned.Track(ops.Allocate(Rows, y.Cols, Count));
+        fill(ops, gA, gy);
+        return new ProjectorGradients<T>(gA, gy);
+    }));
 }

@@ -1,6 +1,3 @@
-using System.Numerics;
-using OrthoProj.Kernels;
-
 namespace OrthoProj.Projection;
 
 /// <summary>
@@ -18,21 +15,11 @@ internal static class PseudoInverse
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         using var basis = (SvdBasis<T>)BasisFactory.FromSvd(kernels, a, tolerance);
-        MatrixBatch<T> x = kernels.Run(ops =>
+        MatrixBatch<T> x = kernels.Run(ops => Owned.Fill(ops.Allocate(a.Cols, a.Rows, a.Count), result =>
         {
-            MatrixBatch<T> result = ops.Allocate(a.Cols, a.Rows, a.Count);
-            try
-            {
-                ops.Gemm(false, true, T.One, basis.ScaledW, basis.U, T.Zero, result);
-                ops.ScaleByPowerOfTwo(result, basis.Exponents, +1);
-                return result;
-            }
-            catch
-            {
-                result.Dispose();
-                throw;
-            }
-        });
+            ops.Gemm(false, true, T.One, basis.ScaledW, basis.U, T.Zero, result);
+            ops.ScaleByPowerOfTwo(result, basis.Exponents, +1);
+        }));
         return new PinvResult<T>(x, basis.Rank);
     }
 
@@ -42,48 +29,32 @@ internal static class PseudoInverse
     /// intermediate in range) and scaled back by 2^(2e - f) in one exact step.
     /// </summary>
     public static MatrixBatch<T> Backward<T>(BatchKernels<T> kernels, MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv)
-        where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run(ops =>
+        where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run(ops => Owned.Fill(ops.Allocate(a.Rows, a.Cols, a.Count), ga =>
     {
         int m = a.Rows, n = a.Cols, count = a.Count;
-        MatrixBatch<T> ga = ops.Allocate(m, n, count);
         if (m == 0 || n == 0 || count == 0)
         {
-            return ga;
+            return;
         }
 
-        BatchInts? e = null, f = null;
-        try
+        MatrixBatch<T> sa = ops.Scratch(m, n, count), x = ops.Scratch(n, m, count), g = ops.Scratch(n, m, count);
+        ops.Copy(a, sa);
+        using BatchInts e = ops.ScaleToUnit(sa);
+        ops.Copy(pinv, x);
+        ops.ScaleByPowerOfTwo(x, e, -1);
+        ops.Copy(gradPinv, g);
+        using BatchInts f = ops.ScaleToUnit(g);
+        if (m >= n)
         {
-            MatrixBatch<T> sa = ops.Scratch(m, n, count), x = ops.Scratch(n, m, count), g = ops.Scratch(n, m, count);
-            ops.Copy(a, sa);
-            e = ops.ScaleToUnit(sa);
-            ops.Copy(pinv, x);
-            ops.ScaleByPowerOfTwo(x, e, -1);
-            ops.Copy(gradPinv, g);
-            f = ops.ScaleToUnit(g);
-            if (m >= n)
-            {
-                Tall(ops, sa, x, g, ga);
-            }
-            else
-            {
-                Wide(ops, sa, x, g, ga);
-            }
+            Tall(ops, sa, x, g, ga);
+        }
+        else
+        {
+            Wide(ops, sa, x, g, ga);
+        }
 
-            ops.ScaleByPowerOfTwo(ga, e, 2, f, -1);
-            return ga;
-        }
-        catch
-        {
-            ga.Dispose();
-            throw;
-        }
-        finally
-        {
-            e?.Dispose();
-            f?.Dispose();
-        }
-    });
+        ops.ScaleByPowerOfTwo(ga, e, 2, f, -1);
+    }));
 
     /// <summary>m &gt;= n: the n x n products X X^T, G X^T, X A, X Z.</summary>
     private static void Tall<T>(IBatchOps<T> ops, MatrixBatch<T> a, MatrixBatch<T> x, MatrixBatch<T> g, MatrixBatch<T> ga)

@@ -1,6 +1,3 @@
-using System.Numerics;
-using OrthoProj.Kernels;
-
 namespace OrthoProj.Projection;
 
 /// <summary>
@@ -18,32 +15,22 @@ internal static class QrDecomposition
         where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run(ops =>
     {
         int m = a.Rows, n = a.Cols, k = Math.Min(m, n), count = a.Count;
-        bool thin = mode == QrMode.Reduced && m >= n;
-        int c = thin ? n : m;
-        MatrixBatch<T> q = ops.Allocate(m, c, count), r = ops.Allocate(c, n, count);
-        try
+        int c = mode == QrMode.Reduced && m >= n ? n : m;     // Q's columns: thin, or complete
+        return Owned.Fill(new QrResult<T>(ops.Allocate(m, c, count), ops.Allocate(c, n, count)), qr =>
         {
             if (k == 0)
             {
-                ops.SetIdentity(q);     // nothing to factor: Q is the identity's first c columns, R is zero
+                ops.SetIdentity(qr.Q);     // nothing to factor: Q is the identity's first c columns, R is zero
             }
             else if (count > 0)
             {
-                MatrixBatch<T> work = thin ? q : ops.Scratch(m, n, count);
+                MatrixBatch<T> work = c == n ? qr.Q : ops.Scratch(m, n, count);
                 ops.Copy(a, work);
                 using BatchInts e = ops.ScaleToUnit(work);
-                ops.Qr(work, q, r);
-                ops.ScaleByPowerOfTwo(r, e, -1);
+                ops.Qr(work, qr.Q, qr.R);
+                ops.ScaleByPowerOfTwo(qr.R, e, -1);
             }
-
-            return new QrResult<T>(q, r);
-        }
-        catch
-        {
-            q.Dispose();
-            r.Dispose();
-            throw;
-        }
+        });
     });
 
     /// <summary>
@@ -59,61 +46,45 @@ internal static class QrDecomposition
     /// names the first matrix that fails.
     /// </remarks>
     public static MatrixBatch<T> Backward<T>(BatchKernels<T> kernels, MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gq, MatrixBatch<T>? gr)
-        where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run(ops =>
+        where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run(ops => Owned.Fill(ops.Allocate(q.Rows, r.Cols, q.Count), ga =>
     {
         int m = q.Rows, n = r.Cols, k = q.Cols, count = q.Count;
-        MatrixBatch<T> ga = ops.Allocate(m, n, count);
         if (k == 0 || count == 0)
         {
-            return ga;
+            return;
         }
 
-        BatchInts? e = null, f = null;
-        try
+        MatrixBatch<T> rs = ops.Scratch(k, n, count);
+        ops.Copy(r, rs);
+        using BatchInts e = ops.ScaleToUnit(rs);
+        int[] rank = ops.QrRank(rs, e, default, Math.Max(m, n), k, out string detail, out int bad);
+        if (bad >= 0)
         {
-            MatrixBatch<T> rs = ops.Scratch(k, n, count);
-            ops.Copy(r, rs);
-            e = ops.ScaleToUnit(rs);
-            int[] rank = ops.QrRank(rs, e, default, Math.Max(m, n), k, out string detail, out int bad);
-            if (bad >= 0)
-            {
-                throw new RankDeficientException(bad, rank[bad], m, n, detail, RankDeficientException.QrBackwardHint);
-            }
+            throw new RankDeficientException(bad, rank[bad], m, n, detail, RankDeficientException.QrBackwardHint);
+        }
 
-            MatrixBatch<T> gqs = CopyOrZeros(ops, gq, m, k, count), grs = CopyOrZeros(ops, gr, k, n, count);
-            f = ops.ScaleToUnit(gqs, grs, e);
-            if (m >= n)
-            {
-                SquareRule(ops, q, rs, gqs, grs, ga);
-            }
-            else
-            {
-                int w = n - m;
-                MatrixBatch<T> u = Columns(ops, rs, 0, m), v = Columns(ops, rs, m, w);
-                MatrixBatch<T> gu = Columns(ops, grs, 0, m), gv = Columns(ops, grs, m, w);
-                MatrixBatch<T> vgvt = ops.Scratch(m, m, count), gx = ops.Scratch(m, m, count), gy = ops.Scratch(m, w, count);
-                ops.Gemm(false, true, T.One, v, gv, T.Zero, vgvt);
-                ops.Gemm(false, false, T.One, q, vgvt, T.One, gqs);
-                SquareRule(ops, q, u, gqs, gu, gx);
-                ops.Gemm(false, false, T.One, q, gv, T.Zero, gy);
-                ops.CopyColumns(gx, 0, ga, 0, m);
-                ops.CopyColumns(gy, 0, ga, m, w);
-            }
+        MatrixBatch<T> gqs = CopyOrZeros(ops, gq, m, k, count), grs = CopyOrZeros(ops, gr, k, n, count);
+        using BatchInts f = ops.ScaleToUnit(gqs, grs, e);
+        if (m >= n)
+        {
+            SquareRule(ops, q, rs, gqs, grs, ga);
+        }
+        else
+        {
+            int w = n - m;
+            MatrixBatch<T> u = Columns(ops, rs, 0, m), v = Columns(ops, rs, m, w);
+            MatrixBatch<T> gu = Columns(ops, grs, 0, m), gv = Columns(ops, grs, m, w);
+            MatrixBatch<T> vgvt = ops.Scratch(m, m, count), gx = ops.Scratch(m, m, count), gy = ops.Scratch(m, w, count);
+            ops.Gemm(false, true, T.One, v, gv, T.Zero, vgvt);
+            ops.Gemm(false, false, T.One, q, vgvt, T.One, gqs);
+            SquareRule(ops, q, u, gqs, gu, gx);
+            ops.Gemm(false, false, T.One, q, gv, T.Zero, gy);
+            ops.CopyColumns(gx, 0, ga, 0, m);
+            ops.CopyColumns(gy, 0, ga, m, w);
+        }
 
-            ops.ScaleByPowerOfTwo(ga, e, 1, f, -1);
-            return ga;
-        }
-        catch
-        {
-            ga.Dispose();
-            throw;
-        }
-        finally
-        {
-            e?.Dispose();
-            f?.Dispose();
-        }
-    });
+        ops.ScaleByPowerOfTwo(ga, e, 1, f, -1);
+    }));
 
     /// <summary>c = (gQ + Q S) R^-T for Q m x k, R and gR k x k (only R's upper triangle read).</summary>
     private static void SquareRule<T>(IBatchOps<T> ops, MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T> gq, MatrixBatch<T> gr, MatrixBatch<T> c)

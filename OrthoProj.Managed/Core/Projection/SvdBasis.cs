@@ -1,6 +1,3 @@
-using System.Numerics;
-using OrthoProj.Kernels;
-
 namespace OrthoProj.Projection;
 
 /// <summary>

@@ -1,7 +1,5 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace OrthoProj.Cpu.Batched;
 
@@ -63,8 +61,6 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
             throw;
         }
     }
-
-    public int Width => TOps.Width;
 
     /// <summary>Factors every group, then raises <see cref="RankDeficientException"/> for the lowest rank-deficient index.</summary>
     private void Factor(HostMatrixBatch<T> a, RankTolerance tolerance)

@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.Intrinsics;
 
 namespace OrthoProj.Cpu.Batched;
@@ -16,7 +15,7 @@ internal enum LaneWidth
 /// <summary>
 /// The QR-method projector for batches of small matrices (m &gt;= n, m &lt;= 64, n &lt;= 32): the
 /// batch is factored by Householder QR in lock-step across SIMD lanes and every operation is fused
-/// per group of <see cref="Width"/> matrices (see <see cref="BatchedQrEngine{T, TV, TOps}"/>). The
+/// per group of as many matrices as a vector has lanes (see <see cref="BatchedQrEngine{T, TV, TOps}"/>). The
 /// formulas are those of <see cref="Projection.BatchedProjector{T}"/> under QR (U = Q applied through the
 /// reflectors, W = R^-1 by triangular solves), so results equal the general path's to rounding.
 /// </summary>
@@ -48,9 +47,6 @@ internal sealed class BatchedQrProjector<T> : Projector<T>
     {
         this.engine = engine;
     }
-
-    /// <summary>Matrices per SIMD group (1 on the scalar fallback).</summary>
-    internal int Width => engine.Width;
 
     /// <summary>The width <see cref="LaneWidth.Auto"/> picks: the widest hardware-accelerated vector of T.</summary>
     internal static int DefaultWidth => Resolve(LaneWidth.Auto) switch

@@ -100,12 +100,6 @@ internal sealed unsafe class GroupStorage<TV> : IDisposable
         Free();
     }
 
-    /// <summary>Groups per chunk (every chunk but the last is full).</summary>
-    internal int GroupsPerChunk => groupsPerChunk;
-
-    /// <summary>Chunks held (1 for a pooled buffer).</summary>
-    internal int Chunks => bases.Length;
-
     /// <summary>The first lane vector of section <paramref name="section"/> of group <paramref name="g"/>; its vectors are contiguous.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref TV Section(int g, int section)

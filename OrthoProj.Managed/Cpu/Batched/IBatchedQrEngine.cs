@@ -1,14 +1,9 @@
-using System.Numerics;
-
 namespace OrthoProj.Cpu.Batched;
 
 /// <summary>The width-independent face of <see cref="BatchedQrEngine{T, TV, TOps}"/>.</summary>
 internal interface IBatchedQrEngine<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>Matrices per group (SIMD lanes).</summary>
-    int Width { get; }
-
     HostMatrixBatch<T> Project(HostMatrixBatch<T> y);
 
     HostMatrixBatch<T> Residual(HostMatrixBatch<T> y);

@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -53,8 +52,6 @@ internal interface ILaneOps<TV, T>
     static abstract TV LessThan(TV a, TV b);
 
     static abstract TV Select(TV mask, TV ifTrue, TV ifFalse);
-
-    static abstract TV Or(TV a, TV b);
 
     static abstract bool Any(TV mask);
 }
@@ -119,9 +116,6 @@ internal readonly struct Lanes512<T> : ILaneOps<Vector512<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Select(Vector512<T> mask, Vector512<T> ifTrue, Vector512<T> ifFalse) => Vector512.ConditionalSelect(mask, ifTrue, ifFalse);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Or(Vector512<T> a, Vector512<T> b) => a | b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Any(Vector512<T> mask) => mask != Vector512<T>.Zero;
@@ -189,9 +183,6 @@ internal readonly struct Lanes256<T> : ILaneOps<Vector256<T>, T>
     public static Vector256<T> Select(Vector256<T> mask, Vector256<T> ifTrue, Vector256<T> ifFalse) => Vector256.ConditionalSelect(mask, ifTrue, ifFalse);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> Or(Vector256<T> a, Vector256<T> b) => a | b;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Any(Vector256<T> mask) => mask != Vector256<T>.Zero;
 }
 
@@ -257,9 +248,6 @@ internal readonly struct Lanes128<T> : ILaneOps<Vector128<T>, T>
     public static Vector128<T> Select(Vector128<T> mask, Vector128<T> ifTrue, Vector128<T> ifFalse) => Vector128.ConditionalSelect(mask, ifTrue, ifFalse);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<T> Or(Vector128<T> a, Vector128<T> b) => a | b;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Any(Vector128<T> mask) => mask != Vector128<T>.Zero;
 }
 
@@ -315,9 +303,6 @@ internal readonly struct LanesScalar<T> : ILaneOps<T, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Select(T mask, T ifTrue, T ifFalse) => mask != T.Zero ? ifTrue : ifFalse;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static T Or(T a, T b) => T.Max(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Any(T mask) => mask != T.Zero;

@@ -1,4 +1,3 @@
-using System.Numerics;
 using MathNet.Numerics.Providers.LinearAlgebra;
 
 namespace OrthoProj.Cpu.Providers;

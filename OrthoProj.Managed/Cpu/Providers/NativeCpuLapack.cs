@@ -1,6 +1,3 @@
-using System.Numerics;
-using OrthoProj.Native;
-
 namespace OrthoProj.Cpu.Providers;
 
 /// <summary>The system's LAPACK/BLAS (OpenBLAS, MKL or reference), found by OrthoProj.Native's probe.</summary>

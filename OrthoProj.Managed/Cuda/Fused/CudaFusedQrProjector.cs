@@ -1,7 +1,4 @@
-using System.Globalization;
-using System.Numerics;
 using OrthoProj.Cuda.Kernels;
-using OrthoProj.Native;
 
 namespace OrthoProj.Cuda.Fused;
 
@@ -50,60 +47,44 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
 
         KernelModule kernels = backend.FusedKernels;
         long mn = (long)m * n;
-        DeviceBuffer<T> f = DeviceBuffer<T>.Allocate(backend.CudaDevice, mn * count);
-        DeviceBuffer<T>? t = null;
-        DeviceBuffer<int>? e = null;
-        try
+        return Owned.Build(owned =>
         {
-            t = DeviceBuffer<T>.Allocate(backend.CudaDevice, (long)n * count);
-            e = DeviceBuffer<int>.Allocate(backend.CudaDevice, count);
+            DeviceBuffer<T> f = owned.Track(DeviceBuffer<T>.Allocate(backend.CudaDevice, mn * count));
+            DeviceBuffer<T> t = owned.Track(DeviceBuffer<T>.Allocate(backend.CudaDevice, (long)n * count));
+            DeviceBuffer<int> e = owned.Track(DeviceBuffer<int>.Allocate(backend.CudaDevice, count));
             DevicePtr<int> rank = ops.Temp<int>(count);
             DevicePtr<int> flag = ops.Temp<int>(1);
-            ops.ClearInts(flag, 1);
+            ops.Clear<int>(flag, 1);
             (double atol, double rtol) = tolerance.Resolve<T>(m, n);
             ops.Launcher(kernels).QrFactor(a.Ptr, m, n, count, f.Ptr(), t.Ptr(), e.Ptr(), rank, atol, rtol, flag);
-            int found = ops.ReadInt(flag);
+            int found = ops.ReadElement<int>(flag, 0);
             if (found != 0)
             {
                 int bad = int.MaxValue - found;
-                int badRank = ops.ReadInt(rank + (nint)(4L * bad));
-                int badExponent = ops.ReadInt(e.DevicePointer + (nint)(4L * bad));
+                int badRank = ops.ReadElement<int>(rank, bad);
+                int badExponent = ops.ReadElement<int>(e.DevicePointer, bad);
                 T[] fb = ops.ReadElements<T>(CudaBackend.Ops.Offset<T>(f.DevicePointer, bad * mn), checked((int)mn));
                 throw new RankDeficientException(bad, badRank, m, n, Detail(tolerance, fb, m, n, badExponent));
             }
 
             return new CudaFusedQrProjector<T>(backend, kernels, m, n, count, f, t, e);
-        }
-        catch
-        {
-            f.Dispose();
-            t?.Dispose();
-            e?.Dispose();
-            throw;
-        }
+        });
     }
 
     protected override MatrixBatch<T> ProjectCore(MatrixBatch<T> y) => Forward(y, Rows, FusedKernels.Project);
 
     protected override MatrixBatch<T> ResidualCore(MatrixBatch<T> y) => Forward(y, Rows, FusedKernels.Residual);
 
-    protected override MatrixBatch<T> SolveCore(MatrixBatch<T> y) => backend.Run(ops =>
+    protected override MatrixBatch<T> SolveCore(MatrixBatch<T> y) => backend.Run(ops => Owned.Fill(ops.Alloc<T>(Cols, y.Cols, Count), x =>
     {
-        CudaMatrixBatch<T> x = ops.Alloc<T>(Cols, y.Cols, Count);
-        return Guard([x], () =>
+        if (y.Cols > 0)
         {
-            if (y.Cols > 0)
-            {
-                ops.Launcher(kernels).Solve(factor.Ptr(), tau.Ptr(), exponents.Ptr(), Rows, Cols, Count, Ptr(y), y.Cols, x.Ptr);
-            }
-        });
-    });
+            ops.Launcher(kernels).Solve(factor.Ptr(), tau.Ptr(), exponents.Ptr(), Rows, Cols, Count, Ptr(y), y.Cols, x.Ptr);
+        }
+    }));
 
     protected override MatrixBatch<T> MatrixCore() => backend.Run(ops =>
-    {
-        CudaMatrixBatch<T> p = ops.Alloc<T>(Rows, Rows, Count);
-        return Guard([p], () => ops.Launcher(kernels).Matrix(factor.Ptr(), tau.Ptr(), Rows, Cols, Count, p.Ptr));
-    });
+        Owned.Fill(ops.Alloc<T>(Rows, Rows, Count), p => ops.Launcher(kernels).Matrix(factor.Ptr(), tau.Ptr(), Rows, Cols, Count, p.Ptr)));
 
     protected override ProjectorGradients<T> ProjectBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradZ) => Backward(y, gradZ, FusedKernels.ProjectBackward);
 
@@ -112,10 +93,7 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
     protected override ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX) => Backward(y, gradX, FusedKernels.SolveBackward);
 
     protected override MatrixBatch<T> MatrixBackwardCore(MatrixBatch<T> gradP) => backend.Run(ops =>
-    {
-        CudaMatrixBatch<T> ga = ops.Alloc<T>(Rows, Cols, Count);
-        return Guard([ga], () => ops.Launcher(kernels).MatrixBackward(factor.Ptr(), tau.Ptr(), exponents.Ptr(), Rows, Cols, Count, Ptr(gradP), ga.Ptr));
-    });
+        Owned.Fill(ops.Alloc<T>(Rows, Cols, Count), ga => ops.Launcher(kernels).MatrixBackward(factor.Ptr(), tau.Ptr(), exponents.Ptr(), Rows, Cols, Count, Ptr(gradP), ga.Ptr)));
 
     protected override void Dispose(bool disposing)
     {
@@ -134,7 +112,6 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
         return ranks;
     }
 
-
     /// <summary>The rank rule's message for one matrix's factor of 2^e A (R's diagonal at stride ld + 1).</summary>
     private static string Detail(RankTolerance tolerance, T[] factor, int m, int n, int exponent)
     {
@@ -144,52 +121,25 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
 
     private static DevicePtr<T> Ptr(MatrixBatch<T> x) => ((CudaMatrixBatch<T>)x).Ptr;
 
-    /// <summary>Disposes <paramref name="outputs"/> when <paramref name="body"/> fails; returns the first.</summary>
-    private static CudaMatrixBatch<T> Guard(CudaMatrixBatch<T>[] outputs, Action body)
-    {
-        try
-        {
-            body();
-            return outputs[0];
-        }
-        catch
-        {
-            foreach (CudaMatrixBatch<T> output in outputs)
-            {
-                output.Dispose();
-            }
-
-            throw;
-        }
-    }
-
     /// <summary>One forward kernel over Y (m x p) into a new outRows x p batch.</summary>
-    private MatrixBatch<T> Forward(MatrixBatch<T> y, int outRows, FusedForwardKernel<T> kernel) => backend.Run(ops =>
+    private MatrixBatch<T> Forward(MatrixBatch<T> y, int outRows, FusedForwardKernel<T> kernel) => backend.Run(ops => Owned.Fill(ops.Alloc<T>(outRows, y.Cols, Count), result =>
     {
-        int p = y.Cols;
-        CudaMatrixBatch<T> result = ops.Alloc<T>(outRows, p, Count);
-        return Guard([result], () =>
+        if (y.Cols > 0)
         {
-            if (p > 0)
-            {
-                kernel(ops.Launcher(kernels), factor.Ptr(), tau.Ptr(), Rows, Cols, Count, Ptr(y), p, result.Ptr);
-            }
-        });
-    });
+            kernel(ops.Launcher(kernels), factor.Ptr(), tau.Ptr(), Rows, Cols, Count, Ptr(y), y.Cols, result.Ptr);
+        }
+    }));
 
     /// <summary>One backward kernel: gA (m x n, zero when p = 0) and gy (m x p).</summary>
-    private ProjectorGradients<T> Backward(MatrixBatch<T> y, MatrixBatch<T> g, FusedBackwardKernel<T> kernel) => backend.Run(ops =>
+    private ProjectorGradients<T> Backward(MatrixBatch<T> y, MatrixBatch<T> g, FusedBackwardKernel<T> kernel) => backend.Run(ops => Owned.Build(owned =>
     {
         int p = y.Cols;
-        CudaMatrixBatch<T> ga = ops.Alloc<T>(Rows, Cols, Count, clear: p == 0);
-        CudaMatrixBatch<T> gy = ops.Alloc<T>(Rows, p, Count);
-        _ = Guard([ga, gy], () =>
+        CudaMatrixBatch<T> ga = owned.Track(ops.Alloc<T>(Rows, Cols, Count, clear: p == 0)), gy = owned.Track(ops.Alloc<T>(Rows, p, Count));
+        if (p > 0)
         {
-            if (p > 0)
-            {
-                kernel(ops.Launcher(kernels), factor.Ptr(), tau.Ptr(), exponents.Ptr(), Rows, Cols, Count, Ptr(y), Ptr(g), p, ga.Ptr, gy.Ptr);
-            }
-        });
+            kernel(ops.Launcher(kernels), factor.Ptr(), tau.Ptr(), exponents.Ptr(), Rows, Cols, Count, Ptr(y), Ptr(g), p, ga.Ptr, gy.Ptr);
+        }
+
         return new ProjectorGradients<T>(ga, gy);
-    });
+    }));
 }

@@ -23,9 +23,6 @@ internal readonly struct DevicePtr<T>(nint address)
 
     /// <summary>The pointer as a kernel argument (the 8 bytes of the address).</summary>
     public static implicit operator KernelArg(DevicePtr<T> pointer) => new(pointer.Address, KernelArgKind.Pointer);
-
-    /// <summary>The address of element <paramref name="index"/>.</summary>
-    public unsafe DevicePtr<T> At(long index) => new(Address + (nint)(index * sizeof(T)));
 }
 
 /// <summary>What a kernel parameter is, as the driver reads it (cuLaunchKernel copies each by its size).</summary>

@@ -1,5 +1,3 @@
-using System.Numerics;
-
 namespace OrthoProj.Cuda.Kernels;
 
 /// <summary>

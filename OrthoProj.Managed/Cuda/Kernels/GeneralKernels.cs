@@ -1,5 +1,3 @@
-using System.Numerics;
-
 namespace OrthoProj.Cuda.Kernels;
 
 /// <summary>
@@ -37,12 +35,6 @@ internal static class GeneralKernels
     [CudaKernel("first_flagged", KernelShape.Untyped)]
     public static void FirstFlagged(this KernelLauncher launcher, long workItems, DevicePtr<int> flags, int count, int stride, DevicePtr<int> result) =>
         launcher.Launch(workItems, [flags, count, stride, result]);
-
-    /// <summary>info[2b] = 1 + the first zero on R_b's diagonal (0: none), info[2b + 1] = the nonzero diagonal entries.</summary>
-    [CudaKernel("qr_diag_check", KernelShape.Typed)]
-    public static void QrDiagCheck<T>(this KernelLauncher launcher, long workItems, DevicePtr<T> r, int ldr, int k, long stride, int count, DevicePtr<int> info)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
-        launcher.Launch<T>(workItems, [r, ldr, k, stride, count, info]);
 
     /// <summary>rank[b] under the QR method's rule |R_jj| &lt;= max(atol, rtol max |R_jj|).</summary>
     [CudaKernel("qr_rank", KernelShape.Typed)]
@@ -97,12 +89,6 @@ internal static class GeneralKernels
     public static void MirrorUpper<T>(this KernelLauncher launcher, long workItems, DevicePtr<T> s, int k, long stride, int count)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         launcher.Launch<T>(workItems, [s, k, stride, count]);
-
-    /// <summary>s_b = g_b + g_b^T.</summary>
-    [CudaKernel("symmetrize_sum", KernelShape.Typed)]
-    public static void SymmetrizeSum<T>(this KernelLauncher launcher, long workItems, DevicePtr<T> g, DevicePtr<T> s, int m, long stride, int count)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
-        launcher.Launch<T>(workItems, [g, s, m, stride, count]);
 
     /// <summary>Column j of x_b times scale_b[j].</summary>
     [CudaKernel("scale_columns", KernelShape.Typed)]

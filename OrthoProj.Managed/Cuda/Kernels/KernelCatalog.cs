@@ -55,9 +55,8 @@ internal sealed class KernelEntry
 
     private readonly string[] entryNames; // [tier * 2 + (f64 ? 1 : 0)]
 
-    internal KernelEntry(KernelUnit unit, MethodInfo wrapper, CudaKernelAttribute attribute)
+    internal KernelEntry(MethodInfo wrapper, CudaKernelAttribute attribute)
     {
-        Unit = unit;
         Wrapper = wrapper;
         Name = attribute.Name;
         Shape = attribute.Shape;
@@ -78,9 +77,6 @@ internal sealed class KernelEntry
             _ => [.. ColumnTiers.SelectMany(tier => new[] { $"{Name}_n{tier}_f32", $"{Name}_n{tier}_f64" })],
         };
     }
-
-    /// <summary>The translation unit.</summary>
-    public KernelUnit Unit { get; }
 
     /// <summary>The launch wrapper.</summary>
     public MethodInfo Wrapper { get; }
@@ -135,7 +131,7 @@ internal sealed class KernelUnit
         {
             if (method.GetCustomAttribute<CudaKernelAttribute>() is { } attribute)
             {
-                entries.Add(new KernelEntry(this, method, attribute));
+                entries.Add(new KernelEntry(method, attribute));
             }
         }
 

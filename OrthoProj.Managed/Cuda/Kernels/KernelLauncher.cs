@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using OrthoProj.Native;
 
 namespace OrthoProj.Cuda.Kernels;
 

@@ -1,5 +1,4 @@
 using System.Reflection;
-using OrthoProj.Native;
 
 namespace OrthoProj.Cuda.Kernels;
 
