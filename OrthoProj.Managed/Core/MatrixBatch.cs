@@ -22,6 +22,17 @@ public abstract class MatrixBatch<T> : IDisposable
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
     protected MatrixBatch(int rows, int cols, int count)
     {
+        CheckShape(rows, cols, count);
+        Rows = rows;
+        Cols = cols;
+        Count = count;
+    }
+
+    /// <summary>The checks of every batch's shape, before anything is allocated; returns the length.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is negative or the total length overflows.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
+    internal static long CheckShape(int rows, int cols, int count)
+    {
         ElementType.EnsureSupported<T>();
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         ArgumentOutOfRangeException.ThrowIfNegative(cols);
@@ -32,9 +43,7 @@ public abstract class MatrixBatch<T> : IDisposable
             throw new ArgumentOutOfRangeException(nameof(count), $"A batch of {count} x ({rows} x {cols}) has {total} elements, more than the {Array.MaxLength} one batch can hold.");
         }
 
-        Rows = rows;
-        Cols = cols;
-        Count = count;
+        return total;
     }
 
     /// <summary>Rows of each matrix (m).</summary>

@@ -158,9 +158,8 @@ public sealed partial class CudaBackend : Backend, IDisposable
     /// <inheritdoc/>
     public override MatrixBatch<T> FromHost<T>(ReadOnlySpan<T> data, int rows, int cols, int count)
     {
-        ElementType.EnsureSupported<T>();
-        long expected = (long)rows * cols * count;
-        if (rows < 0 || cols < 0 || count < 0 || data.Length != expected)
+        long expected = MatrixBatch<T>.CheckShape(rows, cols, count);
+        if (data.Length != expected)
         {
             throw new ArgumentException($"Expected {expected} elements for a batch of {count} x ({rows} x {cols}); got {data.Length}.", nameof(data));
         }
@@ -243,16 +242,7 @@ public sealed partial class CudaBackend : Backend, IDisposable
     internal static unsafe long ValidateWrap<T>(nint devicePointer, int rows, int cols, int count)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ElementType.EnsureSupported<T>();
-        ArgumentOutOfRangeException.ThrowIfNegative(rows);
-        ArgumentOutOfRangeException.ThrowIfNegative(cols);
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        long length = (long)rows * cols * count;
-        if (length > Array.MaxLength)
-        {
-            throw new ArgumentOutOfRangeException(nameof(count), $"A batch of {count} x ({rows} x {cols}) has {length} elements, more than one batch can hold.");
-        }
-
+        long length = MatrixBatch<T>.CheckShape(rows, cols, count);
         if (devicePointer == 0 && length != 0)
         {
             throw new ArgumentException($"A null device pointer cannot hold a batch of {count} x ({rows} x {cols}).", nameof(devicePointer));
@@ -382,19 +372,11 @@ public sealed partial class CudaBackend : Backend, IDisposable
     internal CudaMatrixBatch<T> Allocate<T>(int rows, int cols, int count, bool clear)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ElementType.EnsureSupported<T>();
-        ArgumentOutOfRangeException.ThrowIfNegative(rows);
-        ArgumentOutOfRangeException.ThrowIfNegative(cols);
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        if ((long)rows * cols * count > Array.MaxLength)
-        {
-            throw new ArgumentOutOfRangeException(nameof(count), $"A batch of {count} x ({rows} x {cols}) has {(long)rows * cols * count} elements, more than one batch can hold.");
-        }
-
+        long length = MatrixBatch<T>.CheckShape(rows, cols, count);
         ThrowIfDisposed();
         // Cleared on the backend's stream, not the legacy stream that a synchronous memset uses: a
         // non-blocking stream is not ordered after the legacy one.
-        return new(this, Owned.Fill(DeviceBuffer<T>.Allocate(CudaDevice, (long)rows * cols * count), buffer =>
+        return new(this, Owned.Fill(DeviceBuffer<T>.Allocate(CudaDevice, length), buffer =>
         {
             if (clear)
             {

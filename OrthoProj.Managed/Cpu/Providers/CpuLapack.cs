@@ -16,7 +16,27 @@ internal abstract class CpuLapack<T>
     public abstract bool SupportsReflectors { get; }
 
     /// <summary>c (m x n) = alpha op(a) op(b) + beta c, with k the inner dimension.</summary>
-    public abstract void Gemm(bool transA, bool transB, int m, int n, int k, T alpha, ReadOnlySpan<T> a, ReadOnlySpan<T> b, T beta, Span<T> c);
+    public void Gemm(bool transA, bool transB, int m, int n, int k, T alpha, ReadOnlySpan<T> a, ReadOnlySpan<T> b, T beta, Span<T> c)
+    {
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        if (k == 0)
+        {
+            // BLAS implementations and Math.NET differ on an empty inner dimension; the product is then beta c.
+            Span<T> cc = c[..(m * n)];
+            for (int i = 0; i < cc.Length; i++)
+            {
+                cc[i] = beta == T.Zero ? T.Zero : beta * cc[i];
+            }
+
+            return;
+        }
+
+        GemmCore(transA, transB, m, n, k, alpha, a, b, beta, c);
+    }
 
     /// <summary>
     /// b (rows x cols) = op(R)^-1 b, or b op(R)^-1 when <paramref name="right"/>, op(R) = R or R^T;
@@ -41,6 +61,31 @@ internal abstract class CpuLapack<T>
 
     /// <summary>Thin SVD: u (m x k), s (k, descending), v (n x k), k = min(m, n); a may be overwritten.</summary>
     public abstract void ThinSvd(Span<T> a, int m, int n, Span<T> u, Span<T> s, Span<T> v);
+
+    /// <summary><see cref="Gemm"/> with m, n, k &gt;= 1.</summary>
+    protected abstract void GemmCore(bool transA, bool transB, int m, int n, int k, T alpha, ReadOnlySpan<T> a, ReadOnlySpan<T> b, T beta, Span<T> c);
+
+    /// <summary>R (n x n) from the upper triangle of a geqrf output (m x n), zeros below its diagonal.</summary>
+    protected static void CopyUpper(ReadOnlySpan<T> a, int m, int n, Span<T> r)
+    {
+        for (int j = 0; j < n; j++)
+        {
+            a.Slice(j * m, j + 1).CopyTo(r.Slice(j * n, j + 1));
+            r.Slice((j * n) + j + 1, n - j - 1).Clear();
+        }
+    }
+
+    /// <summary>v (n x k) = vt^T for vt k x n with leading dimension <paramref name="ldvt"/>.</summary>
+    protected static void TransposeVt(ReadOnlySpan<T> vt, int ldvt, int n, int k, Span<T> v)
+    {
+        for (int j = 0; j < n; j++)
+        {
+            for (int l = 0; l < k; l++)
+            {
+                v[(l * n) + j] = vt[(j * ldvt) + l];
+            }
+        }
+    }
 
     private static NotSupportedException NoReflectors() =>
         new("This LAPACK route has no Householder reflector routines (geqrf/orgqr/ormqr); use ThinQr.");

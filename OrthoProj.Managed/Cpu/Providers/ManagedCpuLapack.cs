@@ -17,25 +17,9 @@ internal sealed class ManagedCpuLapack<T> : CpuLapack<T>
 
     public override bool SupportsReflectors => false;
 
-    public override void Gemm(bool transA, bool transB, int m, int n, int k, T alpha, ReadOnlySpan<T> a, ReadOnlySpan<T> b, T beta, Span<T> c)
+    protected override void GemmCore(bool transA, bool transB, int m, int n, int k, T alpha, ReadOnlySpan<T> a, ReadOnlySpan<T> b, T beta, Span<T> c)
     {
-        if (m == 0 || n == 0)
-        {
-            return;
-        }
-
         Span<T> cc = c[..(m * n)];
-        if (k == 0)
-        {
-            // Math.NET rejects an empty inner dimension; the product is then beta C.
-            for (int i = 0; i < cc.Length; i++)
-            {
-                cc[i] = beta == T.Zero ? T.Zero : beta * cc[i];
-            }
-
-            return;
-        }
-
         T[] result = cc.ToArray();
         var ta = transA ? Transpose.Transpose : Transpose.DontTranspose;
         var tb = transB ? Transpose.Transpose : Transpose.DontTranspose;
@@ -103,11 +87,7 @@ internal sealed class ManagedCpuLapack<T> : CpuLapack<T>
     public override void ThinQr(Span<T> a, int m, int n, Span<T> r)
     {
         T[] tau = Householder<T>.Geqr2(a, m, n);
-        for (int j = 0; j < n; j++)
-        {
-            a.Slice(j * m, j + 1).CopyTo(r.Slice(j * n, j + 1));
-            r.Slice((j * n) + j + 1, n - j - 1).Clear();
-        }
+        CopyUpper(a, m, n, r);
 
         Householder<T>.Org2r(a, m, n, n, tau);
     }
@@ -143,13 +123,7 @@ internal sealed class ManagedCpuLapack<T> : CpuLapack<T>
 
         ss.CopyTo(s);
         uu.AsSpan(0, m * k).CopyTo(u);
-        for (int j = 0; j < n; j++)
-        {
-            for (int l = 0; l < k; l++)
-            {
-                v[(l * n) + j] = vt[(j * n) + l];
-            }
-        }
+        TransposeVt(vt, n, n, k, v);
     }
 
     private static TElement[] Array<TElement>(ReadOnlySpan<T> x, int length) =>

@@ -14,22 +14,8 @@ internal sealed class NativeCpuLapack<T>(string name) : CpuLapack<T>
 
     public override bool SupportsReflectors => true;
 
-    public override void Gemm(bool transA, bool transB, int m, int n, int k, T alpha, ReadOnlySpan<T> a, ReadOnlySpan<T> b, T beta, Span<T> c)
-    {
-        if (m == 0 || n == 0)
-        {
-            return;
-        }
-
-        if (k == 0)
-        {
-            // BLAS implementations differ on an empty inner dimension; the product is then beta c.
-            ScaleOrClear(c[..(m * n)], beta);
-            return;
-        }
-
+    protected override void GemmCore(bool transA, bool transB, int m, int n, int k, T alpha, ReadOnlySpan<T> a, ReadOnlySpan<T> b, T beta, Span<T> c) =>
         Native.Lapack.Gemm(transA ? 'T' : 'N', transB ? 'T' : 'N', m, n, k, alpha, a, transA ? k : m, b, transB ? n : k, beta, c, m);
-    }
 
     public override void SolveUpper(ReadOnlySpan<T> r, int n, bool transpose, bool right, Span<T> b, int rows, int cols)
     {
@@ -76,11 +62,7 @@ internal sealed class NativeCpuLapack<T>(string name) : CpuLapack<T>
     {
         Span<T> tau = new T[n];
         Geqrf(a, m, n, tau);
-        for (int j = 0; j < n; j++)
-        {
-            a.Slice(j * m, j + 1).CopyTo(r.Slice(j * n, j + 1));
-            r.Slice((j * n) + j + 1, n - j - 1).Clear();
-        }
+        CopyUpper(a, m, n, r);
 
         Orgqr(a, m, n, n, tau);
     }
@@ -112,13 +94,7 @@ internal sealed class NativeCpuLapack<T>(string name) : CpuLapack<T>
         // gesdd gives V^T (k x n); V is its transpose.
         var vt = new T[k * n];
         Native.Lapack.Gesdd<T>('S', m, n, a, m, s, u, m, vt, k);
-        for (int j = 0; j < n; j++)
-        {
-            for (int l = 0; l < k; l++)
-            {
-                v[(l * n) + j] = vt[(j * k) + l];
-            }
-        }
+        TransposeVt(vt, k, n, k, v);
     }
 
     /// <summary>Clears the reflectors that geqrf leaves below R's diagonal.</summary>
@@ -127,20 +103,6 @@ internal sealed class NativeCpuLapack<T>(string name) : CpuLapack<T>
         for (int j = 0; j < n && j + 1 < m; j++)
         {
             a.Slice((j * m) + j + 1, m - j - 1).Clear();
-        }
-    }
-
-    private static void ScaleOrClear(Span<T> c, T beta)
-    {
-        if (beta == T.Zero)
-        {
-            c.Clear();
-            return;
-        }
-
-        for (int i = 0; i < c.Length; i++)
-        {
-            c[i] *= beta;
         }
     }
 }
