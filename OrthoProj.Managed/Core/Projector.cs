@@ -202,9 +202,6 @@ public abstract class Projector<T> : IDisposable
     /// <summary>Core of <see cref="SolveBackward"/>.</summary>
     protected abstract ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX);
 
-    /// <exception cref="ObjectDisposedException">The projector was disposed.</exception>
-    protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
-
     /// <summary>
     /// Marks an operation as running: a concurrent <see cref="Dispose()"/> then defers releasing the
     /// factors until the last running operation leaves, and any operation that starts after it
@@ -238,7 +235,6 @@ public abstract class Projector<T> : IDisposable
 
     private MatrixBatch<T> CheckY(MatrixBatch<T> y, string paramName)
     {
-        ThrowIfDisposed();
         Backend.CheckInput(y, paramName);
         if (y.Rows != Rows || y.Count != Count)
         {
