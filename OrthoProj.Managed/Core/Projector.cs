@@ -202,6 +202,14 @@ public abstract class Projector<T> : IDisposable
     /// <summary>Core of <see cref="SolveBackward"/>.</summary>
     protected abstract ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX);
 
+    /// <summary>The <see cref="Rank"/> of a batch of <paramref name="count"/> full-rank matrices of <paramref name="n"/> columns.</summary>
+    private protected static int[] FullRank(int n, int count)
+    {
+        var rank = new int[count];
+        Array.Fill(rank, n);
+        return rank;
+    }
+
     /// <summary>
     /// Marks an operation as running: a concurrent <see cref="Dispose()"/> then defers releasing the
     /// factors until the last running operation leaves, and any operation that starts after it

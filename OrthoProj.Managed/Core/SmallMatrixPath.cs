@@ -30,3 +30,35 @@ public enum SmallMatrixPath
     /// <summary>Always the general per-matrix path (LAPACK or cuSOLVER per matrix).</summary>
     Never,
 }
+
+/// <summary>
+/// The small-matrix path's shape limits and the <see cref="SmallMatrixPath"/> dispatch rule, shared by
+/// the CPU lanes and the CUDA fused kernels (one warp per matrix: lane l holds rows l and l + 32, the
+/// columns sit in registers).
+/// </summary>
+internal static class SmallMatrixPolicy
+{
+    /// <summary>The largest m the small-matrix path takes.</summary>
+    public const int MaxRows = 64;
+
+    /// <summary>The largest n the small-matrix path takes.</summary>
+    public const int MaxCols = 32;
+
+    /// <summary>Whether the small-matrix path can take this projector: QR method, 1 &lt;= n &lt;= m &lt;= 64, n &lt;= 32, count &gt;= 1.</summary>
+    public static bool Fits(ProjectorMethod method, int m, int n, int count) =>
+        method == ProjectorMethod.Qr && n >= 1 && m >= n && m <= MaxRows && n <= MaxCols && count >= 1;
+
+    /// <summary>
+    /// Whether <paramref name="path"/> takes the small-matrix path: never under <see cref="SmallMatrixPath.Never"/>;
+    /// otherwise where it <see cref="Fits"/>, and under <see cref="SmallMatrixPath.Auto"/> only for at least
+    /// <paramref name="minimumAutoCount"/> matrices (the CPU's lane width, 1 on CUDA).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="path"/> is not a defined value.</exception>
+    public static bool Chooses(SmallMatrixPath path, ProjectorMethod method, int m, int n, int count, int minimumAutoCount) => path switch
+    {
+        SmallMatrixPath.Never => false,
+        SmallMatrixPath.Always => Fits(method, m, n, count),
+        SmallMatrixPath.Auto => Fits(method, m, n, count) && count >= minimumAutoCount,
+        _ => throw new ArgumentOutOfRangeException(nameof(path), path, "Unknown small-matrix path."),
+    };
+}

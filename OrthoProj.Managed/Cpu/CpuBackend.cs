@@ -168,8 +168,8 @@ public sealed class CpuBackend : Backend
     /// says; everything else takes the general per-matrix path.
     /// </remarks>
     protected override Projector<T> ProjectorCore<T>(MatrixBatch<T> a, ProjectorMethod method, RankTolerance tolerance) =>
-        Cpu.Batched.BatchedQrProjector<T>.ShouldUse(SmallMatrixPath, method, a.Rows, a.Cols, a.Count)
-            ? new Cpu.Batched.BatchedQrProjector<T>(this, (HostMatrixBatch<T>)a, tolerance, parallel)
+        SmallMatrixPolicy.Chooses(SmallMatrixPath, method, a.Rows, a.Cols, a.Count, Cpu.Batched.BatchedQrProjector<T>.DefaultWidth)
+            ? Cpu.Batched.BatchedQrProjector<T>.Create(this, (HostMatrixBatch<T>)a, tolerance, parallel)
             : Projection.BatchedProjector<T>.Create(Kernels<T>(), a, method, tolerance);
 
     private static CpuBackend CreateDefault() =>

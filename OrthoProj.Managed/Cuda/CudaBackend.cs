@@ -348,7 +348,7 @@ public sealed partial class CudaBackend : Backend, IDisposable
     /// <inheritdoc/>
     protected override Projector<T> ProjectorCore<T>(MatrixBatch<T> a, ProjectorMethod method, RankTolerance tolerance)
     {
-        if (!CudaFusedPath.Chooses(SmallMatrixPath, method, a.Rows, a.Cols, a.Count))
+        if (!CudaFusedPath.Chooses(this, method, a.Rows, a.Cols, a.Count))
         {
             return Projection.BatchedProjector<T>.Create(new CudaBatchKernels<T>(this), a, method, tolerance);
         }

@@ -105,8 +105,8 @@ public sealed class BatchedLaneStorageTests
         long groupBytes = ((m * n) + (2 * n)) * sizeof(double) * (long)(scalar ? 1 : BatchedQrProjector<double>.DefaultWidth);
         var parallel = new ParallelOptions();
         long before = NativeLaneMemory.LiveBytes;
-        using var whole = new BatchedQrProjector<double>(Batched, a, default, parallel, width);
-        using var chunked = new BatchedQrProjector<double>(Batched, a, default, parallel, width, maxChunkBytes: 3 * groupBytes);
+        using var whole = BatchedQrProjector<double>.Create(Batched, a, default, parallel, width);
+        using var chunked = BatchedQrProjector<double>.Create(Batched, a, default, parallel, width, maxChunkBytes: 3 * groupBytes);
         Assert.IsGreaterThan(before, NativeLaneMemory.LiveBytes, "the chunked projector holds native chunks");
         CollectionAssert.AreEqual(whole.Project(y).ToArray(), chunked.Project(y).ToArray(), "Project");
         CollectionAssert.AreEqual(whole.Residual(y).ToArray(), chunked.Residual(y).ToArray(), "Residual");
@@ -134,7 +134,7 @@ public sealed class BatchedLaneStorageTests
         HostMatrixBatch<float> a = FullRankData.Random<float>(m, n, count, seed: 9);
         a.GetMatrix(count - 2)[((n - 1) * m)..(n * m)].Clear();
         long before = NativeLaneMemory.LiveBytes;
-        var ex = Assert.ThrowsExactly<RankDeficientException>(() => new BatchedQrProjector<float>(Batched, a, default, new ParallelOptions(), LaneWidth.Auto, maxChunkBytes: 4096));
+        var ex = Assert.ThrowsExactly<RankDeficientException>(() => BatchedQrProjector<float>.Create(Batched, a, default, new ParallelOptions(), LaneWidth.Auto, maxChunkBytes: 4096));
         Assert.AreEqual(count - 2, ex.MatrixIndex);
         Assert.AreEqual(before, NativeLaneMemory.LiveBytes, "native chunks freed when the constructor throws");
     }
@@ -143,7 +143,7 @@ public sealed class BatchedLaneStorageTests
     public void ChunkTooSmallForOneGroupIsRejected()
     {
         HostMatrixBatch<float> a = FullRankData.Random<float>(32, 16, 3, seed: 10);
-        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new BatchedQrProjector<float>(Batched, a, default, new ParallelOptions(), LaneWidth.Auto, maxChunkBytes: 64));
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => BatchedQrProjector<float>.Create(Batched, a, default, new ParallelOptions(), LaneWidth.Auto, maxChunkBytes: 64));
         Assert.AreEqual("maxChunkBytes", ex.ParamName);
     }
 }

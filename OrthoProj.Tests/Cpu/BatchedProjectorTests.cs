@@ -261,7 +261,7 @@ public sealed class BatchedProjectorTests
         using Projector<T> general = General.Projector(a);
         using Projector<T> batched = width == LaneWidth.Auto
             ? Batched.Projector(a)
-            : new BatchedQrProjector<T>(Batched, a, default, new ParallelOptions(), width);
+            : BatchedQrProjector<T>.Create(Batched, a, default, new ParallelOptions(), width);
         Assert.IsInstanceOfType<OrthoProj.Projection.BatchedProjector<T>>(general);
         Assert.IsInstanceOfType<BatchedQrProjector<T>>(batched);
 

@@ -98,19 +98,21 @@ public sealed partial class FusedKernelsWithoutDeviceTests
     {
         foreach (SmallMatrixPath path in new[] { SmallMatrixPath.Auto, SmallMatrixPath.Always })
         {
-            Assert.IsTrue(CudaFusedPath.Chooses(path, ProjectorMethod.Qr, 32, 16, 65536));
-            Assert.IsTrue(CudaFusedPath.Chooses(path, ProjectorMethod.Qr, 64, 32, 1));
-            Assert.IsTrue(CudaFusedPath.Chooses(path, ProjectorMethod.Qr, 1, 1, 3));
-            Assert.IsFalse(CudaFusedPath.Chooses(path, ProjectorMethod.Qr, 65, 32, 9), "m > 64");
-            Assert.IsFalse(CudaFusedPath.Chooses(path, ProjectorMethod.Qr, 64, 33, 9), "n > 32");
-            Assert.IsFalse(CudaFusedPath.Chooses(path, ProjectorMethod.Qr, 3, 4, 9), "m < n");
-            Assert.IsFalse(CudaFusedPath.Chooses(path, ProjectorMethod.Qr, 3, 0, 9), "n = 0");
-            Assert.IsFalse(CudaFusedPath.Chooses(path, ProjectorMethod.Qr, 3, 2, 0), "empty batch");
-            Assert.IsFalse(CudaFusedPath.Chooses(path, ProjectorMethod.Svd, 32, 16, 9), "SVD method");
+            Assert.IsTrue(SmallMatrixPolicy.Chooses(path, ProjectorMethod.Qr, 32, 16, 65536, minimumAutoCount: 1));
+            Assert.IsTrue(SmallMatrixPolicy.Chooses(path, ProjectorMethod.Qr, 64, 32, 1, minimumAutoCount: 1));
+            Assert.IsTrue(SmallMatrixPolicy.Chooses(path, ProjectorMethod.Qr, 1, 1, 3, minimumAutoCount: 1));
+            Assert.IsFalse(SmallMatrixPolicy.Chooses(path, ProjectorMethod.Qr, 65, 32, 9, minimumAutoCount: 1), "m > 64");
+            Assert.IsFalse(SmallMatrixPolicy.Chooses(path, ProjectorMethod.Qr, 64, 33, 9, minimumAutoCount: 1), "n > 32");
+            Assert.IsFalse(SmallMatrixPolicy.Chooses(path, ProjectorMethod.Qr, 3, 4, 9, minimumAutoCount: 1), "m < n");
+            Assert.IsFalse(SmallMatrixPolicy.Chooses(path, ProjectorMethod.Qr, 3, 0, 9, minimumAutoCount: 1), "n = 0");
+            Assert.IsFalse(SmallMatrixPolicy.Chooses(path, ProjectorMethod.Qr, 3, 2, 0, minimumAutoCount: 1), "empty batch");
+            Assert.IsFalse(SmallMatrixPolicy.Chooses(path, ProjectorMethod.Svd, 32, 16, 9, minimumAutoCount: 1), "SVD method");
         }
 
-        Assert.IsFalse(CudaFusedPath.Chooses(SmallMatrixPath.Never, ProjectorMethod.Qr, 32, 16, 65536));
-        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => CudaFusedPath.Chooses((SmallMatrixPath)7, ProjectorMethod.Qr, 2, 1, 1));
+        Assert.IsFalse(SmallMatrixPolicy.Chooses(SmallMatrixPath.Never, ProjectorMethod.Qr, 32, 16, 65536, minimumAutoCount: 1));
+        Assert.IsFalse(SmallMatrixPolicy.Chooses(SmallMatrixPath.Auto, ProjectorMethod.Qr, 32, 16, 3, minimumAutoCount: 4), "Auto: fewer than a CPU group");
+        Assert.IsTrue(SmallMatrixPolicy.Chooses(SmallMatrixPath.Always, ProjectorMethod.Qr, 32, 16, 3, minimumAutoCount: 4));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SmallMatrixPolicy.Chooses((SmallMatrixPath)7, ProjectorMethod.Qr, 2, 1, 1, minimumAutoCount: 1));
         KernelEntry backward = FusedKernels.Unit.ByWrapper(nameof(FusedKernels.ProjectBackward));
         Assert.AreEqual("fused_project_backward_n16_f32", backward.EntryName(f64: false, KernelEntry.TierIndex(16)));
         KernelEntry factor = FusedKernels.Unit.ByWrapper(nameof(FusedKernels.QrFactor));

@@ -8,16 +8,17 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
     where TV : unmanaged
     where TOps : struct, ILaneOps<TV, T>
 {
-    public ProjectorGradients<T> ProjectBackward(HostMatrixBatch<T> y, HostMatrixBatch<T> gradZ) =>
+    private ProjectorGradients<T> ProjectBackward(HostMatrixBatch<T> y, HostMatrixBatch<T> gradZ) =>
         Backward(y, gradZ, BackwardKind.Project);
 
-    public ProjectorGradients<T> ResidualBackward(HostMatrixBatch<T> y, HostMatrixBatch<T> gradE) =>
+    private ProjectorGradients<T> ResidualBackward(HostMatrixBatch<T> y, HostMatrixBatch<T> gradE) =>
         Backward(y, gradE, BackwardKind.Residual);
 
-    public ProjectorGradients<T> SolveBackward(HostMatrixBatch<T> y, HostMatrixBatch<T> gradX) =>
+    private ProjectorGradients<T> SolveBackward(HostMatrixBatch<T> y, HostMatrixBatch<T> gradX) =>
         Backward(y, gradX, BackwardKind.Solve);
 
-    public HostMatrixBatch<T> MatrixBackward(HostMatrixBatch<T> gradP)
+    /// <inheritdoc/>
+    protected override MatrixBatch<T> MatrixBackwardCore(MatrixBatch<T> gradP)
     {
         var result = Output(m, n);
         ForGroups((m * m) + (2 * m * n), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>
@@ -26,7 +27,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
             Span<TV> gp = s[..(m * m)];
             Span<TV> q = s.Slice(m * m, m * n);
             Span<TV> tm = s.Slice((m * m) + (m * n), m * n);
-            Gather(gradP.Array, m * m, g, gp);
+            Gather(((HostMatrixBatch<T>)gradP).Array, m * m, g, gp);
             FormQ(g, ref q[0]);
             ref TV f = ref Qr(g);
             ref TV ta = ref Tau(g);

@@ -8,7 +8,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
     where TV : unmanaged
     where TOps : struct, ILaneOps<TV, T>
 {
-    public HostMatrixBatch<T> Project(HostMatrixBatch<T> y)
+    private HostMatrixBatch<T> Project(HostMatrixBatch<T> y)
     {
         int p = y.Cols;
         var result = Output(m, p);
@@ -31,7 +31,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
         return result;
     }
 
-    public HostMatrixBatch<T> Residual(HostMatrixBatch<T> y)
+    private HostMatrixBatch<T> Residual(HostMatrixBatch<T> y)
     {
         int p = y.Cols;
         var result = Output(m, p);
@@ -46,7 +46,8 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
         return result;
     }
 
-    public HostMatrixBatch<T> Matrix()
+    /// <inheritdoc/>
+    protected override MatrixBatch<T> MatrixCore()
     {
         var result = Output(m, m);
         ForGroups((m * n) + (m * m), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>
@@ -74,7 +75,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
         return result;
     }
 
-    public HostMatrixBatch<T> Solve(HostMatrixBatch<T> y)
+    private HostMatrixBatch<T> Solve(HostMatrixBatch<T> y)
     {
         int p = y.Cols;
         var result = Output(n, p);

@@ -4,8 +4,9 @@ using System.Runtime.InteropServices;
 namespace OrthoProj.Cpu.Batched;
 
 /// <summary>
-/// Householder QR of a batch of small m x n matrices (m &gt;= n, m &lt;= 64, n &lt;= 32) in lock-step
-/// across SIMD lanes, and every projector operation fused per group of W = TOps.Width matrices.
+/// <see cref="BatchedQrProjector{T}"/> at W = TOps.Width lanes: Householder QR of a batch of small
+/// m x n matrices (m &gt;= n, m &lt;= 64, n &lt;= 32) in lock-step across SIMD lanes, and every projector
+/// operation fused per group of W matrices.
 /// </summary>
 /// <remarks>
 /// <para>Layout: the batch is split into groups of W matrices; element (i, j) of the W matrices of a
@@ -24,7 +25,7 @@ namespace OrthoProj.Cpu.Batched;
 /// by 2^e, exactly. Column norms neither overflow nor underflow; columns far below the largest one
 /// may still underflow to zero inside the norm, and then fail the rank check, as they should.</para>
 /// </remarks>
-internal sealed partial class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
+internal sealed partial class BatchedQrEngine<T, TV, TOps> : BatchedQrProjector<T>
     where T : unmanaged, IFloatingPointIeee754<T>
     where TV : unmanaged
     where TOps : struct, ILaneOps<TV, T>
@@ -40,7 +41,8 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
     private readonly ParallelOptions parallel;
 
     /// <summary>Factors <paramref name="a"/>; <paramref name="maxChunkBytes"/> bounds each native chunk of lane storage (tests lower it).</summary>
-    public BatchedQrEngine(HostMatrixBatch<T> a, RankTolerance tolerance, ParallelOptions parallel, long maxChunkBytes = GroupStorage<TV>.DefaultMaxChunkBytes)
+    public BatchedQrEngine(CpuBackend backend, HostMatrixBatch<T> a, RankTolerance tolerance, ParallelOptions parallel, long maxChunkBytes)
+        : base(backend, a)
     {
         m = a.Rows;
         n = a.Cols;
@@ -111,11 +113,44 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : IBatchedQrEngine<T>
 
     private ref TV Up(int g) => ref storage.Section(g, 3);
 
-    /// <summary>Returns or frees the factor storage; the engine is unusable afterwards.</summary>
-    public void Dispose()
+    /// <inheritdoc/>
+    protected override MatrixBatch<T> ProjectCore(MatrixBatch<T> y) =>
+        y.Cols == 0 ? new HostMatrixBatch<T>(Rows, 0, Count) : Project((HostMatrixBatch<T>)y);
+
+    /// <inheritdoc/>
+    protected override MatrixBatch<T> ResidualCore(MatrixBatch<T> y) =>
+        y.Cols == 0 ? new HostMatrixBatch<T>(Rows, 0, Count) : Residual((HostMatrixBatch<T>)y);
+
+    /// <inheritdoc/>
+    protected override MatrixBatch<T> SolveCore(MatrixBatch<T> y) =>
+        y.Cols == 0 ? new HostMatrixBatch<T>(Cols, 0, Count) : Solve((HostMatrixBatch<T>)y);
+
+    /// <inheritdoc/>
+    protected override ProjectorGradients<T> ProjectBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradZ) =>
+        y.Cols == 0 ? ZeroGradients() : ProjectBackward((HostMatrixBatch<T>)y, (HostMatrixBatch<T>)gradZ);
+
+    /// <inheritdoc/>
+    protected override ProjectorGradients<T> ResidualBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradE) =>
+        y.Cols == 0 ? ZeroGradients() : ResidualBackward((HostMatrixBatch<T>)y, (HostMatrixBatch<T>)gradE);
+
+    /// <inheritdoc/>
+    protected override ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX) =>
+        y.Cols == 0 ? ZeroGradients() : SolveBackward((HostMatrixBatch<T>)y, (HostMatrixBatch<T>)gradX);
+
+    /// <summary>Returns or frees the factor storage.</summary>
+    protected override void Dispose(bool disposing)
     {
-        storage.Dispose();
+        if (disposing)
+        {
+            storage.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
+
+    /// <summary>The gradients when Y has no columns: gA = 0 (m x n), gy empty (m x 0).</summary>
+    private ProjectorGradients<T> ZeroGradients() =>
+        new(new HostMatrixBatch<T>(Rows, Cols, Count), new HostMatrixBatch<T>(Rows, 0, Count));
 
     /// <summary>
     /// An output batch without zeroing: Scatter writes every element of every matrix, and zeroing a

@@ -40,9 +40,9 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
     public static CudaFusedQrProjector<T> Create(CudaBackend backend, CudaBackend.Ops ops, CudaMatrixBatch<T> a, RankTolerance tolerance)
     {
         int m = a.Rows, n = a.Cols, count = a.Count;
-        if (!CudaFusedPath.Fits(ProjectorMethod.Qr, m, n, count))
+        if (!SmallMatrixPolicy.Fits(ProjectorMethod.Qr, m, n, count))
         {
-            throw new ArgumentException($"The fused path takes 1 <= n <= m <= {CudaFusedPath.MaxRows}, n <= {CudaFusedPath.MaxCols}, a non-empty batch; A is {a.Shape}.", nameof(a));
+            throw new ArgumentException($"The fused path takes 1 <= n <= m <= {SmallMatrixPolicy.MaxRows}, n <= {SmallMatrixPolicy.MaxCols}, a non-empty batch; A is {a.Shape}.", nameof(a));
         }
 
         KernelModule kernels = backend.FusedKernels;
@@ -103,13 +103,6 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
             tau.Dispose();
             exponents.Dispose();
         }
-    }
-
-    private static int[] FullRank(int n, int count)
-    {
-        var ranks = new int[count];
-        Array.Fill(ranks, n);
-        return ranks;
     }
 
     /// <summary>The rank rule's message for one matrix's factor of 2^e A (R's diagonal at stride ld + 1).</summary>
