@@ -11,7 +11,7 @@ namespace OrthoProj;
 /// 8 doubles with AVX-512, 8 or 4 with AVX2, 4 or 2 with SSE/NEON, 1 without SIMD), Householder QR
 /// in lock-step, Q and R^-1 applied without forming Q, one pass per group of W matrices.
 /// <see cref="CudaBackend.SmallMatrixPath"/>: one warp per matrix with the matrix in registers
-/// (cuda/fused_qr.cu), a QR kernel then one kernel per operation, see <see cref="CudaFusedPath"/>.
+/// (cuda/fused_qr.cu), a QR kernel then one kernel per operation, see <see cref="CudaBackend.UsesFusedPath"/>.
 /// </remarks>
 public enum SmallMatrixPath
 {

@@ -1,6 +1,5 @@
 using OrthoProj.Cuda;
 using OrthoProj.Cuda.Kernels;
-using static OrthoProj.Native.Interop.Cublas;
 
 namespace OrthoProj;
 
@@ -130,7 +129,7 @@ public sealed partial class CudaBackend
         /// C_b = alpha op(A_b) op(B_b) + beta C_b for every b (cublas gemmStridedBatched); op(A) is
         /// m x k, op(B) k x n. An empty inner dimension scales C by beta (BLAS semantics).
         /// </summary>
-        public unsafe void Gemm<T>(bool transA, bool transB, int m, int n, int k, T alpha, nint a, int lda, long strideA, nint b, int ldb, long strideB, T beta, nint c, int ldc, long strideC, int count)
+        public void Gemm<T>(bool transA, bool transB, int m, int n, int k, T alpha, nint a, int lda, long strideA, nint b, int ldb, long strideB, T beta, nint c, int ldc, long strideC, int count)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             if (m == 0 || n == 0 || count == 0)
@@ -148,23 +147,7 @@ public sealed partial class CudaBackend
                 return;
             }
 
-            cublasOperation_t opA = transA ? cublasOperation_t.CUBLAS_OP_T : cublasOperation_t.CUBLAS_OP_N;
-            cublasOperation_t opB = transB ? cublasOperation_t.CUBLAS_OP_T : cublasOperation_t.CUBLAS_OP_N;
-            nint handle = cublas.Enter();
-            if (typeof(T) == typeof(float))
-            {
-                float al = float.CreateTruncating(alpha), be = float.CreateTruncating(beta);
-                CudaCheck.Check(
-                    cublasSgemmStridedBatched(handle, opA, opB, m, n, k, &al, (float*)a, lda, strideA, (float*)b, ldb, strideB, &be, (float*)c, ldc, strideC, count),
-                    "cublasSgemmStridedBatched");
-            }
-            else
-            {
-                double al = double.CreateTruncating(alpha), be = double.CreateTruncating(beta);
-                CudaCheck.Check(
-                    cublasDgemmStridedBatched(handle, opA, opB, m, n, k, &al, (double*)a, lda, strideA, (double*)b, ldb, strideB, &be, (double*)c, ldc, strideC, count),
-                    "cublasDgemmStridedBatched");
-            }
+            CudaBlas.GemmStridedBatched(cublas.Enter(), transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, count);
         }
 
         /// <summary>
@@ -172,7 +155,7 @@ public sealed partial class CudaBackend
         /// left: op(R) X = B (B m x n, R m x m); right: X op(R) = B (R n x n). op is ^T when
         /// <paramref name="transR"/>. Pointer arrays come from <see cref="PointerArray"/>.
         /// </summary>
-        public unsafe void TrsmBatched<T>(bool right, bool transR, int m, int n, nint rArray, int ldr, nint bArray, int ldb, int count)
+        public void TrsmBatched<T>(bool right, bool transR, int m, int n, nint rArray, int ldr, nint bArray, int ldb, int count)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             if (m == 0 || n == 0 || count == 0)
@@ -180,27 +163,11 @@ public sealed partial class CudaBackend
                 return;
             }
 
-            cublasSideMode_t side = right ? cublasSideMode_t.CUBLAS_SIDE_RIGHT : cublasSideMode_t.CUBLAS_SIDE_LEFT;
-            cublasOperation_t op = transR ? cublasOperation_t.CUBLAS_OP_T : cublasOperation_t.CUBLAS_OP_N;
-            nint handle = cublas.Enter();
-            if (typeof(T) == typeof(float))
-            {
-                float one = 1;
-                CudaCheck.Check(
-                    cublasStrsmBatched(handle, side, cublasFillMode_t.CUBLAS_FILL_MODE_UPPER, op, cublasDiagType_t.CUBLAS_DIAG_NON_UNIT, m, n, &one, rArray, ldr, bArray, ldb, count),
-                    "cublasStrsmBatched");
-            }
-            else
-            {
-                double one = 1;
-                CudaCheck.Check(
-                    cublasDtrsmBatched(handle, side, cublasFillMode_t.CUBLAS_FILL_MODE_UPPER, op, cublasDiagType_t.CUBLAS_DIAG_NON_UNIT, m, n, &one, rArray, ldr, bArray, ldb, count),
-                    "cublasDtrsmBatched");
-            }
+            CudaBlas.TrsmUpperBatched<T>(cublas.Enter(), right, transR, m, n, rArray, ldr, bArray, ldb, count);
         }
 
         /// <summary>y = alpha x + y over <paramref name="n"/> contiguous elements (cublas axpy).</summary>
-        public unsafe void Axpy<T>(int n, T alpha, nint x, nint y)
+        public void Axpy<T>(int n, T alpha, nint x, nint y)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             if (n == 0)
@@ -208,17 +175,7 @@ public sealed partial class CudaBackend
                 return;
             }
 
-            nint handle = cublas.Enter();
-            if (typeof(T) == typeof(float))
-            {
-                float al = float.CreateTruncating(alpha);
-                CudaCheck.Check(cublasSaxpy_v2(handle, n, &al, (float*)x, 1, (float*)y, 1), "cublasSaxpy_v2");
-            }
-            else
-            {
-                double al = double.CreateTruncating(alpha);
-                CudaCheck.Check(cublasDaxpy_v2(handle, n, &al, (double*)x, 1, (double*)y, 1), "cublasDaxpy_v2");
-            }
+            CudaBlas.Axpy(cublas.Enter(), n, alpha, x, y);
         }
 
         // ------------------------------------------------------------ cuSOLVER

@@ -340,24 +340,20 @@ public sealed partial class CudaBackend : Backend, IDisposable
     /// <summary>
     /// Which path a QR-method <see cref="Backend.Projector{T}"/> of small matrices takes: the fused
     /// warp-per-matrix kernels (cuda/fused_qr.cu) where the shape fits (1 &lt;= n &lt;= m &lt;= 64,
-    /// n &lt;= 32), cuSOLVER/cuBLAS otherwise. <see cref="CudaFusedPath.Chooses(CudaBackend, ProjectorMethod, int, int, int)"/>
-    /// tells which one a shape gets. Read when a projector is created.
+    /// n &lt;= 32), cuSOLVER/cuBLAS otherwise. <see cref="UsesFusedPath"/> tells which one a shape
+    /// gets. Read when a projector is created.
     /// </summary>
     public SmallMatrixPath SmallMatrixPath { get; set; } = SmallMatrixPath.Auto;
 
-    /// <inheritdoc/>
-    protected override Projector<T> ProjectorCore<T>(MatrixBatch<T> a, ProjectorMethod method, RankTolerance tolerance)
-    {
-        if (!CudaFusedPath.Chooses(this, method, a.Rows, a.Cols, a.Count))
-        {
-            return Projection.BatchedProjector<T>.Create(new CudaBatchKernels<T>(this), a, method, tolerance);
-        }
+    /// <summary>Whether a projector of this shape and method is built on the fused path under the current <see cref="SmallMatrixPath"/>.</summary>
+    public bool UsesFusedPath(ProjectorMethod method, int rows, int cols, int count) =>
+        SmallMatrixPolicy.Chooses(SmallMatrixPath, method, rows, cols, count, minimumAutoCount: 1);
 
-        lock (gate)
-        {
-            return Cuda.Fused.CudaFusedQrProjector<T>.Create(this, Enter(), (CudaMatrixBatch<T>)a, tolerance);
-        }
-    }
+    /// <inheritdoc/>
+    protected override Projector<T> ProjectorCore<T>(MatrixBatch<T> a, ProjectorMethod method, RankTolerance tolerance) =>
+        UsesFusedPath(method, a.Rows, a.Cols, a.Count)
+            ? Run(ops => Cuda.Fused.CudaFusedQrProjector<T>.Create(this, ops, (CudaMatrixBatch<T>)a, tolerance))
+            : Projection.BatchedProjector<T>.Create(new CudaBatchKernels<T>(this), a, method, tolerance);
 
     /// <summary>Runs <paramref name="body"/> under the backend's lock with a fresh workspace frame (for projector operations).</summary>
     internal TResult Run<TResult>(Func<Ops, TResult> body)

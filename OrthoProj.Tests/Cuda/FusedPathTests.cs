@@ -47,7 +47,7 @@ public sealed class FusedPathTests
         using (Projector<double> p = fused.Projector(a))
         {
             Assert.IsInstanceOfType<CudaFusedQrProjector<double>>(p);
-            Assert.IsTrue(CudaFusedPath.Chooses(fused, ProjectorMethod.Qr, 33, 17, 2));
+            Assert.IsTrue(fused.UsesFusedPath(ProjectorMethod.Qr, 33, 17, 2));
         }
 
         using (Projector<double> p = fused.Projector(a, ProjectorMethod.Svd))
@@ -58,7 +58,7 @@ public sealed class FusedPathTests
         using (Projector<double> p = general.Projector(a))
         {
             Assert.IsNotInstanceOfType<CudaFusedQrProjector<double>>(p);
-            Assert.IsFalse(CudaFusedPath.Chooses(general, ProjectorMethod.Qr, 33, 17, 2));
+            Assert.IsFalse(general.UsesFusedPath(ProjectorMethod.Qr, 33, 17, 2));
         }
 
         SmallMatrixPath saved = general.SmallMatrixPath;

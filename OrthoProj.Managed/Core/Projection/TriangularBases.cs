@@ -52,9 +52,9 @@ internal sealed class HouseholderBasis<T> : RangeBasis<T>
         return u;
     }
 
-    public override MatrixBatch<T> WTimes(IBatchOps<T> ops, MatrixBatch<T> c) => Solve(ops, c, transpose: false);
+    public override MatrixBatch<T> WTimes(IBatchOps<T> ops, MatrixBatch<T> c) => TriangularW.Apply(ops, r, Exponents, c, transpose: false);
 
-    public override MatrixBatch<T> WTransposeTimes(IBatchOps<T> ops, MatrixBatch<T> g) => Solve(ops, g, transpose: true);
+    public override MatrixBatch<T> WTransposeTimes(IBatchOps<T> ops, MatrixBatch<T> g) => TriangularW.Apply(ops, r, Exponents, g, transpose: true);
 
     /// <summary>
     /// e = Q [0; (Q^T y)[n:]]: two orthogonal transformations and no subtraction of nearly equal
@@ -78,9 +78,6 @@ internal sealed class HouseholderBasis<T> : RangeBasis<T>
         tau.Dispose();
         r.Dispose();
     }
-
-    private MatrixBatch<T> Solve(IBatchOps<T> ops, MatrixBatch<T> source, bool transpose) =>
-        TriangularW.Apply(ops, r, Exponents, source, transpose);
 }
 
 /// <summary>Q formed explicitly (m x n), applied by one batched gemm; W = R^-1 by a triangular solve.</summary>

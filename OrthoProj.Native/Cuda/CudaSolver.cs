@@ -1,6 +1,6 @@
 using static OrthoProj.Native.Interop.Cusolver;
 
-namespace OrthoProj.Cuda;
+namespace OrthoProj.Native;
 
 /// <summary>
 /// cuSOLVER dense calls dispatched on the element type (S for float, D for double), each checked
