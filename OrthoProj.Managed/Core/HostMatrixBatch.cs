@@ -1,8 +1,9 @@
 namespace OrthoProj;
 
 /// <summary>
-/// A <see cref="MatrixBatch{T}"/> in host memory, backed by one managed array, column-major,
-/// matrix after matrix. The operations of <see cref="CpuBackend"/> take and return this type. A batch
+/// A <see cref="MatrixBatch{T}"/> in host memory, column-major, matrix after matrix: a managed
+/// array, or any <see cref="Memory{T}"/> (another library's buffer, e.g. a tensor's storage,
+/// through a <see cref="System.Buffers.MemoryManager{T}"/>), used in place. The operations of <see cref="CpuBackend"/> take and return this type. A batch
 /// that a backend returned belongs to that backend; one the caller made belongs to
 /// <see cref="Linalg.HostBackend"/> at the time of each call.
 /// </summary>
@@ -10,7 +11,7 @@ namespace OrthoProj;
 public sealed class HostMatrixBatch<T> : MatrixBatch<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly T[] data;
+    private readonly Memory<T> data;
     private readonly Backend? owner;
 
     /// <summary>Creates a zero-filled batch of <paramref name="count"/> matrices of <paramref name="rows"/> x <paramref name="cols"/>.</summary>
@@ -27,7 +28,7 @@ public sealed class HostMatrixBatch<T> : MatrixBatch<T>
         this.owner = owner;
     }
 
-    private HostMatrixBatch(T[] data, int rows, int cols, int count)
+    private HostMatrixBatch(Memory<T> data, int rows, int cols, int count)
         : base(rows, cols, count)
     {
         this.data = data;
@@ -45,7 +46,7 @@ public sealed class HostMatrixBatch<T> : MatrixBatch<T>
         get
         {
             ThrowIfDisposed();
-            return data;
+            return data.Span;
         }
     }
 
@@ -62,23 +63,14 @@ public sealed class HostMatrixBatch<T> : MatrixBatch<T>
     /// <summary>Element (row, col) of matrix <paramref name="index"/>.</summary>
     public T this[int index, int row, int col]
     {
-        get => data[Offset(index, row, col)];
-        set => data[Offset(index, row, col)] = value;
+        get => data.Span[Offset(index, row, col)];
+        set => data.Span[Offset(index, row, col)] = value;
     }
 
     /// <summary>Copies <paramref name="data"/> (column-major, matrix after matrix) into a new batch.</summary>
     /// <exception cref="ArgumentException">The length is not rows * cols * count.</exception>
-    public static HostMatrixBatch<T> FromArray(ReadOnlySpan<T> data, int rows, int cols, int count = 1)
-    {
-        var batch = new HostMatrixBatch<T>(rows, cols, count);
-        if (data.Length != batch.Length)
-        {
-            throw new ArgumentException($"Expected {batch.Length} elements for a batch of {batch.Shape}; got {data.Length}.", nameof(data));
-        }
-
-        data.CopyTo(batch.data);
-        return batch;
-    }
+    public static HostMatrixBatch<T> FromArray(ReadOnlySpan<T> data, int rows, int cols, int count = 1) =>
+        Wrap(data.ToArray().AsMemory(), rows, cols, count);
 
     /// <summary>
     /// Wraps <paramref name="data"/> without copying: the batch reads and writes the caller's array.
@@ -87,13 +79,24 @@ public sealed class HostMatrixBatch<T> : MatrixBatch<T>
     public static HostMatrixBatch<T> Wrap(T[] data, int rows, int cols, int count = 1)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var batch = new HostMatrixBatch<T>(data, rows, cols, count);
-        if (data.Length != batch.Length)
+        return Wrap(data.AsMemory(), rows, cols, count);
+    }
+
+    /// <summary>
+    /// Wraps <paramref name="memory"/> without copying: the batch reads and writes the caller's memory
+    /// (a managed array, or native memory through a <see cref="System.Buffers.MemoryManager{T}"/>),
+    /// which must stay valid while the batch is used.
+    /// </summary>
+    /// <exception cref="ArgumentException">The length is not rows * cols * count.</exception>
+    public static HostMatrixBatch<T> Wrap(Memory<T> memory, int rows, int cols, int count = 1)
+    {
+        long length = CheckShape(rows, cols, count);
+        if (memory.Length != length)
         {
-            throw new ArgumentException($"Expected {batch.Length} elements for a batch of {batch.Shape}; got {data.Length}.", nameof(data));
+            throw new ArgumentException($"Expected {length} elements for a batch of {count} x ({rows} x {cols}); got {memory.Length}.", nameof(memory));
         }
 
-        return batch;
+        return new HostMatrixBatch<T>(memory, rows, cols, count);
     }
 
     /// <summary>The elements of matrix <paramref name="index"/>, column-major.</summary>
@@ -102,21 +105,11 @@ public sealed class HostMatrixBatch<T> : MatrixBatch<T>
         ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
-        return data.AsSpan(index * MatrixLength, MatrixLength);
-    }
-
-    /// <summary>The underlying array, for the CPU backend's kernels (no copy).</summary>
-    internal T[] Array
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return data;
-        }
+        return data.Span.Slice(index * MatrixLength, MatrixLength);
     }
 
     /// <inheritdoc/>
-    protected override void CopyToCore(Span<T> destination) => data.AsSpan(0, Length).CopyTo(destination);
+    protected override void CopyToCore(Span<T> destination) => data.Span.CopyTo(destination);
 
     private int Offset(int index, int row, int col)
     {

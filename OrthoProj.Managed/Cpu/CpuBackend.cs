@@ -89,15 +89,18 @@ public sealed class CpuBackend : Backend
     /// </remarks>
     public static bool TryCreateNative(out CpuBackend? backend, out IReadOnlyList<string> probeTrace, int maxDegreeOfParallelism = -1, SmallMatrixPath smallMatrixPath = SmallMatrixPath.Auto)
     {
-        if (NativeLapackRoute.TryLoad(out probeTrace, out string name))
+        // OrthoProj.Native's probe never throws; the trace lists every file tried and the loader's answer.
+        var trace = new List<string>();
+        probeTrace = trace;
+        backend = null;
+        if (!NativeLapack.TryVerify(trace))
         {
-            probeTrace = [.. probeTrace, NativeLapack.TryPinSingleThreaded(out string pin) ? pin : "BLAS threads not pinned: " + pin];
-            backend = new CpuBackend(native: true, name, maxDegreeOfParallelism, smallMatrixPath);
-            return true;
+            return false;
         }
 
-        backend = null;
-        return false;
+        trace.Add(NativeLapack.TryPinSingleThreaded(out string pin) ? pin : "BLAS threads not pinned: " + pin);
+        backend = new CpuBackend(native: true, NativeLapack.Description, maxDegreeOfParallelism, smallMatrixPath);
+        return true;
     }
 
     /// <inheritdoc/>

@@ -103,13 +103,13 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
     public void ScaleByPowerOfTwo(MatrixBatch<T> x, BatchInts e1, int c1, BatchInts? e2 = null, int c2 = 0)
     {
         int[] first = e1.ToHost(), second = e2?.ToHost() ?? new int[x.Count];
-        ForEach(x.Count, (b, d, _) => PowerOfTwoScaling.Scale(d, (c1 * first[b]) + (c2 * second[b])), x, x);
+        ForEach(x.Count, (b, d, _) => PowerOfTwoScaling.Scale<T>(d, d, (c1 * first[b]) + (c2 * second[b])), x, x);
     }
 
-    public BatchInts ScaleToUnit(MatrixBatch<T> a)
+    public BatchInts ScaleToUnit(MatrixBatch<T> source, MatrixBatch<T> destination)
     {
-        var e = new int[a.Count];
-        ForEach(a.Count, (b, d, _) => e[b] = PowerOfTwoScaling.ScaleToUnit(d), a, a);
+        var e = new int[source.Count];
+        ForEach(source.Count, (b, s, d) => e[b] = PowerOfTwoScaling.ScaleToUnit<T>(s, d), source, destination);
         return new HostBatchInts(e);
     }
 
@@ -119,11 +119,11 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
         ForEach(a.Count, (i, sa, sb) =>
         {
             // The magnitudes ilogb(max |a|) and ilogb(max |2^-s b|); an all-zero matrix has none.
-            T ma = MaxMagnitude(sa), mb = MaxMagnitude(sb);
+            T ma = PowerOfTwoScaling.MaxMagnitude<T>(sa), mb = PowerOfTwoScaling.MaxMagnitude<T>(sb);
             int magnitude = Math.Max(ma == T.Zero ? int.MinValue : T.ILogB(ma), mb == T.Zero ? int.MinValue : T.ILogB(mb) - shift[i]);
             f[i] = magnitude == int.MinValue ? 0 : -magnitude;
-            PowerOfTwoScaling.Scale(sa, f[i]);
-            PowerOfTwoScaling.Scale(sb, f[i] - shift[i]);
+            PowerOfTwoScaling.Scale<T>(sa, sa, f[i]);
+            PowerOfTwoScaling.Scale<T>(sb, sb, f[i] - shift[i]);
         }, a, b);
         return new HostBatchInts(f);
     }
@@ -234,17 +234,6 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
     }
 
     private static HostMatrixBatch<T> Host(MatrixBatch<T> x) => (HostMatrixBatch<T>)x;
-
-    private static T MaxMagnitude(ReadOnlySpan<T> x)
-    {
-        T max = T.Zero;
-        foreach (T v in x)
-        {
-            max = T.MaxMagnitudeNumber(max, v);
-        }
-
-        return T.Abs(max);
-    }
 
     private static double SumOfSquares(ReadOnlySpan<T> x)
     {

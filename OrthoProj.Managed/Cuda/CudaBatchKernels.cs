@@ -112,8 +112,13 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
             }
         }
 
-        public BatchInts ScaleToUnit(MatrixBatch<T> a) => Owned.Fill(new DeviceBatchInts(backend, a.Count, holdsMagnitudes: true), magnitudes =>
+        public BatchInts ScaleToUnit(MatrixBatch<T> source, MatrixBatch<T> a) => Owned.Fill(new DeviceBatchInts(backend, a.Count, holdsMagnitudes: true), magnitudes =>
         {
+            if (!ReferenceEquals(source, a))
+            {
+                Copy(source, a);
+            }
+
             if (a.Count > 0)
             {
                 ops.Kernels.MaxExponent(a.Count, Ptr(a), a.Rows, a.Cols, Math.Max(1, a.Rows), a.MatrixLength, DevicePtr<int>.Null, 0, a.Count, magnitudes.Pointer);

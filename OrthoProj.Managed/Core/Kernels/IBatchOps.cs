@@ -63,11 +63,14 @@ internal interface IBatchOps<T>
     /// </summary>
     void ScaleByPowerOfTwo(MatrixBatch<T> x, BatchInts e1, int c1, BatchInts? e2 = null, int c2 = 0);
 
-    /// <summary>Scales each matrix of <paramref name="a"/> to unit magnitude in place; returns the exponents.</summary>
-    BatchInts ScaleToUnit(MatrixBatch<T> a);
+    /// <summary>
+    /// destination = 2^e source per matrix, e bringing it to unit magnitude (one pass where the
+    /// backend can; destination may be source); returns the exponents.
+    /// </summary>
+    BatchInts ScaleToUnit(MatrixBatch<T> source, MatrixBatch<T> destination);
 
     /// <summary>
-    /// Scales a and 2^-s b together (s: exponents from <see cref="ScaleToUnit(MatrixBatch{T})"/>):
+    /// Scales a and 2^-s b together (s: exponents from <see cref="ScaleToUnit(MatrixBatch{T}, MatrixBatch{T})"/>):
     /// per matrix, f brings the larger of max|a| and max|2^-s b| into [1, 2); a = 2^f a and
     /// b = 2^(f - s) b, each in one exact rounding. Returns f.
     /// </summary>

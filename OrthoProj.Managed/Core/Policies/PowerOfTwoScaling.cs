@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace OrthoProj;
 
 /// <summary>
@@ -23,6 +25,10 @@ internal static class PowerOfTwoScaling
     /// been rejected before (the argument checks), so the maximum is finite.
     /// </summary>
     public static int Exponent<T>(ReadOnlySpan<T> x)
+        where T : unmanaged, IFloatingPointIeee754<T> => ExponentOfMax(MaxMagnitude(x));
+
+    /// <summary>max |x_i| (0 for an empty or all-zero x).</summary>
+    public static T MaxMagnitude<T>(ReadOnlySpan<T> x)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T max = T.Zero;
@@ -31,7 +37,7 @@ internal static class PowerOfTwoScaling
             max = T.MaxMagnitudeNumber(max, v);
         }
 
-        return ExponentOfMax(T.Abs(max));
+        return T.Abs(max);
     }
 
     /// <summary>The exponent e with 2^e max in [1, 2), or 0 when max is 0.</summary>
@@ -39,12 +45,35 @@ internal static class PowerOfTwoScaling
         where T : unmanaged, IFloatingPointIeee754<T> =>
         max == T.Zero ? 0 : -T.ILogB(max);
 
-    /// <summary>x = 2^e x, exactly (up to overflow or underflow of the result itself).</summary>
-    public static void Scale<T>(Span<T> x, int e)
+    /// <summary>
+    /// 2^e as T, built from its bits where 2^e is a normal number (T.ScaleB is a general routine, too
+    /// slow for the per-lane exponents of the SIMD engine); subnormal and out-of-range powers by ScaleB.
+    /// </summary>
+    public static T Pow2<T>(int e)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float) && e is >= -126 and <= 127)
+        {
+            float f = BitConverter.Int32BitsToSingle((e + 127) << 23);
+            return Unsafe.As<float, T>(ref f);
+        }
+
+        if (typeof(T) == typeof(double) && e is >= -1022 and <= 1023)
+        {
+            double d = BitConverter.Int64BitsToDouble((long)(e + 1023) << 52);
+            return Unsafe.As<double, T>(ref d);
+        }
+
+        return T.ScaleB(T.One, e);
+    }
+
+    /// <summary>result = 2^e x (x may be result), exactly up to overflow or underflow of the result itself.</summary>
+    public static void Scale<T>(ReadOnlySpan<T> x, Span<T> result, int e)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (e == 0)
         {
+            x.CopyTo(result);
             return;
         }
 
@@ -53,10 +82,10 @@ internal static class PowerOfTwoScaling
         int limit = typeof(T) == typeof(float) ? 126 : 1022;
         if (Math.Abs(e) <= limit)
         {
-            T factor = T.ScaleB(T.One, e);
+            T factor = Pow2<T>(e);
             for (int i = 0; i < x.Length; i++)
             {
-                x[i] *= factor;
+                result[i] = x[i] * factor;
             }
 
             return;
@@ -64,16 +93,16 @@ internal static class PowerOfTwoScaling
 
         for (int i = 0; i < x.Length; i++)
         {
-            x[i] = T.ScaleB(x[i], e);
+            result[i] = T.ScaleB(x[i], e);
         }
     }
 
-    /// <summary>Scales x to unit magnitude in place and returns the exponent applied.</summary>
-    public static int ScaleToUnit<T>(Span<T> x)
+    /// <summary>result = 2^e x at unit magnitude (x may be result); returns the exponent applied.</summary>
+    public static int ScaleToUnit<T>(ReadOnlySpan<T> x, Span<T> result)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int e = Exponent<T>(x);
-        Scale(x, e);
+        int e = Exponent(x);
+        Scale(x, result, e);
         return e;
     }
 }

@@ -15,8 +15,7 @@ internal static class BasisFactory
     {
         int m = a.Rows, n = a.Cols, count = a.Count;
         MatrixBatch<T> f = owned.Track(ops.Allocate(m, n, count));
-        ops.Copy(a, f);
-        BatchInts exponents = owned.Track(ops.ScaleToUnit(f));
+        BatchInts exponents = owned.Track(ops.ScaleToUnit(a, f));
         MatrixBatch<T> r = owned.Track(ops.Allocate(n, n, count));
         if (kernels.KeepsReflectors(m, n))
         {
@@ -39,8 +38,7 @@ internal static class BasisFactory
         MatrixBatch<T> v = owned.Track(ops.Allocate(n, k, count));
         MatrixBatch<T> w = owned.Track(ops.Allocate(n, k, count));
         MatrixBatch<T> work = ops.Scratch(m, n, count);
-        ops.Copy(a, work);
-        BatchInts exponents = owned.Track(ops.ScaleToUnit(work));
+        BatchInts exponents = owned.Track(ops.ScaleToUnit(a, work));
         MatrixBatch<T> s = ops.Scratch(k, 1, count);
         ops.ThinSvd(work, u, s, v);
         MatrixBatch<T> keep = ops.Scratch(k, 1, count);

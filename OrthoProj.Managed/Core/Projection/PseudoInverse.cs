@@ -38,12 +38,10 @@ internal static class PseudoInverse
         }
 
         MatrixBatch<T> sa = ops.Scratch(m, n, count), x = ops.Scratch(n, m, count), g = ops.Scratch(n, m, count);
-        ops.Copy(a, sa);
-        using BatchInts e = ops.ScaleToUnit(sa);
+        using BatchInts e = ops.ScaleToUnit(a, sa);
         ops.Copy(pinv, x);
         ops.ScaleByPowerOfTwo(x, e, -1);
-        ops.Copy(gradPinv, g);
-        using BatchInts f = ops.ScaleToUnit(g);
+        using BatchInts f = ops.ScaleToUnit(gradPinv, g);
         if (m >= n)
         {
             Tall(ops, sa, x, g, ga);

@@ -25,8 +25,7 @@ internal static class QrDecomposition
             else if (count > 0)
             {
                 MatrixBatch<T> work = c == n ? qr.Q : ops.Scratch(m, n, count);
-                ops.Copy(a, work);
-                using BatchInts e = ops.ScaleToUnit(work);
+                using BatchInts e = ops.ScaleToUnit(a, work);
                 ops.Qr(work, qr.Q, qr.R);
                 ops.ScaleByPowerOfTwo(qr.R, e, -1);
             }
@@ -55,8 +54,7 @@ internal static class QrDecomposition
         }
 
         MatrixBatch<T> rs = ops.Scratch(k, n, count);
-        ops.Copy(r, rs);
-        using BatchInts e = ops.ScaleToUnit(rs);
+        using BatchInts e = ops.ScaleToUnit(r, rs);
         int[] rank = ops.QrRank(rs, e, default, Math.Max(m, n), k, out string detail, out int bad);
         if (bad >= 0)
         {

@@ -27,7 +27,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
             Span<TV> gp = s[..(m * m)];
             Span<TV> q = s.Slice(m * m, m * n);
             Span<TV> tm = s.Slice((m * m) + (m * n), m * n);
-            Gather(((HostMatrixBatch<T>)gradP).Array, m * m, g, gp);
+            Gather(((HostMatrixBatch<T>)gradP).Span, m * m, g, gp);
             FormQ(g, ref q[0]);
             ref TV f = ref Qr(g);
             ref TV ta = ref Tau(g);
@@ -90,7 +90,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
             // That solved with R' = 2^e R: gA = 2^e (T R'^-T).
             ScaleUp(ref Up(g), m * n, ref tm[0]);
 
-            Scatter(tm, result.Array, m * n, g);
+            Scatter(tm, result.Span, m * n, g);
         });
         return result;
     }
@@ -130,8 +130,8 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
             Span<TV> dv = s.Slice(o + (m * n) + (2 * m) + n, n);
             Span<TV> heads = s.Slice(o + (m * n) + (2 * m) + (2 * n), n * p);
             Span<TV> gHeads = s.Slice(o + (m * n) + (2 * m) + (2 * n) + (n * p), n * p);
-            Gather(y.Array, mp, grp, yv);
-            Gather(g.Array, gRows * p, grp, gv);
+            Gather(y.Span, mp, grp, yv);
+            Gather(g.Span, gRows * p, grp, gv);
             ref TV f = ref Qr(grp);
             ref TV t = ref Tau(grp);
             ref TV ri = ref Rinv(grp);
@@ -230,8 +230,8 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
                 }
             }
 
-            Scatter(ga, gradA.Array, m * n, grp);
-            Scatter(gyv, gradY.Array, mp, grp);
+            Scatter(ga, gradA.Span, m * n, grp);
+            Scatter(gyv, gradY.Span, mp, grp);
         });
         return new ProjectorGradients<T>(gradA, gradY);
     }

@@ -41,23 +41,19 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
 
         int w = TOps.Width;
         int top = typeof(T) == typeof(float) ? 127 : 1023;   // 2^top is the largest power of two in T
-        Span<T> first = stackalloc T[w];
-        Span<T> second = stackalloc T[w];
+        Span<T> factors = MemoryMarshal.Cast<TV, T>(MemoryMarshal.CreateSpan(ref up, 2));
         bool any = false, two = false;
         for (int lane = 0; lane < w; lane++)
         {
             int e = PowerOfTwoScaling.ExponentOfMax(Unsafe.Add(ref Unsafe.As<TV, T>(ref max), lane));
             int e1 = Math.Min(e, top);
-            first[lane] = T.ScaleB(T.One, e1);         // down to 2^-127 (2^-1023): an exact subnormal
-            second[lane] = T.ScaleB(T.One, e - e1);
+            factors[lane] = PowerOfTwoScaling.Pow2<T>(e1);         // down to 2^-127 (2^-1023): an exact subnormal
+            factors[w + lane] = PowerOfTwoScaling.Pow2<T>(e - e1);
             any |= e != 0;
             two |= e > top;
         }
 
-        TV u0 = Unsafe.ReadUnaligned<TV>(ref Unsafe.As<T, byte>(ref first[0]));
-        TV u1 = Unsafe.ReadUnaligned<TV>(ref Unsafe.As<T, byte>(ref second[0]));
-        up = u0;
-        Unsafe.Add(ref up, 1) = u1;
+        TV u0 = up, u1 = Unsafe.Add(ref up, 1);
         if (!any)
         {
             return;
@@ -273,6 +269,25 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
         {
             ApplyReflector(ref ak, t, k, m, ref Unsafe.Add(ref a, j * m));
         }
+    }
+
+    /// <summary>
+    /// The rank rule's fast path for atol = 0 (then scale-free), in the lanes: true when every lane's
+    /// min |R_jj| exceeds rtol max |R_jj| by a margin that no rounding of the exact rule (in double,
+    /// <see cref="RankTolerance.QrRank{T}"/>) can cross; otherwise the lanes go to that rule.
+    /// </summary>
+    private bool ClearlyFullRank(ref TV f, double rtol)
+    {
+        TV max = TOps.Zero, min = TOps.Broadcast(T.PositiveInfinity);
+        for (int j = 0; j < n; j++)
+        {
+            TV d = TOps.Abs(Unsafe.Add(ref f, (j * m) + j));
+            max = TOps.Max(max, d);
+            min = TOps.Select(TOps.LessThan(d, min), d, min);
+        }
+
+        TV threshold = TOps.Mul(TOps.Broadcast(T.CreateTruncating(rtol * 1.001)), max);
+        return !TOps.Any(TOps.Select(TOps.LessThan(threshold, min), TOps.Zero, TOps.EqualsZero(TOps.Zero)));
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
         ForGroups(m * p, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>
         {
             Span<TV> yv = s[..(m * p)];
-            Gather(y.Array, m * p, g, yv);
+            Gather(y.Span, m * p, g, yv);
             ref TV f = ref Qr(g);
             ref TV t = ref Tau(g);
             for (int c = 0; c < p; c++)
@@ -26,7 +26,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
                 ApplyQ(ref f, ref t, m, n, ref x);
             }
 
-            Scatter(yv, result.Array, m * p, g);
+            Scatter(yv, result.Span, m * p, g);
         });
         return result;
     }
@@ -39,9 +39,9 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
         {
             Span<TV> yv = s[..(m * p)];
             Span<TV> ev = s.Slice(m * p, m * p);
-            Gather(y.Array, m * p, g, yv);
+            Gather(y.Span, m * p, g, yv);
             ResidualGroup(g, ref yv[0], ref ev[0], ref s[2 * m * p], p);
-            Scatter(ev, result.Array, m * p, g);
+            Scatter(ev, result.Span, m * p, g);
         });
         return result;
     }
@@ -70,7 +70,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
                 }
             }
 
-            Scatter(pv, result.Array, m * m, g);
+            Scatter(pv, result.Span, m * m, g);
         });
         return result;
     }
@@ -83,7 +83,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
         {
             Span<TV> yv = s[..(m * p)];
             Span<TV> xv = s.Slice(m * p, n * p);
-            Gather(y.Array, m * p, g, yv);
+            Gather(y.Span, m * p, g, yv);
             ref TV f = ref Qr(g);
             ref TV t = ref Tau(g);
             ref TV ri = ref Rinv(g);
@@ -95,7 +95,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
                 Copy(ref x, ref xv[c * n], n);
             }
 
-            Scatter(xv, result.Array, n * p, g);
+            Scatter(xv, result.Span, n * p, g);
         });
         return result;
     }

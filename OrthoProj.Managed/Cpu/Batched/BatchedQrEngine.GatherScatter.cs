@@ -15,7 +15,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
     /// column-major) from <paramref name="src"/> into lane layout; lanes past the batch get zeros.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Gather(T[] src, int matLen, int g, Span<TV> dst)
+    private void Gather(ReadOnlySpan<T> src, int matLen, int g, Span<TV> dst)
     {
         int w = TOps.Width;
         int first = g * w;
@@ -26,7 +26,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
         if (lanes == w && typeof(TV) == typeof(Vector512<T>) && LaneTranspose.IsSupported)
         {
             // Full group: W x W block transposes in registers, then the remainder element by element.
-            ref T s0 = ref src[first * matLen];
+            ref T s0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(src), first * matLen);
             int blocks = matLen / w;
             for (int b = 0; b < blocks; b++)
             {
@@ -42,7 +42,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
 
         for (int lane = 0; lane < lanes; lane++)
         {
-            ref T s = ref src[(first + lane) * matLen];
+            ref T s = ref Unsafe.Add(ref MemoryMarshal.GetReference(src), (first + lane) * matLen);
             for (int e = done; e < matLen; e++)
             {
                 Unsafe.Add(ref dr, (e * w) + lane) = Unsafe.Add(ref s, e);
@@ -52,7 +52,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
 
     /// <summary>Copies the valid lanes of group <paramref name="g"/> back to column-major matrices.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Scatter(Span<TV> src, T[] dst, int matLen, int g)
+    private void Scatter(Span<TV> src, Span<T> dst, int matLen, int g)
     {
         int w = TOps.Width;
         int first = g * w;
@@ -61,7 +61,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
         int done = 0;
         if (lanes == w && typeof(TV) == typeof(Vector512<T>) && LaneTranspose.IsSupported)
         {
-            ref T d0 = ref dst[first * matLen];
+            ref T d0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(dst), first * matLen);
             int blocks = matLen / w;
             for (int b = 0; b < blocks; b++)
             {
@@ -73,7 +73,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
 
         for (int lane = 0; lane < lanes; lane++)
         {
-            ref T d = ref dst[(first + lane) * matLen];
+            ref T d = ref Unsafe.Add(ref MemoryMarshal.GetReference(dst), (first + lane) * matLen);
             for (int e = done; e < matLen; e++)
             {
                 Unsafe.Add(ref d, e) = Unsafe.Add(ref sr, (e * w) + lane);

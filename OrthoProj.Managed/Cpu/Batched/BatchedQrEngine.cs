@@ -69,11 +69,12 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : BatchedQrProjector<
     {
         int w = TOps.Width;
         var firstBad = new int[groups];
-        T[] src = a.Array;
+        Memory<T> src = a.Memory;
+        (double atol, double rtol) = tolerance.Resolve<T>(m, n);
         Parallel.For(0, groups, parallel, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g) =>
         {
             Span<TV> f = MemoryMarshal.CreateSpan(ref Qr(g), m * n);
-            Gather(src, m * n, g, f);
+            Gather(src.Span, m * n, g, f);
             int lanes = Math.Min(w, count - (g * w));
             if (lanes < w)
             {
@@ -91,7 +92,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : BatchedQrProjector<
             ScaleLanes(ref f[0], m * n, ref Up(g));
             FactorGroup(ref f[0], ref Tau(g), ref Rinv(g), m, n);
 
-            firstBad[g] = FirstRankDeficientLane(g, lanes, tolerance, out _, out _);
+            firstBad[g] = atol == 0 && ClearlyFullRank(ref f[0], rtol) ? -1 : FirstRankDeficientLane(g, lanes, tolerance, out _, out _);
         });
 
         for (int g = 0; g < groups; g++)

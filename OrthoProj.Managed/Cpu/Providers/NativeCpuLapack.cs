@@ -106,20 +106,3 @@ internal sealed class NativeCpuLapack<T>(string name) : CpuLapack<T>
         }
     }
 }
-
-/// <summary>Loading the native route: the probe of OrthoProj.Native, which never throws.</summary>
-internal static class NativeLapackRoute
-{
-    /// <summary>
-    /// Whether a native LAPACK/BLAS with every routine OrthoProj binds loads; the trace lists every
-    /// file tried and the loader's answer, and the name says which library (for reports).
-    /// </summary>
-    public static bool TryLoad(out IReadOnlyList<string> probeTrace, out string name)
-    {
-        var trace = new List<string>();
-        bool ok = NativeLapack.TryVerify(trace);
-        probeTrace = trace;
-        name = ok ? NativeLapack.Description : string.Empty;
-        return ok;
-    }
-}

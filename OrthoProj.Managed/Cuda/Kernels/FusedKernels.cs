@@ -10,7 +10,7 @@ namespace OrthoProj.Cuda.Kernels;
 internal static class FusedKernels
 {
     /// <summary>The translation unit.</summary>
-    public static KernelUnit Unit => KernelUnit.Of(typeof(FusedKernels));
+    public static KernelUnit Unit { get; } = new(typeof(FusedKernels));
 
     /// <summary>Householder QR of each matrix in registers, its factor and tau, and the QR method's rank rule.</summary>
     [CudaKernel("fused_qr_factor", KernelShape.WarpPerMatrix)]

@@ -11,7 +11,7 @@ namespace OrthoProj.Cuda.Kernels;
 internal static class GeneralKernels
 {
     /// <summary>The translation unit.</summary>
-    public static KernelUnit Unit => KernelUnit.Of(typeof(GeneralKernels));
+    public static KernelUnit Unit { get; } = new(typeof(GeneralKernels));
 
     /// <summary>out[b] = ilogb(max |x_b|) (+ shift[b]); OP_EXP_NONE for an all-zero block.</summary>
     [CudaKernel("max_exponent", KernelShape.Typed)]

@@ -121,7 +121,8 @@ internal sealed class KernelUnit
 {
     private readonly FrozenDictionary<string, KernelEntry> byWrapper;
 
-    private KernelUnit(Type wrappers)
+    /// <summary>The unit of the wrapper class <paramref name="wrappers"/> (each class holds its one instance).</summary>
+    internal KernelUnit(Type wrappers)
     {
         WrapperType = wrappers;
         SourceFile = wrappers.GetCustomAttribute<KernelUnitAttribute>()?.SourceFile
@@ -140,7 +141,7 @@ internal sealed class KernelUnit
     }
 
     /// <summary>Every unit the backend loads.</summary>
-    public static IReadOnlyList<KernelUnit> All { get; } = [Of(typeof(GeneralKernels)), Of(typeof(FusedKernels))];
+    public static IReadOnlyList<KernelUnit> All { get; } = [GeneralKernels.Unit, FusedKernels.Unit];
 
     /// <summary>The .cu file in cuda/.</summary>
     public string SourceFile { get; }
@@ -158,12 +159,4 @@ internal sealed class KernelUnit
     public KernelEntry ByWrapper(string wrapperName) =>
         byWrapper.TryGetValue(wrapperName, out KernelEntry? entry) ? entry
         : throw new InvalidOperationException($"{WrapperType.Name}.{wrapperName} is not a [CudaKernel] wrapper.");
-
-    /// <summary>The unit of the wrapper class <paramref name="wrappers"/> (one instance per class).</summary>
-    public static KernelUnit Of(Type wrappers) => Cache.Units.GetOrAdd(wrappers, static t => new KernelUnit(t));
-
-    private static class Cache
-    {
-        internal static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, KernelUnit> Units = new();
-    }
 }
