@@ -1,0 +1,70 @@
+using System.Numerics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace OrthoProj.TorchSharp.Functions;
+
+/// <summary>
+/// The reduced QR (LAPACK's signs, as torch.linalg.qr) as one autograd node with two outputs;
+/// vars: a (..., m, n). The backward is OrthoProj's QrBackward (an unused output's gradient is zero);
+/// where R's leading block is numerically singular (the gradient does not exist) it is NaN.
+/// </summary>
+internal sealed class QrFunction : autograd.MultiTensorFunction<QrFunction>
+{
+    private const string StateKey = "orthoproj";
+
+    public override string Name => "OrthoProjQr";
+
+    public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
+    {
+        var a = (Tensor)vars[0];
+        return a.dtype == ScalarType.Float32 ? Forward<float>(ctx, a) : Forward<double>(ctx, a);
+    }
+
+    public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> grad_outputs)
+    {
+        AdapterChecks.RejectDoubleBackward(Name);
+        return ctx.get_data(StateKey) switch
+        {
+            State<float> s => [s.Backward(grad_outputs[0], grad_outputs[1])],
+            State<double> s => [s.Backward(grad_outputs[0], grad_outputs[1])],
+            _ => throw new InvalidOperationException("The QR's saved state is missing."),
+        };
+    }
+
+    private static List<Tensor> Forward<T>(autograd.AutogradContext ctx, Tensor a)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var state = new State<T>(a);
+        ctx.save_data(StateKey, state);
+        return [state.ToTensor(state.Factors.Q), state.ToTensor(state.Factors.R)];
+    }
+
+    private sealed class State<T>(Tensor a)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly long[] batchShape = TensorBatches.BatchShape(a);
+        private readonly ScalarType dtype = a.dtype;
+
+        public QrResult<T> Factors { get; } = Linalg.Qr(TensorBatches.ToBatch<T>(a));
+
+        public Tensor ToTensor(MatrixBatch<T> x) => TensorBatches.ToTensor(x, batchShape, dtype);
+
+        public Tensor Backward(Tensor? gradQ, Tensor? gradR)
+        {
+            try
+            {
+                using MatrixBatch<T> ga = Linalg.QrBackward(Factors.Q, Factors.R, Batch(gradQ), Batch(gradR));
+                return ToTensor(ga);
+            }
+            catch (RankDeficientException)
+            {
+                // R^-T does not exist for some matrix: the gradient is not defined there (torch.linalg.qr
+                // gives inf/NaN too), and TorchSharp cannot carry an exception out of a backward.
+                return torch.full([.. batchShape, Factors.Q.Rows, Factors.R.Cols], double.NaN, dtype);
+            }
+        }
+
+        private static HostMatrixBatch<T>? Batch(Tensor? g) => g is null || g.IsInvalid ? null : TensorBatches.ToBatch<T>(g);
+    }
+}

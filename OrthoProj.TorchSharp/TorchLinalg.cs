@@ -1,0 +1,126 @@
+using OrthoProj.TorchSharp.Functions;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace OrthoProj.TorchSharp;
+
+/// <summary>
+/// OrthoProj's differentiable projections on TorchSharp tensors, each a TorchSharp autograd function
+/// whose backward is OrthoProj's vector-Jacobian product. Names and semantics follow torch.linalg:
+/// <c>a</c> is (m, n) or batched (..., m, n) and <c>y</c> (..., m, p) with the same batch
+/// dimensions; float32 or float64; any input may or may not require grad; non-contiguous inputs
+/// (transposed views, slices) are accepted. CPU tensors only (see <see cref="Project"/>'s exceptions).
+/// </summary>
+/// <remarks>
+/// Host tensors are computed by <see cref="Linalg.HostBackend"/> (the native LAPACK route when one is
+/// installed, SIMD lanes for batches of small matrices). Double backward (create_graph: true) raises
+/// <see cref="NotSupportedException"/>.
+/// </remarks>
+public static class TorchLinalg
+{
+    /// <summary>z = P_A y = Q Q^T y, the projection of each column of y onto the column space of A (m &gt;= n, full column rank).</summary>
+    /// <exception cref="ArgumentException">A shape, a dtype or the two tensors' batch dimensions do not agree.</exception>
+    /// <exception cref="NotSupportedException">A tensor is not on the CPU (CUDA tensors are not supported yet).</exception>
+    /// <exception cref="RankDeficientException">A matrix of the batch has rank below n.</exception>
+    public static Tensor Project(Tensor a, Tensor y) => ProjectorFunction.apply(CheckTall(a, nameof(a)), CheckRightHandSide(a, y), ProjectorOperation.Project);
+
+    /// <summary>e = (I - P_A) y, the part of y orthogonal to the column space of A.</summary>
+    /// <inheritdoc cref="Project" path="/exception"/>
+    public static Tensor Residual(Tensor a, Tensor y) => ProjectorFunction.apply(CheckTall(a, nameof(a)), CheckRightHandSide(a, y), ProjectorOperation.Residual);
+
+    /// <summary>
+    /// x = A+ y, the least-squares solution of A x = y (n x p per matrix), as
+    /// <c>torch.linalg.lstsq(a, y).solution</c> for a full-column-rank tall A.
+    /// </summary>
+    /// <inheritdoc cref="Project" path="/exception"/>
+    public static Tensor Lstsq(Tensor a, Tensor y) => ProjectorFunction.apply(CheckTall(a, nameof(a)), CheckRightHandSide(a, y), ProjectorOperation.Solve);
+
+    /// <summary>P_A = A A+ = Q Q^T, m x m per matrix.</summary>
+    /// <inheritdoc cref="Project" path="/exception"/>
+    public static Tensor ProjectionMatrix(Tensor a) => ProjectionMatrixFunction.apply(CheckTall(a, nameof(a)));
+
+    /// <summary>
+    /// A+ (n x m per matrix), any shape and rank, with <c>torch.linalg.pinv</c>'s tolerances: singular
+    /// values at or below max(atol, rtol * s_max) count as zero; rtol defaults to eps * max(m, n)
+    /// when atol is absent or zero, and to 0 otherwise.
+    /// </summary>
+    /// <exception cref="ArgumentException">A is not (..., m, n) float32 or float64, or a tolerance is negative or not finite.</exception>
+    /// <exception cref="NotSupportedException">A is not on the CPU.</exception>
+    public static Tensor Pinv(Tensor a, double? atol = null, double? rtol = null)
+    {
+        CheckMatrix(a, nameof(a));
+        CheckTolerance(atol, nameof(atol));
+        CheckTolerance(rtol, nameof(rtol));
+        return PinvFunction.apply(a, atol, rtol);
+    }
+
+    /// <summary>The reduced QR A = Q R of <c>torch.linalg.qr(a)</c>: Q (..., m, k), R (..., k, n), k = min(m, n), LAPACK's signs.</summary>
+    /// <exception cref="ArgumentException">A is not (..., m, n) float32 or float64.</exception>
+    /// <exception cref="NotSupportedException">A is not on the CPU.</exception>
+    public static (Tensor Q, Tensor R) Qr(Tensor a)
+    {
+        List<Tensor> qr = QrFunction.apply(CheckMatrix(a, nameof(a)));
+        return (qr[0], qr[1]);
+    }
+
+    private static Tensor CheckMatrix(Tensor a, string name)
+    {
+        ArgumentNullException.ThrowIfNull(a, name);
+        if (a.device_type != DeviceType.CPU)
+        {
+            throw new NotSupportedException(
+                $"{name} is on {a.device}: OrthoProj.TorchSharp takes CPU tensors only. CUDA tensors are not supported yet (the CUDA build of TorchSharp could not be tested); " +
+                "move the tensor with .cpu(), or use OrthoProj's CudaBackend on the device memory directly.");
+        }
+
+        if (a.dim() < 2)
+        {
+            throw new ArgumentException($"{name} has shape [{string.Join(", ", a.shape)}]; it must be (m, n) or batched (..., m, n).", name);
+        }
+
+        if (a.dtype is not (ScalarType.Float32 or ScalarType.Float64))
+        {
+            throw new ArgumentException($"{name} is {a.dtype}; OrthoProj takes float32 or float64.", name);
+        }
+
+        return a;
+    }
+
+    private static Tensor CheckTall(Tensor a, string name)
+    {
+        CheckMatrix(a, name);
+        if (a.shape[^2] < a.shape[^1])
+        {
+            throw new ArgumentException(
+                $"{name} is {a.shape[^2]} x {a.shape[^1]}: the projector's QR method needs m >= n (a tall A of full column rank); use Pinv for a wide A.", name);
+        }
+
+        return a;
+    }
+
+    private static Tensor CheckRightHandSide(Tensor a, Tensor y)
+    {
+        CheckMatrix(y, nameof(y));
+        if (y.dtype != a.dtype)
+        {
+            throw new ArgumentException($"y is {y.dtype} and a is {a.dtype}; both must have the same dtype.", nameof(y));
+        }
+
+        long[] batchA = TensorBatches.BatchShape(a), batchY = TensorBatches.BatchShape(y);
+        if (!batchA.SequenceEqual(batchY) || y.shape[^2] != a.shape[^2])
+        {
+            throw new ArgumentException(
+                $"y has shape [{string.Join(", ", y.shape)}] and a [{string.Join(", ", a.shape)}]: y must be (..., m, p) with a's batch dimensions and m = {a.shape[^2]} rows.", nameof(y));
+        }
+
+        return y;
+    }
+
+    private static void CheckTolerance(double? tolerance, string name)
+    {
+        if (tolerance is { } t && (!double.IsFinite(t) || t < 0))
+        {
+            throw new ArgumentException($"{name} = {t}; a tolerance must be finite and non-negative.", name);
+        }
+    }
+}
