@@ -176,28 +176,25 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
         }
     }
 
-    public void Qr(MatrixBatch<T> a, MatrixBatch<T> q, MatrixBatch<T> r)
+    public BatchInts Qr(MatrixBatch<T> a, MatrixBatch<T> q, MatrixBatch<T> r)
     {
         int m = a.Rows, n = a.Cols;
-        bool thin = q.Cols == n;
+        var e = new int[a.Count];
         ForEach(a.Count, (b, qs, rs) =>
         {
-            Span<T> s = Host(a).GetMatrix(b);
-            if (thin)
+            // Each matrix scaled and factored while it is in cache; the complete Q leaves R in a copy.
+            Span<T> work = q.Cols == n ? qs : new T[m * n];
+            e[b] = PowerOfTwoScaling.ScaleToUnit<T>(Host(a).GetMatrix(b), work);
+            if (q.Cols == n)
             {
-                if (!ReferenceEquals(a, q))
-                {
-                    s.CopyTo(qs);
-                }
-
                 lapack.ThinQr(qs, m, n, rs);
+                return;
             }
-            else
-            {
-                lapack.FullQr(s, m, n, qs);
-                s.CopyTo(rs);
-            }
+
+            lapack.FullQr(work, m, n, qs);
+            work.CopyTo(rs);
         }, q, r);
+        return new HostBatchInts(e);
     }
 
     public void ThinSvd(MatrixBatch<T> a, MatrixBatch<T> u, MatrixBatch<T> s, MatrixBatch<T> v) =>

@@ -173,21 +173,17 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
         public void Ormqr(bool transpose, MatrixBatch<T> reflectors, MatrixBatch<T> tau, MatrixBatch<T> c) =>
             ops.Ormqr<T>(transpose, c.Rows, c.Cols, reflectors.Cols, Ptr(reflectors), reflectors.MatrixLength, Ptr(tau), Ptr(c), c.MatrixLength, c.Count);
 
-        public void Qr(MatrixBatch<T> a, MatrixBatch<T> q, MatrixBatch<T> r)
+        public BatchInts Qr(MatrixBatch<T> a, MatrixBatch<T> q, MatrixBatch<T> r)
         {
+            // Factor 2^e A in q when it has A's shape; otherwise (Q m x m) in scratch, then take R and
+            // form Q from the identity with the k reflectors in its first k columns.
             int m = a.Rows, n = a.Cols, k = Math.Min(m, n), count = a.Count;
+            bool thin = q.Cols == n;
+            MatrixBatch<T> factored = thin ? q : Scratch(m, n, count);
+            BatchInts e = ScaleToUnit(a, factored);
             if (k == 0 || count == 0)
             {
-                return;
-            }
-
-            // Factor in q when it has a's shape; otherwise (Q m x m) factor a, take R, and form Q from
-            // the identity with the k reflectors in its first k columns.
-            bool thin = q.Cols == n;
-            MatrixBatch<T> factored = thin ? q : a;
-            if (thin && !ReferenceEquals(a, q))
-            {
-                Copy(a, q);
+                return e;
             }
 
             nint tau = ops.Temp<T>((long)k * count);
@@ -197,13 +193,14 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
             if (!thin)
             {
                 SetIdentity(q);
-                ops.CopyStrided<T>(Ptr(a), a.MatrixLength, Ptr(q), q.MatrixLength, m * k, count);
+                ops.CopyStrided<T>(Ptr(factored), a.MatrixLength, Ptr(q), q.MatrixLength, m * k, count);
             }
 
             ops.Orgqr<T>(Ptr(q), m, q.Cols, k, q.MatrixLength, tau, k, info + (4 * count), count);
             ops.CheckInfo(info, 2 * count, 1, (index, value) => index < count
                 ? CudaSolver.InvalidArgument(CudaSolver.Name<T>("geqrf"), index, value)
                 : CudaSolver.InvalidArgument(CudaSolver.Name<T>("orgqr"), index - count, value));
+            return e;
         }
 
         public void ThinSvd(MatrixBatch<T> a, MatrixBatch<T> u, MatrixBatch<T> s, MatrixBatch<T> v)

@@ -52,6 +52,43 @@ foreach (bool useOrthoProj in new[] { true, false })
         $"{losses[0]:F4}, {losses[steps / 4]:F4}, {losses[steps / 2]:F4}, {losses[3 * steps / 4]:F4}); median step {times[times.Count / 2]:F2} ms");
 }
 
+// The adapter's overhead: one residual forward and backward of the same batch through TorchLinalg
+// (tensors in, tensors out, an autograd node) and through the bare OrthoProj API on host batches.
+{
+    Tensor a = Network(seed: 1).call(x).reshape(-1, M, N).detach();
+    Tensor ge = torch.ones_like(y);
+    var aBatch = OrthoProj.HostMatrixBatch<float>.FromArray(a.transpose(-1, -2).contiguous().data<float>().ToArray(), M, N, Batch);
+    var yBatch = OrthoProj.HostMatrixBatch<float>.FromArray(y.data<float>().ToArray(), M, 1, Batch);
+    var geBatch = OrthoProj.HostMatrixBatch<float>.FromArray(ge.data<float>().ToArray(), M, 1, Batch);
+    double bare = Median(() =>
+    {
+        using var p = OrthoProj.Linalg.Projector(aBatch);
+        using var e = p.Residual(yBatch);
+        using var g = p.ResidualBackward(yBatch, geBatch);
+    });
+    Tensor leaf = a.clone().requires_grad_(true);     // its gradient accumulates over the repetitions: one add each
+    double adapter = Median(() =>
+    {
+        using var scope = torch.NewDisposeScope();
+        TorchLinalg.Residual(leaf, y).backward([ge]);
+    });
+    Console.WriteLine($"residual forward + backward of {Batch} x {M} x {N}: bare OrthoProj {bare:F3} ms, through TorchLinalg {adapter:F3} ms (adapter overhead {adapter - bare:F3} ms)");
+}
+
+static double Median(Action body)
+{
+    var times = new List<double>();
+    for (int i = 0; i < 60; i++)
+    {
+        var clock = Stopwatch.StartNew();
+        body();
+        times.Add(clock.Elapsed.TotalMilliseconds);
+    }
+
+    times.Sort();
+    return times[times.Count / 2];
+}
+
 static nn.Module<Tensor, Tensor> Network(long seed)
 {
     torch.manual_seed(seed);

@@ -96,11 +96,12 @@ internal interface IBatchOps<T>
     void Ormqr(bool transpose, MatrixBatch<T> reflectors, MatrixBatch<T> tau, MatrixBatch<T> c);
 
     /// <summary>
-    /// QR with LAPACK's signs (geqrf, then orgqr): a (m x n) is destroyed; q (m x c, c = n &lt;= m
-    /// for the thin factor, or m) receives Q's first c columns and r (c x n) R, zeros below its
-    /// diagonal. q may be a itself when c = n.
+    /// QR of 2^e a with LAPACK's signs (geqrf, then orgqr), e bringing each matrix to unit magnitude
+    /// (scaled and factored matrix by matrix where the backend can): q (m x c, c = n &lt;= m for the
+    /// thin factor, or m) receives Q's first c columns, r (c x n) R' = 2^e R with zeros below its
+    /// diagonal; a is left as it is. Returns e.
     /// </summary>
-    void Qr(MatrixBatch<T> a, MatrixBatch<T> q, MatrixBatch<T> r);
+    BatchInts Qr(MatrixBatch<T> a, MatrixBatch<T> q, MatrixBatch<T> r);
 
     /// <summary>
     /// Thin SVD A = U S V^T, k = min(m, n): u m x k, s k x 1 (descending), v n x k. a may be overwritten.

@@ -14,19 +14,18 @@ internal static class BasisFactory
         where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run(ops => Owned.Build<RangeBasis<T>>(owned =>
     {
         int m = a.Rows, n = a.Cols, count = a.Count;
-        MatrixBatch<T> f = owned.Track(ops.Allocate(m, n, count));
-        BatchInts exponents = owned.Track(ops.ScaleToUnit(a, f));
-        MatrixBatch<T> r = owned.Track(ops.Allocate(n, n, count));
+        MatrixBatch<T> f = owned.Track(ops.Allocate(m, n, count)), r = owned.Track(ops.Allocate(n, n, count));
         if (kernels.KeepsReflectors(m, n))
         {
+            BatchInts exponents = owned.Track(ops.ScaleToUnit(a, f));
             MatrixBatch<T> tau = owned.Track(ops.Allocate(n, 1, count));
             ops.Geqrf(f, tau);
             ops.CopyBlock(f, r);     // trsm reads only the upper triangle; the rest is never read
             return new HouseholderBasis<T>(f, tau, r, CheckFullRank(ops, r, exponents, tolerance, m, n), exponents);
         }
 
-        ops.Qr(f, f, r);
-        return new ExplicitQBasis<T>(f, r, CheckFullRank(ops, r, exponents, tolerance, m, n), exponents);
+        BatchInts e = owned.Track(ops.Qr(a, f, r));
+        return new ExplicitQBasis<T>(f, r, CheckFullRank(ops, r, e, tolerance, m, n), e);
     }));
 
     /// <summary>The SVD method: any shape and rank; the rank of each matrix is kept.</summary>

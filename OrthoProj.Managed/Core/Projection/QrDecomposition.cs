@@ -16,19 +16,20 @@ internal static class QrDecomposition
     {
         int m = a.Rows, n = a.Cols, k = Math.Min(m, n), count = a.Count;
         int c = mode == QrMode.Reduced && m >= n ? n : m;     // Q's columns: thin, or complete
-        return Owned.Fill(new QrResult<T>(ops.Allocate(m, c, count), ops.Allocate(c, n, count)), qr =>
+        return Owned.Build(owned =>
         {
+            MatrixBatch<T> q = owned.Track(ops.Allocate(m, c, count)), r = owned.Track(ops.Allocate(c, n, count));
             if (k == 0)
             {
-                ops.SetIdentity(qr.Q);     // nothing to factor: Q is the identity's first c columns, R is zero
+                ops.SetIdentity(q);     // nothing to factor: Q is the identity's first c columns, R is zero
             }
             else if (count > 0)
             {
-                MatrixBatch<T> work = c == n ? qr.Q : ops.Scratch(m, n, count);
-                using BatchInts e = ops.ScaleToUnit(a, work);
-                ops.Qr(work, qr.Q, qr.R);
-                ops.ScaleByPowerOfTwo(qr.R, e, -1);
+                using BatchInts e = ops.Qr(a, q, r);
+                ops.ScaleByPowerOfTwo(r, e, -1);
             }
+
+            return new QrResult<T>(q, r);
         });
     });
 
