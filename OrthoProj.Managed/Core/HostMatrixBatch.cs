@@ -70,22 +70,12 @@ public sealed class HostMatrixBatch<T> : MatrixBatch<T>
     /// <summary>Copies <paramref name="data"/> (column-major, matrix after matrix) into a new batch.</summary>
     /// <exception cref="ArgumentException">The length is not rows * cols * count.</exception>
     public static HostMatrixBatch<T> FromArray(ReadOnlySpan<T> data, int rows, int cols, int count = 1) =>
-        Wrap(data.ToArray().AsMemory(), rows, cols, count);
-
-    /// <summary>
-    /// Wraps <paramref name="data"/> without copying: the batch reads and writes the caller's array.
-    /// </summary>
-    /// <exception cref="ArgumentException">The length is not rows * cols * count.</exception>
-    public static HostMatrixBatch<T> Wrap(T[] data, int rows, int cols, int count = 1)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        return Wrap(data.AsMemory(), rows, cols, count);
-    }
+        Wrap(data.ToArray(), rows, cols, count);
 
     /// <summary>
     /// Wraps <paramref name="memory"/> without copying: the batch reads and writes the caller's memory
-    /// (a managed array, or native memory through a <see cref="System.Buffers.MemoryManager{T}"/>),
-    /// which must stay valid while the batch is used.
+    /// (a managed array, which converts implicitly, or native memory through a
+    /// <see cref="System.Buffers.MemoryManager{T}"/>), which must stay valid while the batch is used.
     /// </summary>
     /// <exception cref="ArgumentException">The length is not rows * cols * count.</exception>
     public static HostMatrixBatch<T> Wrap(Memory<T> memory, int rows, int cols, int count = 1)

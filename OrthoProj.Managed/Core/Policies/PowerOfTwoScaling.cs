@@ -27,17 +27,29 @@ internal static class PowerOfTwoScaling
     public static int Exponent<T>(ReadOnlySpan<T> x)
         where T : unmanaged, IFloatingPointIeee754<T> => ExponentOfMax(MaxMagnitude(x));
 
-    /// <summary>max |x_i| (0 for an empty or all-zero x).</summary>
+    /// <summary>max |x_i| of a finite x (0 for an empty or all-zero x), a vector at a time.</summary>
     public static T MaxMagnitude<T>(ReadOnlySpan<T> x)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T max = T.Zero;
-        foreach (T v in x)
+        int i = 0;
+        Vector<T> vmax = Vector<T>.Zero;
+        for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
         {
-            max = T.MaxMagnitudeNumber(max, v);
+            vmax = Vector.Max(vmax, Vector.Abs(new Vector<T>(x[i..])));
         }
 
-        return T.Abs(max);
+        T max = T.Zero;
+        for (int l = 0; l < Vector<T>.Count; l++)
+        {
+            max = T.Max(max, vmax[l]);
+        }
+
+        for (; i < x.Length; i++)
+        {
+            max = T.Max(max, T.Abs(x[i]));
+        }
+
+        return max;
     }
 
     /// <summary>The exponent e with 2^e max in [1, 2), or 0 when max is 0.</summary>
@@ -83,7 +95,13 @@ internal static class PowerOfTwoScaling
         if (Math.Abs(e) <= limit)
         {
             T factor = Pow2<T>(e);
-            for (int i = 0; i < x.Length; i++)
+            int i = 0;
+            for (Vector<T> f = new(factor); i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                (new Vector<T>(x[i..]) * f).CopyTo(result[i..]);
+            }
+
+            for (; i < x.Length; i++)
             {
                 result[i] = x[i] * factor;
             }
