@@ -79,6 +79,23 @@ public static class OriginalReport
         return backend.QrBackward(qr.Q, qr.R, gqDevice, null);
     }
 
+    /// <summary>
+    /// dL2/dV through the projector: L2 = 1^T Q Q^T y = &lt;1, P y&gt;, so one factorization, P y and
+    /// ProjectBackward(y, gz = 1) give it without forming dL2/dQ.
+    /// </summary>
+    public static MatrixBatch<T> ProjectorLossGradient<T>(Backend backend, HostMatrixBatch<T> v, HostMatrixBatch<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using MatrixBatch<T> a = backend.FromHost(v), yb = backend.FromHost(y);
+        using Projector<T> projector = backend.Projector(a);
+        var ones = new HostMatrixBatch<T>(y.Rows, 1);
+        ones.Span.Fill(T.One);
+        using MatrixBatch<T> gz = backend.FromHost(ones);
+        ProjectorGradients<T> g = projector.ProjectBackward(yb, gz);
+        g.GradY.Dispose();
+        return g.GradA;
+    }
+
     /// <summary>L2 itself, in double, for finite differences: sum((Q^T y)^T Q^T) = 1^T Q (Q^T y).</summary>
     public static double QrLoss(Backend backend, HostMatrixBatch<double> v, HostMatrixBatch<double> y)
     {
