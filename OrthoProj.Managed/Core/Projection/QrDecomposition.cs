@@ -12,26 +12,23 @@ internal static class QrDecomposition
     /// R m x n). 2^e A has the same Q and R' = 2^e R.
     /// </summary>
     public static QrResult<T> Factor<T>(BatchKernels<T> kernels, MatrixBatch<T> a, QrMode mode)
-        where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run(ops =>
+        where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run(ops => Owned.Build(owned =>
     {
         int m = a.Rows, n = a.Cols, k = Math.Min(m, n), count = a.Count;
         int c = mode == QrMode.Reduced && m >= n ? n : m;     // Q's columns: thin, or complete
-        return Owned.Build(owned =>
+        MatrixBatch<T> q = owned.Track(ops.Allocate(m, c, count)), r = owned.Track(ops.Allocate(c, n, count));
+        if (k == 0)
         {
-            MatrixBatch<T> q = owned.Track(ops.Allocate(m, c, count)), r = owned.Track(ops.Allocate(c, n, count));
-            if (k == 0)
-            {
-                ops.SetIdentity(q);     // nothing to factor: Q is the identity's first c columns, R is zero
-            }
-            else if (count > 0)
-            {
-                using BatchInts e = ops.Qr(a, q, r);
-                ops.ScaleByPowerOfTwo(r, e, -1);
-            }
+            ops.SetIdentity(q);     // nothing to factor: Q is the identity's first c columns, R is zero
+        }
+        else if (count > 0)
+        {
+            using BatchInts e = ops.Qr(a, q, r);
+            ops.ScaleByPowerOfTwo(r, e, -1);
+        }
 
-            return new QrResult<T>(q, r);
-        });
-    });
+        return new QrResult<T>(q, r);
+    }));
 
     /// <summary>
     /// gA from Q (m x k), R (k x n), gQ and gR (null: zero). Tall: gA = (gQ + Q S) R^-T, with
