@@ -10,11 +10,39 @@ namespace OrthoProj.Bench.Reporting;
 /// </summary>
 public static class Chart
 {
+    /// <summary>The typeface every text of the chart uses: DejaVu Sans, shipped in Fonts/ beside the executable.</summary>
+    public const string FontName = "DejaVu Sans (OrthoProj.Bench)";
+
+    private static readonly Lazy<bool> FontLoaded = new(() =>
+    {
+        string file = Path.Combine(AppContext.BaseDirectory, "Fonts", "DejaVuSans.ttf");
+        if (!File.Exists(file))
+        {
+            return false;
+        }
+
+        Fonts.AddFontFile(FontName, file);
+        return true;
+    });
+
+    /// <summary>Whether the bundled typeface was found (false: the chart falls back to the system's fonts, and says so).</summary>
+    public static bool UsesBundledFont => FontLoaded.Value;
+
     /// <summary>Renders the PNG (an empty chart with a note when no sweep was run).</summary>
     public static void Write(BenchReport report, string path)
     {
         ArgumentNullException.ThrowIfNull(report);
         var plot = new Plot();
+        if (UsesBundledFont)
+        {
+            // The system's fonts are not used at all, so the text is the same on every machine.
+            plot.Font.Set(FontName);
+        }
+        else
+        {
+            Console.Error.WriteLine($"warning: {Path.Combine(AppContext.BaseDirectory, "Fonts", "DejaVuSans.ttf")} is missing; the chart's text uses the system's fonts and is blank where there are none.");
+        }
+
         int series = 0;
         var counts = new SortedSet<int>();
         var floorsDrawn = new HashSet<string>(StringComparer.Ordinal);

@@ -47,6 +47,27 @@ public sealed class BenchSmokeTests
     }
 
     [TestMethod]
+    public void Chart_DrawsItsTextWithTheBundledTypeface()
+    {
+        // The chart never asks the system for a font (a machine without fonts drew it blank before):
+        // DejaVu Sans comes from Fonts/ beside the executable, and the title band holds its glyphs.
+        Assert.IsTrue(OrthoProj.Bench.Reporting.Chart.UsesBundledFont, "Fonts/DejaVuSans.ttf travels beside the executable");
+        using SkiaSharp.SKTypeface face = ScottPlot.Fonts.GetTypeface(OrthoProj.Bench.Reporting.Chart.FontName, false, false);
+        Assert.AreEqual("DejaVu Sans", face.FamilyName);
+        using SkiaSharp.SKBitmap png = SkiaSharp.SKBitmap.Decode(Path.Combine(outDir, "time-vs-batch.png"));
+        int dark = 0;
+        for (int y = 0; y < 40; y++)
+        {
+            for (int x = 0; x < png.Width; x++)
+            {
+                dark += png.GetPixel(x, y).Red < 128 ? 1 : 0;
+            }
+        }
+
+        Assert.IsGreaterThan(100, dark, "the title's glyphs");
+    }
+
+    [TestMethod]
     public void ExitsWithZeroAndPrintsTheTable()
     {
         Assert.AreEqual(0, exitCode, consoleText);
