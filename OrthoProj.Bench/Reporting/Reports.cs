@@ -43,7 +43,11 @@ public static class Reports
         console.MarkupLine(Markup.Escape($"Wrote {json}, {md}, {png}; whole run {report.WallSeconds:0.0} s (until the reports)."));
     }
 
-    /// <summary>The column headers of the table (console and Markdown).</summary>
+    /// <summary>The console's compact columns: medians and ratios only, within 100 columns (bench.md has every column).</summary>
+    public static IReadOnlyList<string> CompactHeaders { get; } =
+        ["workload", "shape", "dtype", "dev", "OrthoProj", "x floor", "x Math.NET", "x PyTorch", "check"];
+
+    /// <summary>The column headers of the full table (Markdown).</summary>
     public static IReadOnlyList<string> Headers { get; } =
         ["workload", "shape", "dtype", "dev", "OrthoProj", "rate (% peak)", "floor", "vs floor", "Math.NET", "vs Math.NET", "PyTorch", "vs PyTorch", "check"];
 
@@ -76,6 +80,10 @@ public static class Reports
             ];
         }
     }
+
+    /// <summary>The compact table's cells: the full table's without the rate and the times of the baselines.</summary>
+    public static IEnumerable<string[]> CompactCells(BenchReport report) =>
+        Cells(report).Select(full => new[] { full[0], full[1], full[2], full[3], full[4].Split(" ±")[0], full[7], full[9], full[11], full[12] });
 
     /// <summary>Median in ms with the relative spread, or the status.</summary>
     public static string Time(ResultRow? row)
@@ -121,19 +129,23 @@ public static class Reports
         {
             double g = c.Flops / row.Median / 1e9;
             double peak = c.Dtype == Dtype.F32 ? report.Machine.PeakGflopsF32 : report.Machine.PeakGflopsF64;
-            return string.Create(Inv, $"{g:0.#} GF/s ({100 * g / peak:0}%)");
+            return string.Create(Inv, $"{g:0.#} GF/s ({Share(g, peak, "0")})");
         }
 
         double gb = c.Bytes / row.Median / 1e9;
-        return string.Create(Inv, $"{gb:G3} GB/s ({100 * gb / report.Machine.PeakBandwidthGBs:G2}%)");
+        return string.Create(Inv, $"{gb:G3} GB/s ({Share(gb, report.Machine.PeakBandwidthGBs, "G2")})");
+
+        // Above the measured peak, the peak measurement (not the rate) is what is wrong: say so.
+        static string Share(double rate, double peak, string format) =>
+            rate > peak ? "peak unreliable" : (100 * rate / peak).ToString(format, Inv) + "%";
     }
 
     /// <summary>Distinct reasons behind absent, skipped and failed cells, and how to read the table.</summary>
     public static IEnumerable<string> Notes(BenchReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        yield return $"Times: median of the timed calls ± median absolute deviation; {report.Options.Threads} thread(s) everywhere; 'vs X' = X's median / OrthoProj's (above 1: OrthoProj faster). Floor: LAPACK/cuSOLVER geqrf+orgqr for qr.fwd, geqrf alone for the others (the factorization every method needs at least).";
-        yield return "Rate: model flops / median against the measured FMA peak (n >= 128), or compulsory bytes / median against the measured copy bandwidth (batched small).";
+        yield return $"Times: median of the timed calls ± median absolute deviation; {report.Options.Threads} thread(s) everywhere; 'x X' (console) or 'vs X' (bench.md) = X's median / OrthoProj's (above 1: OrthoProj faster). Floor: LAPACK/cuSOLVER geqrf+orgqr for qr.fwd, geqrf alone for the others (the factorization every method needs at least).";
+        yield return "Rate (bench.md, with every time and spread): model flops / median against the measured FMA peak (n >= 128), or compulsory bytes / median against the measured copy bandwidth (batched small); 'peak unreliable' where a rate exceeds the measured peak.";
         foreach (var g in report.Results.SelectMany(r => r.Rows)
                      .Where(r => r.Status != RowStatus.Ok)
                      .GroupBy(r => (r.Implementation, r.Status, Text: r.Status == RowStatus.Failed ? r.Note + " " + r.Validation : r.Note)))
@@ -146,12 +158,12 @@ public static class Reports
     {
         var table = new Table().Border(TableBorder.Rounded)
             .Title($"OrthoProj vs floor, Math.NET, PyTorch — suite {report.Suite.Name}, {report.Options.Threads} thread(s)");
-        foreach (string h in Headers)
+        foreach (string h in CompactHeaders)
         {
             table.AddColumn(new TableColumn(h).RightAligned());
         }
 
-        foreach (string[] row in Cells(report))
+        foreach (string[] row in CompactCells(report))
         {
             table.AddRow(row.Select(cell => cell switch
             {

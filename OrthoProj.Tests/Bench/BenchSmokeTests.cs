@@ -47,6 +47,17 @@ public sealed class BenchSmokeTests
     }
 
     [TestMethod]
+    public void ConsoleTable_FitsOneHundredColumns()
+    {
+        string[] table = [.. consoleText.Split('\n').Where(line => line.Length > 0 && "╭│├╰".Contains(line[0], StringComparison.Ordinal))];
+        Assert.IsNotEmpty(table, "the table was printed");
+        foreach (string line in table)
+        {
+            Assert.IsLessThanOrEqualTo(100, line.TrimEnd().Length, line);
+        }
+    }
+
+    [TestMethod]
     public void Chart_DrawsItsTextWithTheBundledTypeface()
     {
         // The chart never asks the system for a font (a machine without fonts drew it blank before):
