@@ -41,14 +41,22 @@ internal sealed class PinvFunction : autograd.SingleTensorFunction<PinvFunction>
         return TensorBatches.ToTensor(state.Pinv, TensorBatches.BatchShape(a), a.dtype);
     }
 
-    private sealed class State<T>(Tensor a, RankTolerance tolerance)
+    private sealed class State<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        private readonly HostMatrixBatch<T> a = TensorBatches.ToBatch<T>(a);
-        private readonly long[] batchShape = TensorBatches.BatchShape(a);
-        private readonly ScalarType dtype = a.dtype;
+        private readonly HostMatrixBatch<T> a;
+        private readonly long[] batchShape;
+        private readonly ScalarType dtype;
 
-        public MatrixBatch<T> Pinv { get; } = Linalg.Pinv(TensorBatches.ToBatch<T>(a), tolerance).Pinv;
+        public State(Tensor a, RankTolerance tolerance)
+        {
+            this.a = TensorBatches.ToBatch<T>(a);
+            batchShape = TensorBatches.BatchShape(a);
+            dtype = a.dtype;
+            Pinv = Linalg.Pinv(this.a, tolerance).Pinv;     // A+ and A are what the backward needs; the ranks are not kept
+        }
+
+        public MatrixBatch<T> Pinv { get; }
 
         public Tensor Backward(Tensor gradOutput)
         {
