@@ -8,6 +8,7 @@ namespace OrthoProj.Tests.Cuda;
 /// device is found; the host emulation runs it (its name matches CudaEmulationTests' filter).
 /// </summary>
 [TestClass]
+[RequiresCudaDevice]
 public sealed class CudaGeneralPathScaleAndSign : ScaleAndSignSuite
 {
     protected override Backend Backend =>

@@ -11,6 +11,7 @@ namespace OrthoProj.Tests.Cuda;
 /// implementations may choose differently). Skipped, with the reason, where no device is usable.
 /// </summary>
 [TestClass]
+[RequiresCudaDevice]
 public sealed class CudaMatchesCpuTests
 {
     private const double DoubleTol = 1e-11;

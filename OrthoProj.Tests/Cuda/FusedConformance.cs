@@ -6,9 +6,10 @@ namespace OrthoProj.Tests.Cuda;
 /// The conformance suite on a CUDA backend with the fused small-matrix path forced
 /// (<see cref="SmallMatrixPath.Always"/>): every QR-method projector of the suite (all its shapes
 /// fit, m &lt;= 64, n &lt;= 32) runs on cuda/fused_qr.cu; the rest of the suite runs the general path.
-/// Skipped, with the probe trace as the reason, where no usable device is found.
+/// Skipped where no usable device is found ([RequiresCudaDevice]; CudaAvailabilityTests gives the reason once).
 /// </summary>
 [TestClass]
+[RequiresCudaDevice]
 public sealed class CudaFusedConformance : ConformanceSuite
 {
     protected override Backend Backend => FusedTestBackends.Fused;
@@ -21,6 +22,7 @@ public sealed class CudaFusedConformance : ConformanceSuite
 /// under the whole suite. Skipped, with the reason, where no usable device is found.
 /// </summary>
 [TestClass]
+[RequiresCudaDevice]
 public sealed class CudaGeneralPathConformance : ConformanceSuite
 {
     protected override Backend Backend => FusedTestBackends.General;

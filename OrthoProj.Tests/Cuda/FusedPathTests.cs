@@ -14,6 +14,7 @@ namespace OrthoProj.Tests.Cuda;
 /// emulation of scripts/gpu-check.sh emulate) and are skipped with the reason otherwise.
 /// </summary>
 [TestClass]
+[RequiresCudaDevice]
 public sealed class FusedPathTests
 {
     private const int P = 2;   // columns of Y: the second one exercises the accumulation of gA

@@ -10,6 +10,7 @@ namespace OrthoProj.Tests.Cuda;
 /// emulation runs it (its name matches CudaEmulationTests' filter).
 /// </summary>
 [TestClass]
+[RequiresCudaDevice]
 public sealed class CudaFusedPolicyTests : SmallMatrixPolicySuite
 {
     protected override Backend Specialised => FusedTestBackends.Fused;

@@ -10,6 +10,7 @@ namespace OrthoProj.Tests.Native;
 /// no device opens, with the reason.
 /// </summary>
 [TestClass]
+[OrthoProj.Tests.Cuda.RequiresCudaDevice(driverOnly: true)]
 public sealed class CudaGpuTests(TestContext testContext)
 {
     [TestMethod]
