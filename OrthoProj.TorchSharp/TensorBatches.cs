@@ -29,19 +29,9 @@ internal static class TensorBatches
         return checked((int)count);
     }
 
-    /// <summary>
-    /// A (..., rows, cols) CPU tensor of element type <typeparamref name="T"/> as a column-major host
-    /// batch over libtorch's memory. The contiguous copy is detached from any dispose scope: the
-    /// batch owns it until the garbage collector reclaims both.
-    /// </summary>
-    public static HostMatrixBatch<T> ToBatch<T>(Tensor t)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        Tensor columnMajor = t.detach().transpose(-1, -2).contiguous().DetachFromDisposeScope();
-        var memory = new TensorMemory<T>(columnMajor);
-        int rows = checked((int)t.shape[^2]), cols = checked((int)t.shape[^1]);
-        return HostMatrixBatch<T>.Wrap(memory.Memory[..checked(rows * cols * Count(t))], rows, cols, Count(t));
-    }
+    /// <summary>A (..., rows, cols) CPU tensor of element type <typeparamref name="T"/> as a column-major host batch over libtorch's memory.</summary>
+    public static TensorBatch<T> ToBatch<T>(Tensor t)
+        where T : unmanaged, IFloatingPointIeee754<T> => new(t);
 
     /// <summary>A batch as a (batchShape..., rows, cols) tensor of <paramref name="dtype"/>.</summary>
     public static Tensor ToTensor<T>(MatrixBatch<T> x, long[] batchShape, ScalarType dtype)
@@ -55,4 +45,29 @@ internal static class TensorBatches
 
         return storage.transpose(-1, -2);
     }
+}
+
+/// <summary>
+/// A tensor read in place as a column-major host batch: its transposed view made contiguous (by
+/// libtorch; the tensor itself when it already is such a view), kept out of any dispose scope and
+/// released by <see cref="Dispose"/> as soon as OrthoProj no longer reads it, so that a training
+/// loop does not leave a copy per step to the finalizers.
+/// </summary>
+internal sealed class TensorBatch<T> : IDisposable
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Tensor storage;
+
+    public TensorBatch(Tensor t)
+    {
+        storage = t.detach().transpose(-1, -2).contiguous().DetachFromDisposeScope();
+        int rows = checked((int)t.shape[^2]), cols = checked((int)t.shape[^1]), count = TensorBatches.Count(t);
+        Batch = HostMatrixBatch<T>.Wrap(new TensorMemory<T>(storage).Memory[..checked(rows * cols * count)], rows, cols, count);
+    }
+
+    /// <summary>The batch over the tensor's memory, valid until <see cref="Dispose"/>.</summary>
+    public HostMatrixBatch<T> Batch { get; }
+
+    /// <inheritdoc/>
+    public void Dispose() => storage.Dispose();
 }

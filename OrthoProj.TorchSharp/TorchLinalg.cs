@@ -22,22 +22,22 @@ public static class TorchLinalg
     /// <exception cref="ArgumentException">A shape, a dtype or the two tensors' batch dimensions do not agree.</exception>
     /// <exception cref="NotSupportedException">A tensor is not on the CPU (CUDA tensors are not supported yet).</exception>
     /// <exception cref="RankDeficientException">A matrix of the batch has rank below n.</exception>
-    public static Tensor Project(Tensor a, Tensor y) => ProjectorFunction.apply(CheckTall(a, nameof(a)), CheckRightHandSide(a, y), ProjectorOperation.Project);
+    public static Tensor Project(Tensor a, Tensor y) => ProjectorFunction.apply(CheckTall(a, nameof(a)), CheckRightHandSide(a, y), ProjectorOperation.Project, Differentiable(a, y));
 
     /// <summary>e = (I - P_A) y, the part of y orthogonal to the column space of A.</summary>
     /// <inheritdoc cref="Project" path="/exception"/>
-    public static Tensor Residual(Tensor a, Tensor y) => ProjectorFunction.apply(CheckTall(a, nameof(a)), CheckRightHandSide(a, y), ProjectorOperation.Residual);
+    public static Tensor Residual(Tensor a, Tensor y) => ProjectorFunction.apply(CheckTall(a, nameof(a)), CheckRightHandSide(a, y), ProjectorOperation.Residual, Differentiable(a, y));
 
     /// <summary>
     /// x = A+ y, the least-squares solution of A x = y (n x p per matrix), as
     /// <c>torch.linalg.lstsq(a, y).solution</c> for a full-column-rank tall A.
     /// </summary>
     /// <inheritdoc cref="Project" path="/exception"/>
-    public static Tensor Lstsq(Tensor a, Tensor y) => ProjectorFunction.apply(CheckTall(a, nameof(a)), CheckRightHandSide(a, y), ProjectorOperation.Solve);
+    public static Tensor Lstsq(Tensor a, Tensor y) => ProjectorFunction.apply(CheckTall(a, nameof(a)), CheckRightHandSide(a, y), ProjectorOperation.Solve, Differentiable(a, y));
 
     /// <summary>P_A = A A+ = Q Q^T, m x m per matrix.</summary>
     /// <inheritdoc cref="Project" path="/exception"/>
-    public static Tensor ProjectionMatrix(Tensor a) => ProjectionMatrixFunction.apply(CheckTall(a, nameof(a)));
+    public static Tensor ProjectionMatrix(Tensor a) => ProjectionMatrixFunction.apply(CheckTall(a, nameof(a)), Differentiable(a));
 
     /// <summary>
     /// A+ (n x m per matrix), any shape and rank, with <c>torch.linalg.pinv</c>'s tolerances: singular
@@ -51,7 +51,7 @@ public static class TorchLinalg
         CheckMatrix(a, nameof(a));
         CheckTolerance(atol, nameof(atol));
         CheckTolerance(rtol, nameof(rtol));
-        return PinvFunction.apply(a, atol, rtol);
+        return PinvFunction.apply(a, atol, rtol, Differentiable(a));
     }
 
     /// <summary>The reduced QR A = Q R of <c>torch.linalg.qr(a)</c>: Q (..., m, k), R (..., k, n), k = min(m, n), LAPACK's signs.</summary>
@@ -59,9 +59,12 @@ public static class TorchLinalg
     /// <exception cref="NotSupportedException">A is not on the CPU.</exception>
     public static (Tensor Q, Tensor R) Qr(Tensor a)
     {
-        List<Tensor> qr = QrFunction.apply(CheckMatrix(a, nameof(a)));
+        List<Tensor> qr = QrFunction.apply(CheckMatrix(a, nameof(a)), Differentiable(a));
         return (qr[0], qr[1]);
     }
+
+    /// <summary>Whether TorchSharp will build a graph node (then the function keeps what its backward needs).</summary>
+    private static bool Differentiable(params Tensor[] inputs) => torch.is_grad_enabled() && inputs.Any(t => t.requires_grad);
 
     private static Tensor CheckMatrix(Tensor a, string name)
     {

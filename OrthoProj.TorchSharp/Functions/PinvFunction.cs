@@ -6,7 +6,7 @@ namespace OrthoProj.TorchSharp.Functions;
 
 /// <summary>
 /// A+ with torch.linalg.pinv's tolerances as one autograd node; vars: a (..., m, n), atol
-/// (double?), rtol (double?). The backward is OrthoProj's Golub-Pereyra formula.
+/// (double?), rtol (double?), whether a graph is built. The backward is OrthoProj's Golub-Pereyra formula.
 /// </summary>
 internal sealed class PinvFunction : autograd.SingleTensorFunction<PinvFunction>
 {
@@ -18,7 +18,8 @@ internal sealed class PinvFunction : autograd.SingleTensorFunction<PinvFunction>
     {
         var a = (Tensor)vars[0];
         var tolerance = new RankTolerance((double?)vars[1], (double?)vars[2]);
-        return a.dtype == ScalarType.Float32 ? Forward<float>(ctx, a, tolerance) : Forward<double>(ctx, a, tolerance);
+        bool differentiable = (bool)vars[3];
+        return a.dtype == ScalarType.Float32 ? Forward<float>(ctx, a, tolerance, differentiable) : Forward<double>(ctx, a, tolerance, differentiable);
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
@@ -30,38 +31,65 @@ internal sealed class PinvFunction : autograd.SingleTensorFunction<PinvFunction>
             State<double> s => s.Backward(grad_output),
             _ => throw new InvalidOperationException("The pseudo-inverse's saved state is missing."),
         };
-        return [ga, null!, null!];
+        return [ga, null!, null!, null!];
     }
 
-    private static Tensor Forward<T>(autograd.AutogradContext ctx, Tensor a, RankTolerance tolerance)
+    private static Tensor Forward<T>(autograd.AutogradContext ctx, Tensor a, RankTolerance tolerance, bool differentiable)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var state = new State<T>(a, tolerance);
-        ctx.save_data(StateKey, state);
-        return TensorBatches.ToTensor(state.Pinv, TensorBatches.BatchShape(a), a.dtype);
+        Tensor x = TensorBatches.ToTensor(state.Pinv, TensorBatches.BatchShape(a), a.dtype);
+        if (differentiable)
+        {
+            ctx.save_data(StateKey, state);
+        }
+        else
+        {
+            state.Release();
+        }
+
+        return x;
     }
 
+    /// <summary>A read in place and A+, what the Golub-Pereyra backward needs; released after it.</summary>
     private sealed class State<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        private readonly HostMatrixBatch<T> a;
+        private readonly Tensor input;
         private readonly long[] batchShape;
         private readonly ScalarType dtype;
+        private TensorBatch<T>? a;
 
         public State(Tensor a, RankTolerance tolerance)
         {
-            this.a = TensorBatches.ToBatch<T>(a);
+            input = a;
             batchShape = TensorBatches.BatchShape(a);
             dtype = a.dtype;
-            Pinv = Linalg.Pinv(this.a, tolerance).Pinv;     // A+ and A are what the backward needs; the ranks are not kept
+            this.a = TensorBatches.ToBatch<T>(a);
+            Pinv = Linalg.Pinv(this.a.Batch, tolerance).Pinv;     // the ranks are not kept
         }
 
         public MatrixBatch<T> Pinv { get; }
 
         public Tensor Backward(Tensor gradOutput)
         {
-            using MatrixBatch<T> ga = Linalg.PinvBackward(a, Pinv, TensorBatches.ToBatch<T>(gradOutput));
-            return TensorBatches.ToTensor(ga, batchShape, dtype);
+            try
+            {
+                a ??= TensorBatches.ToBatch<T>(input);     // a second backward through a retained graph
+                using TensorBatch<T> g = TensorBatches.ToBatch<T>(gradOutput);
+                using MatrixBatch<T> ga = Linalg.PinvBackward(a.Batch, Pinv, g.Batch);
+                return TensorBatches.ToTensor(ga, batchShape, dtype);
+            }
+            finally
+            {
+                Release();
+            }
+        }
+
+        public void Release()
+        {
+            a?.Dispose();
+            a = null;
         }
     }
 }

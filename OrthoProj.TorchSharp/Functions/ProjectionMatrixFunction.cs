@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace OrthoProj.TorchSharp.Functions;
 
-/// <summary>P = A A+ (m x m per matrix) as one autograd node; vars: a (..., m, n).</summary>
+/// <summary>P = A A+ (m x m per matrix) as one autograd node; vars: a (..., m, n), whether a graph is built.</summary>
 internal sealed class ProjectionMatrixFunction : autograd.SingleTensorFunction<ProjectionMatrixFunction>
 {
     private const string StateKey = "orthoproj";
@@ -13,8 +13,8 @@ internal sealed class ProjectionMatrixFunction : autograd.SingleTensorFunction<P
 
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {
-        var a = (Tensor)vars[0];
-        return a.dtype == ScalarType.Float32 ? Forward<float>(ctx, a) : Forward<double>(ctx, a);
+        var (a, differentiable) = ((Tensor)vars[0], (bool)vars[1]);
+        return a.dtype == ScalarType.Float32 ? Forward<float>(ctx, a, differentiable) : Forward<double>(ctx, a, differentiable);
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
@@ -22,24 +22,33 @@ internal sealed class ProjectionMatrixFunction : autograd.SingleTensorFunction<P
         AdapterChecks.RejectDoubleBackward(Name);
         return ctx.get_data(StateKey) switch
         {
-            State<float> s => [s.Backward(grad_output)],
-            State<double> s => [s.Backward(grad_output)],
+            State<float> s => [s.Backward(grad_output), null!],
+            State<double> s => [s.Backward(grad_output), null!],
             _ => throw new InvalidOperationException("The projection matrix's saved state is missing."),
         };
     }
 
-    private static Tensor Forward<T>(autograd.AutogradContext ctx, Tensor a)
+    private static Tensor Forward<T>(autograd.AutogradContext ctx, Tensor a, bool differentiable)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var state = new State<T>(a);
-        ctx.save_data(StateKey, state);
-        return state.Forward();
+        Tensor p = state.Forward();
+        if (differentiable)
+        {
+            ctx.save_data(StateKey, state);
+        }
+        else
+        {
+            state.Release();
+        }
+
+        return p;
     }
 
+    /// <summary>The factored projector, released after the backward (factored again for a second one).</summary>
     private sealed class State<T>(Tensor a)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        private readonly HostMatrixBatch<T> a = TensorBatches.ToBatch<T>(a);
         private readonly long[] batchShape = TensorBatches.BatchShape(a);
         private readonly ScalarType dtype = a.dtype;
         private Projector<T>? projector;
@@ -52,19 +61,33 @@ internal sealed class ProjectionMatrixFunction : autograd.SingleTensorFunction<P
 
         public Tensor Backward(Tensor gradOutput)
         {
-            Projector<T> p = Projector();
             try
             {
-                using MatrixBatch<T> ga = p.MatrixBackward(TensorBatches.ToBatch<T>(gradOutput));
+                using TensorBatch<T> g = TensorBatches.ToBatch<T>(gradOutput);
+                using MatrixBatch<T> ga = Projector().MatrixBackward(g.Batch);
                 return TensorBatches.ToTensor(ga, batchShape, dtype);
             }
             finally
             {
-                p.Dispose();
-                projector = null;
+                Release();
             }
         }
 
-        private Projector<T> Projector() => projector ??= Linalg.Projector(a);
+        public void Release()
+        {
+            projector?.Dispose();
+            projector = null;
+        }
+
+        private Projector<T> Projector()
+        {
+            if (projector is null)
+            {
+                using TensorBatch<T> aBatch = TensorBatches.ToBatch<T>(a);
+                projector = Linalg.Projector(aBatch.Batch);
+            }
+
+            return projector;
+        }
     }
 }

@@ -20,7 +20,8 @@ internal enum ProjectorOperation
 /// <summary>
 /// z = P y, e = (I - P) y or x = A+ y as one autograd node: the forward factors A once (OrthoProj's
 /// QR-method projector), the backward calls the projector's vector-Jacobian product.
-/// vars: a (..., m, n), y (..., m, p), the <see cref="ProjectorOperation"/>.
+/// vars: a (..., m, n), y (..., m, p), the <see cref="ProjectorOperation"/>, and whether a graph is
+/// built (else everything is released as soon as the forward returns).
 /// </summary>
 internal sealed class ProjectorFunction : autograd.SingleTensorFunction<ProjectorFunction>
 {
@@ -30,8 +31,8 @@ internal sealed class ProjectorFunction : autograd.SingleTensorFunction<Projecto
 
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {
-        var (a, y, operation) = ((Tensor)vars[0], (Tensor)vars[1], (ProjectorOperation)vars[2]);
-        return a.dtype == ScalarType.Float32 ? Forward<float>(ctx, a, y, operation) : Forward<double>(ctx, a, y, operation);
+        var (a, y, operation, differentiable) = ((Tensor)vars[0], (Tensor)vars[1], (ProjectorOperation)vars[2], (bool)vars[3]);
+        return a.dtype == ScalarType.Float32 ? Forward<float>(ctx, a, y, operation, differentiable) : Forward<double>(ctx, a, y, operation, differentiable);
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
@@ -45,58 +46,84 @@ internal sealed class ProjectorFunction : autograd.SingleTensorFunction<Projecto
         };
     }
 
-    private static Tensor Forward<T>(autograd.AutogradContext ctx, Tensor a, Tensor y, ProjectorOperation operation)
+    private static Tensor Forward<T>(autograd.AutogradContext ctx, Tensor a, Tensor y, ProjectorOperation operation, bool differentiable)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var state = new State<T>(a, y, operation);
-        ctx.save_data(StateKey, state);
-        return state.Forward();
+        Tensor result = state.Forward();
+        if (differentiable)
+        {
+            ctx.save_data(StateKey, state);
+        }
+        else
+        {
+            state.Release();     // no backward will come: libtorch's memory goes back now
+        }
+
+        return result;
     }
 
-    /// <summary>What the backward needs: A and y as batches, and the factored projector (released after the backward).</summary>
+    /// <summary>
+    /// What the backward needs: the factored projector and y read in place. Both are released after
+    /// the backward; a second backward through a retained graph reads the tensors and factors again.
+    /// </summary>
     private sealed class State<T>(Tensor a, Tensor y, ProjectorOperation operation)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        private readonly HostMatrixBatch<T> a = TensorBatches.ToBatch<T>(a);
-        private readonly HostMatrixBatch<T> y = TensorBatches.ToBatch<T>(y);
         private readonly long[] batchShape = TensorBatches.BatchShape(a);
         private readonly ScalarType dtype = a.dtype;
         private Projector<T>? projector;
+        private TensorBatch<T>? yBatch;
 
         public Tensor Forward()
         {
-            Projector<T> p = Projector();
             using MatrixBatch<T> result = operation switch
             {
-                ProjectorOperation.Project => p.Project(y),
-                ProjectorOperation.Residual => p.Residual(y),
-                _ => p.Solve(y),
+                ProjectorOperation.Project => Projector().Project(Y()),
+                ProjectorOperation.Residual => Projector().Residual(Y()),
+                _ => Projector().Solve(Y()),
             };
             return TensorBatches.ToTensor(result, batchShape, dtype);
         }
 
         public List<Tensor> Backward(Tensor gradOutput)
         {
-            // A second backward through a retained graph factors A again.
-            Projector<T> p = Projector();
             try
             {
-                HostMatrixBatch<T> g = TensorBatches.ToBatch<T>(gradOutput);
+                using TensorBatch<T> g = TensorBatches.ToBatch<T>(gradOutput);
                 using ProjectorGradients<T> grads = operation switch
                 {
-                    ProjectorOperation.Project => p.ProjectBackward(y, g),
-                    ProjectorOperation.Residual => p.ResidualBackward(y, g),
-                    _ => p.SolveBackward(y, g),
+                    ProjectorOperation.Project => Projector().ProjectBackward(Y(), g.Batch),
+                    ProjectorOperation.Residual => Projector().ResidualBackward(Y(), g.Batch),
+                    _ => Projector().SolveBackward(Y(), g.Batch),
                 };
-                return [TensorBatches.ToTensor(grads.GradA, batchShape, dtype), TensorBatches.ToTensor(grads.GradY, batchShape, dtype), null!];
+                return [TensorBatches.ToTensor(grads.GradA, batchShape, dtype), TensorBatches.ToTensor(grads.GradY, batchShape, dtype), null!, null!];
             }
             finally
             {
-                p.Dispose();
-                projector = null;
+                Release();
             }
         }
 
-        private Projector<T> Projector() => projector ??= Linalg.Projector(a);
+        public void Release()
+        {
+            projector?.Dispose();
+            projector = null;
+            yBatch?.Dispose();
+            yBatch = null;
+        }
+
+        private Projector<T> Projector()
+        {
+            if (projector is null)
+            {
+                using TensorBatch<T> aBatch = TensorBatches.ToBatch<T>(a);     // the projector keeps its own factors
+                projector = Linalg.Projector(aBatch.Batch);
+            }
+
+            return projector;
+        }
+
+        private HostMatrixBatch<T> Y() => (yBatch ??= TensorBatches.ToBatch<T>(y)).Batch;
     }
 }

@@ -6,7 +6,7 @@ namespace OrthoProj.TorchSharp.Functions;
 
 /// <summary>
 /// The reduced QR (LAPACK's signs, as torch.linalg.qr) as one autograd node with two outputs;
-/// vars: a (..., m, n). The backward is OrthoProj's QrBackward (an unused output's gradient is zero);
+/// vars: a (..., m, n), whether a graph is built. The backward is OrthoProj's QrBackward (an unused output's gradient is zero);
 /// where R's leading block is numerically singular (the gradient does not exist) it is NaN.
 /// </summary>
 internal sealed class QrFunction : autograd.MultiTensorFunction<QrFunction>
@@ -17,8 +17,8 @@ internal sealed class QrFunction : autograd.MultiTensorFunction<QrFunction>
 
     public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
     {
-        var a = (Tensor)vars[0];
-        return a.dtype == ScalarType.Float32 ? Forward<float>(ctx, a) : Forward<double>(ctx, a);
+        var (a, differentiable) = ((Tensor)vars[0], (bool)vars[1]);
+        return a.dtype == ScalarType.Float32 ? Forward<float>(ctx, a, differentiable) : Forward<double>(ctx, a, differentiable);
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> grad_outputs)
@@ -26,17 +26,21 @@ internal sealed class QrFunction : autograd.MultiTensorFunction<QrFunction>
         AdapterChecks.RejectDoubleBackward(Name);
         return ctx.get_data(StateKey) switch
         {
-            State<float> s => [s.Backward(grad_outputs[0], grad_outputs[1])],
-            State<double> s => [s.Backward(grad_outputs[0], grad_outputs[1])],
+            State<float> s => [s.Backward(grad_outputs[0], grad_outputs[1]), null!],
+            State<double> s => [s.Backward(grad_outputs[0], grad_outputs[1]), null!],
             _ => throw new InvalidOperationException("The QR's saved state is missing."),
         };
     }
 
-    private static List<Tensor> Forward<T>(autograd.AutogradContext ctx, Tensor a)
+    private static List<Tensor> Forward<T>(autograd.AutogradContext ctx, Tensor a, bool differentiable)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var state = new State<T>(a);
-        ctx.save_data(StateKey, state);
+        if (differentiable)
+        {
+            ctx.save_data(StateKey, state);     // Q and R (managed memory) stay for the backward
+        }
+
         return [state.ToTensor(state.Factors.Q), state.ToTensor(state.Factors.R)];
     }
 
@@ -46,15 +50,16 @@ internal sealed class QrFunction : autograd.MultiTensorFunction<QrFunction>
         private readonly long[] batchShape = TensorBatches.BatchShape(a);
         private readonly ScalarType dtype = a.dtype;
 
-        public QrResult<T> Factors { get; } = Linalg.Qr(TensorBatches.ToBatch<T>(a));
+        public QrResult<T> Factors { get; } = Factor(a);
 
         public Tensor ToTensor(MatrixBatch<T> x) => TensorBatches.ToTensor(x, batchShape, dtype);
 
         public Tensor Backward(Tensor? gradQ, Tensor? gradR)
         {
+            using TensorBatch<T>? gq = Batch(gradQ), gr = Batch(gradR);
             try
             {
-                using MatrixBatch<T> ga = Linalg.QrBackward(Factors.Q, Factors.R, Batch(gradQ), Batch(gradR));
+                using MatrixBatch<T> ga = Linalg.QrBackward(Factors.Q, Factors.R, gq?.Batch, gr?.Batch);
                 return ToTensor(ga);
             }
             catch (RankDeficientException)
@@ -65,6 +70,12 @@ internal sealed class QrFunction : autograd.MultiTensorFunction<QrFunction>
             }
         }
 
-        private static HostMatrixBatch<T>? Batch(Tensor? g) => g is null || g.IsInvalid ? null : TensorBatches.ToBatch<T>(g);
+        private static QrResult<T> Factor(Tensor a)
+        {
+            using TensorBatch<T> batch = TensorBatches.ToBatch<T>(a);     // Q and R are OrthoProj's own memory
+            return Linalg.Qr(batch.Batch);
+        }
+
+        private static TensorBatch<T>? Batch(Tensor? g) => g is null || g.IsInvalid ? null : TensorBatches.ToBatch<T>(g);
     }
 }
