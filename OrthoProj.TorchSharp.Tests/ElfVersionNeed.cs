@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace OrthoProj.TorchSharp.Tests;
@@ -12,6 +13,33 @@ internal static class ElfVersionNeed
 {
     private const uint ShtGnuVerneed = 0x6ffffffe;
     private const ushort VerFlagWeak = 0x2;
+
+    /// <summary>
+    /// TorchSharp 0.107.0's libLibTorchSharp.so asks for GLIBCXX_3.4.32 (GCC 13's libstdc++) for one
+    /// symbol it never relocates, std::ios_base_library_init; Debian 12's libstdc++ stops at 3.4.30.
+    /// Where the process's libstdc++ lacks that symbol, the requirement is marked weak in the copy in
+    /// <paramref name="outputFolder"/> (a test's or a sample's own output, never anything shipped).
+    /// Returns what was done, for the log.
+    /// </summary>
+    public static string PrepareLibTorchSharp(string outputFolder)
+    {
+        const string requirement = "GLIBCXX_3.4.32";
+        if (!OperatingSystem.IsLinux()
+            || (NativeLibrary.TryLoad("libstdc++.so.6", out nint handle) && NativeLibrary.TryGetExport(handle, "_ZSt21ios_base_library_initv", out _)))
+        {
+            return "the system's libstdc++ provides " + requirement + "; nothing to do";
+        }
+
+        string library = Path.Combine(outputFolder, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+        if (!File.Exists(library))
+        {
+            return library + " is absent; TorchSharp will report why it cannot load";
+        }
+
+        return MarkWeak(library, requirement)
+            ? $"marked {requirement} weak in {library} (the system's libstdc++ lacks it)"
+            : $"{requirement} was already weak in {library}";
+    }
 
     /// <summary>Sets the weak flag on the requirement <paramref name="version"/>; false when it was already weak or is absent.</summary>
     /// <exception cref="InvalidDataException">The file is not a little-endian ELF64 object.</exception>

@@ -112,17 +112,17 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
             }
         }
 
-        public BatchInts ScaleToUnit(MatrixBatch<T> source, MatrixBatch<T> a) => Owned.Fill(new DeviceBatchInts(backend, a.Count, holdsMagnitudes: true), magnitudes =>
+        public BatchInts ScaleToUnit(MatrixBatch<T> source, MatrixBatch<T> destination) => Owned.Fill(new DeviceBatchInts(backend, destination.Count, holdsMagnitudes: true), magnitudes =>
         {
-            if (!ReferenceEquals(source, a))
+            if (!ReferenceEquals(source, destination))
             {
-                Copy(source, a);
+                Copy(source, destination);
             }
 
-            if (a.Count > 0)
+            if (destination.Count > 0)
             {
-                ops.Kernels.MaxExponent(a.Count, Ptr(a), a.Rows, a.Cols, Math.Max(1, a.Rows), a.MatrixLength, DevicePtr<int>.Null, 0, a.Count, magnitudes.Pointer);
-                ScaleByPowerOfTwo(a, magnitudes, +1);
+                ops.Kernels.MaxExponent(destination.Count, Ptr(destination), destination.Rows, destination.Cols, Math.Max(1, destination.Rows), destination.MatrixLength, DevicePtr<int>.Null, 0, destination.Count, magnitudes.Pointer);
+                ScaleByPowerOfTwo(destination, magnitudes, +1);
             }
         });
 

@@ -4,12 +4,13 @@
 // (TorchLinalg.Residual, one autograd node) and through TorchSharp's own torch.linalg.qr
 // (e = y - Q Q^T y). The first step's gradients of both routes are compared in float64.
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using OrthoProj.TorchSharp;
 using TorchSharp;
 using static TorchSharp.torch;
 
-PrepareLibTorch();
+// Debian 12: TorchSharp 0.107.0 needs a libstdc++ newer than the system's for one symbol it never
+// uses; the same edit as the tests, on this sample's own output copy (see README, "TorchSharp").
+OrthoProj.TorchSharp.Tests.ElfVersionNeed.PrepareLibTorchSharp(AppContext.BaseDirectory);
 const int Batch = 256, Code = 8, M = 32, N = 16, Steps = 300;
 int steps = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : Steps;
 torch.set_num_threads(1);
@@ -113,17 +114,4 @@ static double[] Gradient(nn.Module<Tensor, Tensor> net, Tensor x, Tensor y, bool
     net.zero_grad();
     Loss(net, x, y, useOrthoProj).backward();
     return [.. net.parameters().SelectMany(p => p.grad!.data<double>().ToArray())];
-}
-
-// TorchSharp 0.107.0 asks for GLIBCXX_3.4.32, which Debian 12's libstdc++ lacks, for one symbol it
-// never uses: where the system lacks it, the requirement is marked weak in this sample's own output
-// copy of libLibTorchSharp.so (see README, "TorchSharp").
-static void PrepareLibTorch()
-{
-    bool has = NativeLibrary.TryLoad("libstdc++.so.6", out nint handle) && NativeLibrary.TryGetExport(handle, "_ZSt21ios_base_library_initv", out _);
-    string library = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
-    if (OperatingSystem.IsLinux() && !has && File.Exists(library))
-    {
-        OrthoProj.TorchSharp.Tests.ElfVersionNeed.MarkWeak(library, "GLIBCXX_3.4.32");
-    }
 }

@@ -273,10 +273,11 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
 
     /// <summary>
     /// The rank rule's fast path for atol = 0 (then scale-free), in the lanes: true when every lane's
-    /// min |R_jj| exceeds rtol max |R_jj| by a margin that no rounding of the exact rule (in double,
-    /// <see cref="RankTolerance.QrRank{T}"/>) can cross; otherwise the lanes go to that rule.
+    /// min |R_jj| exceeds <paramref name="margin"/> (rtol * 1.001, broadcast) times max |R_jj|, a
+    /// margin that no rounding of the exact rule (in double, <see cref="RankTolerance.QrRank{T}"/>)
+    /// can cross; otherwise the lanes go to that rule.
     /// </summary>
-    private bool ClearlyFullRank(ref TV f, double rtol)
+    private bool ClearlyFullRank(ref TV f, TV margin)
     {
         TV max = TOps.Zero, min = TOps.Broadcast(T.PositiveInfinity);
         for (int j = 0; j < n; j++)
@@ -286,7 +287,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
             min = TOps.Select(TOps.LessThan(d, min), d, min);
         }
 
-        TV threshold = TOps.Mul(TOps.Broadcast(T.CreateTruncating(rtol * 1.001)), max);
+        TV threshold = TOps.Mul(margin, max);
         return !TOps.Any(TOps.Select(TOps.LessThan(threshold, min), TOps.Zero, TOps.EqualsZero(TOps.Zero)));
     }
 

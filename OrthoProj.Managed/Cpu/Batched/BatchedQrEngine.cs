@@ -71,6 +71,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : BatchedQrProjector<
         var firstBad = new int[groups];
         Memory<T> src = a.Memory;
         (double atol, double rtol) = tolerance.Resolve<T>(m, n);
+        TV margin = TOps.Broadcast(T.CreateTruncating(rtol * 1.001));     // once per factorization, not per group
         Parallel.For(0, groups, parallel, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g) =>
         {
             Span<TV> f = MemoryMarshal.CreateSpan(ref Qr(g), m * n);
@@ -92,7 +93,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : BatchedQrProjector<
             ScaleLanes(ref f[0], m * n, ref Up(g));
             FactorGroup(ref f[0], ref Tau(g), ref Rinv(g), m, n);
 
-            firstBad[g] = atol == 0 && ClearlyFullRank(ref f[0], rtol) ? -1 : FirstRankDeficientLane(g, lanes, tolerance, out _, out _);
+            firstBad[g] = atol == 0 && ClearlyFullRank(ref f[0], margin) ? -1 : FirstRankDeficientLane(g, lanes, tolerance, out _, out _);
         });
 
         for (int g = 0; g < groups; g++)
