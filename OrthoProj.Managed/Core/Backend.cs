@@ -31,7 +31,9 @@ public abstract class Backend
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(batch);
-        return FromHost<T>(batch.Span, batch.Rows, batch.Cols, batch.Count);
+        return batch.Layout == MatrixLayout.ColumnMajor
+            ? FromHost<T>(batch.Span, batch.Rows, batch.Cols, batch.Count)
+            : FromHost<T>(batch.ToArray(), batch.Rows, batch.Cols, batch.Count);
     }
 
     /// <summary>
@@ -49,7 +51,7 @@ public abstract class Backend
             throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown QR mode.");
         }
 
-        return QrCore(a, mode);
+        return QrCore(ColumnMajor(a), mode);
     }
 
     /// <summary>
@@ -106,7 +108,7 @@ public abstract class Backend
             CheckSameShape(gradR, r, nameof(gradR), "R");
         }
 
-        return QrBackwardCore(q, r, gradQ, gradR);
+        return QrBackwardCore(ColumnMajor(q), ColumnMajor(r), gradQ is null ? null : ColumnMajor(gradQ), gradR is null ? null : ColumnMajor(gradR));
     }
 
     /// <summary>
@@ -119,7 +121,7 @@ public abstract class Backend
     {
         CheckInput(a, nameof(a));
         tolerance.Validate();
-        return PinvCore(a, tolerance);
+        return PinvCore(ColumnMajor(a), tolerance);
     }
 
     /// <summary>
@@ -142,7 +144,7 @@ public abstract class Backend
         }
 
         CheckSameShape(gradPinv, pinv, nameof(gradPinv), "pinv");
-        return PinvBackwardCore(a, pinv, gradPinv);
+        return PinvBackwardCore(ColumnMajor(a), ColumnMajor(pinv), ColumnMajor(gradPinv));
     }
 
     /// <summary>
@@ -188,7 +190,10 @@ public abstract class Backend
     protected abstract MatrixBatch<T> PinvBackwardCore<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
-    /// <summary>Core of <see cref="Projector{T}"/>; arguments are validated.</summary>
+    /// <summary>
+    /// Core of <see cref="Projector{T}"/>; arguments are validated. <paramref name="a"/> keeps the
+    /// caller's layout (a path that reads only column-major takes <c>ColumnMajor(a)</c>).
+    /// </summary>
     protected abstract Projector<T> ProjectorCore<T>(MatrixBatch<T> a, ProjectorMethod method, RankTolerance tolerance)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
@@ -216,11 +221,65 @@ public abstract class Backend
 
         if (TryFindNonFinite(x, out int index, out double value))
         {
-            int matrix = x.MatrixLength == 0 ? 0 : index / x.MatrixLength;
-            int within = x.MatrixLength == 0 ? 0 : index % x.MatrixLength;
-            throw new NonFiniteInputException(paramName, matrix, within % Math.Max(x.Rows, 1), within / Math.Max(x.Rows, 1), value);
+            (int matrix, int row, int col) = x.Locate(index);
+            throw new NonFiniteInputException(paramName, matrix, row, col, value);
         }
     }
+
+    /// <summary>
+    /// Checks a batch the caller gave for a result: live, on this backend, of the result's shape (any
+    /// <see cref="MatrixLayout"/>); null means "allocate one".
+    /// </summary>
+    /// <exception cref="ObjectDisposedException"/>
+    /// <exception cref="ArgumentException">The batch lives on another backend or has another shape.</exception>
+    protected internal void CheckOutput<T>(MatrixBatch<T>? output, int rows, int cols, int count, string paramName)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (output is null)
+        {
+            return;
+        }
+
+        output.ThrowIfDisposed();
+        if (!ReferenceEquals(output.Backend, this) && !AcceptsStorageOf(output))
+        {
+            throw new ArgumentException($"{paramName} lives on {output.Backend.Name} ({output.Device}); this operation runs on {Name}.", paramName);
+        }
+
+        if (output.Rows != rows || output.Cols != cols || output.Count != count)
+        {
+            throw new ArgumentException($"{paramName} is {output.Shape}; the result is {count} x ({rows} x {cols}).", paramName);
+        }
+    }
+
+    /// <summary>
+    /// What a core returned, delivered into the caller's <paramref name="output"/> when one was given
+    /// and the core did not write there itself (one copy, in the output's layout); the core's own batch
+    /// is then released.
+    /// </summary>
+    internal static MatrixBatch<T> Deliver<T>(MatrixBatch<T> result, MatrixBatch<T>? output)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (output is null || ReferenceEquals(result, output))
+        {
+            return result;
+        }
+
+        using (result)
+        {
+            output.Assign(result);
+        }
+
+        return output;
+    }
+
+    /// <summary>
+    /// <paramref name="x"/> in LAPACK's column-major layout, for the cores that read no other: x itself,
+    /// or for a row-major host batch a column-major copy (garbage-collected memory, nothing to release).
+    /// </summary>
+    internal static MatrixBatch<T> ColumnMajor<T>(MatrixBatch<T> x)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        x.Layout == MatrixLayout.ColumnMajor ? x : HostMatrixBatch<T>.Wrap(x.ToArray(), x.Rows, x.Cols, x.Count);
 
     /// <summary>Whether a batch created by another backend instance of the same kind can be used in place.</summary>
     protected virtual bool AcceptsStorageOf<T>(MatrixBatch<T> x)

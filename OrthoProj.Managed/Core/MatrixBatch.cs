@@ -3,14 +3,17 @@ using System.Diagnostics;
 namespace OrthoProj;
 
 /// <summary>
-/// A batch of <see cref="Count"/> matrices of <see cref="Rows"/> x <see cref="Cols"/> elements,
-/// stored column-major, one matrix after the other (element (b, i, j) at
-/// <c>b * Rows * Cols + j * Rows + i</c>), in host or device memory. Element types are
-/// <see cref="float"/> and <see cref="double"/>.
+/// A batch of <see cref="Count"/> matrices of <see cref="Rows"/> x <see cref="Cols"/> elements, one
+/// matrix after the other, in host or device memory; each matrix column-major (element (b, i, j) at
+/// <c>b * Rows * Cols + j * Rows + i</c>) or, for a host batch over another library's row-major
+/// memory, row-major (at <c>b * Rows * Cols + i * Cols + j</c>; see <see cref="Layout"/>). Element
+/// types are <see cref="float"/> and <see cref="double"/>.
 /// </summary>
 /// <remarks>
-/// The layout is LAPACK's (leading dimension = rows) repeated with a stride of Rows * Cols, which is
-/// also what cuBLAS/cuSOLVER strided-batched routines take, so no backend copies to reshape.
+/// Column-major is LAPACK's layout (leading dimension = rows) repeated with a stride of Rows * Cols,
+/// which is also what cuBLAS/cuSOLVER strided-batched routines take, so no backend copies to reshape.
+/// A row-major m x n matrix is the column-major n x m transpose: the SIMD small-matrix path reads and
+/// writes either layout directly; the general path copies a row-major input into column-major once.
 /// </remarks>
 /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
 [DebuggerDisplay("{DebuggerDisplay,nq}")]
@@ -64,6 +67,9 @@ public abstract class MatrixBatch<T> : IDisposable
     /// <summary>Where the elements live.</summary>
     public abstract DeviceKind Device { get; }
 
+    /// <summary>How each matrix is laid out: column-major (every batch a backend makes) or row-major.</summary>
+    public virtual MatrixLayout Layout => MatrixLayout.ColumnMajor;
+
     /// <summary>The backend whose operations accept this batch without a copy.</summary>
     public abstract Backend Backend { get; }
 
@@ -75,7 +81,7 @@ public abstract class MatrixBatch<T> : IDisposable
 
     private string DebuggerDisplay => $"{GetType().Name}<{typeof(T).Name}>[{Shape}] on {Device}{(IsDisposed ? " (disposed)" : string.Empty)}";
 
-    /// <summary>Copies all elements, column-major, matrix after matrix, into <paramref name="destination"/>.</summary>
+    /// <summary>Copies all elements, column-major whatever <see cref="Layout"/> is, matrix after matrix, into <paramref name="destination"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than <see cref="Length"/>.</exception>
     public void CopyTo(Span<T> destination)
     {
@@ -123,8 +129,24 @@ public abstract class MatrixBatch<T> : IDisposable
     {
     }
 
-    /// <summary>Copies exactly <see cref="Length"/> elements.</summary>
+    /// <summary>Copies exactly <see cref="Length"/> elements, column-major.</summary>
     protected abstract void CopyToCore(Span<T> destination);
+
+    /// <summary>
+    /// Overwrites this batch with <paramref name="source"/> (the same shape, on this batch's backend),
+    /// in this batch's layout: how an operation delivers a result into a batch the caller gave it.
+    /// </summary>
+    internal abstract void Assign(MatrixBatch<T> source);
+
+    /// <summary>Matrix, row and column of element <paramref name="index"/> of the storage, for error messages.</summary>
+    internal (int Matrix, int Row, int Col) Locate(int index)
+    {
+        int matrix = MatrixLength == 0 ? 0 : index / MatrixLength;
+        int within = MatrixLength == 0 ? 0 : index % MatrixLength;
+        return Layout == MatrixLayout.RowMajor
+            ? (matrix, within / Math.Max(Cols, 1), within % Math.Max(Cols, 1))
+            : (matrix, within % Math.Max(Rows, 1), within / Math.Max(Rows, 1));
+    }
 
     /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
     protected internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
@@ -138,6 +160,16 @@ public enum DeviceKind
 
     /// <summary>CUDA device memory.</summary>
     Cuda,
+}
+
+/// <summary>How the elements of each matrix of a batch are ordered in memory.</summary>
+public enum MatrixLayout
+{
+    /// <summary>Column after column (LAPACK, cuBLAS): element (i, j) of an m x n matrix at j * m + i.</summary>
+    ColumnMajor,
+
+    /// <summary>Row after row (TorchSharp, NumPy, System.Numerics.Tensors by default): element (i, j) at i * n + j.</summary>
+    RowMajor,
 }
 
 /// <summary>The element types OrthoProj computes in.</summary>

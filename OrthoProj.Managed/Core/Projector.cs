@@ -61,62 +61,87 @@ public abstract class Projector<T> : IDisposable
     }
 
     /// <summary>z = P y = U (U^T y): the projection of each column of Y onto range(A).</summary>
-    public MatrixBatch<T> Project(MatrixBatch<T> y)
+    /// <param name="y">Y, m x p per matrix, column-major or (on the host) row-major.</param>
+    /// <param name="output">
+    /// Where to write z (m x p per matrix, either layout; it must not overlap the inputs), or null
+    /// for a new batch. Every operation takes such an output: given, it is the batch returned.
+    /// </param>
+    public MatrixBatch<T> Project(MatrixBatch<T> y, MatrixBatch<T>? output = null)
     {
         using Lease lease = Enter();
-        return ProjectCore(CheckY(y, nameof(y)));
+        CheckY(y, nameof(y));
+        Backend.CheckOutput(output, Rows, y.Cols, Count, nameof(output));
+        return Backend.Deliver(ProjectCore(Readable(y), output), output);
     }
 
     /// <summary>
     /// e = (I - P) y, computed as y - U (U^T y) with a second pass on e when y lies nearly in
     /// range(A) (a column whose residual is below half its norm), which keeps e accurate there.
     /// </summary>
-    public MatrixBatch<T> Residual(MatrixBatch<T> y)
+    /// <inheritdoc cref="Project" path="/param"/>
+    public MatrixBatch<T> Residual(MatrixBatch<T> y, MatrixBatch<T>? output = null)
     {
         using Lease lease = Enter();
-        return ResidualCore(CheckY(y, nameof(y)));
+        CheckY(y, nameof(y));
+        Backend.CheckOutput(output, Rows, y.Cols, Count, nameof(output));
+        return Backend.Deliver(ResidualCore(Readable(y), output), output);
     }
 
     /// <summary>P = U U^T, m x m per matrix.</summary>
-    public MatrixBatch<T> Matrix()
+    /// <param name="output">Where to write P (m x m per matrix, either layout), or null for a new batch.</param>
+    public MatrixBatch<T> Matrix(MatrixBatch<T>? output = null)
     {
         using Lease lease = Enter();
-        return MatrixCore();
+        Backend.CheckOutput(output, Rows, Rows, Count, nameof(output));
+        return Backend.Deliver(MatrixCore(output), output);
     }
 
     /// <summary>
     /// x = A+ y, the minimum-norm least-squares solution: R^-1 (Q^T y) by a triangular solve under the
     /// QR method, V_r S_r^-1 U_r^T y under the SVD method. n x p per matrix.
     /// </summary>
-    public MatrixBatch<T> Solve(MatrixBatch<T> y)
+    /// <param name="y">Y, m x p per matrix, column-major or (on the host) row-major.</param>
+    /// <param name="output">Where to write x (n x p per matrix, either layout), or null for a new batch.</param>
+    public MatrixBatch<T> Solve(MatrixBatch<T> y, MatrixBatch<T>? output = null)
     {
         using Lease lease = Enter();
-        return SolveCore(CheckY(y, nameof(y)));
+        CheckY(y, nameof(y));
+        Backend.CheckOutput(output, Cols, y.Cols, Count, nameof(output));
+        return Backend.Deliver(SolveCore(Readable(y), output), output);
     }
 
     /// <summary>
     /// Backward of z = P y: gy = P gz; gA = (I - P) gz x^T + r u^T with x = A+ y, r = (I - P) y,
     /// u = A+ gz.
     /// </summary>
-    public ProjectorGradients<T> ProjectBackward(MatrixBatch<T> y, MatrixBatch<T> gradZ)
+    /// <param name="y">Y, m x p per matrix.</param>
+    /// <param name="gradZ">dL/dz, m x p per matrix.</param>
+    /// <param name="gradA">Where to write dL/dA (m x n per matrix, either layout), or null for a new batch.</param>
+    /// <param name="gradY">Where to write dL/dY (m x p per matrix, either layout), or null for a new batch.</param>
+    public ProjectorGradients<T> ProjectBackward(MatrixBatch<T> y, MatrixBatch<T> gradZ, MatrixBatch<T>? gradA = null, MatrixBatch<T>? gradY = null)
     {
         using Lease lease = Enter();
         CheckY(y, nameof(y));
         CheckCotangent(gradZ, y, nameof(gradZ));
-        return ProjectBackwardCore(y, gradZ);
+        CheckGradients(gradA, gradY, y.Cols);
+        return Deliver(ProjectBackwardCore(Readable(y), Readable(gradZ), gradA, gradY), gradA, gradY);
     }
 
     /// <summary>Backward of e = (I - P) y: gy = (I - P) ge; gA = -[(I - P) ge x^T + r (A+ ge)^T].</summary>
-    public ProjectorGradients<T> ResidualBackward(MatrixBatch<T> y, MatrixBatch<T> gradE)
+    /// <inheritdoc cref="ProjectBackward" path="/param[@name='y' or @name='gradA' or @name='gradY']"/>
+    public ProjectorGradients<T> ResidualBackward(MatrixBatch<T> y, MatrixBatch<T> gradE, MatrixBatch<T>? gradA = null, MatrixBatch<T>? gradY = null)
     {
         using Lease lease = Enter();
         CheckY(y, nameof(y));
         CheckCotangent(gradE, y, nameof(gradE));
-        return ResidualBackwardCore(y, gradE);
+        CheckGradients(gradA, gradY, y.Cols);
+        return Deliver(ResidualBackwardCore(Readable(y), Readable(gradE), gradA, gradY), gradA, gradY);
     }
 
     /// <summary>Backward of <see cref="Matrix"/>: gA = (I - P)(gP + gP^T) A+^T (= Q R^-T under QR).</summary>
-    public MatrixBatch<T> MatrixBackward(MatrixBatch<T> gradP)
+    /// <param name="gradP">dL/dP, m x m per matrix.</param>
+    /// <param name="output">Where to write dL/dA (m x n per matrix, either layout), or null for a new batch.</param>
+    public MatrixBatch<T> MatrixBackward(MatrixBatch<T> gradP, MatrixBatch<T>? output = null)
     {
         using Lease lease = Enter();
         Backend.CheckInput(gradP, nameof(gradP));
@@ -125,7 +150,8 @@ public abstract class Projector<T> : IDisposable
             throw new ArgumentException($"gradP is {gradP.Shape}; it must be {Count} x ({Rows} x {Rows}), the shape of P.", nameof(gradP));
         }
 
-        return MatrixBackwardCore(gradP);
+        Backend.CheckOutput(output, Rows, Cols, Count, nameof(output));
+        return Backend.Deliver(MatrixBackwardCore(Readable(gradP), output), output);
     }
 
     /// <summary>
@@ -133,7 +159,8 @@ public abstract class Projector<T> : IDisposable
     /// gy = w; gA = -w x^T + r v^T + (A+^T x) ((I - A+ A) gx)^T (the last term vanishes at full column
     /// rank; it comes from the (I - A+ A) dA^T A+^T A+ term of dA+).
     /// </summary>
-    public ProjectorGradients<T> SolveBackward(MatrixBatch<T> y, MatrixBatch<T> gradX)
+    /// <inheritdoc cref="ProjectBackward" path="/param[@name='y' or @name='gradA' or @name='gradY']"/>
+    public ProjectorGradients<T> SolveBackward(MatrixBatch<T> y, MatrixBatch<T> gradX, MatrixBatch<T>? gradA = null, MatrixBatch<T>? gradY = null)
     {
         using Lease lease = Enter();
         CheckY(y, nameof(y));
@@ -143,7 +170,8 @@ public abstract class Projector<T> : IDisposable
             throw new ArgumentException($"gradX is {gradX.Shape}; it must be {Count} x ({Cols} x {y.Cols}), the shape of x = A+ y.", nameof(gradX));
         }
 
-        return SolveBackwardCore(y, gradX);
+        CheckGradients(gradA, gradY, y.Cols);
+        return Deliver(SolveBackwardCore(Readable(y), Readable(gradX), gradA, gradY), gradA, gradY);
     }
 
     /// <summary>Releases the factorization; idempotent.</summary>
@@ -178,29 +206,39 @@ public abstract class Projector<T> : IDisposable
     {
     }
 
+    /// <summary>
+    /// Whether the cores read row-major host batches as they are (the SIMD small-matrix path); else
+    /// every input reaches them column-major (<see cref="Backend.ColumnMajor{T}"/>).
+    /// </summary>
+    private protected virtual bool ReadsRowMajor => false;
+
+    // The cores: arguments are validated; an output, when not null, has the result's shape and may be
+    // written directly (the core then returns it); a core that does not returns its own batch, which
+    // the public layer copies into the output (Backend.Deliver).
+
     /// <summary>Core of <see cref="Project"/>.</summary>
-    protected abstract MatrixBatch<T> ProjectCore(MatrixBatch<T> y);
+    protected abstract MatrixBatch<T> ProjectCore(MatrixBatch<T> y, MatrixBatch<T>? output);
 
     /// <summary>Core of <see cref="Residual"/>.</summary>
-    protected abstract MatrixBatch<T> ResidualCore(MatrixBatch<T> y);
+    protected abstract MatrixBatch<T> ResidualCore(MatrixBatch<T> y, MatrixBatch<T>? output);
 
     /// <summary>Core of <see cref="Matrix"/>.</summary>
-    protected abstract MatrixBatch<T> MatrixCore();
+    protected abstract MatrixBatch<T> MatrixCore(MatrixBatch<T>? output);
 
     /// <summary>Core of <see cref="Solve"/>.</summary>
-    protected abstract MatrixBatch<T> SolveCore(MatrixBatch<T> y);
+    protected abstract MatrixBatch<T> SolveCore(MatrixBatch<T> y, MatrixBatch<T>? output);
 
     /// <summary>Core of <see cref="ProjectBackward"/>.</summary>
-    protected abstract ProjectorGradients<T> ProjectBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradZ);
+    protected abstract ProjectorGradients<T> ProjectBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradZ, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY);
 
     /// <summary>Core of <see cref="ResidualBackward"/>.</summary>
-    protected abstract ProjectorGradients<T> ResidualBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradE);
+    protected abstract ProjectorGradients<T> ResidualBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradE, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY);
 
     /// <summary>Core of <see cref="MatrixBackward"/>.</summary>
-    protected abstract MatrixBatch<T> MatrixBackwardCore(MatrixBatch<T> gradP);
+    protected abstract MatrixBatch<T> MatrixBackwardCore(MatrixBatch<T> gradP, MatrixBatch<T>? output);
 
     /// <summary>Core of <see cref="SolveBackward"/>.</summary>
-    protected abstract ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX);
+    protected abstract ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY);
 
     /// <summary>The <see cref="Rank"/> of a batch of <paramref name="count"/> full-rank matrices of <paramref name="n"/> columns.</summary>
     private protected static int[] FullRank(int n, int count)
@@ -251,6 +289,17 @@ public abstract class Projector<T> : IDisposable
 
         return y;
     }
+
+    private MatrixBatch<T> Readable(MatrixBatch<T> x) => ReadsRowMajor ? x : Backend.ColumnMajor(x);
+
+    private void CheckGradients(MatrixBatch<T>? gradA, MatrixBatch<T>? gradY, int p)
+    {
+        Backend.CheckOutput(gradA, Rows, Cols, Count, nameof(gradA));
+        Backend.CheckOutput(gradY, Rows, p, Count, nameof(gradY));
+    }
+
+    private static ProjectorGradients<T> Deliver(ProjectorGradients<T> result, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) =>
+        gradA is null && gradY is null ? result : new(Backend.Deliver(result.GradA, gradA), Backend.Deliver(result.GradY, gradY));
 
     private void CheckCotangent(MatrixBatch<T> g, MatrixBatch<T> y, string paramName)
     {

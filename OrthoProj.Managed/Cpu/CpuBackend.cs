@@ -168,12 +168,12 @@ public sealed class CpuBackend : Backend
     /// <inheritdoc/>
     /// <remarks>
     /// QR-method batches of small matrices take the SIMD batched path as <see cref="SmallMatrixPath"/>
-    /// says; everything else takes the general per-matrix path.
+    /// says (it reads a row-major A in place); everything else takes the general per-matrix path.
     /// </remarks>
     protected override Projector<T> ProjectorCore<T>(MatrixBatch<T> a, ProjectorMethod method, RankTolerance tolerance) =>
         SmallMatrixPolicy.Chooses(SmallMatrixPath, method, a.Rows, a.Cols, a.Count, Cpu.Batched.BatchedQrProjector<T>.DefaultWidth)
             ? Cpu.Batched.BatchedQrProjector<T>.Create(this, (HostMatrixBatch<T>)a, tolerance, parallel)
-            : Projection.BatchedProjector<T>.Create(Kernels<T>(), a, method, tolerance);
+            : Projection.BatchedProjector<T>.Create(Kernels<T>(), ColumnMajor(a), method, tolerance);
 
     private static CpuBackend CreateDefault() =>
         TryCreateNative(out CpuBackend? native, out _) ? native! : CreateManaged();

@@ -267,6 +267,17 @@ public sealed partial class CudaBackend : Backend, IDisposable
         }
     }
 
+    /// <summary>A device-to-device copy ordered on the backend's stream.</summary>
+    internal void CopyOnDevice<T>(DeviceView<T> source, DeviceView<T> destination)
+        where T : unmanaged
+    {
+        lock (gate)
+        {
+            ThrowIfDisposed();
+            source.CopyTo(destination, Stream);
+        }
+    }
+
     /// <summary>A stream-ordered copy to the host: waits for the work queued before it, returns when the data has arrived.</summary>
     internal void CopyToHost<T>(DeviceView<T> source, Span<T> destination)
         where T : unmanaged

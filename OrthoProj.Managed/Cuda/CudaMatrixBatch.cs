@@ -89,6 +89,9 @@ public sealed class CudaMatrixBatch<T> : MatrixBatch<T>
     protected override void CopyToCore(Span<T> destination) => backend.CopyToHost(view, destination);
 
     /// <inheritdoc/>
+    internal override void Assign(MatrixBatch<T> source) => backend.CopyOnDevice(((CudaMatrixBatch<T>)source).View, View);
+
+    /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
         if (disposing)

@@ -358,6 +358,35 @@ public abstract class ConformanceSuite
         TestData.AssertClose(g32.GradY.ToHost(), g64.GradY.ToHost(), FloatTol, "gY float32");
     }
 
+    [TestMethod]
+    public void Projector_GivenOutputs_ReceiveExactlyTheResults()
+    {
+        foreach (ProjectorMethod method in new[] { ProjectorMethod.Qr, ProjectorMethod.Svd })
+        {
+            HostMatrixBatch<double> a = TestData.Random<double>(7, 4, 3, seed: 11);
+            MatrixBatch<double> y = Up(TestData.Random<double>(7, 2, 3, seed: 12)), gx = Up(TestData.Random<double>(4, 2, 3, seed: 13));
+            using Projector<double> p = Backend.Projector(Up(a), method);
+            Into(p.Project(y), o => p.Project(y, o), $"Project, {method}");
+            Into(p.Residual(y), o => p.Residual(y, o), $"Residual, {method}");
+            Into(p.Solve(y), o => p.Solve(y, o), $"Solve, {method}");
+            Into(p.Matrix(), o => p.Matrix(o), $"Matrix, {method}");
+            using MatrixBatch<double> gp = p.Matrix();
+            Into(p.MatrixBackward(gp), o => p.MatrixBackward(gp, o), $"MatrixBackward, {method}");
+            using ProjectorGradients<double> expected = p.SolveBackward(y, gx);
+            Into(expected.GradA, o => p.SolveBackward(y, gx, gradA: o).GradA, $"SolveBackward gA, {method}");
+            Into(expected.GradY, o => p.SolveBackward(y, gx, gradY: o).GradY, $"SolveBackward gy, {method}");
+            using ProjectorGradients<double> pb = p.ProjectBackward(y, y);
+            Into(pb.GradA, o => p.ProjectBackward(y, y, gradA: o).GradA, $"ProjectBackward gA, {method}");
+        }
+
+        void Into(MatrixBatch<double> expected, Func<MatrixBatch<double>, MatrixBatch<double>> op, string what)
+        {
+            using MatrixBatch<double> output = Backend.Zeros<double>(expected.Rows, expected.Cols, expected.Count);
+            Assert.AreSame(output, op(output), $"{what}: the given output is returned");
+            CollectionAssert.AreEqual(expected.ToArray(), output.ToArray(), what);
+        }
+    }
+
     // ---------------------------------------------------------------- the original report
 
     [TestMethod]

@@ -55,17 +55,21 @@ internal sealed class ProjectionMatrixFunction : autograd.SingleTensorFunction<P
 
         public Tensor Forward()
         {
-            using MatrixBatch<T> p = Projector().Matrix();
-            return TensorBatches.ToTensor(p, batchShape, dtype);
+            Projector<T> projector = Projector();
+            (Tensor p, HostMatrixBatch<T> output) = TensorBatches.Empty<T>(batchShape, projector.Rows, projector.Rows, projector.Count, dtype);
+            projector.Matrix(output);
+            return p;
         }
 
         public Tensor Backward(Tensor gradOutput)
         {
             try
             {
+                Projector<T> projector = Projector();
                 using TensorBatch<T> g = TensorBatches.ToBatch<T>(gradOutput);
-                using MatrixBatch<T> ga = Projector().MatrixBackward(g.Batch);
-                return TensorBatches.ToTensor(ga, batchShape, dtype);
+                (Tensor gradA, HostMatrixBatch<T> output) = TensorBatches.Empty<T>(batchShape, projector.Rows, projector.Cols, projector.Count, dtype);
+                projector.MatrixBackward(g.Batch, output);
+                return gradA;
             }
             finally
             {

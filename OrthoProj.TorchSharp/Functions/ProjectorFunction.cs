@@ -77,27 +77,32 @@ internal sealed class ProjectorFunction : autograd.SingleTensorFunction<Projecto
 
         public Tensor Forward()
         {
-            using MatrixBatch<T> result = operation switch
+            HostMatrixBatch<T> y = Y();
+            (Tensor result, HostMatrixBatch<T> output) = TensorBatches.Empty<T>(batchShape, operation == ProjectorOperation.Solve ? Cols() : y.Rows, y.Cols, y.Count, dtype);
+            _ = operation switch
             {
-                ProjectorOperation.Project => Projector().Project(Y()),
-                ProjectorOperation.Residual => Projector().Residual(Y()),
-                _ => Projector().Solve(Y()),
+                ProjectorOperation.Project => Projector().Project(y, output),
+                ProjectorOperation.Residual => Projector().Residual(y, output),
+                _ => Projector().Solve(y, output),
             };
-            return TensorBatches.ToTensor(result, batchShape, dtype);
+            return result;
         }
 
         public List<Tensor> Backward(Tensor gradOutput)
         {
             try
             {
+                HostMatrixBatch<T> y = Y();
                 using TensorBatch<T> g = TensorBatches.ToBatch<T>(gradOutput);
-                using ProjectorGradients<T> grads = operation switch
+                (Tensor gradA, HostMatrixBatch<T> gradABatch) = TensorBatches.Empty<T>(batchShape, y.Rows, Cols(), y.Count, dtype);
+                (Tensor gradY, HostMatrixBatch<T> gradYBatch) = TensorBatches.Empty<T>(batchShape, y.Rows, y.Cols, y.Count, dtype);
+                _ = operation switch
                 {
-                    ProjectorOperation.Project => Projector().ProjectBackward(Y(), g.Batch),
-                    ProjectorOperation.Residual => Projector().ResidualBackward(Y(), g.Batch),
-                    _ => Projector().SolveBackward(Y(), g.Batch),
+                    ProjectorOperation.Project => Projector().ProjectBackward(y, g.Batch, gradABatch, gradYBatch),
+                    ProjectorOperation.Residual => Projector().ResidualBackward(y, g.Batch, gradABatch, gradYBatch),
+                    _ => Projector().SolveBackward(y, g.Batch, gradABatch, gradYBatch),
                 };
-                return [TensorBatches.ToTensor(grads.GradA, batchShape, dtype), TensorBatches.ToTensor(grads.GradY, batchShape, dtype), null!, null!];
+                return [gradA, gradY, null!, null!];
             }
             finally
             {
@@ -125,5 +130,7 @@ internal sealed class ProjectorFunction : autograd.SingleTensorFunction<Projecto
         }
 
         private HostMatrixBatch<T> Y() => (yBatch ??= TensorBatches.ToBatch<T>(y)).Batch;
+
+        private int Cols() => checked((int)a.shape[^1]);
     }
 }

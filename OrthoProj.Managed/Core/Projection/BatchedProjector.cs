@@ -36,22 +36,22 @@ internal sealed class BatchedProjector<T> : Projector<T>
         return new BatchedProjector<T>(kernels, basis, method);
     }
 
-    protected override MatrixBatch<T> ProjectCore(MatrixBatch<T> y) => Output(Rows, y.Cols, (ops, z) =>
+    protected override MatrixBatch<T> ProjectCore(MatrixBatch<T> y, MatrixBatch<T>? output) => Output(Rows, y.Cols, (ops, z) =>
         basis.Times(ops, basis.TransposeTimes(ops, y), z));
 
-    protected override MatrixBatch<T> ResidualCore(MatrixBatch<T> y) => Output(Rows, y.Cols, (ops, e) =>
+    protected override MatrixBatch<T> ResidualCore(MatrixBatch<T> y, MatrixBatch<T>? output) => Output(Rows, y.Cols, (ops, e) =>
         basis.Residual(ops, y, e));
 
-    protected override MatrixBatch<T> MatrixCore() => Output(Rows, Rows, (ops, p) =>
+    protected override MatrixBatch<T> MatrixCore(MatrixBatch<T>? output) => Output(Rows, Rows, (ops, p) =>
     {
         MatrixBatch<T> u = basis.Basis(ops);
         ops.Gemm(false, true, T.One, u, u, T.Zero, p);
     });
 
-    protected override MatrixBatch<T> SolveCore(MatrixBatch<T> y) => Output(Cols, y.Cols, (ops, x) =>
+    protected override MatrixBatch<T> SolveCore(MatrixBatch<T> y, MatrixBatch<T>? output) => Output(Cols, y.Cols, (ops, x) =>
         ops.Copy(basis.WTimes(ops, basis.TransposeTimes(ops, y)), x));
 
-    protected override ProjectorGradients<T> ProjectBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradZ) => Gradients(y, (ops, gA, gy) =>
+    protected override ProjectorGradients<T> ProjectBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradZ, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Gradients(y, (ops, gA, gy) =>
     {
         (MatrixBatch<T> x, MatrixBatch<T> r) = SolutionAndResidual(ops, y);
         MatrixBatch<T> cg = basis.TransposeTimes(ops, gradZ);
@@ -64,7 +64,7 @@ internal sealed class BatchedProjector<T> : Projector<T>
         ops.Gemm(false, true, T.One, r, u, T.One, gA);
     });
 
-    protected override ProjectorGradients<T> ResidualBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradE) => Gradients(y, (ops, gA, gy) =>
+    protected override ProjectorGradients<T> ResidualBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradE, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Gradients(y, (ops, gA, gy) =>
     {
         (MatrixBatch<T> x, MatrixBatch<T> r) = SolutionAndResidual(ops, y);
         MatrixBatch<T> cg = basis.TransposeTimes(ops, gradE);
@@ -75,7 +75,7 @@ internal sealed class BatchedProjector<T> : Projector<T>
         ops.Gemm(false, true, -T.One, r, u, T.One, gA);
     });
 
-    protected override MatrixBatch<T> MatrixBackwardCore(MatrixBatch<T> gradP) => Output(Rows, Cols, (ops, gA) =>
+    protected override MatrixBatch<T> MatrixBackwardCore(MatrixBatch<T> gradP, MatrixBatch<T>? output) => Output(Rows, Cols, (ops, gA) =>
     {
         // gA = (I - P) S A+^T = [(I - P) S U] W^T, S = gP + gP^T.
         int m = Rows, k = basis.Width;
@@ -90,7 +90,7 @@ internal sealed class BatchedProjector<T> : Projector<T>
         ops.Transpose(basis.WTimes(ops, t), gA);                    // (W t^T)^T, n x m -> m x n
     });
 
-    protected override ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX) => Gradients(y, (ops, gA, gy) =>
+    protected override ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Gradients(y, (ops, gA, gy) =>
     {
         (MatrixBatch<T> x, MatrixBatch<T> r) = SolutionAndResidual(ops, y);
         MatrixBatch<T> wtg = basis.WTransposeTimes(ops, gradX);

@@ -8,26 +8,17 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
     where TV : unmanaged
     where TOps : struct, ILaneOps<TV, T>
 {
-    private ProjectorGradients<T> ProjectBackward(HostMatrixBatch<T> y, HostMatrixBatch<T> gradZ) =>
-        Backward(y, gradZ, BackwardKind.Project);
-
-    private ProjectorGradients<T> ResidualBackward(HostMatrixBatch<T> y, HostMatrixBatch<T> gradE) =>
-        Backward(y, gradE, BackwardKind.Residual);
-
-    private ProjectorGradients<T> SolveBackward(HostMatrixBatch<T> y, HostMatrixBatch<T> gradX) =>
-        Backward(y, gradX, BackwardKind.Solve);
-
     /// <inheritdoc/>
-    protected override MatrixBatch<T> MatrixBackwardCore(MatrixBatch<T> gradP)
+    protected override MatrixBatch<T> MatrixBackwardCore(MatrixBatch<T> gradP, MatrixBatch<T>? output)
     {
-        var result = Output(m, n);
+        var result = Output(m, n, output);
         ForGroups((m * m) + (2 * m * n), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>
         {
             // gA = (I - P)(gP + gP^T) Q R^-T: T_j = (I - P) S q_j, then gA R^T = T column by column.
             Span<TV> gp = s[..(m * m)];
             Span<TV> q = s.Slice(m * m, m * n);
             Span<TV> tm = s.Slice((m * m) + (m * n), m * n);
-            Gather(((HostMatrixBatch<T>)gradP).Span, m * m, g, gp);
+            Gather((HostMatrixBatch<T>)gradP, g, gp);
             FormQ(g, ref q[0]);
             ref TV f = ref Qr(g);
             ref TV ta = ref Tau(g);
@@ -90,7 +81,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
             // That solved with R' = 2^e R: gA = 2^e (T R'^-T).
             ScaleUp(ref Up(g), m * n, ref tm[0]);
 
-            Scatter(tm, result.Span, m * n, g);
+            Scatter(tm, result, g);
         });
         return result;
     }
@@ -109,12 +100,12 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
     /// residual: gy = gz - P gz, a = gy, b = -x, d = -R^-1 Q^T gz;
     /// solve: w = Q R^-T gx, gy = w, a = w, b = -x, d = R^-1 R^-T gx.
     /// </summary>
-    private ProjectorGradients<T> Backward(HostMatrixBatch<T> y, HostMatrixBatch<T> g, BackwardKind kind)
+    private ProjectorGradients<T> Backward(HostMatrixBatch<T> y, HostMatrixBatch<T> g, BackwardKind kind, MatrixBatch<T>? gradAOutput, MatrixBatch<T>? gradYOutput)
     {
         int p = y.Cols;
         int gRows = g.Rows;
-        var gradA = Output(m, n);
-        var gradY = Output(m, p);
+        var gradA = Output(m, n, gradAOutput);
+        var gradY = Output(m, p, gradYOutput);
         int mp = m * p;
         ForGroups((3 * mp) + (gRows * p) + (m * n) + (2 * m) + (2 * n) + (2 * n * p), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (grp, s) =>
         {
@@ -130,8 +121,8 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
             Span<TV> dv = s.Slice(o + (m * n) + (2 * m) + n, n);
             Span<TV> heads = s.Slice(o + (m * n) + (2 * m) + (2 * n), n * p);
             Span<TV> gHeads = s.Slice(o + (m * n) + (2 * m) + (2 * n) + (n * p), n * p);
-            Gather(y.Span, mp, grp, yv);
-            Gather(g.Span, gRows * p, grp, gv);
+            Gather(y, grp, yv);
+            Gather(g, grp, gv);
             ref TV f = ref Qr(grp);
             ref TV t = ref Tau(grp);
             ref TV ri = ref Rinv(grp);
@@ -230,8 +221,8 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
                 }
             }
 
-            Scatter(ga, gradA.Span, m * n, grp);
-            Scatter(gyv, gradY.Span, mp, grp);
+            Scatter(ga, gradA, grp);
+            Scatter(gyv, gradY, grp);
         });
         return new ProjectorGradients<T>(gradA, gradY);
     }

@@ -8,14 +8,14 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
     where TV : unmanaged
     where TOps : struct, ILaneOps<TV, T>
 {
-    private HostMatrixBatch<T> Project(HostMatrixBatch<T> y)
+    private HostMatrixBatch<T> Project(HostMatrixBatch<T> y, MatrixBatch<T>? output)
     {
         int p = y.Cols;
-        var result = Output(m, p);
+        var result = Output(m, p, output);
         ForGroups(m * p, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>
         {
             Span<TV> yv = s[..(m * p)];
-            Gather(y.Span, m * p, g, yv);
+            Gather(y, g, yv);
             ref TV f = ref Qr(g);
             ref TV t = ref Tau(g);
             for (int c = 0; c < p; c++)
@@ -26,30 +26,30 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
                 ApplyQ(ref f, ref t, m, n, ref x);
             }
 
-            Scatter(yv, result.Span, m * p, g);
+            Scatter(yv, result, g);
         });
         return result;
     }
 
-    private HostMatrixBatch<T> Residual(HostMatrixBatch<T> y)
+    private HostMatrixBatch<T> Residual(HostMatrixBatch<T> y, MatrixBatch<T>? output)
     {
         int p = y.Cols;
-        var result = Output(m, p);
+        var result = Output(m, p, output);
         ForGroups((2 * m * p) + m, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>
         {
             Span<TV> yv = s[..(m * p)];
             Span<TV> ev = s.Slice(m * p, m * p);
-            Gather(y.Span, m * p, g, yv);
+            Gather(y, g, yv);
             ResidualGroup(g, ref yv[0], ref ev[0], ref s[2 * m * p], p);
-            Scatter(ev, result.Span, m * p, g);
+            Scatter(ev, result, g);
         });
         return result;
     }
 
     /// <inheritdoc/>
-    protected override MatrixBatch<T> MatrixCore()
+    protected override MatrixBatch<T> MatrixCore(MatrixBatch<T>? output)
     {
-        var result = Output(m, m);
+        var result = Output(m, m, output);
         ForGroups((m * n) + (m * m), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>
         {
             Span<TV> q = s[..(m * n)];
@@ -70,20 +70,20 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
                 }
             }
 
-            Scatter(pv, result.Span, m * m, g);
+            Scatter(pv, result, g);
         });
         return result;
     }
 
-    private HostMatrixBatch<T> Solve(HostMatrixBatch<T> y)
+    private HostMatrixBatch<T> Solve(HostMatrixBatch<T> y, MatrixBatch<T>? output)
     {
         int p = y.Cols;
-        var result = Output(n, p);
+        var result = Output(n, p, output);
         ForGroups((m * p) + (n * p), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>
         {
             Span<TV> yv = s[..(m * p)];
             Span<TV> xv = s.Slice(m * p, n * p);
-            Gather(y.Span, m * p, g, yv);
+            Gather(y, g, yv);
             ref TV f = ref Qr(g);
             ref TV t = ref Tau(g);
             ref TV ri = ref Rinv(g);
@@ -95,7 +95,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
                 Copy(ref x, ref xv[c * n], n);
             }
 
-            Scatter(xv, result.Span, n * p, g);
+            Scatter(xv, result, g);
         });
         return result;
     }

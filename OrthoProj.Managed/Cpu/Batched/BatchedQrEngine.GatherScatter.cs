@@ -4,24 +4,52 @@ using System.Runtime.Intrinsics;
 
 namespace OrthoProj.Cpu.Batched;
 
-/// <summary>Moving matrices between the caller's column-major batches and the lane layout.</summary>
+/// <summary>
+/// Moving matrices between the caller's batches and the lane layout. A row-major batch is read and
+/// written in place in the same element loop (a row-major m x n matrix is a column-major n x m one
+/// read with the strides swapped), so the adapter's tensors never need a transposed copy.
+/// </summary>
 internal sealed partial class BatchedQrEngine<T, TV, TOps>
     where T : unmanaged, IFloatingPointIeee754<T>
     where TV : unmanaged
     where TOps : struct, ILaneOps<TV, T>
 {
     /// <summary>
-    /// Copies the W matrices of group <paramref name="g"/> (each <paramref name="matLen"/> elements,
-    /// column-major) from <paramref name="src"/> into lane layout; lanes past the batch get zeros.
+    /// Copies the W matrices of group <paramref name="g"/> of <paramref name="source"/> into lane layout
+    /// (element (i, j) of lane l at <c>(j * rows + i) * W + l</c>); lanes past the batch get zeros.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Gather(ReadOnlySpan<T> src, int matLen, int g, Span<TV> dst)
+    private void Gather(HostMatrixBatch<T> source, int g, Span<TV> dst)
     {
         int w = TOps.Width;
         int first = g * w;
         int lanes = Math.Min(w, count - first);
+        int rows = source.Rows, cols = source.Cols, matLen = rows * cols;
+        ReadOnlySpan<T> src = source.Span;
         Span<T> d = MemoryMarshal.Cast<TV, T>(dst[..matLen]);
         ref T dr = ref MemoryMarshal.GetReference(d);
+        if (lanes < w)
+        {
+            d.Clear();
+        }
+
+        if (source.Layout == MatrixLayout.RowMajor)
+        {
+            for (int lane = 0; lane < lanes; lane++)
+            {
+                ref T s = ref Unsafe.Add(ref MemoryMarshal.GetReference(src), (first + lane) * matLen);
+                for (int i = 0; i < rows; i++)
+                {
+                    for (int j = 0; j < cols; j++)
+                    {
+                        Unsafe.Add(ref dr, (((j * rows) + i) * w) + lane) = Unsafe.Add(ref s, (i * cols) + j);
+                    }
+                }
+            }
+
+            return;
+        }
+
         int done = 0;
         if (lanes == w && typeof(TV) == typeof(Vector512<T>) && LaneTranspose.IsSupported)
         {
@@ -35,10 +63,6 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
 
             done = blocks * w;
         }
-        else if (lanes < w)
-        {
-            d.Clear();
-        }
 
         for (int lane = 0; lane < lanes; lane++)
         {
@@ -50,14 +74,33 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
         }
     }
 
-    /// <summary>Copies the valid lanes of group <paramref name="g"/> back to column-major matrices.</summary>
+    /// <summary>Copies the valid lanes of group <paramref name="g"/> back to the matrices of <paramref name="destination"/>, in its layout.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Scatter(Span<TV> src, Span<T> dst, int matLen, int g)
+    private void Scatter(Span<TV> src, HostMatrixBatch<T> destination, int g)
     {
         int w = TOps.Width;
         int first = g * w;
         int lanes = Math.Min(w, count - first);
+        int rows = destination.Rows, cols = destination.Cols, matLen = rows * cols;
+        Span<T> dst = destination.Span;
         ref T sr = ref MemoryMarshal.GetReference(MemoryMarshal.Cast<TV, T>(src[..matLen]));
+        if (destination.Layout == MatrixLayout.RowMajor)
+        {
+            for (int lane = 0; lane < lanes; lane++)
+            {
+                ref T d = ref Unsafe.Add(ref MemoryMarshal.GetReference(dst), (first + lane) * matLen);
+                for (int i = 0; i < rows; i++)
+                {
+                    for (int j = 0; j < cols; j++)
+                    {
+                        Unsafe.Add(ref d, (i * cols) + j) = Unsafe.Add(ref sr, (((j * rows) + i) * w) + lane);
+                    }
+                }
+            }
+
+            return;
+        }
+
         int done = 0;
         if (lanes == w && typeof(TV) == typeof(Vector512<T>) && LaneTranspose.IsSupported)
         {

@@ -69,13 +69,12 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : BatchedQrProjector<
     {
         int w = TOps.Width;
         var firstBad = new int[groups];
-        Memory<T> src = a.Memory;
         (double atol, double rtol) = tolerance.Resolve<T>(m, n);
         TV margin = TOps.Broadcast(T.CreateTruncating(rtol * 1.001));     // once per factorization, not per group
         Parallel.For(0, groups, parallel, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g) =>
         {
             Span<TV> f = MemoryMarshal.CreateSpan(ref Qr(g), m * n);
-            Gather(src.Span, m * n, g, f);
+            Gather(a, g, f);
             int lanes = Math.Min(w, count - (g * w));
             if (lanes < w)
             {
@@ -116,28 +115,31 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : BatchedQrProjector<
     private ref TV Up(int g) => ref storage.Section(g, 3);
 
     /// <inheritdoc/>
-    protected override MatrixBatch<T> ProjectCore(MatrixBatch<T> y) =>
-        y.Cols == 0 ? new HostMatrixBatch<T>(Rows, 0, Count) : Project((HostMatrixBatch<T>)y);
+    private protected override bool ReadsRowMajor => true;
 
     /// <inheritdoc/>
-    protected override MatrixBatch<T> ResidualCore(MatrixBatch<T> y) =>
-        y.Cols == 0 ? new HostMatrixBatch<T>(Rows, 0, Count) : Residual((HostMatrixBatch<T>)y);
+    protected override MatrixBatch<T> ProjectCore(MatrixBatch<T> y, MatrixBatch<T>? output) =>
+        y.Cols == 0 ? Output(Rows, 0, output) : Project((HostMatrixBatch<T>)y, output);
 
     /// <inheritdoc/>
-    protected override MatrixBatch<T> SolveCore(MatrixBatch<T> y) =>
-        y.Cols == 0 ? new HostMatrixBatch<T>(Cols, 0, Count) : Solve((HostMatrixBatch<T>)y);
+    protected override MatrixBatch<T> ResidualCore(MatrixBatch<T> y, MatrixBatch<T>? output) =>
+        y.Cols == 0 ? Output(Rows, 0, output) : Residual((HostMatrixBatch<T>)y, output);
 
     /// <inheritdoc/>
-    protected override ProjectorGradients<T> ProjectBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradZ) =>
-        y.Cols == 0 ? ZeroGradients() : ProjectBackward((HostMatrixBatch<T>)y, (HostMatrixBatch<T>)gradZ);
+    protected override MatrixBatch<T> SolveCore(MatrixBatch<T> y, MatrixBatch<T>? output) =>
+        y.Cols == 0 ? Output(Cols, 0, output) : Solve((HostMatrixBatch<T>)y, output);
 
     /// <inheritdoc/>
-    protected override ProjectorGradients<T> ResidualBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradE) =>
-        y.Cols == 0 ? ZeroGradients() : ResidualBackward((HostMatrixBatch<T>)y, (HostMatrixBatch<T>)gradE);
+    protected override ProjectorGradients<T> ProjectBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradZ, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) =>
+        y.Cols == 0 ? ZeroGradients(gradA, gradY) : Backward((HostMatrixBatch<T>)y, (HostMatrixBatch<T>)gradZ, BackwardKind.Project, gradA, gradY);
 
     /// <inheritdoc/>
-    protected override ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX) =>
-        y.Cols == 0 ? ZeroGradients() : SolveBackward((HostMatrixBatch<T>)y, (HostMatrixBatch<T>)gradX);
+    protected override ProjectorGradients<T> ResidualBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradE, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) =>
+        y.Cols == 0 ? ZeroGradients(gradA, gradY) : Backward((HostMatrixBatch<T>)y, (HostMatrixBatch<T>)gradE, BackwardKind.Residual, gradA, gradY);
+
+    /// <inheritdoc/>
+    protected override ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) =>
+        y.Cols == 0 ? ZeroGradients(gradA, gradY) : Backward((HostMatrixBatch<T>)y, (HostMatrixBatch<T>)gradX, BackwardKind.Solve, gradA, gradY);
 
     /// <summary>Returns or frees the factor storage.</summary>
     protected override void Dispose(bool disposing)
@@ -151,15 +153,24 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : BatchedQrProjector<
     }
 
     /// <summary>The gradients when Y has no columns: gA = 0 (m x n), gy empty (m x 0).</summary>
-    private ProjectorGradients<T> ZeroGradients() =>
-        new(new HostMatrixBatch<T>(Rows, Cols, Count), new HostMatrixBatch<T>(Rows, 0, Count));
+    private ProjectorGradients<T> ZeroGradients(MatrixBatch<T>? gradA, MatrixBatch<T>? gradY)
+    {
+        HostMatrixBatch<T> zeros = Output(Rows, Cols, gradA);
+        zeros.Span.Clear();
+        return new(zeros, Output(Rows, 0, gradY));
+    }
 
     /// <summary>
-    /// An output batch without zeroing: Scatter writes every element of every matrix, and zeroing a
-    /// multi-megabyte result first would cost as much as writing it.
+    /// The caller's output, or a new batch without zeroing: Scatter writes every element of every
+    /// matrix, and zeroing a multi-megabyte result first would cost as much as writing it.
     /// </summary>
-    private HostMatrixBatch<T> Output(int rows, int cols)
+    private HostMatrixBatch<T> Output(int rows, int cols, MatrixBatch<T>? output)
     {
+        if (output is not null)
+        {
+            return (HostMatrixBatch<T>)output;
+        }
+
         long length = (long)rows * cols * count;
         if (length > Array.MaxLength)
         {

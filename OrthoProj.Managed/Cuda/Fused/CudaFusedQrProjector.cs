@@ -71,11 +71,11 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
         });
     }
 
-    protected override MatrixBatch<T> ProjectCore(MatrixBatch<T> y) => Forward(y, Rows, FusedKernels.Project);
+    protected override MatrixBatch<T> ProjectCore(MatrixBatch<T> y, MatrixBatch<T>? output) => Forward(y, Rows, FusedKernels.Project);
 
-    protected override MatrixBatch<T> ResidualCore(MatrixBatch<T> y) => Forward(y, Rows, FusedKernels.Residual);
+    protected override MatrixBatch<T> ResidualCore(MatrixBatch<T> y, MatrixBatch<T>? output) => Forward(y, Rows, FusedKernels.Residual);
 
-    protected override MatrixBatch<T> SolveCore(MatrixBatch<T> y) => backend.Run(ops => Owned.Fill(ops.Alloc<T>(Cols, y.Cols, Count), x =>
+    protected override MatrixBatch<T> SolveCore(MatrixBatch<T> y, MatrixBatch<T>? output) => backend.Run(ops => Owned.Fill(ops.Alloc<T>(Cols, y.Cols, Count), x =>
     {
         if (y.Cols > 0)
         {
@@ -83,16 +83,16 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
         }
     }));
 
-    protected override MatrixBatch<T> MatrixCore() => backend.Run(ops =>
+    protected override MatrixBatch<T> MatrixCore(MatrixBatch<T>? output) => backend.Run(ops =>
         Owned.Fill(ops.Alloc<T>(Rows, Rows, Count), p => ops.Launcher(kernels).Matrix(factor.Ptr(), tau.Ptr(), Rows, Cols, Count, p.Ptr)));
 
-    protected override ProjectorGradients<T> ProjectBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradZ) => Backward(y, gradZ, FusedKernels.ProjectBackward);
+    protected override ProjectorGradients<T> ProjectBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradZ, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Backward(y, gradZ, FusedKernels.ProjectBackward);
 
-    protected override ProjectorGradients<T> ResidualBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradE) => Backward(y, gradE, FusedKernels.ResidualBackward);
+    protected override ProjectorGradients<T> ResidualBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradE, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Backward(y, gradE, FusedKernels.ResidualBackward);
 
-    protected override ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX) => Backward(y, gradX, FusedKernels.SolveBackward);
+    protected override ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Backward(y, gradX, FusedKernels.SolveBackward);
 
-    protected override MatrixBatch<T> MatrixBackwardCore(MatrixBatch<T> gradP) => backend.Run(ops =>
+    protected override MatrixBatch<T> MatrixBackwardCore(MatrixBatch<T> gradP, MatrixBatch<T>? output) => backend.Run(ops =>
         Owned.Fill(ops.Alloc<T>(Rows, Cols, Count), ga => ops.Launcher(kernels).MatrixBackward(factor.Ptr(), tau.Ptr(), exponents.Ptr(), Rows, Cols, Count, Ptr(gradP), ga.Ptr)));
 
     protected override void Dispose(bool disposing)
