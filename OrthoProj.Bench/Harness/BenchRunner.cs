@@ -107,6 +107,7 @@ public static class BenchRunner
             ["Math.NET Numerics"] = MathNetTarget.Version + " (managed provider)",
             ["PyTorch"] = torch is null ? "absent: " + torchWhy : $"{torch.Version} ({torch.Python})",
             ["TorchSharp"] = torchSharp is null ? "absent: " + torchSharpWhy : torchSharp.Executable,
+            ["OrthoProj.TorchSharp"] = torchSharp is null ? "absent: " + torchSharpWhy : "TorchLinalg in the TorchSharp peer",
             [".NET"] = machine.Runtime,
             ["OS"] = machine.Os,
             ["timing"] = HostClock.Instance.Method + " (CPU); CUDA events + synchronize (GPU)",

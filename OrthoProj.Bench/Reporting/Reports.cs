@@ -124,7 +124,10 @@ public static class Reports
 
         double ms = (adapter.Median - bare.Median) * 1e3, pct = 100 * (adapter.Median - bare.Median) / bare.Median;
         string f = Math.Abs(ms) >= 10 ? "0" : Math.Abs(ms) >= 1 ? "0.0" : "0.000";
-        return ms.ToString("+" + f + ";-" + f, Inv) + " ms (" + pct.ToString("+0;-0", Inv) + "%)";
+        // Rounded first, so that a small negative figure reads 0, never "-+0".
+        double shownMs = Math.Round(ms, f.Length > 2 ? f.Length - 2 : 0);
+        long shownPct = (long)Math.Round(pct);
+        return shownMs.ToString("+" + f + ";-" + f + ";0", Inv) + " ms (" + shownPct.ToString("+0;-0;0", Inv) + "%)";
     }
 
     /// <summary>Median in ms with the relative spread, or the status.</summary>

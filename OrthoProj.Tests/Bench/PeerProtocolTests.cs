@@ -77,6 +77,8 @@ public sealed class PeerProtocolTests
         ResultRow bare = new() { CaseId = Qr.Id, Implementation = Implementations.OrthoProj, Status = RowStatus.Ok, SamplesSeconds = [0.002] };
         ResultRow adapter = new() { CaseId = Qr.Id, Implementation = Implementations.Adapter, Status = RowStatus.Ok, SamplesSeconds = [0.0025] };
         Assert.AreEqual("+0.500 ms (+25%)", OrthoProj.Bench.Reporting.Reports.Overhead(bare, adapter));
+        ResultRow same = new() { CaseId = Qr.Id, Implementation = Implementations.Adapter, Status = RowStatus.Ok, SamplesSeconds = [0.001999] };
+        Assert.AreEqual("-0.001 ms (0%)", OrthoProj.Bench.Reporting.Reports.Overhead(bare, same));
         Assert.AreEqual("-", OrthoProj.Bench.Reporting.Reports.Overhead(bare, ResultRow.Absent(Qr, Implementations.Adapter, "not built")));
     }
 }
