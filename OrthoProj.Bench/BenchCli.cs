@@ -1,6 +1,7 @@
 using System.CommandLine;
 using OrthoProj.Bench.Demo;
 using OrthoProj.Bench.Harness;
+using OrthoProj.Bench.Targets;
 using Spectre.Console;
 
 namespace OrthoProj.Bench;
@@ -33,9 +34,11 @@ public static class BenchCli
         var outDir = new Option<string>("--out", "-o") { Description = "folder for bench.json, bench.md and time-vs-batch.png", DefaultValueFactory = _ => "bench-results" };
         var seed = new Option<int>("--seed") { Description = "seed of every input", DefaultValueFactory = _ => 1234 };
         var noTorch = new Option<bool>("--no-torch") { Description = "leave PyTorch out (reported absent)" };
+        var noTorchSharp = new Option<bool>("--no-torchsharp") { Description = "leave the TorchSharp peer out (its columns reported absent)" };
+        var buildTorchSharp = new Option<bool>("--torchsharp") { Description = "build bench/TorchSharpPeer first (restores libtorch once) so that the TorchSharp and adapter columns are measured" };
         var noMathNet = new Option<bool>("--no-mathnet") { Description = "leave Math.NET out (reported absent)" };
         var updateReadme = new Option<string?>("--update-readme") { Description = "replace the marked table section of this README with the run's table (e.g. OrthoProj.Bench/README.md)" };
-        Option[] runOptions = [suite, backend, dtype, workload, size, threads, outDir, seed, noTorch, noMathNet, updateReadme];
+        Option[] runOptions = [suite, backend, dtype, workload, size, threads, outDir, seed, noTorch, noTorchSharp, buildTorchSharp, noMathNet, updateReadme];
 
         BenchOptions Options(ParseResult p)
         {
@@ -60,6 +63,8 @@ public static class BenchCli
                 Seed = p.GetValue(seed),
                 NoTorch = p.GetValue(noTorch),
                 NoMathNet = p.GetValue(noMathNet),
+                NoTorchSharp = p.GetValue(noTorchSharp),
+                BuildTorchSharp = p.GetValue(buildTorchSharp),
                 UpdateReadme = p.GetValue(updateReadme),
             };
         }
@@ -101,6 +106,12 @@ public static class BenchCli
 
         runCommand.SetAction(RunSuite);
         root.Subcommands.Add(runCommand);
+
+        var steps = new Argument<int>("steps") { Description = "Adam steps per route", DefaultValueFactory = _ => 300 };
+        var trainCommand = new Command("train", "Train samples/TorchSharpTraining's network through OrthoProj.TorchSharp and through torch.linalg.qr (builds the sample on first use): losses, the first step's float64 gradient agreement, the median step time of both.");
+        trainCommand.Arguments.Add(steps);
+        trainCommand.SetAction(p => TrainingSample.Run(p.GetValue(steps), 1, line => con.WriteLine(line)));
+        root.Subcommands.Add(trainCommand);
 
         var listCommand = new Command("list", "The workloads, suites and shapes the options take.");
         listCommand.SetAction(_ =>

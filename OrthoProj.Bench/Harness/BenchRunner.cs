@@ -80,6 +80,23 @@ public static class BenchRunner
             torch = TorchPeer.TryFind(out torchWhy);
         }
 
+        TorchSharpPeer? torchSharp = null;
+        string torchSharpWhy = "disabled by --no-torchsharp";
+        if (!options.NoTorchSharp)
+        {
+            if (options.BuildTorchSharp)
+            {
+                string? root = TorchSharpPeer.FindRepositoryRoot();
+                int rc = root is null ? -1 : TorchSharpPeer.BuildProject(Path.Combine(root, TorchSharpPeer.ProjectFolder), line => console.WriteLine(line));
+                torchSharpWhy = root is null ? $"{TorchSharpPeer.ProjectFolder} not found above the executable or the working directory" : $"building {TorchSharpPeer.ProjectFolder} failed (exit {rc})";
+                torchSharp = rc == 0 ? TorchSharpPeer.TryFind(out torchSharpWhy) : null;
+            }
+            else
+            {
+                torchSharp = TorchSharpPeer.TryFind(out torchSharpWhy);
+            }
+        }
+
         var versions = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["OrthoProj"] = typeof(Backend).Assembly.GetName().Version?.ToString() ?? "?",
@@ -89,6 +106,8 @@ public static class BenchRunner
             ["OrthoProj CUDA"] = cuda is null ? "absent: " + gpuWhy : cuda.Description,
             ["Math.NET Numerics"] = MathNetTarget.Version + " (managed provider)",
             ["PyTorch"] = torch is null ? "absent: " + torchWhy : $"{torch.Version} ({torch.Python})",
+            ["TorchSharp"] = torchSharp is null ? "absent: " + torchSharpWhy : torchSharp.Executable,
+            ["OrthoProj.TorchSharp"] = torchSharp is null ? "absent: " + torchSharpWhy : "TorchLinalg in the TorchSharp peer",
             [".NET"] = machine.Runtime,
             ["OS"] = machine.Os,
             ["timing"] = HostClock.Instance.Method + " (CPU); CUDA events + synchronize (GPU)",
@@ -135,6 +154,19 @@ public static class BenchRunner
                     ?? ResultRow.Absent(c, Implementations.PyTorch, torch is null ? torchWhy : machine.CudaNote));
             }
 
+            // The TorchSharp peer: libtorch's CPU build, so CPU cases only.
+            var cpuCases = suite.Cases.Where(c => c.Device == BenchDevice.Cpu).ToList();
+            progress($"TorchSharp peer ({cpuCases.Count} cases)", done);
+            IReadOnlyList<ResultRow> tsRows = torchSharp?.Run(cpuCases, suite.Policy, options.Seed, options.Threads) ?? [];
+            foreach (BenchCase c in suite.Cases)
+            {
+                string why = torchSharp is null ? torchSharpWhy : "the TorchSharp peer runs libtorch's CPU build (libtorch-cpu-linux-x64)";
+                rows[c].Add(tsRows.FirstOrDefault(t => t.CaseId == c.Id && t.Implementation == Implementations.TorchSharp)
+                    ?? ResultRow.Absent(c, Implementations.TorchSharp, why));
+                rows[c].Add(tsRows.FirstOrDefault(t => t.CaseId == c.Id && t.Implementation == Implementations.Adapter)
+                    ?? ResultRow.Absent(c, Implementations.Adapter, why));
+            }
+
             progress("done", suite.Cases.Count + 1);
         }
 
@@ -159,6 +191,12 @@ public static class BenchRunner
         if (torch?.Info is { } info)
         {
             versions["PyTorch"] = $"{info["torch"]} ({torch.Python}; threads {info["threads"]}; {info["blas"]}; CUDA {info["cuda"] ?? "none"})";
+        }
+
+        if (torchSharp?.Info is { } tsInfo)
+        {
+            versions["TorchSharp"] = $"{tsInfo["torch"]} in process (bench/TorchSharpPeer; threads {tsInfo["threads"]})";
+            versions["OrthoProj.TorchSharp"] = $"TorchLinalg on {tsInfo["adapter_backend"]} (in the TorchSharp peer)";
         }
 
         var report = new BenchReport

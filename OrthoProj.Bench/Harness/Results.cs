@@ -31,8 +31,14 @@ public static class Implementations
     /// <summary>PyTorch through bench/torch_peer.py.</summary>
     public const string PyTorch = "PyTorch";
 
+    /// <summary>libtorch's own ops through TorchSharp, in the peer bench/TorchSharpPeer.</summary>
+    public const string TorchSharp = "TorchSharp";
+
+    /// <summary>OrthoProj through its TorchSharp adapter (TorchLinalg), in the same peer: the adapter's overhead over <see cref="OrthoProj"/>.</summary>
+    public const string Adapter = "OrthoProj.TorchSharp";
+
     /// <summary>All, in column order.</summary>
-    public static IReadOnlyList<string> All { get; } = [OrthoProj, Floor, MathNet, PyTorch];
+    public static IReadOnlyList<string> All { get; } = [OrthoProj, Floor, MathNet, PyTorch, TorchSharp, Adapter];
 }
 
 /// <summary>One measured (or absent) implementation on one case.</summary>

@@ -30,6 +30,12 @@ public sealed record BenchOptions
     /// <summary>Leave PyTorch out (reported absent: "disabled by --no-torch").</summary>
     public bool NoTorch { get; init; }
 
+    /// <summary>Leave the TorchSharp peer out (its two columns reported absent).</summary>
+    public bool NoTorchSharp { get; init; }
+
+    /// <summary>Build bench/TorchSharpPeer (Release) before the run, so that its columns are measured.</summary>
+    public bool BuildTorchSharp { get; init; }
+
     /// <summary>Leave Math.NET out.</summary>
     public bool NoMathNet { get; init; }
 

@@ -27,6 +27,11 @@ public static class Reports
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(console);
         console.Write(ConsoleTable(report));
+        if (TorchSharpTable(report) is { } torchSharp)
+        {
+            console.Write(torchSharp);
+        }
+
         foreach (string note in Notes(report))
         {
             console.MarkupLine("[grey]" + Markup.Escape(note) + "[/]");
@@ -49,7 +54,7 @@ public static class Reports
 
     /// <summary>The column headers of the full table (Markdown).</summary>
     public static IReadOnlyList<string> Headers { get; } =
-        ["workload", "shape", "dtype", "dev", "OrthoProj", "rate (% peak)", "floor", "vs floor", "Math.NET", "vs Math.NET", "PyTorch", "vs PyTorch", "check"];
+        ["workload", "shape", "dtype", "dev", "OrthoProj", "rate (% peak)", "floor", "vs floor", "Math.NET", "vs Math.NET", "PyTorch", "vs PyTorch", "TorchSharp", "vs TorchSharp", "OrthoProj.TorchSharp", "adapter overhead", "check"];
 
     /// <summary>The table's cells, one row per case.</summary>
     public static IEnumerable<string[]> Cells(BenchReport report)
@@ -62,6 +67,8 @@ public static class Reports
             ResultRow? f = r.Row(Implementations.Floor);
             ResultRow? mn = r.Row(Implementations.MathNet);
             ResultRow? pt = r.Row(Implementations.PyTorch);
+            ResultRow? ts = r.Row(Implementations.TorchSharp);
+            ResultRow? ad = r.Row(Implementations.Adapter);
             yield return
             [
                 c.Workload.Name(),
@@ -76,6 +83,10 @@ public static class Reports
                 Ratio(o, mn),
                 Time(pt),
                 Ratio(o, pt),
+                Time(ts),
+                Ratio(o, ts),
+                Time(ad),
+                Overhead(o, ad),
                 o?.Validated switch { true => "ok", false => "FAILED", _ => "-" },
             ];
         }
@@ -83,7 +94,41 @@ public static class Reports
 
     /// <summary>The compact table's cells: the full table's without the rate and the times of the baselines.</summary>
     public static IEnumerable<string[]> CompactCells(BenchReport report) =>
-        Cells(report).Select(full => new[] { full[0], full[1], full[2], full[3], full[4].Split(" ±")[0], full[7], full[9], full[11], full[12] });
+        Cells(report).Select(full => new[] { full[0], full[1], full[2], full[3], full[4].Split(" ±")[0], full[7], full[9], full[11], full[16] });
+
+    /// <summary>The TorchSharp console table's columns: OrthoProj bare, the ratio to libtorch, the adapter and its overhead.</summary>
+    public static IReadOnlyList<string> TorchSharpHeaders { get; } =
+        ["workload", "shape", "dtype", "OrthoProj", "x TorchSharp", "adapter", "overhead"];
+
+    /// <summary>The TorchSharp console table's cells: the CPU cases the peer measured (none when it is absent).</summary>
+    public static IEnumerable<string[]> TorchSharpCells(BenchReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        foreach (CaseResult r in report.Results.Where(r => r.Case.Device == BenchDevice.Cpu))
+        {
+            ResultRow? o = r.Row(Implementations.OrthoProj), ts = r.Row(Implementations.TorchSharp), ad = r.Row(Implementations.Adapter);
+            if (ts?.Status == RowStatus.Ok || ad?.Status == RowStatus.Ok)
+            {
+                yield return [r.Case.Workload.Name(), r.Case.Shape.ToString(), r.Case.Dtype.Name(), Time(o).Split(" ±")[0], Ratio(o, ts), Time(ad).Split(" ±")[0], Overhead(o, ad)];
+            }
+        }
+    }
+
+    /// <summary>The adapter's time over the bare OrthoProj call: "+0.36 ms (+56%)".</summary>
+    public static string Overhead(ResultRow? bare, ResultRow? adapter)
+    {
+        if (bare?.Status != RowStatus.Ok || adapter?.Status != RowStatus.Ok)
+        {
+            return "-";
+        }
+
+        double ms = (adapter.Median - bare.Median) * 1e3, pct = 100 * (adapter.Median - bare.Median) / bare.Median;
+        string f = Math.Abs(ms) >= 10 ? "0" : Math.Abs(ms) >= 1 ? "0.0" : "0.000";
+        // Rounded first, so that a small negative figure reads 0, never "-+0".
+        double shownMs = Math.Round(ms, f.Length > 2 ? f.Length - 2 : 0);
+        long shownPct = (long)Math.Round(pct);
+        return shownMs.ToString("+" + f + ";-" + f + ";0", Inv) + " ms (" + shownPct.ToString("+0;-0;0", Inv) + "%)";
+    }
 
     /// <summary>Median in ms with the relative spread, or the status.</summary>
     public static string Time(ResultRow? row)
@@ -146,7 +191,13 @@ public static class Reports
         ArgumentNullException.ThrowIfNull(report);
         yield return $"Times: median of the timed calls ± median absolute deviation; {report.Options.Threads} thread(s) everywhere; 'x X' (console) or 'vs X' (bench.md) = X's median / OrthoProj's (above 1: OrthoProj faster). Floor: LAPACK/cuSOLVER geqrf+orgqr for qr.fwd, geqrf alone for the others (the factorization every method needs at least).";
         yield return "Rate (bench.md, with every time and spread): model flops / median against the measured FMA peak (n >= 128), or compulsory bytes / median against the measured copy bandwidth (batched small); 'peak unreliable' where a rate exceeds the measured peak.";
-        foreach (var g in report.Results.SelectMany(r => r.Rows)
+        if (report.Results.Any(r => r.Row(Implementations.Adapter)?.Status == RowStatus.Ok))
+        {
+            yield return "TorchSharp: libtorch's own ops in the peer bench/TorchSharpPeer; OrthoProj.TorchSharp ('adapter'): the same work through TorchLinalg with autograd, in that peer; overhead = adapter's median - OrthoProj's bare median.";
+        }
+
+        foreach (var g in report.Results.SelectMany(r => r.Rows.Where(row => !(row.Implementation == Implementations.Adapter && row.Status == RowStatus.Absent
+                         && r.Row(Implementations.TorchSharp) is { Status: RowStatus.Absent } t && t.Note == row.Note)))
                      .Where(r => r.Status != RowStatus.Ok)
                      .GroupBy(r => (r.Implementation, r.Status, Text: r.Status == RowStatus.Failed ? r.Note + " " + r.Validation : r.Note)))
         {
@@ -171,6 +222,28 @@ public static class Reports
                 "absent" or "skipped" => $"[grey]{cell}[/]",
                 _ => Markup.Escape(cell),
             }).ToArray());
+        }
+
+        return table;
+    }
+
+    private static Table? TorchSharpTable(BenchReport report)
+    {
+        List<string[]> rows = [.. TorchSharpCells(report)];
+        if (rows.Count == 0)
+        {
+            return null;
+        }
+
+        var table = new Table().Border(TableBorder.Rounded).Title("TorchSharp (libtorch, in process) and the adapter's overhead");
+        foreach (string h in TorchSharpHeaders)
+        {
+            table.AddColumn(new TableColumn(h).RightAligned());
+        }
+
+        foreach (string[] row in rows)
+        {
+            table.AddRow(row.Select(cell => cell is "FAILED" ? "[red]FAILED[/]" : Markup.Escape(cell)).ToArray());
         }
 
         return table;

@@ -53,7 +53,7 @@ public sealed class TorchPeer
         candidates.Add("/usr/bin/python3");
         foreach (string python in candidates.Distinct(StringComparer.Ordinal))
         {
-            var (rc, stdout, stderr) = RunProcess(python, ["-c", "import torch; print(torch.__version__)"], null, 60, 1);
+            var (rc, stdout, stderr) = PeerProtocol.RunProcess(python, ["-c", "import torch; print(torch.__version__)"], null, 60, 1);
             if (rc == 0 && stdout.Trim().Length > 0)
             {
                 reason = string.Empty;
@@ -76,68 +76,15 @@ public sealed class TorchPeer
             return [];
         }
 
-        var request = new JsonObject
-        {
-            ["threads"] = threads,
-            ["seed"] = seed,
-            ["warmup"] = policy.Warmup,
-            ["min_reps"] = policy.MinReps,
-            ["max_reps"] = policy.MaxReps,
-            ["budget_s"] = policy.BudgetSeconds,
-            ["single_shot_above_s"] = double.IsFinite(policy.SingleShotAboveSeconds) ? policy.SingleShotAboveSeconds : null,
-            ["case_cap_s"] = double.IsFinite(policy.CaseCapSeconds) ? policy.CaseCapSeconds : null,
-            ["cases"] = new JsonArray(cases.Select(c => (JsonNode)new JsonObject
-            {
-                ["id"] = c.Id,
-                ["workload"] = c.Workload.Name(),
-                ["device"] = c.Device.Name(),
-                ["count"] = c.Shape.Count,
-                ["m"] = c.Shape.M,
-                ["n"] = c.Shape.N,
-                ["p"] = c.Shape.P,
-                ["dtype"] = c.Dtype.Name(),
-            }).ToArray()),
-        };
-
-        var (rc, stdout, stderr) = RunProcess(Python, [Script], request.ToJsonString(), 1800, threads);
+        var (rc, stdout, stderr) = PeerProtocol.RunProcess(Python, [Script], PeerProtocol.Request(cases, policy, seed, threads).ToJsonString(), 1800, threads);
         if (rc != 0)
         {
             string why = $"torch_peer.py exited {rc}: {stderr.Trim().Split('\n').LastOrDefault()}";
             return cases.Select(c => ResultRow.Failed(c, Implementations.PyTorch, why)).ToList();
         }
 
-        JsonObject reply = JsonNode.Parse(stdout)!.AsObject();
-        reply.Remove("results", out JsonNode? resultsNode);
-        Info = reply;
-        var byId = resultsNode!.AsArray().Select(r => r!.AsObject()).ToDictionary(r => (string)r["id"]!, StringComparer.Ordinal);
-        var rows = new List<ResultRow>();
-        foreach (BenchCase c in cases)
-        {
-            if (!byId.TryGetValue(c.Id, out JsonObject? r))
-            {
-                rows.Add(ResultRow.Failed(c, Implementations.PyTorch, "no result from the peer"));
-                continue;
-            }
-
-            string status = (string)r["status"]!;
-            string note = (string?)r["note"] ?? string.Empty;
-            rows.Add(status switch
-            {
-                "ok" => new ResultRow
-                {
-                    CaseId = c.Id,
-                    Implementation = Implementations.PyTorch,
-                    Status = RowStatus.Ok,
-                    Note = note,
-                    SamplesSeconds = r["samples_s"]!.AsArray().Select(s => (double)s!).ToList(),
-                    Warmup = (int)r["warmup"]!,
-                    Threads = threads,
-                },
-                "absent" => ResultRow.Absent(c, Implementations.PyTorch, note),
-                _ => ResultRow.Failed(c, Implementations.PyTorch, note),
-            });
-        }
-
+        var (rows, info) = PeerProtocol.Parse(stdout, cases, threads, Implementations.PyTorch, adapterImplementation: null);
+        Info = info;
         return rows;
     }
 
@@ -159,55 +106,6 @@ public sealed class TorchPeer
         }
 
         return null;
-    }
-
-    private static (int Rc, string Stdout, string Stderr) RunProcess(string file, string[] args, string? stdin, int timeoutSeconds, int threads)
-    {
-        var psi = new ProcessStartInfo(file)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        // The BLAS under torch reads these at load time: the same thread count as OrthoProj.
-        string t = threads.ToString(CultureInfo.InvariantCulture);
-        psi.Environment["OPENBLAS_NUM_THREADS"] = t;
-        psi.Environment["OMP_NUM_THREADS"] = t;
-        psi.Environment["MKL_NUM_THREADS"] = t;
-        Process process;
-        try
-        {
-            process = Process.Start(psi)!;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return (-1, string.Empty, "not found");
-        }
-
-        using (process)
-        {
-            Task<string> outTask = process.StandardOutput.ReadToEndAsync();
-            Task<string> errTask = process.StandardError.ReadToEndAsync();
-            if (stdin is not null)
-            {
-                process.StandardInput.Write(stdin);
-            }
-
-            process.StandardInput.Close();
-            if (!process.WaitForExit(TimeSpan.FromSeconds(timeoutSeconds)))
-            {
-                process.Kill(entireProcessTree: true);
-                return (-2, string.Empty, $"timed out after {timeoutSeconds} s");
-            }
-
-            return (process.ExitCode, outTask.Result, errTask.Result);
-        }
     }
 }
 
