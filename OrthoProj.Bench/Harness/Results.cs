@@ -71,6 +71,12 @@ public sealed class ResultRow
     /// <summary>What the validation measured (relative errors) or why it failed.</summary>
     public string? Validation { get; init; }
 
+    /// <summary>
+    /// For adapter rows: the bare OrthoProj call behind the adapter, timed interleaved with it in the
+    /// same process (empty when the peer did not time it).
+    /// </summary>
+    public IReadOnlyList<double> BareSamplesSeconds { get; init; } = [];
+
     /// <summary>Median in seconds, or NaN.</summary>
     public double Median => Stats?.Median ?? double.NaN;
 

@@ -114,15 +114,19 @@ public static class Reports
         }
     }
 
-    /// <summary>The adapter's time over the bare OrthoProj call: "+0.36 ms (+56%)".</summary>
+    /// <summary>
+    /// The adapter's time over the bare OrthoProj call: "+0.36 ms (+56%)". The bare median is the one
+    /// the peer timed interleaved with the adapter when it has one, else the bench's own OrthoProj row.
+    /// </summary>
     public static string Overhead(ResultRow? bare, ResultRow? adapter)
     {
-        if (bare?.Status != RowStatus.Ok || adapter?.Status != RowStatus.Ok)
+        if (adapter?.Status != RowStatus.Ok || (bare?.Status != RowStatus.Ok && adapter.BareSamplesSeconds.Count == 0))
         {
             return "-";
         }
 
-        double ms = (adapter.Median - bare.Median) * 1e3, pct = 100 * (adapter.Median - bare.Median) / bare.Median;
+        double bareMedian = adapter.BareSamplesSeconds.Count > 0 ? new TimingStats(adapter.BareSamplesSeconds, 0).Median : bare!.Median;
+        double ms = (adapter.Median - bareMedian) * 1e3, pct = 100 * (adapter.Median - bareMedian) / bareMedian;
         string f = Math.Abs(ms) >= 10 ? "0" : Math.Abs(ms) >= 1 ? "0.0" : "0.000";
         // Rounded first, so that a small negative figure reads 0, never "-+0".
         double shownMs = Math.Round(ms, f.Length > 2 ? f.Length - 2 : 0);
@@ -193,7 +197,7 @@ public static class Reports
         yield return "Rate (bench.md, with every time and spread): model flops / median against the measured FMA peak (n >= 128), or compulsory bytes / median against the measured copy bandwidth (batched small); 'peak unreliable' where a rate exceeds the measured peak.";
         if (report.Results.Any(r => r.Row(Implementations.Adapter)?.Status == RowStatus.Ok))
         {
-            yield return "TorchSharp: libtorch's own ops in the peer bench/TorchSharpPeer; OrthoProj.TorchSharp ('adapter'): the same work through TorchLinalg with autograd, in that peer; overhead = adapter's median - OrthoProj's bare median.";
+            yield return "TorchSharp: libtorch's own ops in the peer bench/TorchSharpPeer; OrthoProj.TorchSharp ('adapter'): the same work through TorchLinalg with autograd, in that peer; overhead = adapter's median - the median of the bare OrthoProj call timed interleaved with it in the peer.";
         }
 
         foreach (var g in report.Results.SelectMany(r => r.Rows.Where(row => !(row.Implementation == Implementations.Adapter && row.Status == RowStatus.Absent

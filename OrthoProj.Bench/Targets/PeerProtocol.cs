@@ -98,6 +98,7 @@ public static class PeerProtocol
                 Status = RowStatus.Ok,
                 Note = note,
                 SamplesSeconds = r["samples_s"]!.AsArray().Select(s => (double)s!).ToList(),
+                BareSamplesSeconds = r["bare_samples_s"]?.AsArray().Select(s => (double)s!).ToList() ?? [],
                 Warmup = (int)r["warmup"]!,
                 Threads = threads,
             },

@@ -81,4 +81,16 @@ public sealed class PeerProtocolTests
         Assert.AreEqual("-0.001 ms (0%)", OrthoProj.Bench.Reporting.Reports.Overhead(bare, same));
         Assert.AreEqual("-", OrthoProj.Bench.Reporting.Reports.Overhead(bare, ResultRow.Absent(Qr, Implementations.Adapter, "not built")));
     }
+
+    [TestMethod]
+    public void OverheadPrefersTheBareCallTimedBesideTheAdapter()
+    {
+        string stdout = $$$"""{"torch": "libtorch 2.10.0", "results": [{"id": "{{{Qr.Id}}}", "status": "ok", "samples_s": [0.004], "warmup": 1, "note": "", "adapter": {"status": "ok", "samples_s": [0.003, 0.0031, 0.0029], "bare_samples_s": [0.002, 0.0021, 0.0019], "warmup": 1, "note": ""}}]}""";
+        var (rows, _) = PeerProtocol.Parse(stdout, [Qr], 1, Implementations.TorchSharp, Implementations.Adapter);
+        ResultRow adapter = rows.Single(r => r.Implementation == Implementations.Adapter);
+        CollectionAssert.AreEqual(new[] { 0.002, 0.0021, 0.0019 }, adapter.BareSamplesSeconds.ToArray());
+        ResultRow benchBare = new() { CaseId = Qr.Id, Implementation = Implementations.OrthoProj, Status = RowStatus.Ok, SamplesSeconds = [0.0005] };
+        Assert.AreEqual("+1.0 ms (+50%)", OrthoProj.Bench.Reporting.Reports.Overhead(benchBare, adapter), "the peer's interleaved bare median (2 ms), not the bench's (0.5 ms)");
+        Assert.AreEqual("+1.0 ms (+50%)", OrthoProj.Bench.Reporting.Reports.Overhead(null, adapter));
+    }
 }

@@ -6,8 +6,8 @@
 //   - the same work through OrthoProj.TorchSharp's TorchLinalg (the result's "adapter" object), whose
 //     backward workloads build a fresh graph outside the timed region before each timed
 //     autograd.grad (the adapter releases its factors after a backward).
-// The adapter's result is compared once with libtorch's (relative max difference, in the note); the
-// bench compares the adapter's times with its own bare OrthoProj calls on the same shapes.
+// The adapter's result is compared once with libtorch's (relative max difference, in the note), and
+// the bare OrthoProj call behind it is timed interleaved with it (BareRoutes.cs): the overhead.
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
@@ -59,35 +59,53 @@ return 0;
 /// <summary>The bench's repetition rule (OrthoProj.Bench's Sampler, torch_peer.py's loop).</summary>
 internal sealed record Policy(int Warmup, int MinReps, int MaxReps, double BudgetSeconds, double SingleShotAboveSeconds, double CaseCapSeconds)
 {
-    /// <summary>Warm-up calls, then timed calls; <paramref name="timed"/> returns the seconds of its timed part.</summary>
-    public JsonObject Sample(Func<double> timed, string note)
+    /// <summary>
+    /// Warm-up calls, then timed calls; <paramref name="timed"/> returns the seconds of its timed part.
+    /// With <paramref name="bare"/>, the bare OrthoProj call runs right after each call of
+    /// <paramref name="timed"/> (warm-ups included) and its samples come as "bare_samples_s": both are
+    /// measured under the same conditions, so their difference is the adapter's overhead, not drift.
+    /// </summary>
+    public JsonObject Sample(Func<double> timed, string note, Func<double>? bare = null)
     {
         int warmup = 0;
         while (warmup < Warmup)
         {
             warmup++;
-            if (timed() > SingleShotAboveSeconds)
+            double s = timed();
+            bare?.Invoke();
+            if (s > SingleShotAboveSeconds)
             {
                 break;
             }
         }
 
         var samples = new List<double>();
+        var bareSamples = new List<double>();
         double total = 0;
         while (samples.Count < MaxReps && (samples.Count < MinReps || total < BudgetSeconds) && (samples.Count == 0 || total + samples[^1] <= CaseCapSeconds))
         {
             double s = timed();
             samples.Add(s);
             total += s;
+            if (bare is not null)
+            {
+                bareSamples.Add(bare());
+            }
         }
 
-        return new JsonObject
+        var result = new JsonObject
         {
             ["status"] = "ok",
             ["samples_s"] = new JsonArray([.. samples.Select(s => (JsonNode)s)]),
             ["warmup"] = warmup,
             ["note"] = note,
         };
+        if (bare is not null)
+        {
+            result["bare_samples_s"] = new JsonArray([.. bareSamples.Select(s => (JsonNode)s)]);
+        }
+
+        return result;
     }
 }
 
@@ -113,7 +131,7 @@ internal static class Cases
                 string agreement = route.Agreement();
                 return agreement.StartsWith("FAILED", StringComparison.Ordinal)
                     ? new JsonObject { ["status"] = "failed", ["note"] = agreement }
-                    : policy.Sample(route.Adapter, route.AdapterNote + "; " + agreement);
+                    : policy.Sample(route.Adapter, route.AdapterNote + "; " + agreement, route.Bare);
             });
             result["adapter"] = adapter;
             return result;
@@ -155,6 +173,9 @@ internal sealed class Routes
     public required Func<double> Adapter { get; init; }
 
     public required string AdapterNote { get; init; }
+
+    /// <summary>The bare OrthoProj call behind the adapter (<see cref="BareRoutes"/>), timed beside it.</summary>
+    public Func<double>? Bare { get; private set; }
 
     /// <summary>libtorch's and the adapter's results (values or gradients) of the same work, once.</summary>
     public required Func<(Tensor[] Torch, Tensor[] Adapter)> Results { get; init; }
@@ -264,7 +285,7 @@ internal sealed class Routes
         }
 
         string w = (string)c["workload"]!;
-        return w switch
+        Routes routes = w switch
         {
             "proj.fwd" => Forward(() => TorchProject(a, y), "torch.linalg.qr, Q (Q^T y)", () => TorchLinalg.Project(a, y), "TorchLinalg.Project"),
             "proj.both" => new()
@@ -302,5 +323,7 @@ internal sealed class Routes
             "lstsq" => Forward(() => torch.linalg.lstsq(a, y).Solution, "torch.linalg.lstsq (TorchSharp: default driver, gelsy)", () => TorchLinalg.Lstsq(a, y), "TorchLinalg.Lstsq"),
             _ => throw new ArgumentException("unknown workload " + w),
         };
+        routes.Bare = BareRoutes.Create(w, a, y, gz, gq, gr, gx);
+        return routes;
     }
 }
