@@ -23,9 +23,9 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
 
     public override TResult Run<TResult>(Func<IBatchOps<T>, TResult> body) => body(this);
 
-    public MatrixBatch<T> Allocate(int rows, int cols, int count) => new HostMatrixBatch<T>(rows, cols, count, backend);
+    public MatrixBatch<T> Allocate(int rows, int cols, int count) => HostMatrixBatch<T>.Rent(rows, cols, count, backend, clear: true);
 
-    public MatrixBatch<T> Scratch(int rows, int cols, int count, bool zeroed = false) => new HostMatrixBatch<T>(rows, cols, count, backend);
+    public MatrixBatch<T> Scratch(int rows, int cols, int count, bool zeroed = false) => new HostMatrixBatch<T>(rows, cols, count);
 
     public void Copy(MatrixBatch<T> source, MatrixBatch<T> destination) => Host(source).Span.CopyTo(Host(destination).Span);
 

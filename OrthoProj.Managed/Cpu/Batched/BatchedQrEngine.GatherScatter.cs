@@ -51,14 +51,14 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
         }
 
         int done = 0;
-        if (lanes == w && typeof(TV) == typeof(Vector512<T>) && LaneTranspose.IsSupported)
+        if (lanes == w && LaneTranspose.Supports<TV, T>())
         {
             // Full group: W x W block transposes in registers, then the remainder element by element.
             ref T s0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(src), first * matLen);
             int blocks = matLen / w;
             for (int b = 0; b < blocks; b++)
             {
-                LaneTranspose.Transpose(ref Unsafe.Add(ref s0, b * w), matLen, ref Unsafe.Add(ref dr, b * w * w), w);
+                LaneTranspose.Transpose<TV, T>(ref Unsafe.Add(ref s0, b * w), matLen, ref Unsafe.Add(ref dr, b * w * w), w);
             }
 
             done = blocks * w;
@@ -102,13 +102,13 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
         }
 
         int done = 0;
-        if (lanes == w && typeof(TV) == typeof(Vector512<T>) && LaneTranspose.IsSupported)
+        if (lanes == w && LaneTranspose.Supports<TV, T>())
         {
             ref T d0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(dst), first * matLen);
             int blocks = matLen / w;
             for (int b = 0; b < blocks; b++)
             {
-                LaneTranspose.Transpose(ref Unsafe.Add(ref sr, b * w * w), w, ref Unsafe.Add(ref d0, b * w), matLen);
+                LaneTranspose.Transpose<TV, T>(ref Unsafe.Add(ref sr, b * w * w), w, ref Unsafe.Add(ref d0, b * w), matLen);
             }
 
             done = blocks * w;

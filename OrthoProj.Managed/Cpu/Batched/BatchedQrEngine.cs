@@ -161,7 +161,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : BatchedQrProjector<
     }
 
     /// <summary>
-    /// The caller's output, or a new batch without zeroing: Scatter writes every element of every
+    /// The caller's output, or a pooled batch without zeroing: Scatter writes every element of every
     /// matrix, and zeroing a multi-megabyte result first would cost as much as writing it.
     /// </summary>
     private HostMatrixBatch<T> Output(int rows, int cols, MatrixBatch<T>? output)
@@ -171,13 +171,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : BatchedQrProjector<
             return (HostMatrixBatch<T>)output;
         }
 
-        long length = (long)rows * cols * count;
-        if (length > Array.MaxLength)
-        {
-            throw new OutOfMemoryException($"A result of {count} x ({rows} x {cols}) has {length} elements, more than one array holds ({Array.MaxLength}).");
-        }
-
-        return HostMatrixBatch<T>.Wrap(GC.AllocateUninitializedArray<T>((int)length), rows, cols, count);
+        return HostMatrixBatch<T>.Rent(rows, cols, count, Backend, clear: false);
     }
 
     /// <summary>double.CreateTruncating without the generic conversion call (it does not inline).</summary>

@@ -5,31 +5,91 @@ using System.Runtime.Intrinsics.X86;
 namespace OrthoProj.Cpu.Batched;
 
 /// <summary>
-/// In-register transposes of W x W blocks (16 x 16 float, 8 x 8 double) with AVX-512 two-source
-/// permutes, for moving matrices between the column-major batch and the lane layout. log2(W)
-/// rounds of "perfect shuffle" (row i and row i + W/2 interleaved element by element into rows 2i
-/// and 2i + 1) transpose the block: each round rotates the row-index bits into the column index.
+/// In-register transposes of W x W blocks for moving matrices between a column-major batch and the
+/// lane layout: 16 x 16 float and 8 x 8 double with AVX-512 two-source permutes (log2(W) rounds of
+/// "perfect shuffle": row i and row i + W/2 interleaved element by element into rows 2i and 2i + 1,
+/// each round rotating the row-index bits into the column index); 8 x 8 float and 4 x 4 double
+/// with AVX's unpack, shuffle and 128-bit lane permutes (the classic three-stage transpose).
 /// </summary>
 internal static class LaneTranspose
 {
-    /// <summary>Whether <see cref="Transpose{T}"/> is available for lane vectors of Vector512.</summary>
-    public static bool IsSupported => Avx512F.IsSupported;
+    /// <summary>Whether <see cref="Transpose{TV, T}"/> is available for lane vectors of type <typeparamref name="TV"/>.</summary>
+    public static bool Supports<TV, T>() =>
+        (typeof(TV) == typeof(Vector512<T>) && Avx512F.IsSupported) || (typeof(TV) == typeof(Vector256<T>) && Avx.IsSupported);
 
     /// <summary>
     /// Reads W rows of W elements (row r at <paramref name="src"/> + r * <paramref name="srcStride"/>)
-    /// and writes their transpose (row c at <paramref name="dst"/> + c * <paramref name="dstStride"/>).
+    /// and writes their transpose (row c at <paramref name="dst"/> + c * <paramref name="dstStride"/>),
+    /// W the element count of <typeparamref name="TV"/>; only where <see cref="Supports{TV, T}"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Transpose<T>(ref T src, nint srcStride, ref T dst, nint dstStride)
+    public static void Transpose<TV, T>(ref T src, nint srcStride, ref T dst, nint dstStride)
     {
-        if (typeof(T) == typeof(float))
+        if (typeof(TV) == typeof(Vector512<T>))
         {
-            Transpose16(ref Unsafe.As<T, float>(ref src), srcStride, ref Unsafe.As<T, float>(ref dst), dstStride);
+            if (typeof(T) == typeof(float))
+            {
+                Transpose16(ref Unsafe.As<T, float>(ref src), srcStride, ref Unsafe.As<T, float>(ref dst), dstStride);
+            }
+            else
+            {
+                Transpose8(ref Unsafe.As<T, double>(ref src), srcStride, ref Unsafe.As<T, double>(ref dst), dstStride);
+            }
+        }
+        else if (typeof(T) == typeof(float))
+        {
+            Transpose8x8(ref Unsafe.As<T, float>(ref src), srcStride, ref Unsafe.As<T, float>(ref dst), dstStride);
         }
         else
         {
-            Transpose8(ref Unsafe.As<T, double>(ref src), srcStride, ref Unsafe.As<T, double>(ref dst), dstStride);
+            Transpose4x4(ref Unsafe.As<T, double>(ref src), srcStride, ref Unsafe.As<T, double>(ref dst), dstStride);
         }
+    }
+
+    /// <summary>8 x 8 float with AVX: pairs interleaved (unpack), quads gathered (shuffle), halves exchanged (permute2f128).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Transpose8x8(ref float src, nint srcStride, ref float dst, nint dstStride)
+    {
+        Vector256<float> r0 = Vector256.LoadUnsafe(ref src, (nuint)(0 * srcStride));
+        Vector256<float> r1 = Vector256.LoadUnsafe(ref src, (nuint)(1 * srcStride));
+        Vector256<float> r2 = Vector256.LoadUnsafe(ref src, (nuint)(2 * srcStride));
+        Vector256<float> r3 = Vector256.LoadUnsafe(ref src, (nuint)(3 * srcStride));
+        Vector256<float> r4 = Vector256.LoadUnsafe(ref src, (nuint)(4 * srcStride));
+        Vector256<float> r5 = Vector256.LoadUnsafe(ref src, (nuint)(5 * srcStride));
+        Vector256<float> r6 = Vector256.LoadUnsafe(ref src, (nuint)(6 * srcStride));
+        Vector256<float> r7 = Vector256.LoadUnsafe(ref src, (nuint)(7 * srcStride));
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);     // a0 b0 a1 b1 | a4 b4 a5 b5, a2 b2 a3 b3 | ...
+        Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+        Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> s0 = Avx.Shuffle(t0, t2, 0x44), s1 = Avx.Shuffle(t0, t2, 0xEE);  // a0 b0 c0 d0 | a4 b4 c4 d4, a1 ... | a5 ...
+        Vector256<float> s2 = Avx.Shuffle(t1, t3, 0x44), s3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> s4 = Avx.Shuffle(t4, t6, 0x44), s5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> s6 = Avx.Shuffle(t5, t7, 0x44), s7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Permute2x128(s0, s4, 0x20).StoreUnsafe(ref dst, (nuint)(0 * dstStride));
+        Avx.Permute2x128(s1, s5, 0x20).StoreUnsafe(ref dst, (nuint)(1 * dstStride));
+        Avx.Permute2x128(s2, s6, 0x20).StoreUnsafe(ref dst, (nuint)(2 * dstStride));
+        Avx.Permute2x128(s3, s7, 0x20).StoreUnsafe(ref dst, (nuint)(3 * dstStride));
+        Avx.Permute2x128(s0, s4, 0x31).StoreUnsafe(ref dst, (nuint)(4 * dstStride));
+        Avx.Permute2x128(s1, s5, 0x31).StoreUnsafe(ref dst, (nuint)(5 * dstStride));
+        Avx.Permute2x128(s2, s6, 0x31).StoreUnsafe(ref dst, (nuint)(6 * dstStride));
+        Avx.Permute2x128(s3, s7, 0x31).StoreUnsafe(ref dst, (nuint)(7 * dstStride));
+    }
+
+    /// <summary>4 x 4 double with AVX: pairs interleaved (unpack), halves exchanged (permute2f128).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Transpose4x4(ref double src, nint srcStride, ref double dst, nint dstStride)
+    {
+        Vector256<double> r0 = Vector256.LoadUnsafe(ref src, (nuint)(0 * srcStride));
+        Vector256<double> r1 = Vector256.LoadUnsafe(ref src, (nuint)(1 * srcStride));
+        Vector256<double> r2 = Vector256.LoadUnsafe(ref src, (nuint)(2 * srcStride));
+        Vector256<double> r3 = Vector256.LoadUnsafe(ref src, (nuint)(3 * srcStride));
+        Vector256<double> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);     // a0 b0 | a2 b2, a1 b1 | a3 b3
+        Vector256<double> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Avx.Permute2x128(t0, t2, 0x20).StoreUnsafe(ref dst, (nuint)(0 * dstStride));
+        Avx.Permute2x128(t1, t3, 0x20).StoreUnsafe(ref dst, (nuint)(1 * dstStride));
+        Avx.Permute2x128(t0, t2, 0x31).StoreUnsafe(ref dst, (nuint)(2 * dstStride));
+        Avx.Permute2x128(t1, t3, 0x31).StoreUnsafe(ref dst, (nuint)(3 * dstStride));
     }
 
     // Unrolled so that the W rows stay in the 32 zmm registers through the log2(W) rounds.
