@@ -24,11 +24,8 @@ public sealed class ShippedFatbinTests
     public void ShippedFatbin_IsInTheOutput_AndMatchesTheEmbeddedSources()
     {
         string path = RequireFatbin();
-        Assert.AreEqual(AppContext.BaseDirectory, Path.GetDirectoryName(path) + Path.DirectorySeparatorChar, "the fatbin is beside the test assemblies");
+        Assert.AreEqual(AppContext.BaseDirectory, Path.GetDirectoryName(path) + Path.DirectorySeparatorChar, "the loader takes the fatbin beside the test assemblies");
 
-        var trace = new List<string>();
-        string? found = ShippedFatbin.Find(KernelModule.SourceBytes(), trace);
-        Assert.AreEqual(path, found, "the loader takes it: " + string.Join("; ", trace));
         string manifest = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, ShippedFatbin.ManifestName));
         Assert.AreEqual(KernelSourceManifest.Format(KernelModule.SourceBytes()), manifest, "the manifest lists exactly the embedded sources");
     }
@@ -108,14 +105,18 @@ public sealed class ShippedFatbinTests
         ["b.cu"] = Encoding.UTF8.GetBytes("extern \"C\" __global__ void b() {}\n"),
     };
 
-    /// <summary>The fatbin in the test output, or Inconclusive (a failure under ORTHOPROJ_EXPECT_FATBIN=1) when none was built.</summary>
+    /// <summary>
+    /// The fatbin in the test output that the loader takes, or Inconclusive (a failure under
+    /// ORTHOPROJ_EXPECT_FATBIN=1) when none was built or only a stale one is there.
+    /// </summary>
     private static string RequireFatbin()
     {
+        bool expected = Environment.GetEnvironmentVariable(ExpectVariable) == "1";
         string path = Path.Combine(AppContext.BaseDirectory, ShippedFatbin.FileName);
         if (!File.Exists(path))
         {
             string reason = $"No {ShippedFatbin.FileName} in the test output: none was built (nvcc and CMake: docs/cuda.md), so the CUDA backend uses NVRTC.";
-            if (Environment.GetEnvironmentVariable(ExpectVariable) == "1")
+            if (expected)
             {
                 Assert.Fail($"{reason} {ExpectVariable}=1 says one was built.");
             }
@@ -123,7 +124,22 @@ public sealed class ShippedFatbinTests
             Assert.Inconclusive(reason);
         }
 
-        return path;
+        var trace = new List<string>();
+        string? found = ShippedFatbin.Find(KernelModule.SourceBytes(), trace);
+        if (found is null)
+        {
+            // A copy from an earlier build stays in the output after cuda/ changed (the build no
+            // longer copies it, but does not delete it); the loader rightly passes it over.
+            string reason = $"The loader does not take the {ShippedFatbin.FileName} in the test output (a stale one: rebuild it with CMake): {string.Join("; ", trace)}";
+            if (expected)
+            {
+                Assert.Fail(reason);
+            }
+
+            Assert.Inconclusive(reason);
+        }
+
+        return found;
     }
 
     private sealed class TemporaryFolder : IDisposable
