@@ -39,8 +39,12 @@ publish() {
   dotnet publish "$ROOT/OrthoProj.Tests/OrthoProj.Tests.csproj" "${common[@]}" -o "$app" || exit 1
   dotnet publish "$ROOT/OrthoProj.Bench/OrthoProj.Bench.csproj" "${common[@]}" -o "$app" || exit 1
   rm -rf "$app/Microsoft.CodeCoverage" "$app"/*.pdb
-  if [ -f "$ROOT/build/orthoproj_kernels.fatbin" ]; then
-    cp "$ROOT/build/orthoproj_kernels.fatbin" "$app/"
+  # The kernel fatbin and its source manifest come with OrthoProj.Managed's output when CMake built
+  # them and they match cuda/ (OrthoProj.Managed/ShippedFatbin.targets); say whether they did.
+  if [ -f "$app/orthoproj_kernels.fatbin" ]; then
+    echo "kernel fatbin: included ($(du -h "$app/orthoproj_kernels.fatbin" | cut -f1))"
+  else
+    echo "kernel fatbin: none (not built, or stale: see the build's OrthoProj.Managed line); the GPU run uses NVRTC"
   fi
   git -C "$ROOT" rev-parse HEAD > "$app/COMMIT" 2>/dev/null || true
   echo "unpacked: $(du -sh "$app" | cut -f1)"

@@ -12,8 +12,8 @@ namespace OrthoProj.Native;
 /// </summary>
 public sealed class CudaModule : IDisposable
 {
-    /// <summary>The file name of the ahead-of-time kernel fatbin shipped next to the assembly.</summary>
-    public const string ShippedFatbinName = "orthoproj_kernels.fatbin";
+    /// <summary>The file name of the ahead-of-time kernel fatbin (<see cref="ShippedFatbin"/>).</summary>
+    public const string ShippedFatbinName = ShippedFatbin.FileName;
 
     private readonly ModuleHandle handle;
     private readonly ConcurrentDictionary<string, CudaKernel> kernels = new(StringComparer.Ordinal);
@@ -68,15 +68,18 @@ public sealed class CudaModule : IDisposable
     }
 
     /// <summary>
-    /// Loads <see cref="ShippedFatbinName"/> from the application base directory (where the
-    /// build copies it next to the assembly), or returns <c>null</c> when none is shipped.
+    /// Loads the ahead-of-time fatbin that <see cref="ShippedFatbin.Find"/> finds for
+    /// <paramref name="sources"/> (the kernel sources the caller embeds), or returns <c>null</c>
+    /// when none is shipped or none matches those sources; <paramref name="trace"/> then says
+    /// which fatbin was passed over and why. A fatbin is never loaded without that check: one
+    /// built from other sources would run kernels the caller's launch wrappers do not describe.
     /// </summary>
-    public static CudaModule? TryLoadShippedFatbin(CudaDevice device)
+    /// <exception cref="CudaException">The driver rejected the fatbin (e.g. CUDA_ERROR_NO_BINARY_FOR_GPU).</exception>
+    public static CudaModule? TryLoadShippedFatbin(CudaDevice device, IReadOnlyDictionary<string, byte[]> sources, ICollection<string> trace)
     {
-        // AppContext.BaseDirectory is the assembly's folder for a normal deployment and the
-        // executable's folder for a single-file publish (where Assembly.Location is empty).
-        string path = Path.Combine(AppContext.BaseDirectory, ShippedFatbinName);
-        return File.Exists(path) ? LoadFile(device, path) : null;
+        ArgumentNullException.ThrowIfNull(device);
+        string? path = ShippedFatbin.Find(sources, trace);
+        return path is null ? null : LoadFile(device, path);
     }
 
     /// <summary>The kernel named <paramref name="name"/> (its extern "C" or mangled name).</summary>

@@ -21,6 +21,30 @@ public static class CudaLibraries
         (11, "libcublas.so.11", "libcusolver.so.11", "libnvrtc.so.11.2"),
     ];
 
+    /// <summary>
+    /// The last line of the probe trace when the driver is missing: where libcuda.so.1 comes from.
+    /// It is never part of a CUDA toolkit or pip wheel, so ORTHOPROJ_CUDA_PATH rarely helps here.
+    /// </summary>
+    internal const string DriverHelp =
+        "Where to get it: libcuda.so.1 comes with the NVIDIA GPU driver, not with the CUDA toolkit: "
+        + "Debian 'libcuda1' (non-free, with nvidia-driver), Ubuntu 'libnvidia-compute-<driver version>' "
+        + "(ubuntu-drivers install), or NVIDIA's driver installer; in a container, the NVIDIA Container "
+        + "Toolkit mounts the host's (docker run --gpus all). On a machine without an NVIDIA GPU driver "
+        + "the CUDA backend is unavailable and OrthoProj uses the CPU.";
+
+    /// <summary>
+    /// The last line of the probe trace when cuBLAS, cuSOLVER or NVRTC is missing: which packages
+    /// provide them for each supported CUDA major, and how to point OrthoProj at a private copy.
+    /// </summary>
+    internal const string ToolkitHelp =
+        "Where to get it: OrthoProj needs cuBLAS (with cuBLASLt), cuSOLVER and NVRTC of one CUDA major, 11, 12 or 13, "
+        + "besides the driver. Debian 12 (non-free): libcublas11 libcublaslt11 libcusolver11 libnvrtc11.2 "
+        + "libnvrtc-builtins11.8; Ubuntu 24.04 (multiverse): libcublas12 libcublaslt12 libcusolver11 libnvrtc12 libnvrtc-builtins12.0; "
+        + "NVIDIA's CUDA repository or toolkit (https://developer.nvidia.com/cuda-downloads: e.g. cuda-libraries-12-8, "
+        + "installed under /usr/local/cuda/lib64); or the pip wheels nvidia-cublas-cu12 nvidia-cusolver-cu12 "
+        + "nvidia-cuda-nvrtc-cu12 (-cu11 for CUDA 11; their libraries are in site-packages/nvidia/*/lib). "
+        + "Set " + OverrideVariable + " to the folder(s) holding them (':'-separated) when they are not on the loader's path.";
+
     private static readonly Lock Gate = new();
     private static readonly Dictionary<string, string> LoadedPaths = new(StringComparer.Ordinal);
     private static int pinnedMajor;
@@ -58,7 +82,7 @@ public static class CudaLibraries
                     return driver;
                 }
 
-                trace.Add("The CUDA driver ships with the NVIDIA display driver; no GPU driver is installed on this machine.");
+                trace.Add(DriverHelp);
                 throw new NativeLibraryLoadException(component, trace);
             }
 
@@ -93,7 +117,7 @@ public static class CudaLibraries
                 trace.Add($"Only CUDA {pinnedMajor} names were tried: another CUDA library was already loaded from that toolkit.");
             }
 
-            trace.Add($"Set {OverrideVariable} to the folder holding the CUDA libraries (e.g. /usr/local/cuda/lib64).");
+            trace.Add(ToolkitHelp);
             throw new NativeLibraryLoadException(component, trace);
         }
     }

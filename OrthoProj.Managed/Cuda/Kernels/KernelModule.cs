@@ -4,14 +4,18 @@ namespace OrthoProj.Cuda.Kernels;
 
 /// <summary>
 /// The kernels of one translation unit of cuda/ (<see cref="KernelUnit"/>) for one device: the one
-/// loader for every unit. It takes the ahead-of-time <c>orthoproj_kernels.fatbin</c> next to the
-/// application when one is shipped (CMakeLists.txt compiles every cuda/*.cu into it) and it holds
-/// code for the device and every entry of the unit; otherwise it compiles the unit's source at first
-/// use with NVRTC for the device's exact architecture (cached on disk by <see cref="NvrtcCompiler"/>).
-/// The sources travel inside this assembly as resources named "cuda/&lt;file&gt;".
+/// loader for every unit. It takes the ahead-of-time <c>orthoproj_kernels.fatbin</c> shipped with
+/// this package (CMakeLists.txt compiles every cuda/*.cu into it; <see cref="ShippedFatbin"/> finds
+/// it) when its source manifest matches the sources embedded here, it holds code for the device and
+/// every entry of the unit; otherwise it compiles the unit's source at first use with NVRTC for the
+/// device's exact architecture (cached on disk by <see cref="NvrtcCompiler"/>), and
+/// <see cref="Origin"/> says why the fatbin was passed over. The sources travel inside this
+/// assembly as resources named "cuda/&lt;file&gt;".
 /// </summary>
 internal sealed class KernelModule : IDisposable
 {
+    private static readonly Lazy<IReadOnlyDictionary<string, byte[]>> EmbeddedSourceBytes = new(ReadSourceBytes);
+
     private readonly CudaModule module;
 
     private KernelModule(KernelUnit unit, CudaModule module, string origin)
@@ -48,6 +52,9 @@ internal sealed class KernelModule : IDisposable
         return reader.ReadToEnd();
     }
 
+    /// <summary>Every embedded source (*.cu and *.cuh) by file name, as bytes: what a shipped fatbin's manifest must list.</summary>
+    public static IReadOnlyDictionary<string, byte[]> SourceBytes() => EmbeddedSourceBytes.Value;
+
     /// <summary>Every embedded header (*.cuh) by include name, for NVRTC.</summary>
     public static IReadOnlyDictionary<string, string> Headers() =>
         SourceNames().Where(n => n.EndsWith(".cuh", StringComparison.Ordinal)).ToDictionary(n => n, ReadSource, StringComparer.Ordinal);
@@ -65,7 +72,13 @@ internal sealed class KernelModule : IDisposable
         string? fatbinNote = null;
         try
         {
-            CudaModule? shipped = CudaModule.TryLoadShippedFatbin(device);
+            var passedOver = new List<string>();
+            CudaModule? shipped = CudaModule.TryLoadShippedFatbin(device, SourceBytes(), passedOver);
+            if (passedOver.Count > 0)
+            {
+                fatbinNote = "; " + string.Join("; ", passedOver);
+            }
+
             if (shipped is not null)
             {
                 string? missing = FirstMissing(shipped, unit);
@@ -75,13 +88,13 @@ internal sealed class KernelModule : IDisposable
                 }
 
                 shipped.Dispose();
-                fatbinNote = $"; the shipped {CudaModule.ShippedFatbinName} lacks {missing}";
+                fatbinNote += $"; the shipped {CudaModule.ShippedFatbinName} lacks {missing}";
             }
         }
         catch (CudaException e)
         {
             // CUDA_ERROR_NO_BINARY_FOR_GPU and the like: the fatbin does not serve this device.
-            fatbinNote = $"; the shipped {CudaModule.ShippedFatbinName} was rejected ({e.StatusName})";
+            fatbinNote += $"; the shipped {CudaModule.ShippedFatbinName} was rejected ({e.StatusName})";
         }
 
         CudaKernelImage image = Compile(new NvrtcCompiler(), unit.SourceFile, device.Architecture);
@@ -101,6 +114,21 @@ internal sealed class KernelModule : IDisposable
 
     /// <summary>Unloads the module.</summary>
     public void Dispose() => module.Dispose();
+
+    private static IReadOnlyDictionary<string, byte[]> ReadSourceBytes()
+    {
+        Assembly assembly = typeof(KernelModule).Assembly;
+        var bytes = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (string name in SourceNames())
+        {
+            using Stream stream = assembly.GetManifestResourceStream("cuda/" + name)!;
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            bytes[name] = copy.ToArray();
+        }
+
+        return bytes;
+    }
 
     private static string? FirstMissing(CudaModule module, KernelUnit unit)
     {
