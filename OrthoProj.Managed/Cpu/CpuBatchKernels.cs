@@ -21,6 +21,8 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
     /// <summary>On the CPU, ormqr per right-hand side costs less than forming Q with orgqr.</summary>
     public override bool KeepsReflectors(int m, int n) => lapack.SupportsReflectors;
 
+    public override bool CanProveFullRank => true;
+
     public override TResult Run<TResult>(Func<IBatchOps<T>, TResult> body) => body(this);
 
     public MatrixBatch<T> Allocate(int rows, int cols, int count) => HostMatrixBatch<T>.Rent(rows, cols, count, backend, clear: true);
@@ -209,6 +211,14 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
         firstDeficient = Array.FindIndex(rank, x => x < n);
         firstDetail = firstDeficient < 0 ? string.Empty : details[firstDeficient];
         return rank;
+    }
+
+    public bool ProvesFullRank(MatrixBatch<T> r, MatrixBatch<T> rinv, BatchInts exponents, RankTolerance tolerance, int m, int n)
+    {
+        int[] e = exponents.ToHost();
+        var proven = new bool[r.Count];
+        ForEach(r.Count, (b, rs, ris) => proven[b] = tolerance.ProvesFullRank<T>(m, n, Math.Sqrt(SumOfSquares(rs)), Math.Sqrt(SumOfSquares(ris)), e[b]), r, rinv);
+        return Array.TrueForAll(proven, p => p);
     }
 
     public BatchInts SvdRank(MatrixBatch<T> s, BatchInts exponents, RankTolerance tolerance, int m, int n, MatrixBatch<T> keep, MatrixBatch<T> inverse)

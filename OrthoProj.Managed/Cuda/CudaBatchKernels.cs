@@ -241,6 +241,10 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
             return ranks;
         }
 
+        /// <summary>No device reduction for the proof yet (<see cref="BatchKernels{T}.CanProveFullRank"/> is false): the SVD decides on CUDA.</summary>
+        public bool ProvesFullRank(MatrixBatch<T> r, MatrixBatch<T> rinv, BatchInts exponents, RankTolerance tolerance, int m, int n) =>
+            throw new NotSupportedException("The CUDA backend proves no rank without the SVD.");
+
         public BatchInts SvdRank(MatrixBatch<T> s, BatchInts exponents, RankTolerance tolerance, int m, int n, MatrixBatch<T> keep, MatrixBatch<T> inverse) =>
             Owned.Fill(new DeviceBatchInts(backend, s.Count), rank =>
             {

@@ -157,6 +157,77 @@ public abstract class ConformanceSuite
     }
 
     [TestMethod]
+    public void Pinv_AtTheThreshold_KeepsExactlyTheSingularValuesAboveIt()
+    {
+        // A = U diag(2, 1, 0.3, 0.01) V^T, 9 x 4: the default rule keeps all four (proven without the
+        // SVD where the backend can), rtol a hair under 0.01 / 2 keeps four (the proof fails there:
+        // the SVD decides), a hair over keeps three. Each A+ against V diag(1 / s_kept) U^T in double.
+        double[] s = [2, 1, 0.3, 0.01];
+        HostMatrixBatch<double> u = Orthonormal(9, 4, seed: 1), v = Orthonormal(4, 4, seed: 2);
+        HostMatrixBatch<double> a = TestData.Product(ScaledColumns(u, s), v, transB: true);
+        foreach ((RankTolerance tolerance, int rank) in new[] { (default(RankTolerance), 4), (new RankTolerance(Rtol: 0.005 * (1 - 1e-9)), 4), (new RankTolerance(Rtol: 0.005 * (1 + 1e-9)), 3) })
+        {
+            using PinvResult<double> p = Backend.Pinv(Up(a), tolerance);
+            Assert.AreEqual(rank, p.Rank[0], $"rtol {tolerance.Rtol}");
+            double[] inverse = [.. s.Select((x, i) => i < rank ? 1 / x : 0)];
+            HostMatrixBatch<double> expected = TestData.Product(ScaledColumns(v, inverse), u, transB: true);
+            TestData.AssertClose(p.Pinv.ToHost(), expected, 1e-12 * 200, $"A+ at rank {rank}");
+        }
+
+        static HostMatrixBatch<double> ScaledColumns(HostMatrixBatch<double> x, double[] factors)
+        {
+            var y = HostMatrixBatch<double>.FromArray(x.ToArray(), x.Rows, x.Cols);
+            for (int j = 0; j < x.Cols; j++)
+            {
+                for (int i = 0; i < x.Rows; i++)
+                {
+                    y[0, i, j] *= factors[j];
+                }
+            }
+
+            return y;
+        }
+
+        // Modified Gram-Schmidt, twice, on a random matrix: orthonormal columns from code independent of the backends.
+        static HostMatrixBatch<double> Orthonormal(int rows, int cols, int seed)
+        {
+            HostMatrixBatch<double> q = TestData.Random<double>(rows, cols, 1, seed);
+            for (int pass = 0; pass < 2; pass++)
+            {
+                for (int j = 0; j < cols; j++)
+                {
+                    for (int k = 0; k < j; k++)
+                    {
+                        double dot = 0;
+                        for (int i = 0; i < rows; i++)
+                        {
+                            dot += q[0, i, k] * q[0, i, j];
+                        }
+
+                        for (int i = 0; i < rows; i++)
+                        {
+                            q[0, i, j] -= dot * q[0, i, k];
+                        }
+                    }
+
+                    double norm = 0;
+                    for (int i = 0; i < rows; i++)
+                    {
+                        norm += q[0, i, j] * q[0, i, j];
+                    }
+
+                    for (int i = 0; i < rows; i++)
+                    {
+                        q[0, i, j] /= Math.Sqrt(norm);
+                    }
+                }
+            }
+
+            return q;
+        }
+    }
+
+    [TestMethod]
     public void PinvBackward_MatchesFiniteDifferences()
     {
         foreach (var (m, n) in AllShapes)

@@ -115,6 +115,13 @@ internal interface IBatchOps<T>
     int[] QrRank(MatrixBatch<T> r, BatchInts exponents, RankTolerance tolerance, int m, int n, out string firstDetail, out int firstDeficient);
 
     /// <summary>
+    /// Whether every matrix is proven of full rank under the pinv rule by
+    /// <see cref="RankTolerance.ProvesFullRank{T}"/> from the Frobenius norms of r (R', n x n, of
+    /// 2^e A) and rinv (R'^-1). Reads back to the host. Only where <see cref="BatchKernels{T}.CanProveFullRank"/>.
+    /// </summary>
+    bool ProvesFullRank(MatrixBatch<T> r, MatrixBatch<T> rinv, BatchInts exponents, RankTolerance tolerance, int m, int n);
+
+    /// <summary>
     /// The SVD rank rule on s (k x 1, of 2^e A): rank per matrix, keep (1 or 0) and inverse
     /// (1 / s or 0) per singular value, both k x 1.
     /// </summary>
@@ -138,6 +145,12 @@ internal abstract class BatchKernels<T>
     /// <see cref="IBatchOps{T}.Geqrf"/> and Ormqr do not exist (Math.NET's managed provider).
     /// </summary>
     public abstract bool KeepsReflectors(int m, int n);
+
+    /// <summary>
+    /// Whether <see cref="IBatchOps{T}.ProvesFullRank"/> exists here (the CPU; CUDA has no device
+    /// reduction for it yet, and its pseudo-inverse always goes through the SVD).
+    /// </summary>
+    public virtual bool CanProveFullRank => false;
 
     /// <summary>Runs <paramref name="body"/> with the primitives; scratch lives until it returns.</summary>
     public abstract TResult Run<TResult>(Func<IBatchOps<T>, TResult> body);
