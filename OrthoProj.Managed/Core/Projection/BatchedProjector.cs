@@ -53,26 +53,20 @@ internal sealed class BatchedProjector<T> : Projector<T>
 
     protected override ProjectorGradients<T> ProjectBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradZ, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Gradients(y, (ops, gA, gy) =>
     {
-        (MatrixBatch<T> x, MatrixBatch<T> r) = SolutionAndResidual(ops, y);
-        MatrixBatch<T> cg = basis.TransposeTimes(ops, gradZ);
-        basis.Times(ops, cg, gy);                                   // gy = P gz
-        MatrixBatch<T> u = basis.WTimes(ops, cg);                   // u = A+ gz
+        BackwardParts<T> parts = basis.Parts(ops, y, gradZ);
+        ops.Copy(parts.Pg, gy);                                     // gy = P gz
         MatrixBatch<T> rg = ops.Scratch(Rows, y.Cols, Count);       // (I - P) gz
         ops.Copy(gradZ, rg);
         ops.Axpy(-T.One, gy, rg);
-        ops.Gemm(false, true, T.One, rg, x, T.Zero, gA);
-        ops.Gemm(false, true, T.One, r, u, T.One, gA);
+        RankTwoP(ops, T.One, rg, parts.X, parts.R, basis.WTimes(ops, parts.Cg), gA);   // u = A+ gz
     });
 
     protected override ProjectorGradients<T> ResidualBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradE, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Gradients(y, (ops, gA, gy) =>
     {
-        (MatrixBatch<T> x, MatrixBatch<T> r) = SolutionAndResidual(ops, y);
-        MatrixBatch<T> cg = basis.TransposeTimes(ops, gradE);
+        BackwardParts<T> parts = basis.Parts(ops, y, gradE);
         ops.Copy(gradE, gy);
-        basis.SubtractTimes(ops, cg, gy);                           // gy = (I - P) ge
-        MatrixBatch<T> u = basis.WTimes(ops, cg);                   // u = A+ ge
-        ops.Gemm(false, true, -T.One, gy, x, T.Zero, gA);
-        ops.Gemm(false, true, -T.One, r, u, T.One, gA);
+        ops.Axpy(-T.One, parts.Pg, gy);                             // gy = (I - P) ge
+        RankTwoP(ops, -T.One, gy, parts.X, parts.R, basis.WTimes(ops, parts.Cg), gA);  // u = A+ ge
     });
 
     protected override MatrixBatch<T> MatrixBackwardCore(MatrixBatch<T> gradP, MatrixBatch<T>? output) => Output(Rows, Cols, (ops, gA) =>
@@ -115,6 +109,21 @@ internal sealed class BatchedProjector<T> : Projector<T>
         MatrixBatch<T> r = ops.Scratch(Rows, y.Cols, Count);
         basis.Residual(ops, y, r);
         return (x, r);
+    }
+
+    /// <summary>
+    /// gA = alpha (a b^T + c d^T) as one gemm of inner dimension 2p, [a c] [b d]^T: one pass over gA
+    /// (m x n) where two gemms of inner dimension p make two.
+    /// </summary>
+    private void RankTwoP(IBatchOps<T> ops, T alpha, MatrixBatch<T> a, MatrixBatch<T> b, MatrixBatch<T> c, MatrixBatch<T> d, MatrixBatch<T> gA)
+    {
+        int p = a.Cols;
+        MatrixBatch<T> left = ops.Scratch(Rows, 2 * p, Count), right = ops.Scratch(Cols, 2 * p, Count);
+        ops.CopyColumns(a, 0, left, 0, p);
+        ops.CopyColumns(c, 0, left, p, p);
+        ops.CopyColumns(b, 0, right, 0, p);
+        ops.CopyColumns(d, 0, right, p, p);
+        ops.Gemm(false, true, alpha, left, right, T.Zero, gA);
     }
 
     /// <summary>Allocates one output and fills it; the output is released if filling fails.</summary>

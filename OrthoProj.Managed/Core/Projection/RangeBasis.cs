@@ -81,6 +81,22 @@ internal abstract class RangeBasis<T> : IDisposable
         SubtractTimes(ops, t, dst);
     }
 
+    /// <summary>
+    /// What a backward pass needs from y and its cotangent g: x = W U^T y, r = (I - P) y, cg = U^T g
+    /// and P g = U cg; here through the members above. Reflectors override it to apply Q^T once and
+    /// Q once to both right-hand sides together.
+    /// </summary>
+    public virtual BackwardParts<T> Parts(IBatchOps<T> ops, MatrixBatch<T> y, MatrixBatch<T> g)
+    {
+        MatrixBatch<T> x = WTimes(ops, TransposeTimes(ops, y));
+        MatrixBatch<T> r = ops.Scratch(Rows, y.Cols, Count);
+        Residual(ops, y, r);
+        MatrixBatch<T> cg = TransposeTimes(ops, g);
+        MatrixBatch<T> pg = ops.Scratch(Rows, g.Cols, Count);
+        Times(ops, cg, pg);
+        return new(x, r, cg, pg);
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {
@@ -145,3 +161,7 @@ internal static class ResidualPolicy
     public static bool NeedsSecondPass(double residualNormSquared, double inputNormSquared) =>
         residualNormSquared < LossFraction * LossFraction * inputNormSquared;
 }
+
+/// <summary>x = A+ y, r = (I - P) y, cg = U^T g and P g, in scratch (see <see cref="RangeBasis{T}.Parts"/>).</summary>
+internal readonly record struct BackwardParts<T>(MatrixBatch<T> X, MatrixBatch<T> R, MatrixBatch<T> Cg, MatrixBatch<T> Pg)
+    where T : unmanaged, IFloatingPointIeee754<T>;
