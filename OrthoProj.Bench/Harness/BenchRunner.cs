@@ -117,6 +117,18 @@ public static class BenchRunner
             console.MarkupLine(Markup.Escape($"  {k}: {v}"));
         }
 
+        var scaled = new Dictionary<int, OrthoProjTarget>();
+        OrthoProjTarget OrthoCpuAt(int threads)
+        {
+            if (!scaled.TryGetValue(threads, out OrthoProjTarget? target))
+            {
+                CpuBackend backend = CpuBackend.TryCreateNative(out CpuBackend? b, out _, threads) ? b! : CpuBackend.CreateManaged(threads);
+                scaled[threads] = target = new OrthoProjTarget(backend, HostClock.Instance, cpu, threads);
+            }
+
+            return target;
+        }
+
         var rows = suite.Cases.ToDictionary(c => c, _ => new List<ResultRow>());
         void RunAll(Action<string, double> progress)
         {
@@ -125,7 +137,15 @@ public static class BenchRunner
             {
                 progress(c.Id, done);
                 List<ResultRow> r = rows[c];
-                if (c.Device == BenchDevice.Cpu)
+                if (c.Device == BenchDevice.Cpu && c.Threads > 0)
+                {
+                    // OrthoProj's scaling: the same library at another thread count; the baselines stay at the run's.
+                    r.Add(OrthoCpuAt(c.Threads).Run(c, suite.Policy, options.Seed));
+                    string why = $"runs at the suite's {options.Threads} thread(s) only";
+                    r.Add(ResultRow.Skipped(c, Implementations.Floor, why));
+                    r.Add(ResultRow.Skipped(c, Implementations.MathNet, why));
+                }
+                else if (c.Device == BenchDevice.Cpu)
                 {
                     r.Add(orthoCpu.Run(c, suite.Policy, options.Seed));
                     r.Add(cpuFloor?.Run(c, Floors.UsesOrgqr(c.Workload), suite.Policy, options.Seed)
@@ -145,17 +165,18 @@ public static class BenchRunner
                 done++;
             }
 
-            var torchCases = suite.Cases.Where(c => c.Device == BenchDevice.Cpu || machine.CudaPresent).ToList();
+            var torchCases = suite.Cases.Where(c => c.Threads == 0 && (c.Device == BenchDevice.Cpu || machine.CudaPresent)).ToList();
             progress($"PyTorch peer ({torchCases.Count} cases)", done);
             IReadOnlyList<ResultRow> torchRows = torch?.Run(torchCases, suite.Policy, options.Seed, options.Threads) ?? [];
             foreach (BenchCase c in suite.Cases)
             {
                 rows[c].Add(torchRows.FirstOrDefault(t => t.CaseId == c.Id)
-                    ?? ResultRow.Absent(c, Implementations.PyTorch, torch is null ? torchWhy : machine.CudaNote));
+                    ?? (c.Threads > 0 ? ResultRow.Skipped(c, Implementations.PyTorch, $"runs at the suite's {options.Threads} thread(s) only")
+                        : ResultRow.Absent(c, Implementations.PyTorch, torch is null ? torchWhy : machine.CudaNote)));
             }
 
             // The TorchSharp peer: libtorch's CPU build, so CPU cases only.
-            var cpuCases = suite.Cases.Where(c => c.Device == BenchDevice.Cpu).ToList();
+            var cpuCases = suite.Cases.Where(c => c.Device == BenchDevice.Cpu && c.Threads == 0).ToList();
             progress($"TorchSharp peer ({cpuCases.Count} cases)", done);
             IReadOnlyList<ResultRow> tsRows = torchSharp?.Run(cpuCases, suite.Policy, options.Seed, options.Threads) ?? [];
             foreach (BenchCase c in suite.Cases)

@@ -122,6 +122,10 @@ public sealed record Suite(string Name, IReadOnlyList<BenchCase> Cases, RepPolic
             new(Workload.QrForward, small64, Dtype.F64, BenchDevice.Cpu),
             new(Workload.QrForward, large, Dtype.F64, BenchDevice.Cpu),
             new(Workload.LeastSquares, small32, Dtype.F32, BenchDevice.Cpu),
+            new(Workload.PinvForward, small32, Dtype.F32, BenchDevice.Cpu),
+            new(Workload.PinvBackward, small32, Dtype.F32, BenchDevice.Cpu),
+            new(Workload.QrBackward, small32, Dtype.F32, BenchDevice.Cpu),
+            new(Workload.ProjectBoth, small32, Dtype.F32, BenchDevice.Cpu, Threads: 2),     // scaling, next to the first row
         };
         foreach (int count in new[] { 256, 1024 })
         {

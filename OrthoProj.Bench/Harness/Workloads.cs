@@ -165,10 +165,18 @@ public readonly record struct BatchShape(int Count, int M, int N, int P = 1)
 }
 
 /// <summary>One cell of the benchmark: a workload on a shape, a dtype and a device.</summary>
-public sealed record BenchCase(Workload Workload, BatchShape Shape, Dtype Dtype, BenchDevice Device)
+/// <param name="Threads">
+/// OrthoProj's threads for this case alone (0: the run's). A case of its own thread count measures
+/// OrthoProj's scaling next to the same case at the run's count; the baselines run at the run's count
+/// only and report it skipped.
+/// </param>
+public sealed record BenchCase(Workload Workload, BatchShape Shape, Dtype Dtype, BenchDevice Device, int Threads = 0)
 {
-    /// <summary>A stable identifier, e.g. "cpu/proj.both/4096x32x16/f32".</summary>
-    public string Id => $"{Device.Name()}/{Workload.Name()}/{Shape}/{Dtype.Name()}";
+    /// <summary>A stable identifier, e.g. "cpu/proj.both/4096x32x16/f32" (and "/2t" for a case of its own thread count).</summary>
+    public string Id => $"{Device.Name()}/{Workload.Name()}/{Shape}/{Dtype.Name()}" + (Threads > 0 ? $"/{Threads}t" : string.Empty);
+
+    /// <summary>The shape as the tables show it: "4096x32x16", or "4096x32x16 2t" for a case of its own thread count.</summary>
+    public string ShapeLabel => Threads > 0 ? $"{Shape} {Threads}t" : Shape.ToString();
 
     /// <summary>Model flops of the whole batch.</summary>
     public double Flops => Shape.Count * Workloads.Flops(Workload, Shape.M, Shape.N, Shape.P);

@@ -47,6 +47,7 @@ public static class Chart
         var counts = new SortedSet<int>();
         var floorsDrawn = new HashSet<string>(StringComparer.Ordinal);
         var groups = report.Results
+            .Where(r => r.Case.Threads == 0)
             .GroupBy(r => (r.Case.Workload, r.Case.Shape.M, r.Case.Shape.N, r.Case.Dtype, r.Case.Device))
             .Where(g => g.Select(r => r.Case.Shape.Count).Distinct().Count() >= 2);
         foreach (var g in groups)

@@ -72,7 +72,7 @@ public static class Reports
             yield return
             [
                 c.Workload.Name(),
-                c.Shape.ToString(),
+                c.ShapeLabel,
                 c.Dtype.Name(),
                 c.Device.Name(),
                 Time(o),
@@ -109,7 +109,7 @@ public static class Reports
             ResultRow? o = r.Row(Implementations.OrthoProj), ts = r.Row(Implementations.TorchSharp), ad = r.Row(Implementations.Adapter);
             if (ts?.Status == RowStatus.Ok || ad?.Status == RowStatus.Ok)
             {
-                yield return [r.Case.Workload.Name(), r.Case.Shape.ToString(), r.Case.Dtype.Name(), Time(o).Split(" ±")[0], Ratio(o, ts), Time(ad).Split(" ±")[0], Overhead(o, ad)];
+                yield return [r.Case.Workload.Name(), r.Case.ShapeLabel, r.Case.Dtype.Name(), Time(o).Split(" ±")[0], Ratio(o, ts), Time(ad).Split(" ±")[0], Overhead(o, ad)];
             }
         }
     }
@@ -193,7 +193,7 @@ public static class Reports
     public static IEnumerable<string> Notes(BenchReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        yield return $"Times: median of the timed calls ± median absolute deviation; {report.Options.Threads} thread(s) everywhere; 'x X' (console) or 'vs X' (bench.md) = X's median / OrthoProj's (above 1: OrthoProj faster). Floor: LAPACK/cuSOLVER geqrf+orgqr for qr.fwd, geqrf alone for the others (the factorization every method needs at least).";
+        yield return $"Times: median of the timed calls ± median absolute deviation; {report.Options.Threads} thread(s) everywhere{(report.Results.Any(r => r.Case.Threads > 0) ? " but the rows marked 'Nt' (OrthoProj alone at N threads: its scaling)" : string.Empty)}; 'x X' (console) or 'vs X' (bench.md) = X's median / OrthoProj's (above 1: OrthoProj faster). Floor: LAPACK/cuSOLVER geqrf+orgqr for qr.fwd, geqrf alone for the others (the factorization every method needs at least).";
         yield return "Rate (bench.md, with every time and spread): model flops / median against the measured FMA peak (n >= 128), or compulsory bytes / median against the measured copy bandwidth (batched small); 'peak unreliable' where a rate exceeds the measured peak.";
         if (report.Results.Any(r => r.Row(Implementations.Adapter)?.Status == RowStatus.Ok))
         {
@@ -357,6 +357,7 @@ public static class Reports
                 ["m"] = r.Case.Shape.M,
                 ["n"] = r.Case.Shape.N,
                 ["p"] = r.Case.Shape.P,
+                ["threads"] = r.Case.Threads > 0 ? r.Case.Threads : report.Options.Threads,
                 ["dtype"] = r.Case.Dtype.Name(),
                 ["model_flops"] = r.Case.Flops,
                 ["compulsory_bytes"] = r.Case.Bytes,
