@@ -38,6 +38,27 @@ public sealed class HostMatrixBatch<T> : MatrixBatch<T>
         this.layout = layout;
     }
 
+    private HostMatrixBatch(T[] data, int rows, int cols, int count, Backend owner)
+        : this(data, rows, cols, count, MatrixLayout.ColumnMajor)
+    {
+        this.owner = owner;
+    }
+
+    /// <summary>
+    /// A column-major batch that a backend returns, not zeroed: for kernels that write every element
+    /// (zeroing a multi-megabyte result first costs as much as writing it).
+    /// </summary>
+    internal static HostMatrixBatch<T> Uninitialized(int rows, int cols, int count, Backend owner)
+    {
+        long length = CheckShape(rows, cols, count);
+        if (length > Array.MaxLength)
+        {
+            throw new OutOfMemoryException($"A batch of {count} x ({rows} x {cols}) has {length} elements, more than one array holds ({Array.MaxLength}).");
+        }
+
+        return new HostMatrixBatch<T>(GC.AllocateUninitializedArray<T>((int)length), rows, cols, count, owner);
+    }
+
     /// <inheritdoc/>
     public override DeviceKind Device => DeviceKind.Cpu;
 

@@ -17,6 +17,9 @@ public sealed class CpuBackend : Backend
     private static readonly Lazy<CpuBackend> DefaultInstance = new(CreateDefault);
     private readonly ParallelOptions parallel;
 
+    private long lanesQrCalls;
+    private long lanesQrBackwardCalls;
+
     private readonly CpuBatchKernels<float> floatKernels;
     private readonly CpuBatchKernels<double> doubleKernels;
 
@@ -52,7 +55,7 @@ public sealed class CpuBackend : Backend
     public int MaxDegreeOfParallelism => parallel.MaxDegreeOfParallelism;
 
     /// <summary>
-    /// Which path QR-method projectors over batches of small matrices take (default
+    /// Which path QR-method projectors, <see cref="Backend.Qr{T}"/> and <see cref="Backend.QrBackward{T}"/> over batches of small matrices take (default
     /// <see cref="OrthoProj.SmallMatrixPath.Auto"/>: the SIMD batched path for m &gt;= n, m &lt;= 64,
     /// n &lt;= 32 and at least one full SIMD group of matrices; the general path otherwise).
     /// </summary>
@@ -150,12 +153,30 @@ public sealed class CpuBackend : Backend
     }
 
     /// <inheritdoc/>
-    protected override QrResult<T> QrCore<T>(MatrixBatch<T> a, QrMode mode) =>
-        Projection.QrDecomposition.Factor(Kernels<T>(), a, mode);
+    /// <remarks>Batches of small matrices (m &gt;= n) take the SIMD lanes as <see cref="SmallMatrixPath"/> says; the rest LAPACK per matrix.</remarks>
+    protected override QrResult<T> QrCore<T>(MatrixBatch<T> a, QrMode mode)
+    {
+        if (SmallMatrixPolicy.Chooses(SmallMatrixPath, a.Rows, a.Cols, a.Count, Cpu.Batched.BatchedQrProjector<T>.DefaultWidth))
+        {
+            Interlocked.Increment(ref lanesQrCalls);
+            return Cpu.Batched.BatchedQr<T>.Factor(this, (HostMatrixBatch<T>)a, mode, parallel);
+        }
+
+        return Projection.QrDecomposition.Factor(Kernels<T>(), a, mode);
+    }
 
     /// <inheritdoc/>
-    protected override MatrixBatch<T> QrBackwardCore<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR) =>
-        Projection.QrDecomposition.Backward(Kernels<T>(), q, r, gradQ, gradR);
+    /// <remarks>m &gt;= n batches of small matrices take the SIMD lanes as <see cref="SmallMatrixPath"/> says; wide ones and the rest the general path.</remarks>
+    protected override MatrixBatch<T> QrBackwardCore<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR)
+    {
+        if (SmallMatrixPolicy.Chooses(SmallMatrixPath, q.Rows, r.Cols, q.Count, Cpu.Batched.BatchedQrProjector<T>.DefaultWidth))
+        {
+            Interlocked.Increment(ref lanesQrBackwardCalls);
+            return Cpu.Batched.BatchedQr<T>.Backward(this, (HostMatrixBatch<T>)q, (HostMatrixBatch<T>)r, (HostMatrixBatch<T>?)gradQ, (HostMatrixBatch<T>?)gradR, parallel);
+        }
+
+        return Projection.QrDecomposition.Backward(Kernels<T>(), q, r, gradQ, gradR);
+    }
 
     /// <inheritdoc/>
     protected override PinvResult<T> PinvCore<T>(MatrixBatch<T> a, RankTolerance tolerance) =>
@@ -174,6 +195,12 @@ public sealed class CpuBackend : Backend
         SmallMatrixPolicy.Chooses(SmallMatrixPath, method, a.Rows, a.Cols, a.Count, Cpu.Batched.BatchedQrProjector<T>.DefaultWidth)
             ? Cpu.Batched.BatchedQrProjector<T>.Create(this, (HostMatrixBatch<T>)a, tolerance, parallel)
             : Projection.BatchedProjector<T>.Create(Kernels<T>(), ColumnMajor(a), method, tolerance);
+
+    /// <summary>Calls of <see cref="Backend.Qr{T}"/> that took the SIMD lanes (tests check which path ran).</summary>
+    internal long LanesQrCalls => Interlocked.Read(ref lanesQrCalls);
+
+    /// <summary>Calls of <see cref="Backend.QrBackward{T}"/> that took the SIMD lanes.</summary>
+    internal long LanesQrBackwardCalls => Interlocked.Read(ref lanesQrBackwardCalls);
 
     private static CpuBackend CreateDefault() =>
         TryCreateNative(out CpuBackend? native, out _) ? native! : CreateManaged();

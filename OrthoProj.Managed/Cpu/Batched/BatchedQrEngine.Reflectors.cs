@@ -169,17 +169,26 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
     private static void Clear(ref TV dst, int length) => MemoryMarshal.CreateSpan(ref dst, length).Clear();
 
     /// <summary>Q (m x n) of group g, column j = Q e_j.</summary>
-    private void FormQ(int g, ref TV q)
+    private void FormQ(int g, ref TV q) => FormQ(ref Qr(g), ref Tau(g), m, n, n, ref q);
+
+    /// <summary>
+    /// The first <paramref name="columns"/> columns of Q = H_0 ... H_(n-1) (m x columns, n &lt;= columns
+    /// &lt;= m), column j = Q e_j, as LAPACK's org2r. H_k with k &gt; j leaves e_j as it is (v_k is zero
+    /// above row k), so column j starts at H_min(j, n-1): exactly the same result, about half the work.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FormQ(ref TV f, ref TV tau, int m, int n, int columns, ref TV q)
     {
-        ref TV f = ref Qr(g);
-        ref TV t = ref Tau(g);
         TV one = TOps.Broadcast(T.One);
-        Clear(ref q, m * n);
-        for (int j = 0; j < n; j++)
+        Clear(ref q, m * columns);
+        for (int j = 0; j < columns; j++)
         {
             ref TV qj = ref Unsafe.Add(ref q, j * m);
             Unsafe.Add(ref qj, j) = one;
-            ApplyQ(ref f, ref t, m, n, ref qj);
+            for (int k = Math.Min(j, n - 1); k >= 0; k--)
+            {
+                ApplyReflector(ref Unsafe.Add(ref f, k * m), Unsafe.Add(ref tau, k), k, m, ref qj);
+            }
         }
     }
 }

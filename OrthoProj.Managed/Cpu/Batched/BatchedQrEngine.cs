@@ -76,19 +76,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : BatchedQrProjector<
             Span<TV> f = MemoryMarshal.CreateSpan(ref Qr(g), m * n);
             Gather(a, g, f);
             int lanes = Math.Min(w, count - (g * w));
-            if (lanes < w)
-            {
-                // Identity-like padding: [I_n; 0] factors to R = I, tau = 0.
-                Span<T> ft = MemoryMarshal.Cast<TV, T>(f);
-                for (int lane = lanes; lane < w; lane++)
-                {
-                    for (int j = 0; j < n; j++)
-                    {
-                        ft[(((j * m) + j) * w) + lane] = T.One;
-                    }
-                }
-            }
-
+            PadWithIdentity(f, m, n, lanes);     // [I_n; 0] factors to R = I, tau = 0
             ScaleLanes(ref f[0], m * n, ref Up(g));
             FactorGroup(ref f[0], ref Tau(g), ref Rinv(g), m, n);
 
@@ -186,7 +174,10 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : BatchedQrProjector<
         typeof(T) == typeof(float) ? Unsafe.As<T, float>(ref value) : Unsafe.As<T, double>(ref value);
 
     /// <summary>Runs <paramref name="body"/> for every group with a per-worker scratch of <paramref name="scratch"/> lane vectors.</summary>
-    private void ForGroups(int scratch, Action<int, Span<TV>> body) =>
+    private void ForGroups(int scratch, Action<int, Span<TV>> body) => ForGroups(groups, parallel, scratch, body);
+
+    /// <summary>Runs <paramref name="body"/> for <paramref name="groups"/> groups with a per-worker scratch of <paramref name="scratch"/> lane vectors.</summary>
+    private static void ForGroups(int groups, ParallelOptions parallel, int scratch, Action<int, Span<TV>> body) =>
         Parallel.For(
             0,
             groups,
