@@ -14,6 +14,10 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
     where TV : unmanaged
     where TOps : struct, ILaneOps<TV, T>
 {
+    /// <summary>Whether full groups move by W x W block transposes in registers (Vector512 with AVX-512, Vector256 with AVX).</summary>
+    private static bool BlockTransposes =>
+        (typeof(TV) == typeof(Vector512<T>) && LaneTranspose.IsSupported) || (typeof(TV) == typeof(Vector256<T>) && LaneTranspose.IsSupported256);
+
     /// <summary>
     /// Copies the W matrices of group <paramref name="g"/> of <paramref name="source"/> into lane layout
     /// (element (i, j) of lane l at <c>(j * rows + i) * W + l</c>); lanes past the batch get zeros.
@@ -51,14 +55,21 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
         }
 
         int done = 0;
-        if (lanes == w && typeof(TV) == typeof(Vector512<T>) && LaneTranspose.IsSupported)
+        if (lanes == w && BlockTransposes)
         {
             // Full group: W x W block transposes in registers, then the remainder element by element.
             ref T s0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(src), first * matLen);
             int blocks = matLen / w;
             for (int b = 0; b < blocks; b++)
             {
-                LaneTranspose.Transpose(ref Unsafe.Add(ref s0, b * w), matLen, ref Unsafe.Add(ref dr, b * w * w), w);
+                if (typeof(TV) == typeof(Vector512<T>))
+                {
+                    LaneTranspose.Transpose(ref Unsafe.Add(ref s0, b * w), matLen, ref Unsafe.Add(ref dr, b * w * w), w);
+                }
+                else
+                {
+                    LaneTranspose.Transpose256(ref Unsafe.Add(ref s0, b * w), matLen, ref Unsafe.Add(ref dr, b * w * w), w);
+                }
             }
 
             done = blocks * w;
@@ -102,13 +113,20 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
         }
 
         int done = 0;
-        if (lanes == w && typeof(TV) == typeof(Vector512<T>) && LaneTranspose.IsSupported)
+        if (lanes == w && BlockTransposes)
         {
             ref T d0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(dst), first * matLen);
             int blocks = matLen / w;
             for (int b = 0; b < blocks; b++)
             {
-                LaneTranspose.Transpose(ref Unsafe.Add(ref sr, b * w * w), w, ref Unsafe.Add(ref d0, b * w), matLen);
+                if (typeof(TV) == typeof(Vector512<T>))
+                {
+                    LaneTranspose.Transpose(ref Unsafe.Add(ref sr, b * w * w), w, ref Unsafe.Add(ref d0, b * w), matLen);
+                }
+                else
+                {
+                    LaneTranspose.Transpose256(ref Unsafe.Add(ref sr, b * w * w), w, ref Unsafe.Add(ref d0, b * w), matLen);
+                }
             }
 
             done = blocks * w;

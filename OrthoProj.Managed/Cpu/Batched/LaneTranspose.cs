@@ -10,7 +10,7 @@ namespace OrthoProj.Cpu.Batched;
 /// rounds of "perfect shuffle" (row i and row i + W/2 interleaved element by element into rows 2i
 /// and 2i + 1) transpose the block: each round rotates the row-index bits into the column index.
 /// </summary>
-internal static class LaneTranspose
+internal static partial class LaneTranspose
 {
     /// <summary>Whether <see cref="Transpose{T}"/> is available for lane vectors of Vector512.</summary>
     public static bool IsSupported => Avx512F.IsSupported;
