@@ -17,7 +17,9 @@ namespace OrthoProj.Cpu.Batched;
 /// larfg's rescaling loop): for column k,
 /// beta = -sign(alpha) * ||(alpha, x)||, tau = (beta - alpha) / beta, v = x / (alpha - beta), and
 /// tau = 0 (H = I) where x = 0. The storage keeps v below the diagonal, R' = 2^e R on and above it, tau,
-/// 1 / R'_kk and 2^e. Q is never formed: Q^T y and Q c apply the n reflectors.</para>
+/// 1 / R'_kk and 2^e. The projector never forms Q (but for Matrix()): Q^T y and Q c apply the n
+/// reflectors. Backend.Qr and QrBackward run on the same kernels without a stored factor (the
+/// static FactorQr and QrBackward, BatchedQrEngine.Qr.cs and .QrBackward.cs).</para>
 /// <para>Rank: |R_jj| &lt;= max(atol, rtol * max_j |R_jj|) (the rule of <see cref="Projection.BatchedProjector{T}"/>)
 /// raises <see cref="RankDeficientException"/> for the lowest such matrix index.</para>
 /// <para>Range: every lane is scaled by PowerOfTwoScaling's 2^e before the factorization (its largest
