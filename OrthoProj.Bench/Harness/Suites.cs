@@ -107,7 +107,7 @@ public sealed record Suite(string Name, IReadOnlyList<BenchCase> Cases, RepPolic
         return cases;
     }
 
-    /// <summary>docs/design.md section 3's rows, their QR forward (for the floor), least squares and a batch sweep for the chart.</summary>
+    /// <summary>docs/design.md section 3's rows, their QR forward (for the floor), QR backward of the small f32 batch, least squares and a batch sweep for the chart.</summary>
     private static List<BenchCase> Quick()
     {
         BatchShape small32 = new(4096, 32, 16), small64 = new(256, 64, 32), large = new(1, 2048, 512);
@@ -121,10 +121,10 @@ public sealed record Suite(string Name, IReadOnlyList<BenchCase> Cases, RepPolic
             new(Workload.QrForward, small32, Dtype.F32, BenchDevice.Cpu),
             new(Workload.QrForward, small64, Dtype.F64, BenchDevice.Cpu),
             new(Workload.QrForward, large, Dtype.F64, BenchDevice.Cpu),
+            new(Workload.QrBackward, small32, Dtype.F32, BenchDevice.Cpu),
             new(Workload.LeastSquares, small32, Dtype.F32, BenchDevice.Cpu),
             new(Workload.PinvForward, small32, Dtype.F32, BenchDevice.Cpu),
             new(Workload.PinvBackward, small32, Dtype.F32, BenchDevice.Cpu),
-            new(Workload.QrBackward, small32, Dtype.F32, BenchDevice.Cpu),
             new(Workload.ProjectBoth, small32, Dtype.F32, BenchDevice.Cpu, Threads: 2),     // scaling, next to the first row
         };
         foreach (int count in new[] { 256, 1024 })

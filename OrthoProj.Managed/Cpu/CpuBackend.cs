@@ -17,6 +17,9 @@ public sealed class CpuBackend : Backend
     private static readonly Lazy<CpuBackend> DefaultInstance = new(CreateDefault);
     private readonly ParallelOptions parallel;
 
+    private long lanesQrCalls;
+    private long lanesQrBackwardCalls;
+
     private readonly CpuBatchKernels<float> floatKernels;
     private readonly CpuBatchKernels<double> doubleKernels;
 
@@ -52,7 +55,7 @@ public sealed class CpuBackend : Backend
     public int MaxDegreeOfParallelism => parallel.MaxDegreeOfParallelism;
 
     /// <summary>
-    /// Which path QR-method projectors over batches of small matrices take (default
+    /// Which path QR-method projectors, <see cref="Backend.Qr{T}"/> and <see cref="Backend.QrBackward{T}"/> over batches of small matrices take (default
     /// <see cref="OrthoProj.SmallMatrixPath.Auto"/>: the SIMD batched path for m &gt;= n, m &lt;= 64,
     /// n &lt;= 32 and at least one full SIMD group of matrices; the general path otherwise).
     /// </summary>
@@ -119,10 +122,11 @@ public sealed class CpuBackend : Backend
         ReadOnlySpan<T> span = ((HostMatrixBatch<T>)x).Span;
 
         // x - x is 0 exactly when x is finite (NaN and +-Inf give NaN), so whole vectors are
-        // cleared at once; the scalar loop below only runs on the tail and on a vector that failed.
+        // cleared at once, at the widest accelerated width (a scalar loop over a batch costs as much
+        // as a small-matrix QR of it); the scalar loop below only runs on the tail and on a vector that failed.
         int start = 0;
         ref T first = ref MemoryMarshal.GetReference(span);
-        if (Vector512.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
         {
             for (; start <= span.Length - Vector512<T>.Count; start += Vector512<T>.Count)
             {
@@ -133,12 +137,23 @@ public sealed class CpuBackend : Backend
                 }
             }
         }
-        else if (Vector256.IsHardwareAccelerated)
+        else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
         {
             for (; start <= span.Length - Vector256<T>.Count; start += Vector256<T>.Count)
             {
                 Vector256<T> v = Vector256.LoadUnsafe(ref first, (nuint)start);
                 if (!Vector256.EqualsAll(v - v, Vector256<T>.Zero))
+                {
+                    break;
+                }
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
+        {
+            for (; start <= span.Length - Vector128<T>.Count; start += Vector128<T>.Count)
+            {
+                Vector128<T> v = Vector128.LoadUnsafe(ref first, (nuint)start);
+                if (!Vector128.EqualsAll(v - v, Vector128<T>.Zero))
                 {
                     break;
                 }
@@ -161,12 +176,30 @@ public sealed class CpuBackend : Backend
     }
 
     /// <inheritdoc/>
-    protected override QrResult<T> QrCore<T>(MatrixBatch<T> a, QrMode mode) =>
-        Projection.QrDecomposition.Factor(Kernels<T>(), a, mode);
+    /// <remarks>Batches of small matrices (m &gt;= n) take the SIMD lanes as <see cref="SmallMatrixPath"/> says; the rest LAPACK per matrix.</remarks>
+    protected override QrResult<T> QrCore<T>(MatrixBatch<T> a, QrMode mode)
+    {
+        if (SmallMatrixPolicy.Chooses(SmallMatrixPath, a.Rows, a.Cols, a.Count, Cpu.Batched.BatchedQrProjector<T>.DefaultWidth))
+        {
+            Interlocked.Increment(ref lanesQrCalls);
+            return Cpu.Batched.BatchedQr<T>.Factor(this, (HostMatrixBatch<T>)a, mode, parallel);
+        }
+
+        return Projection.QrDecomposition.Factor(Kernels<T>(), a, mode);
+    }
 
     /// <inheritdoc/>
-    protected override MatrixBatch<T> QrBackwardCore<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR) =>
-        Projection.QrDecomposition.Backward(Kernels<T>(), q, r, gradQ, gradR);
+    /// <remarks>m &gt;= n batches of small matrices take the SIMD lanes as <see cref="SmallMatrixPath"/> says; wide ones and the rest the general path.</remarks>
+    protected override MatrixBatch<T> QrBackwardCore<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR)
+    {
+        if (SmallMatrixPolicy.Chooses(SmallMatrixPath, q.Rows, r.Cols, q.Count, Cpu.Batched.BatchedQrProjector<T>.DefaultWidth))
+        {
+            Interlocked.Increment(ref lanesQrBackwardCalls);
+            return Cpu.Batched.BatchedQr<T>.Backward(this, (HostMatrixBatch<T>)q, (HostMatrixBatch<T>)r, (HostMatrixBatch<T>?)gradQ, (HostMatrixBatch<T>?)gradR, parallel);
+        }
+
+        return Projection.QrDecomposition.Backward(Kernels<T>(), q, r, gradQ, gradR);
+    }
 
     /// <inheritdoc/>
     protected override PinvResult<T> PinvCore<T>(MatrixBatch<T> a, RankTolerance tolerance) =>
@@ -185,6 +218,12 @@ public sealed class CpuBackend : Backend
         SmallMatrixPolicy.Chooses(SmallMatrixPath, method, a.Rows, a.Cols, a.Count, Cpu.Batched.BatchedQrProjector<T>.DefaultWidth)
             ? Cpu.Batched.BatchedQrProjector<T>.Create(this, (HostMatrixBatch<T>)a, tolerance, parallel)
             : Projection.BatchedProjector<T>.Create(Kernels<T>(), ColumnMajor(a), method, tolerance);
+
+    /// <summary>Calls of <see cref="Backend.Qr{T}"/> that took the SIMD lanes (tests check which path ran).</summary>
+    internal long LanesQrCalls => Interlocked.Read(ref lanesQrCalls);
+
+    /// <summary>Calls of <see cref="Backend.QrBackward{T}"/> that took the SIMD lanes.</summary>
+    internal long LanesQrBackwardCalls => Interlocked.Read(ref lanesQrBackwardCalls);
 
     private static CpuBackend CreateDefault() =>
         TryCreateNative(out CpuBackend? native, out _) ? native! : CreateManaged();

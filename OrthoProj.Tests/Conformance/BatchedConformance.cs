@@ -7,14 +7,14 @@ namespace OrthoProj.Tests.Conformance;
 
 /// <summary>
 /// The conformance suite on the CPU with <see cref="SmallMatrixPath.Always"/>: every QR-method
-/// projector whose shape fits (1 &lt;= n &lt;= m &lt;= 64, n &lt;= 32) runs on the SIMD batched path,
-/// whatever its count; QR, pinv, the SVD method and wide or larger shapes fall back to the general
-/// path over Math.NET's managed provider, as <see cref="SmallMatrixPath.Always"/> documents.
+/// projector, Qr and QrBackward whose shape fits (1 &lt;= n &lt;= m &lt;= 64, n &lt;= 32) runs on the SIMD
+/// batched path, whatever its count; pinv, the SVD method and wide or larger shapes fall back to the
+/// general path over Math.NET's managed provider, as <see cref="SmallMatrixPath.Always"/> documents.
 /// </summary>
 /// <remarks>
 /// The suite's QR-method projectors use batches of 1 to 4 matrices, so they fill at most one SIMD
 /// group, mostly partially (lanes padded with [I; 0]); full groups, several groups and chunked
-/// storage are covered by <see cref="Cpu.BatchedProjectorTests"/> and
+/// storage are covered by <see cref="Cpu.BatchedProjectorTests"/>, <see cref="Cpu.BatchedQrTests"/> and
 /// <see cref="Cpu.BatchedLaneStorageTests"/>.
 /// </remarks>
 [TestClass]
@@ -53,5 +53,43 @@ public sealed class BatchedConformance : ConformanceSuite
             using Projector<double> p = Backend.Projector(Up(TestData.Random<double>(m, n, 2, seed: 3)));
             Assert.IsInstanceOfType<OrthoProj.Projection.BatchedProjector<double>>(p, $"QR {m} x {n}");
         }
+    }
+
+    /// <summary>
+    /// The suite's Qr and QrBackward run where it claims: its tall shapes (m &gt;= n) on the lanes, in
+    /// both QR modes and both precisions, and its wide shapes on the general path (counted on a fresh
+    /// backend of the same setting, which no other test touches).
+    /// </summary>
+    [TestMethod]
+    public void SuiteQrShapesTakeTheLanesAndWideOnesFallBack()
+    {
+        var cpu = (CpuBackend)Backend;
+        foreach ((int m, int n) in new[] { (7, 4), (5, 5), (1, 1), (6, 1) })
+        {
+            foreach (QrMode mode in new[] { QrMode.Reduced, QrMode.Complete })
+            {
+                long before = cpu.LanesQrCalls;
+                using QrResult<double> qr = Backend.Qr(Up(TestData.Random<double>(m, n, 3, seed: m + n)), mode);
+                Assert.IsGreaterThan(before, cpu.LanesQrCalls, $"Qr {m} x {n} {mode}");
+            }
+
+            long f32 = cpu.LanesQrCalls;
+            using QrResult<float> qr32 = Backend.Qr(Up(TestData.Random<float>(m, n, 2, seed: m)));
+            Assert.IsGreaterThan(f32, cpu.LanesQrCalls, $"Qr float32 {m} x {n}");
+
+            using QrResult<double> reduced = Backend.Qr(Up(TestData.Random<double>(m, n, 2, seed: m * n)));
+            long backward = cpu.LanesQrBackwardCalls;
+            using MatrixBatch<double> ga = Backend.QrBackward(reduced.Q, reduced.R, reduced.Q, null);
+            Assert.IsGreaterThan(backward, cpu.LanesQrBackwardCalls, $"QrBackward {m} x {n}");
+        }
+
+        var fresh = CpuBackend.CreateManaged(smallMatrixPath: SmallMatrixPath.Always);
+        foreach ((int m, int n) in new[] { (3, 6), (1, 4) })
+        {
+            using QrResult<double> qr = fresh.Qr(TestData.Random<double>(m, n, 2, seed: m + n));
+            using MatrixBatch<double> ga = fresh.QrBackward(qr.Q, qr.R, qr.Q, qr.R);
+        }
+
+        Assert.AreEqual(0, fresh.LanesQrCalls + fresh.LanesQrBackwardCalls, "wide shapes take the general path");
     }
 }

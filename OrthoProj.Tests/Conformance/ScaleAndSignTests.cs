@@ -444,6 +444,18 @@ public sealed class CpuManagedScaleAndSign : ScaleAndSignSuite
     protected override Backend Backend => Cpu;
 }
 
+/// <summary>
+/// The scale and sign suite with <see cref="SmallMatrixPath.Always"/>: Qr and QrBackward of the tall
+/// shapes run on the SIMD lanes (their per-lane power-of-two scaling), the rest on the general path.
+/// </summary>
+[TestClass]
+public sealed class BatchedScaleAndSign : ScaleAndSignSuite
+{
+    private static readonly CpuBackend Cpu = CpuBackend.CreateManaged(smallMatrixPath: SmallMatrixPath.Always);
+
+    protected override Backend Backend => Cpu;
+}
+
 /// <summary>The scale and sign suite over the native LAPACK provider (skipped, with the probe trace, where none is installed).</summary>
 [TestClass]
 public sealed class CpuNativeScaleAndSign : ScaleAndSignSuite

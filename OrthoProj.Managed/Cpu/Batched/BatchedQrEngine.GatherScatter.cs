@@ -19,11 +19,11 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
     /// (element (i, j) of lane l at <c>(j * rows + i) * W + l</c>); lanes past the batch get zeros.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Gather(HostMatrixBatch<T> source, int g, Span<TV> dst)
+    private static void Gather(HostMatrixBatch<T> source, int g, Span<TV> dst)
     {
         int w = TOps.Width;
         int first = g * w;
-        int lanes = Math.Min(w, count - first);
+        int lanes = Math.Min(w, source.Count - first);
         int rows = source.Rows, cols = source.Cols, matLen = rows * cols;
         ReadOnlySpan<T> src = source.Span;
         Span<T> d = MemoryMarshal.Cast<TV, T>(dst[..matLen]);
@@ -76,11 +76,11 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
 
     /// <summary>Copies the valid lanes of group <paramref name="g"/> back to the matrices of <paramref name="destination"/>, in its layout.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Scatter(Span<TV> src, HostMatrixBatch<T> destination, int g)
+    private static void Scatter(Span<TV> src, HostMatrixBatch<T> destination, int g)
     {
         int w = TOps.Width;
         int first = g * w;
-        int lanes = Math.Min(w, count - first);
+        int lanes = Math.Min(w, destination.Count - first);
         int rows = destination.Rows, cols = destination.Cols, matLen = rows * cols;
         Span<T> dst = destination.Span;
         ref T sr = ref MemoryMarshal.GetReference(MemoryMarshal.Cast<TV, T>(src[..matLen]));

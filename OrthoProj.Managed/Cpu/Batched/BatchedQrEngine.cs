@@ -17,7 +17,9 @@ namespace OrthoProj.Cpu.Batched;
 /// larfg's rescaling loop): for column k,
 /// beta = -sign(alpha) * ||(alpha, x)||, tau = (beta - alpha) / beta, v = x / (alpha - beta), and
 /// tau = 0 (H = I) where x = 0. The storage keeps v below the diagonal, R' = 2^e R on and above it, tau,
-/// 1 / R'_kk and 2^e. Q is never formed: Q^T y and Q c apply the n reflectors.</para>
+/// 1 / R'_kk and 2^e. The projector never forms Q (but for Matrix()): Q^T y and Q c apply the n
+/// reflectors. Backend.Qr and QrBackward run on the same kernels without a stored factor (the
+/// static FactorQr and QrBackward, BatchedQrEngine.Qr.cs and .QrBackward.cs).</para>
 /// <para>Rank: |R_jj| &lt;= max(atol, rtol * max_j |R_jj|) (the rule of <see cref="Projection.BatchedProjector{T}"/>)
 /// raises <see cref="RankDeficientException"/> for the lowest such matrix index.</para>
 /// <para>Range: every lane is scaled by PowerOfTwoScaling's 2^e before the factorization (its largest
@@ -76,19 +78,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : BatchedQrProjector<
             Span<TV> f = MemoryMarshal.CreateSpan(ref Qr(g), m * n);
             Gather(a, g, f);
             int lanes = Math.Min(w, count - (g * w));
-            if (lanes < w)
-            {
-                // Identity-like padding: [I_n; 0] factors to R = I, tau = 0.
-                Span<T> ft = MemoryMarshal.Cast<TV, T>(f);
-                for (int lane = lanes; lane < w; lane++)
-                {
-                    for (int j = 0; j < n; j++)
-                    {
-                        ft[(((j * m) + j) * w) + lane] = T.One;
-                    }
-                }
-            }
-
+            PadWithIdentity(f, m, n, lanes);     // [I_n; 0] factors to R = I, tau = 0
             ScaleLanes(ref f[0], m * n, ref Up(g));
             FactorGroup(ref f[0], ref Tau(g), ref Rinv(g), m, n);
 
@@ -180,7 +170,10 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : BatchedQrProjector<
         typeof(T) == typeof(float) ? Unsafe.As<T, float>(ref value) : Unsafe.As<T, double>(ref value);
 
     /// <summary>Runs <paramref name="body"/> for every group with a per-worker scratch of <paramref name="scratch"/> lane vectors.</summary>
-    private void ForGroups(int scratch, Action<int, Span<TV>> body) =>
+    private void ForGroups(int scratch, Action<int, Span<TV>> body) => ForGroups(groups, parallel, scratch, body);
+
+    /// <summary>Runs <paramref name="body"/> for <paramref name="groups"/> groups with a per-worker scratch of <paramref name="scratch"/> lane vectors.</summary>
+    private static void ForGroups(int groups, ParallelOptions parallel, int scratch, Action<int, Span<TV>> body) =>
         Parallel.For(
             0,
             groups,

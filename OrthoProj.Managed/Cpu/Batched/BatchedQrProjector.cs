@@ -61,7 +61,8 @@ internal abstract class BatchedQrProjector<T> : Projector<T>
         };
     }
 
-    private static LaneWidth Resolve(LaneWidth width) => width switch
+    /// <summary>The width <paramref name="width"/> stands for: itself, or under <see cref="LaneWidth.Auto"/> the widest accelerated one.</summary>
+    internal static LaneWidth Resolve(LaneWidth width) => width switch
     {
         LaneWidth.Auto when Vector512.IsHardwareAccelerated => LaneWidth.Vector512,
         LaneWidth.Auto when Vector256.IsHardwareAccelerated => LaneWidth.Vector256,

@@ -1,0 +1,67 @@
+using System.Runtime.Intrinsics;
+
+namespace OrthoProj.Cpu.Batched;
+
+/// <summary>
+/// <see cref="Backend.Qr{T}"/> and <see cref="Backend.QrBackward{T}"/> on the SIMD lanes for batches of
+/// small matrices (m &gt;= n, m &lt;= 64, n &lt;= 32; <see cref="SmallMatrixPolicy"/> decides), at the
+/// width the projector runs at. Results equal the general path's (<see cref="Projection.QrDecomposition"/>)
+/// to rounding: the same LAPACK signs, the same power-of-two scaling and the same rank rule.
+/// </summary>
+internal static class BatchedQr<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>
+    /// A = Q R, reduced (Q m x n, R n x n) or complete (Q m x m, R m x n), as new column-major batches
+    /// owned by <paramref name="backend"/> (<see cref="BatchedQrEngine{T, TV, TOps}.FactorQr"/>).
+    /// </summary>
+    /// <param name="backend">The backend that owns the results.</param>
+    /// <param name="a">A, column-major or row-major.</param>
+    /// <param name="mode">Reduced or complete.</param>
+    /// <param name="parallel">Threads over groups.</param>
+    /// <param name="width">The SIMD width (tests force each one).</param>
+    public static QrResult<T> Factor(CpuBackend backend, HostMatrixBatch<T> a, QrMode mode, ParallelOptions parallel, LaneWidth width = LaneWidth.Auto)
+    {
+        CheckShape(a.Rows, a.Cols, a.Count);
+        return BatchedQrProjector<T>.Resolve(width) switch
+        {
+            LaneWidth.Vector512 => BatchedQrEngine<T, Vector512<T>, Lanes512<T>>.FactorQr(backend, a, mode, parallel),
+            LaneWidth.Vector256 => BatchedQrEngine<T, Vector256<T>, Lanes256<T>>.FactorQr(backend, a, mode, parallel),
+            LaneWidth.Vector128 => BatchedQrEngine<T, Vector128<T>, Lanes128<T>>.FactorQr(backend, a, mode, parallel),
+            _ => BatchedQrEngine<T, T, LanesScalar<T>>.FactorQr(backend, a, mode, parallel),
+        };
+    }
+
+    /// <summary>
+    /// gA (m x n, new, column-major) from the reduced factors Q (m x n), R (n x n) and the cotangents
+    /// (null: zero): gA = (gQ + Q S) R^-T, M = gR R^T - Q^T gQ, S = copyltu(M)
+    /// (<see cref="BatchedQrEngine{T, TV, TOps}.QrBackward"/>).
+    /// </summary>
+    /// <param name="backend">The backend that owns the result.</param>
+    /// <param name="q">Q, m x n.</param>
+    /// <param name="r">R, n x n (upper triangular).</param>
+    /// <param name="gq">dL/dQ, or null.</param>
+    /// <param name="gr">dL/dR, or null.</param>
+    /// <param name="parallel">Threads over groups.</param>
+    /// <param name="width">The SIMD width (tests force each one).</param>
+    /// <exception cref="RankDeficientException">R of some matrix fails the QR rank rule (the first such index).</exception>
+    public static HostMatrixBatch<T> Backward(CpuBackend backend, HostMatrixBatch<T> q, HostMatrixBatch<T> r, HostMatrixBatch<T>? gq, HostMatrixBatch<T>? gr, ParallelOptions parallel, LaneWidth width = LaneWidth.Auto)
+    {
+        CheckShape(q.Rows, r.Cols, q.Count);
+        return BatchedQrProjector<T>.Resolve(width) switch
+        {
+            LaneWidth.Vector512 => BatchedQrEngine<T, Vector512<T>, Lanes512<T>>.QrBackward(backend, q, r, gq, gr, parallel),
+            LaneWidth.Vector256 => BatchedQrEngine<T, Vector256<T>, Lanes256<T>>.QrBackward(backend, q, r, gq, gr, parallel),
+            LaneWidth.Vector128 => BatchedQrEngine<T, Vector128<T>, Lanes128<T>>.QrBackward(backend, q, r, gq, gr, parallel),
+            _ => BatchedQrEngine<T, T, LanesScalar<T>>.QrBackward(backend, q, r, gq, gr, parallel),
+        };
+    }
+
+    private static void CheckShape(int m, int n, int count)
+    {
+        if (!SmallMatrixPolicy.Fits(m, n, count))
+        {
+            throw new ArgumentException($"The batched QR path takes 1 <= n <= m <= {SmallMatrixPolicy.MaxRows}, n <= {SmallMatrixPolicy.MaxCols} and at least one matrix; A is {count} x ({m} x {n}).");
+        }
+    }
+}
