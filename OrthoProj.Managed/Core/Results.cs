@@ -141,13 +141,14 @@ public readonly record struct RankTolerance(double? Atol = null, double? Rtol = 
     /// Whether an m x n matrix (m &gt;= n) with R factor R' (of 2^<paramref name="scaleExponent"/> A)
     /// is proven of full rank n under this rule without its singular values: s_min(R) &gt;= 1 / ||R^-1||_F
     /// and s_max(R) &lt;= ||R||_F, so 1 / ||R^-1||_F &gt; max(atol, rtol ||R||_F) puts every singular value
-    /// above the threshold. Where it does not hold the SVD decides (the bound is conservative, never
-    /// wrong); an R^-1 that overflowed (norm +Inf) proves nothing.
+    /// above the threshold. The computed R^-1 is that of R + dR with ||dR|| up to a few n eps ||R||,
+    /// so the bound is lowered by 4 n eps ||R||_F before the comparison: a matrix that close to the
+    /// threshold is left to the SVD, which decides, as does any matrix whose R^-1 overflowed.
     /// </summary>
     internal bool ProvesFullRank<T>(int m, int n, double normR, double normRInverse, int scaleExponent)
     {
         (double atol, double rtol) = Resolve<T>(m, n);
-        double sMinBound = 1 / normRInverse;
+        double sMinBound = (1 / normRInverse) - (4 * n * ElementType.Epsilon<T>() * normR);
         return double.IsFinite(normRInverse) && normRInverse > 0 && sMinBound > Math.Max(Math.ScaleB(atol, scaleExponent), rtol * normR);
     }
 

@@ -18,6 +18,7 @@ public sealed class CpuBackend : Backend
     private readonly ParallelOptions parallel;
 
     private long lanesQrCalls;
+    private long lanesPinvCalls;
     private long lanesQrBackwardCalls;
 
     private readonly CpuBatchKernels<float> floatKernels;
@@ -202,8 +203,24 @@ public sealed class CpuBackend : Backend
     }
 
     /// <inheritdoc/>
-    protected override PinvResult<T> PinvCore<T>(MatrixBatch<T> a, RankTolerance tolerance) =>
-        Projection.PseudoInverse.Compute(Kernels<T>(), a, tolerance);
+    /// <remarks>
+    /// A tall batch of small matrices takes the SIMD lanes as <see cref="SmallMatrixPath"/> says when
+    /// every matrix is proven of full rank there; otherwise the general path (QR where it proves the
+    /// rank, else the SVD).
+    /// </remarks>
+    protected override PinvResult<T> PinvCore<T>(MatrixBatch<T> a, RankTolerance tolerance)
+    {
+        if (a.Rows >= a.Cols && SmallMatrixPolicy.Chooses(SmallMatrixPath, a.Rows, a.Cols, a.Count, Cpu.Batched.BatchedQrProjector<T>.DefaultWidth)
+            && Cpu.Batched.BatchedQr<T>.PinvFullRank(this, (HostMatrixBatch<T>)a, tolerance, parallel) is { } pinv)
+        {
+            Interlocked.Increment(ref lanesPinvCalls);
+            var rank = new int[a.Count];
+            Array.Fill(rank, a.Cols);
+            return new PinvResult<T>(pinv, rank);
+        }
+
+        return Projection.PseudoInverse.Compute(Kernels<T>(), a, tolerance);
+    }
 
     /// <inheritdoc/>
     protected override MatrixBatch<T> PinvBackwardCore<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv) =>
@@ -221,6 +238,9 @@ public sealed class CpuBackend : Backend
 
     /// <summary>Calls of <see cref="Backend.Qr{T}"/> that took the SIMD lanes (tests check which path ran).</summary>
     internal long LanesQrCalls => Interlocked.Read(ref lanesQrCalls);
+
+    /// <summary>Pinv calls the SIMD lanes answered (tests check the dispatch).</summary>
+    internal long LanesPinvCalls => Interlocked.Read(ref lanesPinvCalls);
 
     /// <summary>Calls of <see cref="Backend.QrBackward{T}"/> that took the SIMD lanes.</summary>
     internal long LanesQrBackwardCalls => Interlocked.Read(ref lanesQrBackwardCalls);

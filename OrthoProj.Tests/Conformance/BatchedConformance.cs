@@ -92,4 +92,36 @@ public sealed class BatchedConformance : ConformanceSuite
 
         Assert.AreEqual(0, fresh.LanesQrCalls + fresh.LanesQrBackwardCalls, "wide shapes take the general path");
     }
+
+    /// <summary>
+    /// Pinv of the suite's tall full-rank shapes is answered in the lanes; rank-deficient and wide
+    /// batches, and one a hair over the threshold, are not (the lanes cannot prove their rank: the SVD
+    /// decides), and give the rank the rule says.
+    /// </summary>
+    [TestMethod]
+    public void SuitePinvTallFullRankShapesTakeTheLanesAndTheRestFallsBack()
+    {
+        var cpu = CpuBackend.CreateManaged(smallMatrixPath: SmallMatrixPath.Always);
+        foreach ((int m, int n) in new[] { (7, 4), (5, 5), (1, 1), (6, 1), (32, 16) })
+        {
+            long before = cpu.LanesPinvCalls;
+            using PinvResult<double> p = cpu.Pinv(TestData.Random<double>(m, n, 3, seed: m + n));
+            Assert.AreEqual(before + 1, cpu.LanesPinvCalls, $"Pinv {m} x {n}");
+            using PinvResult<float> p32 = cpu.Pinv(TestData.Random<float>(m, n, 9, seed: m));
+            Assert.AreEqual(before + 2, cpu.LanesPinvCalls, $"Pinv float32 {m} x {n}");
+        }
+
+        long general = cpu.LanesPinvCalls;
+        using (PinvResult<double> low = cpu.Pinv(TestData.LowRank<double>(8, 5, rank: 2, count: 2, seed: 7)))
+        {
+            CollectionAssert.AreEqual(new[] { 2, 2 }, low.Rank.ToArray());
+        }
+
+        using (PinvResult<double> wide = cpu.Pinv(TestData.Random<double>(3, 6, 2, seed: 1)))
+        {
+            CollectionAssert.AreEqual(new[] { 3, 3 }, wide.Rank.ToArray());
+        }
+
+        Assert.AreEqual(general, cpu.LanesPinvCalls, "rank-deficient and wide batches take the general path");
+    }
 }

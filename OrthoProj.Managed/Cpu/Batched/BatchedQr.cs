@@ -57,6 +57,27 @@ internal static class BatchedQr<T>
         };
     }
 
+    /// <summary>
+    /// A+ (n x m, new, column-major) of a tall batch when every matrix is proven of full rank, or null
+    /// (then the SVD decides, <see cref="Projection.PseudoInverse"/>) (<see cref="BatchedQrEngine{T, TV, TOps}.PinvFullRank"/>).
+    /// </summary>
+    /// <param name="backend">The backend that owns the result.</param>
+    /// <param name="a">A, m x n, m &gt;= n, column-major or row-major.</param>
+    /// <param name="tolerance">torch.linalg.pinv's rule.</param>
+    /// <param name="parallel">Threads over groups.</param>
+    /// <param name="width">The SIMD width (tests force each one).</param>
+    public static HostMatrixBatch<T>? PinvFullRank(CpuBackend backend, HostMatrixBatch<T> a, RankTolerance tolerance, ParallelOptions parallel, LaneWidth width = LaneWidth.Auto)
+    {
+        CheckShape(a.Rows, a.Cols, a.Count);
+        return BatchedQrProjector<T>.Resolve(width) switch
+        {
+            LaneWidth.Vector512 => BatchedQrEngine<T, Vector512<T>, Lanes512<T>>.PinvFullRank(backend, a, tolerance, parallel),
+            LaneWidth.Vector256 => BatchedQrEngine<T, Vector256<T>, Lanes256<T>>.PinvFullRank(backend, a, tolerance, parallel),
+            LaneWidth.Vector128 => BatchedQrEngine<T, Vector128<T>, Lanes128<T>>.PinvFullRank(backend, a, tolerance, parallel),
+            _ => BatchedQrEngine<T, T, LanesScalar<T>>.PinvFullRank(backend, a, tolerance, parallel),
+        };
+    }
+
     private static void CheckShape(int m, int n, int count)
     {
         if (!SmallMatrixPolicy.Fits(m, n, count))

@@ -117,6 +117,14 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SolveR(ref TV f, ref TV rinv, ref TV up, int m, int n, ref TV x)
     {
+        SolveScaledR(ref f, ref rinv, m, n, ref x);
+        ScaleUp(ref up, n, ref x);
+    }
+
+    /// <summary>x[0..n) := R'^-1 x[0..n), in the units of the scaled factor (back substitution, column oriented).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SolveScaledR(ref TV f, ref TV rinv, int m, int n, ref TV x)
+    {
         for (int i = n - 1; i >= 0; i--)
         {
             TV xi = TOps.Mul(Unsafe.Add(ref x, i), Unsafe.Add(ref rinv, i));
@@ -127,8 +135,6 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
                 Unsafe.Add(ref x, r) = TOps.Fnma(Unsafe.Add(ref col, r), xi, Unsafe.Add(ref x, r));
             }
         }
-
-        ScaleUp(ref up, n, ref x);
     }
 
     /// <summary>x[0..n) := R^-T x[0..n) = 2^e R'^-T x[0..n) (forward substitution, dot oriented).</summary>
