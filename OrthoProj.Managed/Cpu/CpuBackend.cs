@@ -19,6 +19,7 @@ public sealed class CpuBackend : Backend
 
     private long lanesQrCalls;
     private long lanesPinvCalls;
+    private long lanesPinvBackwardCalls;
     private long lanesQrBackwardCalls;
 
     private readonly CpuBatchKernels<float> floatKernels;
@@ -223,8 +224,17 @@ public sealed class CpuBackend : Backend
     }
 
     /// <inheritdoc/>
-    protected override MatrixBatch<T> PinvBackwardCore<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv) =>
-        Projection.PseudoInverse.Backward(Kernels<T>(), a, pinv, gradPinv);
+    /// <remarks>A tall batch of small matrices takes the SIMD lanes as <see cref="SmallMatrixPath"/> says.</remarks>
+    protected override MatrixBatch<T> PinvBackwardCore<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv)
+    {
+        if (a.Rows >= a.Cols && SmallMatrixPolicy.Chooses(SmallMatrixPath, a.Rows, a.Cols, a.Count, Cpu.Batched.BatchedQrProjector<T>.DefaultWidth))
+        {
+            Interlocked.Increment(ref lanesPinvBackwardCalls);
+            return Cpu.Batched.BatchedQr<T>.PinvBackward(this, (HostMatrixBatch<T>)a, (HostMatrixBatch<T>)pinv, (HostMatrixBatch<T>)gradPinv, parallel);
+        }
+
+        return Projection.PseudoInverse.Backward(Kernels<T>(), a, pinv, gradPinv);
+    }
 
     /// <inheritdoc/>
     /// <remarks>
@@ -241,6 +251,9 @@ public sealed class CpuBackend : Backend
 
     /// <summary>Pinv calls the SIMD lanes answered (tests check the dispatch).</summary>
     internal long LanesPinvCalls => Interlocked.Read(ref lanesPinvCalls);
+
+    /// <summary>PinvBackward calls the SIMD lanes answered.</summary>
+    internal long LanesPinvBackwardCalls => Interlocked.Read(ref lanesPinvBackwardCalls);
 
     /// <summary>Calls of <see cref="Backend.QrBackward{T}"/> that took the SIMD lanes.</summary>
     internal long LanesQrBackwardCalls => Interlocked.Read(ref lanesQrBackwardCalls);

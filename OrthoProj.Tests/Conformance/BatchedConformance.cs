@@ -94,7 +94,7 @@ public sealed class BatchedConformance : ConformanceSuite
     }
 
     /// <summary>
-    /// Pinv of the suite's tall full-rank shapes is answered in the lanes; rank-deficient and wide
+    /// Pinv (and its backward) of the suite's tall full-rank shapes is answered in the lanes; rank-deficient and wide
     /// batches, and one a hair over the threshold, are not (the lanes cannot prove their rank: the SVD
     /// decides), and give the rank the rule says.
     /// </summary>
@@ -109,6 +109,9 @@ public sealed class BatchedConformance : ConformanceSuite
             Assert.AreEqual(before + 1, cpu.LanesPinvCalls, $"Pinv {m} x {n}");
             using PinvResult<float> p32 = cpu.Pinv(TestData.Random<float>(m, n, 9, seed: m));
             Assert.AreEqual(before + 2, cpu.LanesPinvCalls, $"Pinv float32 {m} x {n}");
+            long backward = cpu.LanesPinvBackwardCalls;
+            using MatrixBatch<float> ga = cpu.PinvBackward(TestData.Random<float>(m, n, 9, seed: m), p32.Pinv, p32.Pinv);
+            Assert.AreEqual(backward + 1, cpu.LanesPinvBackwardCalls, $"PinvBackward float32 {m} x {n}");
         }
 
         long general = cpu.LanesPinvCalls;

@@ -78,6 +78,25 @@ internal static class BatchedQr<T>
         };
     }
 
+    /// <summary>gA (m x n, new, column-major) for X = A+ and G = dL/dX of a tall batch (<see cref="BatchedQrEngine{T, TV, TOps}.PinvBackward"/>).</summary>
+    /// <param name="backend">The backend that owns the result.</param>
+    /// <param name="a">A, m x n, m &gt;= n.</param>
+    /// <param name="pinv">X = A+, n x m.</param>
+    /// <param name="gradPinv">G = dL/dX, n x m.</param>
+    /// <param name="parallel">Threads over groups.</param>
+    /// <param name="width">The SIMD width (tests force each one).</param>
+    public static HostMatrixBatch<T> PinvBackward(CpuBackend backend, HostMatrixBatch<T> a, HostMatrixBatch<T> pinv, HostMatrixBatch<T> gradPinv, ParallelOptions parallel, LaneWidth width = LaneWidth.Auto)
+    {
+        CheckShape(a.Rows, a.Cols, a.Count);
+        return BatchedQrProjector<T>.Resolve(width) switch
+        {
+            LaneWidth.Vector512 => BatchedQrEngine<T, Vector512<T>, Lanes512<T>>.PinvBackward(backend, a, pinv, gradPinv, parallel),
+            LaneWidth.Vector256 => BatchedQrEngine<T, Vector256<T>, Lanes256<T>>.PinvBackward(backend, a, pinv, gradPinv, parallel),
+            LaneWidth.Vector128 => BatchedQrEngine<T, Vector128<T>, Lanes128<T>>.PinvBackward(backend, a, pinv, gradPinv, parallel),
+            _ => BatchedQrEngine<T, T, LanesScalar<T>>.PinvBackward(backend, a, pinv, gradPinv, parallel),
+        };
+    }
+
     private static void CheckShape(int m, int n, int count)
     {
         if (!SmallMatrixPolicy.Fits(m, n, count))
