@@ -98,6 +98,24 @@ __device__ void find_nonfinite_impl(const T* x, int n, int* result)
 #define FIND_NONFINITE_PARAMS(T) (const T* x, int n, int* result)
 OP_INSTANTIATE(find_nonfinite, FIND_NONFINITE_PARAMS, (x, n, result))
 
+// Keeps the value a non-finite scan found, *value = x[INT_MAX - *flag] when *flag != 0, so that
+// the error can name it when it is read back later (CudaErrorChecking.Deferred), even after x is
+// gone. value is 8 bytes of the status word; a float value fills its first 4.
+template <typename T>
+__device__ void read_flagged_impl(const T* x, const int* flag, T* value)
+{
+    OP_GRID_STRIDE(i, 1)
+    {
+        int f = *flag;
+        if (f != 0)
+        {
+            *value = x[OP_INT_MAX - f];
+        }
+    }
+}
+#define READ_FLAGGED_PARAMS(T) (const T* x, const int* flag, T* value)
+OP_INSTANTIATE(read_flagged, READ_FLAGGED_PARAMS, (x, flag, value))
+
 // The first b < count with flags[b * stride] != 0, as *result = INT_MAX - b (zero: none).
 // Summarizes per-matrix devInfo so that the host reads back one int on success.
 extern "C" __global__ void first_flagged(const int* flags, int count, int stride, int* result)

@@ -169,16 +169,28 @@ build_emulation() {
   mkdir -p "$fake"
   g++ -std=c++17 -O1 -fPIC -shared -fvisibility=hidden -I"$ROOT/cuda" \
     -o "$fake/libfakecuda.so" "$ROOT/OrthoProj.Tests/Cuda/Emulation/fake_cuda.cpp" -llapack || return 1
+  # Links, not copies: the loader then maps one file once, so one set of counters (fake_cuda.cpp's
+  # fakecuda_counters) sees the driver, cuBLAS and cuSOLVER calls together.
   local name
-  for name in libcuda.so.1 libcublas.so.11 libcusolver.so.11; do cp "$fake/libfakecuda.so" "$fake/$name"; done
+  for name in libcuda.so.1 libcublas.so.11 libcusolver.so.11; do ln -sfn libfakecuda.so "$fake/$name"; done
 }
 
 emulate() {
-  local fake="$ROOT/build/fake-cuda"
+  local fake="$ROOT/build/fake-cuda" counts status=0
   build_emulation "$fake" || exit 1
-  dotnet build "$ROOT/OrthoProj.Tests/OrthoProj.Tests.csproj" -v q || exit 1
-  ORTHOPROJ_CUDA_PATH="$fake" ORTHOPROJ_KERNEL_CACHE="$fake/kernel-cache" \
-    "$ROOT/OrthoProj.Tests/bin/Debug/net10.0/OrthoProj.Tests" --filter "FullyQualifiedName~OrthoProj.Tests.Cuda"
+  dotnet build "$ROOT/OrthoProj.Tests/OrthoProj.Tests.csproj" -c Release -v q || exit 1
+  counts="$fake/steady-state.txt"
+  rm -f "$counts"
+  ORTHOPROJ_CUDA_PATH="$fake" ORTHOPROJ_KERNEL_CACHE="$fake/kernel-cache" ORTHOPROJ_STEADY_STATE_FILE="$counts" \
+    "$ROOT/OrthoProj.Tests/bin/Release/net10.0/OrthoProj.Tests" --filter "FullyQualifiedName~OrthoProj.Tests.Cuda" || status=1
+  # The sharded path and the conformance suite again with two emulated devices (FAKECUDA_DEVICES).
+  echo "== two emulated devices"
+  FAKECUDA_DEVICES=2 ORTHOPROJ_CUDA_PATH="$fake" ORTHOPROJ_KERNEL_CACHE="$fake/kernel-cache" \
+    "$ROOT/OrthoProj.Tests/bin/Release/net10.0/OrthoProj.Tests" --filter "FullyQualifiedName~MultiDevice|FullyQualifiedName~CudaConformance" || status=1
+  # Last: what a steady-state training step pays per call (OrthoProj.Tests/Cuda/SteadyStateCountTests.cs).
+  echo
+  if [ -f "$counts" ]; then grep '^steady state' "$counts"; else echo "no steady-state counts were written" >&2; status=1; fi
+  return $status
 }
 
 case "${1:-}" in

@@ -79,6 +79,7 @@ public sealed partial class CudaBackend
         public unsafe T ReadElement<T>(nint start, long index)
             where T : unmanaged
         {
+            Backend.status.Read(Stream);   // a wait anyway: pending deferred checks raise first, in call order
             Span<T> one = stackalloc T[1];
             DeviceCopy.DeviceToHost(Device, one, start + (nint)(index * sizeof(T)), Stream);
             return one[0];
@@ -87,6 +88,7 @@ public sealed partial class CudaBackend
         public T[] ReadElements<T>(nint start, int count)
             where T : unmanaged
         {
+            Backend.status.Read(Stream);
             var values = new T[count];
             DeviceCopy.DeviceToHost<T>(Device, values, start, Stream);
             return values;

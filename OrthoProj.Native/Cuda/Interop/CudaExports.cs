@@ -15,6 +15,8 @@ internal static class CudaExports
         (Libraries.CudaDriver, "cuCtxSetCurrent"),
         (Libraries.CudaDriver, "cuCtxGetCurrent"),
         (Libraries.CudaDriver, "cuCtxSynchronize"),
+        (Libraries.CudaDriver, "cuCtxPushCurrent_v2"),
+        (Libraries.CudaDriver, "cuCtxPopCurrent_v2"),
         (Libraries.CudaDriver, "cuDeviceGetCount"),
         (Libraries.CudaDriver, "cuDeviceGet"),
         (Libraries.CudaDriver, "cuDeviceGetName"),
