@@ -195,6 +195,15 @@ public sealed partial class CudaBackend
                 return;
             }
 
+            if (Batches(m, n, count) && m >= n)
+            {
+                // One cuBLAS call for the whole batch; geqrf's devInfo is never positive, and a
+                // bad argument is reported on the host at once, so info stays as cleared.
+                CudaBlas.GeqrfBatched<T>(
+                    cublas.Enter(), m, n, PointerArray(a, stride * SizeOf<T>(), count), m, PointerArray(tau, k * SizeOf<T>(), count), count);
+                return;
+            }
+
             nint handle = cusolver.Enter();
             int lwork = CudaSolver.GeqrfBufferSize<T>(handle, m, n, a, m);
             nint work = Temp<T>(lwork);
@@ -210,6 +219,17 @@ public sealed partial class CudaBackend
         {
             if (cols == 0 || count == 0)
             {
+                return;
+            }
+
+            if (Batches(m, cols, count))
+            {
+                // Q = H_0 ... H_{k-1} [I; 0] for the whole batch in one launch: the reflectors are
+                // moved aside, the matrices set to the identity, and the reflectors applied to it.
+                nint v = Temp<T>((long)m * k * count);
+                CopyStrided<T>(a, stride, v, (long)m * k, m * k, count);
+                Kernels.SetIdentity((long)m * cols * count, new DevicePtr<T>(a), m, cols, stride, count);
+                Kernels.ApplyReflectors((long)cols * count, new DevicePtr<T>(v), (long)m * k, new DevicePtr<T>(tau), tauStride, m, k, new DevicePtr<T>(a), stride, cols, 0, count);
                 return;
             }
 
@@ -231,6 +251,12 @@ public sealed partial class CudaBackend
         {
             if (m == 0 || p == 0 || k == 0 || count == 0)
             {
+                return;
+            }
+
+            if (Batches(m, k, count))
+            {
+                Kernels.ApplyReflectors((long)p * count, new DevicePtr<T>(reflectors), stride, new DevicePtr<T>(tau), k, m, k, new DevicePtr<T>(c), strideC, p, transpose ? 1 : 0, count);
                 return;
             }
 
@@ -275,6 +301,20 @@ public sealed partial class CudaBackend
             nint work = Temp<T>(lwork);
             CudaSolver.GesvdjBatched<T>(handle, m, n, a, s, u, v, work, lwork, info, gesvdjParameters, count);
         }
+
+        /// <summary>
+        /// Whether a batch of m x n matrices is factored and its Q formed or applied by one batched
+        /// call (cublas geqrfBatched, the apply_reflectors kernel) rather than one cuSOLVER call per
+        /// matrix, a host loop whose launch cost dominates for medium matrices (1024 x (128 x 64):
+        /// 2048 calls per projector). From <see cref="CudaBatchKernels{T}.ReflectorMinElements"/>
+        /// elements per matrix on, each matrix is large enough to fill the device alone and
+        /// cuSOLVER's blocked routines are called per matrix.
+        /// </summary>
+        internal static bool Batches(int m, int n, int count) =>
+            count > 1 && (long)m * n < CudaBatchKernels<float>.ReflectorMinElements;
+
+        private static unsafe long SizeOf<T>()
+            where T : unmanaged => sizeof(T);
 
         /// <summary>The address of element <paramref name="index"/> of a T array at <paramref name="start"/>.</summary>
         public static unsafe nint Offset<T>(nint start, long index)

@@ -385,10 +385,16 @@ public sealed partial class CudaBackend : Backend, IDisposable
     protected override bool AcceptsStorageOf<T>(MatrixBatch<T> x)
     {
         // A batch of another backend on the same device is usable in place once that backend's
-        // stream has finished writing it (the two streams are not ordered with each other).
+        // stream has finished writing it: this stream waits for an event recorded there, on the
+        // device (the two streams are not otherwise ordered with each other; no host wait).
         if (x is CudaMatrixBatch<T> other && other.CudaBackend.Ordinal == Ordinal && !other.CudaBackend.disposed)
         {
-            other.CudaBackend.Synchronize();
+            if (other.CudaBackend.Stream.DangerousGetHandle() != Stream.DangerousGetHandle())
+            {
+                using CudaEvent written = other.CudaBackend.RecordEvent();
+                WaitFor(written);
+            }
+
             return true;
         }
 

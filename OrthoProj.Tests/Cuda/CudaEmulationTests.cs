@@ -53,6 +53,7 @@ public sealed class CudaEmulationTests
             {
                 ["ORTHOPROJ_CUDA_PATH"] = fake,
                 ["ORTHOPROJ_KERNEL_CACHE"] = Path.Combine(fake, "kernel-cache"),
+                ["ORTHOPROJ_STEADY_STATE_FUSED_COUNT"] = "256",
             };
             (rc, output) = Run(runner, [.. prefix, "--filter", "FullyQualifiedName~CudaConformance|FullyQualifiedName~CudaMatchesCpu|FullyQualifiedName~Fused|FullyQualifiedName~CudaGeneralPath|FullyQualifiedName~SteadyStateCount|FullyQualifiedName~CudaStatus", "--results-directory", Path.Combine(fake, "results")], environment);
             Assert.AreEqual(0, rc, output);

@@ -25,6 +25,7 @@ internal static class CudaExports
         (Libraries.CudaDriver, "cuMemGetInfo_v2"),
         (Libraries.CudaDriver, "cuEventCreate"),
         (Libraries.CudaDriver, "cuEventRecord"),
+        (Libraries.CudaDriver, "cuStreamWaitEvent"),
         (Libraries.CudaDriver, "cuEventSynchronize"),
         (Libraries.CudaDriver, "cuEventElapsedTime"),
         (Libraries.CudaDriver, "cuEventDestroy_v2"),

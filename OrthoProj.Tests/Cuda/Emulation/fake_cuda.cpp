@@ -242,6 +242,7 @@ EXPORT int cuStreamSynchronize(void*) { ++g_count.syncs; return 0; }
 EXPORT int cuEventCreate(void** e, unsigned) { *e = std::malloc(1); return 0; }
 EXPORT int cuEventRecord(void*, void*) { return 0; }
 EXPORT int cuEventSynchronize(void*) { ++g_count.syncs; return 0; }
+EXPORT int cuStreamWaitEvent(void*, void*, unsigned) { return 0; }   // every call has completed already
 EXPORT int cuEventElapsedTime(float* ms, void*, void*) { *ms = 0; return 0; }
 EXPORT int cuEventDestroy_v2(void* e) { std::free(e); return 0; }
 EXPORT int cuModuleLoadData(void** m, const void*) { *m = std::malloc(1); return 0; }
@@ -357,6 +358,7 @@ EXPORT int cublasSaxpy_v2(void*, int n, const float* al, const float* x, int inc
 EXPORT int cublasDaxpy_v2(void*, int n, const double* al, const double* x, int incx, double* y, int incy) { ++g_count.library; for (int i = 0; i < n; i++) y[i * incy] += *al * x[i * incx]; return 0; }
 
 // ------------------------------------------------------------------ cuSOLVER (reference LAPACK)
+// (cublas<t>geqrfBatched is defined after the LAPACK helpers below.)
 extern "C" {
 void sgeqrf_(int*, int*, float*, int*, float*, float*, int*, int*);
 void dgeqrf_(int*, int*, double*, int*, double*, double*, int*, int*);
@@ -375,6 +377,19 @@ static void gesvd(const char* ju, const char* jv, int m, int n, float* a, int ld
 { float q; int lw = -1; sgesvd_(ju, jv, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, &q, &lw, info); std::vector<float> w((size_t)q + 1); lw = (int)w.size(); sgesvd_(ju, jv, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, w.data(), &lw, info); }
 static void gesvd(const char* ju, const char* jv, int m, int n, double* a, int lda, double* s, double* u, int ldu, double* vt, int ldvt, int* info)
 { double q; int lw = -1; dgesvd_(ju, jv, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, &q, &lw, info); std::vector<double> w((size_t)q + 1); lw = (int)w.size(); dgesvd_(ju, jv, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, w.data(), &lw, info); }
+
+// cuBLAS's batched QR: LAPACK's geqrf matrix by matrix (the same reflectors and signs); info is a host int.
+template <typename T>
+static int GeqrfBatched(int m, int n, T* const* as, int lda, T* const* taus, int* info, int count)
+{
+    ++g_count.library;
+    *info = 0;
+    if (m < 0 || n < 0 || lda < (m > 1 ? m : 1) || count < 0) { *info = -1; return 0; }
+    for (int p = 0; p < count; p++) { int i = 0; lapack(m, n, as[p], lda, taus[p], &i); }
+    return 0;
+}
+EXPORT int cublasSgeqrfBatched(void*, int m, int n, float* const* a, int lda, float* const* tau, int* info, int count) { return GeqrfBatched(m, n, a, lda, tau, info, count); }
+EXPORT int cublasDgeqrfBatched(void*, int m, int n, double* const* a, int lda, double* const* tau, int* info, int count) { return GeqrfBatched(m, n, a, lda, tau, info, count); }
 
 EXPORT int cusolverDnCreate(void** h) { *h = std::malloc(1); return 0; }
 EXPORT int cusolverDnDestroy(void* h) { std::free(h); return 0; }
