@@ -45,6 +45,36 @@ public sealed partial class CudaBackend
         }
     }
 
+    /// <inheritdoc/>
+    protected internal override bool TryFindNonFinite<T>(MatrixBatch<T> x, out int index, out double value)
+    {
+        index = -1;
+        value = 0;
+        if (x.Length == 0)
+        {
+            return false;
+        }
+
+        var batch = (CudaMatrixBatch<T>)x;
+        lock (gate)
+        {
+            using CudaDevice.ContextScope context = CudaDevice.Enter();
+            Ops ops = Enter();
+            DevicePtr<int> result = ops.Temp<int>(1);
+            ops.Clear<int>(result, 1);
+            ops.Kernels.FindNonfinite(x.Length, batch.Ptr, x.Length, result);
+            int found = ops.ReadElement<int>(result, 0);
+            if (found == 0)
+            {
+                return false;
+            }
+
+            index = int.MaxValue - found;
+            value = double.CreateTruncating(ops.ReadElement<T>(batch.DevicePointer, index));
+            return true;
+        }
+    }
+
     /// <summary>The (matrix, row, column) of element <paramref name="index"/> of a batch of that shape (as <see cref="MatrixBatch{T}"/>'s Locate, without the batch, which may be gone by then).</summary>
     private static (int Matrix, int Row, int Col) Locate(int rows, int cols, MatrixLayout layout, int index)
     {

@@ -402,36 +402,6 @@ public sealed partial class CudaBackend : Backend, IDisposable
     }
 
     /// <inheritdoc/>
-    protected internal override bool TryFindNonFinite<T>(MatrixBatch<T> x, out int index, out double value)
-    {
-        index = -1;
-        value = 0;
-        if (x.Length == 0)
-        {
-            return false;
-        }
-
-        var batch = (CudaMatrixBatch<T>)x;
-        lock (gate)
-        {
-            using CudaDevice.ContextScope context = CudaDevice.Enter();
-            Ops ops = Enter();
-            DevicePtr<int> result = ops.Temp<int>(1);
-            ops.Clear<int>(result, 1);
-            ops.Kernels.FindNonfinite(x.Length, batch.Ptr, x.Length, result);
-            int found = ops.ReadElement<int>(result, 0);
-            if (found == 0)
-            {
-                return false;
-            }
-
-            index = int.MaxValue - found;
-            value = double.CreateTruncating(ops.ReadElement<T>(batch.DevicePointer, index));
-            return true;
-        }
-    }
-
-    /// <inheritdoc/>
     protected override QrResult<T> QrCore<T>(MatrixBatch<T> a, QrMode mode) =>
         Projection.QrDecomposition.Factor(new CudaBatchKernels<T>(this), a, mode);
 
