@@ -55,7 +55,7 @@ public sealed class CudaEmulationTests
                 ["ORTHOPROJ_KERNEL_CACHE"] = Path.Combine(fake, "kernel-cache"),
                 ["ORTHOPROJ_STEADY_STATE_FUSED_COUNT"] = "256",
             };
-            (rc, output) = Run(runner, [.. prefix, "--filter", "FullyQualifiedName~CudaConformance|FullyQualifiedName~CudaMatchesCpu|FullyQualifiedName~Fused|FullyQualifiedName~CudaGeneralPath|FullyQualifiedName~SteadyStateCount|FullyQualifiedName~CudaStatus", "--results-directory", Path.Combine(fake, "results")], environment);
+            (rc, output) = Run(runner, [.. prefix, "--filter", "FullyQualifiedName~CudaConformance|FullyQualifiedName~CudaMatchesCpu|FullyQualifiedName~Fused|FullyQualifiedName~CudaGeneralPath|FullyQualifiedName~SteadyStateCount|FullyQualifiedName~CudaStatus|FullyQualifiedName~CudaContextTests", "--results-directory", Path.Combine(fake, "results")], environment);
             Assert.AreEqual(0, rc, output);
             StringAssert.Contains(output, "skipped: 0", "the emulated backend must be found, not skipped: " + output);
 
