@@ -244,7 +244,7 @@ public sealed partial class CudaBackend
 
         /// <summary>
         /// C_b = op(Q_b) C_b (m x p) for every matrix, Q_b the m x m product of the k reflectors
-        /// stored by <see cref="Geqrf{T}"/> (ormqr, Q never formed); devInfo read back at once.
+        /// stored by <see cref="Geqrf{T}"/> (ormqr, Q never formed; one apply_reflectors launch for a batch of medium matrices); devInfo into the status word.
         /// </summary>
         public void Ormqr<T>(bool transpose, int m, int p, int k, nint reflectors, long stride, nint tau, nint c, long strideC, int count)
             where T : unmanaged, IFloatingPointIeee754<T>
@@ -270,8 +270,17 @@ public sealed partial class CudaBackend
                 CudaSolver.Ormqr<T>(handle, transpose, m, p, k, Offset<T>(reflectors, b * stride), m, Offset<T>(tau, (long)b * k), Offset<T>(c, b * strideC), m, work, lwork, info + (4 * b));
             }
 
+            // ormqr's devInfo is never positive (a negative one is a rejected argument, a bug, never
+            // the data): it goes into the status word instead of a read of its own, so that a
+            // projector kept as reflectors (m n >= 65,536) applies Q without waiting for the host;
+            // it raises at the next status read (the next call's input check in the default mode).
             string routine = CudaSolver.Name<T>("ormqr");
-            CheckInfo(info, count, 1, (index, value) => CudaSolver.InvalidArgument(routine, index, value));
+            (DevicePtr<int> flag, nint value) = Backend.status.Reserve(
+                Stream, (found, bits) => CudaSolver.InvalidArgument(routine, int.MaxValue - found, (int)(bits & 0xFFFFFFFF)));
+            Kernels.FirstFlagged(count, new DevicePtr<int>(info), count, 1, flag);
+
+            // The flagged devInfo itself, as 4 raw bytes: read_flagged copies an element, never converts it.
+            Kernels.ReadFlagged(1, new DevicePtr<float>(info), flag, new DevicePtr<float>(value));
         }
 
         /// <summary>

@@ -9,7 +9,8 @@ namespace OrthoProj.Tests.Cuda;
 /// projector is built once, Project and ProjectBackward are called until the backend's workspace
 /// and pool have warmed up, and then the emulation's counters (fake_cuda.cpp, fakecuda_counters)
 /// are read around one more step. The fused path (4096 x 32 x 16) and the general path
-/// (256 x 128 x 64), each in the default mode and the no-sync mode
+/// (256 x 128 x 64), and the general path with Q kept as reflectors (8 x 512 x 128: m n = 65,536,
+/// cuSOLVER ormqr per matrix), each in the default mode and the no-sync mode
 /// (<see cref="CudaErrorChecking.Deferred"/>). Each case prints one line of the form
 /// <c>steady state, fused 4096x32x16 f32, Project+ProjectBackward: A device allocations, S host
 /// synchronizations, L library calls per call</c>, also appended to the file named by
@@ -36,6 +37,7 @@ public sealed class SteadyStateCountTests
     [
         ["fused", int.TryParse(Environment.GetEnvironmentVariable("ORTHOPROJ_STEADY_STATE_FUSED_COUNT"), out int count) && count > 0 ? count : 4096, 32, 16],
         ["general", 256, 128, 64],
+        ["reflectors", 8, 512, 128],
     ];
 
     /// <summary>
