@@ -98,6 +98,61 @@ __device__ void find_nonfinite_impl(const T* x, int n, int* result)
 #define FIND_NONFINITE_PARAMS(T) (const T* x, int n, int* result)
 OP_INSTANTIATE(find_nonfinite, FIND_NONFINITE_PARAMS, (x, n, result))
 
+// C_b <- op(Q_b) C_b for each matrix b, Q_b = H_0 H_1 ... H_{k-1} the product of geqrf's reflectors
+// (H_i = I - tau_i v_i v_i^T, v_i = (0, .., 0, 1, V[i+1 .. m-1, i]), V m x k with leading dimension
+// m): Q^T C applies H_0 first, Q C applies H_{k-1} first. One thread per column of C (m x p, leading
+// dimension m), the whole batch in one launch: the batched replacement of orgqr (applied to the
+// identity) and ormqr for matrices too small to be worth one cuSOLVER call each.
+template <typename T>
+__device__ void apply_reflectors_impl(const T* v, i64 strideV, const T* tau, i64 strideTau, int m, int k, T* c, i64 strideC, int p, int transpose, int count)
+{
+    OP_GRID_STRIDE(t, (i64)count * p)
+    {
+        i64 b = t / p;
+        int column = (int)(t % p);
+        const T* vb = v + b * strideV;
+        const T* tb = tau + b * strideTau;
+        T* x = c + b * strideC + (i64)column * m;
+        for (int s = 0; s < k; s++)
+        {
+            int i = transpose ? s : k - 1 - s;
+            const T* vi = vb + (i64)i * m;
+            T w = x[i];
+            for (int r = i + 1; r < m; r++)
+            {
+                w += vi[r] * x[r];
+            }
+
+            w *= tb[i];
+            x[i] -= w;
+            for (int r = i + 1; r < m; r++)
+            {
+                x[r] -= vi[r] * w;
+            }
+        }
+    }
+}
+#define APPLY_REFLECTORS_PARAMS(T) (const T* v, i64 strideV, const T* tau, i64 strideTau, int m, int k, T* c, i64 strideC, int p, int transpose, int count)
+OP_INSTANTIATE(apply_reflectors, APPLY_REFLECTORS_PARAMS, (v, strideV, tau, strideTau, m, k, c, strideC, p, transpose, count))
+
+// Keeps the value a non-finite scan found, *value = x[INT_MAX - *flag] when *flag != 0, so that
+// the error can name it when it is read back later (CudaErrorChecking.Deferred), even after x is
+// gone. value is 8 bytes of the status word; a float value fills its first 4.
+template <typename T>
+__device__ void read_flagged_impl(const T* x, const int* flag, T* value)
+{
+    OP_GRID_STRIDE(i, 1)
+    {
+        int f = *flag;
+        if (f != 0)
+        {
+            *value = x[OP_INT_MAX - f];
+        }
+    }
+}
+#define READ_FLAGGED_PARAMS(T) (const T* x, const int* flag, T* value)
+OP_INSTANTIATE(read_flagged, READ_FLAGGED_PARAMS, (x, flag, value))
+
 // The first b < count with flags[b * stride] != 0, as *result = INT_MAX - b (zero: none).
 // Summarizes per-matrix devInfo so that the host reads back one int on success.
 extern "C" __global__ void first_flagged(const int* flags, int count, int stride, int* result)

@@ -6,10 +6,12 @@
 #                                  sharing one runtime, packed as publish/orthoproj-linux-x64.tar.gz
 #                                  (git-ignored), and checks the size.
 #   scripts/gpu-check.sh run       on the GPU machine (has the GPU and CUDA, no .NET, no network):
-#                                  finds the CUDA libraries, runs the CUDA tests, then the whole
-#                                  suite, the demo, the GPU benchmark and the PyTorch peer script
-#                                  when present; logs go to $OUT (or publish/gpu-results), and a
-#                                  short table is printed last.
+#                                  finds the CUDA libraries and, within GPU_CHECK_BUDGET seconds
+#                                  (default 470: one device call of 8 minutes), runs the CUDA
+#                                  conformance suite and CUDA-versus-CPU, compute-sanitizer memcheck,
+#                                  initcheck and synccheck on a short CUDA test run, and the GPU
+#                                  benchmark with the PyTorch CUDA peer; logs go to $OUT (or
+#                                  publish/gpu-results), and a short table is printed last.
 #
 #   scripts/gpu-check.sh build-emulation DIR   only builds that emulation into DIR (the tests use it).
 #
@@ -116,7 +118,21 @@ step() {
   return $rc
 }
 
+# step with a limit of min($2, what is left of the budget) seconds; skipped when under 20 s remain.
+BUDGET_END=0
+budget_step() {
+  local name="$1" limit="$2"; shift 2
+  local left=$((BUDGET_END - $(date +%s)))
+  if [ "$left" -lt 20 ]; then
+    ROWS+=("$name|-|0|skipped: the ${GPU_CHECK_BUDGET:-470} s budget is spent")
+    return 1
+  fi
+  [ "$limit" -gt "$left" ] && limit="$left"
+  STEP_TIMEOUT="$limit" step "$name" "$@"
+}
+
 run() {
+  BUDGET_END=$(( $(date +%s) + ${GPU_CHECK_BUDGET:-470} ))
   RESULTS="${OUT:-$PUBLISH/gpu-results}"
   mkdir -p "$RESULTS"
   local app
@@ -139,21 +155,33 @@ run() {
   export ORTHOPROJ_KERNEL_CACHE="${ORTHOPROJ_KERNEL_CACHE:-$RESULTS/kernel-cache}"
   { echo "ORTHOPROJ_CUDA_PATH=$ORTHOPROJ_CUDA_PATH"; echo "ORTHOPROJ_KERNEL_CACHE=$ORTHOPROJ_KERNEL_CACHE"; } | tee -a "$RESULTS/environment.txt"
 
-  local status=0
-  step cuda-tests "$tests" --filter "FullyQualifiedName~OrthoProj.Tests.Cuda" --results-directory "$RESULTS/trx-cuda" --report-trx || status=1
-  step all-tests "$tests" --results-directory "$RESULTS/trx-all" --report-trx || status=1
-  if [ -x "$bench" ]; then
-    step demo "$bench" demo || true
-    step gpu-bench "$bench" gpu || true
+  # The whole check fits one device call of 8 minutes (GPU_CHECK_BUDGET seconds, default 470, of a
+  # 15-minute session that includes the machine's start-up): each step gets its own limit, cut to
+  # what is left of the budget, and the short table comes last whatever happened.
+  local status=0 filter_conf filter_short sanitizer
+  filter_conf="FullyQualifiedName~CudaConformance|FullyQualifiedName~CudaFusedConformance|FullyQualifiedName~CudaGeneralPath|FullyQualifiedName~CudaMatchesCpu|FullyQualifiedName~CudaStatusTests|FullyQualifiedName~FusedPathTests|FullyQualifiedName~CudaAvailability"
+  # A short CUDA run for compute-sanitizer (each tool slows kernels 10-100x).
+  filter_short="FullyQualifiedName~CudaStatusTests|FullyQualifiedName~FusedPathTests.Fused_EqualsGeneralPath"
+  budget_step cuda-conformance 180 "$tests" --filter "$filter_conf" --results-directory "$RESULTS/trx-cuda" --report-trx || status=1
+  sanitizer="$(command -v compute-sanitizer || ls /usr/local/cuda*/bin/compute-sanitizer 2>/dev/null | head -n 1)"
+  if [ -n "$sanitizer" ]; then
+    local tool
+    for tool in memcheck initcheck synccheck; do
+      budget_step "sanitizer-$tool" 60 "$sanitizer" --tool "$tool" --error-exitcode 99 --target-processes all "$tests" --filter "$filter_short" || status=1
+    done
   else
-    ROWS+=("demo|-|0|not published" "gpu-bench|-|0|not published")
+    ROWS+=("sanitizer|-|0|compute-sanitizer not found")
   fi
-  local peer
-  for peer in "$ROOT"/scripts/*torch*.py "$ROOT"/OrthoProj.Bench/*torch*.py; do
-    [ -f "$peer" ] || continue
-    step "peer-$(basename "$peer" .py)" python3 "$peer" || true
-  done
-
+  if [ -x "$bench" ]; then
+    # 65,536 x 32 x 16 and 8192 x 1024 f32 (the GPU targets) and a batch sweep of 32 x 16, with the
+    # PyTorch CUDA peer the bench runs itself when torch imports.
+    budget_step gpu-bench 150 "$bench" run --suite quick --backend cuda --dtype f32 -w proj qr \
+      --size 65536x32x16 --size 8192x1024 --size 1024x32x16 --size 8192x32x16 --size 262144x32x16 \
+      --out "$RESULTS/bench" || true
+    [ -f "$RESULTS/bench/bench.md" ] && cp "$RESULTS/bench/bench.md" "$RESULTS/bench-table.md"
+  else
+    ROWS+=("gpu-bench|-|0|not published")
+  fi
   echo
   echo "OrthoProj GPU check ($(cut -c1-12 "$app/COMMIT" 2>/dev/null)), logs in $RESULTS"
   printf '%-22s %4s %6s  %s\n' step rc secs summary
@@ -173,16 +201,30 @@ build_emulation() {
   mkdir -p "$fake"
   g++ -std=c++17 -O1 -fPIC -shared -fvisibility=hidden -I"$ROOT/cuda" \
     -o "$fake/libfakecuda.so" "$ROOT/OrthoProj.Tests/Cuda/Emulation/fake_cuda.cpp" -llapack || return 1
+  # Links, not copies: the loader then maps one file once, so one set of counters (fake_cuda.cpp's
+  # fakecuda_counters) sees the driver, cuBLAS and cuSOLVER calls together.
   local name
-  for name in libcuda.so.1 libcublas.so.11 libcusolver.so.11; do cp "$fake/libfakecuda.so" "$fake/$name"; done
+  for name in libcuda.so.1 libcublas.so.11 libcusolver.so.11; do ln -sfn libfakecuda.so "$fake/$name"; done
 }
 
 emulate() {
-  local fake="$ROOT/build/fake-cuda"
+  local fake="$ROOT/build/fake-cuda" counts status=0
   build_emulation "$fake" || exit 1
-  dotnet build "$ROOT/OrthoProj.Tests/OrthoProj.Tests.csproj" -v q || exit 1
-  ORTHOPROJ_CUDA_PATH="$fake" ORTHOPROJ_KERNEL_CACHE="$fake/kernel-cache" \
-    "$ROOT/OrthoProj.Tests/bin/Debug/net10.0/OrthoProj.Tests" --filter "FullyQualifiedName~OrthoProj.Tests.Cuda"
+  dotnet build "$ROOT/OrthoProj.Tests/OrthoProj.Tests.csproj" -c Release -v q || exit 1
+  counts="$fake/steady-state.txt"
+  rm -f "$counts"
+  ORTHOPROJ_CUDA_PATH="$fake" ORTHOPROJ_KERNEL_CACHE="$fake/kernel-cache" ORTHOPROJ_STEADY_STATE_FILE="$counts" \
+    "$ROOT/OrthoProj.Tests/bin/Release/net10.0/OrthoProj.Tests" --filter "FullyQualifiedName~OrthoProj.Tests.Cuda&FullyQualifiedName!~CudaEmulationTests" || status=1
+  # (CudaEmulationTests is left out above: it builds this emulation again and runs a subset of the
+  # same tests in a child process, for dotnet test.) The sharded path, and the conformance suite
+  # again, with two emulated devices (FAKECUDA_DEVICES): the suite runs on device 0 of two.
+  echo "== two emulated devices"
+  FAKECUDA_DEVICES=2 ORTHOPROJ_CUDA_PATH="$fake" ORTHOPROJ_KERNEL_CACHE="$fake/kernel-cache" \
+    "$ROOT/OrthoProj.Tests/bin/Release/net10.0/OrthoProj.Tests" --filter "FullyQualifiedName~MultiDevice|FullyQualifiedName~CudaConformance" || status=1
+  # Last: what a steady-state training step pays per call (OrthoProj.Tests/Cuda/SteadyStateCountTests.cs).
+  echo
+  if [ -f "$counts" ]; then grep '^steady state' "$counts"; else echo "no steady-state counts were written" >&2; status=1; fi
+  return $status
 }
 
 case "${1:-}" in

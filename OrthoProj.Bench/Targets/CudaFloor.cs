@@ -143,6 +143,10 @@ internal sealed unsafe class CudaFloor(CudaSession gpu) : IFloor
         int lw = Math.Max(1, Math.Max(lwork, lwork2));
         using DeviceBuffer<T> work = gpu.Device.Allocate<T>(lw);
 
+        // CreateFrom and the clearing Allocate ran on the legacy stream, which the non-blocking
+        // gpu.Stream is not ordered after: wait for them before queuing the calls there.
+        gpu.Device.Synchronize();
+
         void Call()
         {
             source.View.CopyTo(a.View, gpu.Stream);

@@ -81,8 +81,9 @@ public abstract class Backend
     public MatrixBatch<T> QrBackward<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckInput(q, nameof(q));
-        CheckInput(r, nameof(r));
+        ArgumentNullException.ThrowIfNull(q);
+        ArgumentNullException.ThrowIfNull(r);
+        CheckInputs<T>((q, nameof(q)), (r, nameof(r)), (gradQ, nameof(gradQ)), (gradR, nameof(gradR)));
         int m = q.Rows, n = r.Cols, k = Math.Min(m, n);
         if (q.Cols == m && r.Rows == m && m > n)
         {
@@ -98,13 +99,11 @@ public abstract class Backend
 
         if (gradQ is not null)
         {
-            CheckInput(gradQ, nameof(gradQ));
             CheckSameShape(gradQ, q, nameof(gradQ), "Q");
         }
 
         if (gradR is not null)
         {
-            CheckInput(gradR, nameof(gradR));
             CheckSameShape(gradR, r, nameof(gradR), "R");
         }
 
@@ -135,9 +134,10 @@ public abstract class Backend
     public MatrixBatch<T> PinvBackward<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckInput(a, nameof(a));
-        CheckInput(pinv, nameof(pinv));
-        CheckInput(gradPinv, nameof(gradPinv));
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(pinv);
+        ArgumentNullException.ThrowIfNull(gradPinv);
+        CheckInputs<T>((a, nameof(a)), (pinv, nameof(pinv)), (gradPinv, nameof(gradPinv)));
         if (pinv.Rows != a.Cols || pinv.Cols != a.Rows || pinv.Count != a.Count)
         {
             throw new ArgumentException($"pinv is {pinv.Shape}; for A {a.Shape} it must be {a.Count} x ({a.Cols} x {a.Rows}).", nameof(pinv));
@@ -213,16 +213,55 @@ public abstract class Backend
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(x, paramName);
-        x.ThrowIfDisposed();
-        if (!ReferenceEquals(x.Backend, this) && !AcceptsStorageOf(x))
+        CheckInputs<T>((x, paramName));
+    }
+
+    /// <summary>
+    /// Checks the inputs of one call together: each non-null, live and on this backend, then all of
+    /// them finite in one <see cref="CheckFinite{T}"/> (on a device backend, one read of one status
+    /// word for the whole call instead of one wait per input). Null entries are skipped (optional
+    /// inputs; a required one is checked for null first). The first failing input, in order, names the exception.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"/>
+    /// <exception cref="ObjectDisposedException"/>
+    /// <exception cref="ArgumentException">A batch lives on another backend.</exception>
+    /// <exception cref="NonFiniteInputException">A batch holds NaN or an infinity.</exception>
+    protected internal void CheckInputs<T>(params ReadOnlySpan<(MatrixBatch<T>? X, string Name)> inputs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        foreach ((MatrixBatch<T>? x, string paramName) in inputs)
         {
-            throw new ArgumentException($"{paramName} lives on {x.Backend.Name} ({x.Device}); this operation runs on {Name}. Copy it with FromHost/ToHost first.", paramName);
+            if (x is null)
+            {
+                continue;
+            }
+
+            x.ThrowIfDisposed();
+            if (!ReferenceEquals(x.Backend, this) && !AcceptsStorageOf(x))
+            {
+                throw new ArgumentException($"{paramName} lives on {x.Backend.Name} ({x.Device}); this operation runs on {Name}. Copy it with FromHost/ToHost first.", paramName);
+            }
         }
 
-        if (TryFindNonFinite(x, out int index, out double value))
+        CheckFinite(inputs);
+    }
+
+    /// <summary>
+    /// Checks the validated inputs of one call for NaN and infinities and throws
+    /// <see cref="NonFiniteInputException"/> for the first that holds one. This default scans each
+    /// through <see cref="TryFindNonFinite{T}"/>; a device backend overrides it to scan all of them
+    /// into one status word and read it back once, or later (CUDA's deferred error checking).
+    /// </summary>
+    protected internal virtual void CheckFinite<T>(ReadOnlySpan<(MatrixBatch<T>? X, string Name)> inputs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        foreach ((MatrixBatch<T>? x, string paramName) in inputs)
         {
-            (int matrix, int row, int col) = x.Locate(index);
-            throw new NonFiniteInputException(paramName, matrix, row, col, value);
+            if (x is not null && TryFindNonFinite(x, out int index, out double value))
+            {
+                (int matrix, int row, int col) = x.Locate(index);
+                throw new NonFiniteInputException(paramName, matrix, row, col, value);
+            }
         }
     }
 

@@ -121,8 +121,7 @@ public abstract class Projector<T> : IDisposable
     public ProjectorGradients<T> ProjectBackward(MatrixBatch<T> y, MatrixBatch<T> gradZ, MatrixBatch<T>? gradA = null, MatrixBatch<T>? gradY = null)
     {
         using Lease lease = Enter();
-        CheckY(y, nameof(y));
-        CheckCotangent(gradZ, y, nameof(gradZ));
+        CheckYAndCotangent(y, gradZ, nameof(gradZ));
         CheckGradients(gradA, gradY, y.Cols);
         return Deliver(ProjectBackwardCore(Readable(y), Readable(gradZ), gradA, gradY), gradA, gradY);
     }
@@ -132,8 +131,7 @@ public abstract class Projector<T> : IDisposable
     public ProjectorGradients<T> ResidualBackward(MatrixBatch<T> y, MatrixBatch<T> gradE, MatrixBatch<T>? gradA = null, MatrixBatch<T>? gradY = null)
     {
         using Lease lease = Enter();
-        CheckY(y, nameof(y));
-        CheckCotangent(gradE, y, nameof(gradE));
+        CheckYAndCotangent(y, gradE, nameof(gradE));
         CheckGradients(gradA, gradY, y.Cols);
         return Deliver(ResidualBackwardCore(Readable(y), Readable(gradE), gradA, gradY), gradA, gradY);
     }
@@ -163,8 +161,10 @@ public abstract class Projector<T> : IDisposable
     public ProjectorGradients<T> SolveBackward(MatrixBatch<T> y, MatrixBatch<T> gradX, MatrixBatch<T>? gradA = null, MatrixBatch<T>? gradY = null)
     {
         using Lease lease = Enter();
-        CheckY(y, nameof(y));
-        Backend.CheckInput(gradX, nameof(gradX));
+        ArgumentNullException.ThrowIfNull(y);
+        ArgumentNullException.ThrowIfNull(gradX);
+        Backend.CheckInputs<T>((y, nameof(y)), (gradX, nameof(gradX)));
+        CheckYShape(y, nameof(y));
         if (gradX.Rows != Cols || gradX.Cols != y.Cols || gradX.Count != Count)
         {
             throw new ArgumentException($"gradX is {gradX.Shape}; it must be {Count} x ({Cols} x {y.Cols}), the shape of x = A+ y.", nameof(gradX));
@@ -282,6 +282,11 @@ public abstract class Projector<T> : IDisposable
     private MatrixBatch<T> CheckY(MatrixBatch<T> y, string paramName)
     {
         Backend.CheckInput(y, paramName);
+        return CheckYShape(y, paramName);
+    }
+
+    private MatrixBatch<T> CheckYShape(MatrixBatch<T> y, string paramName)
+    {
         if (y.Rows != Rows || y.Count != Count)
         {
             throw new ArgumentException($"{paramName} is {y.Shape}; it must be {Count} x ({Rows} x p) to match A ({Count} x ({Rows} x {Cols})).", paramName);
@@ -301,9 +306,13 @@ public abstract class Projector<T> : IDisposable
     private static ProjectorGradients<T> Deliver(ProjectorGradients<T> result, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) =>
         gradA is null && gradY is null ? result : new(Backend.Deliver(result.GradA, gradA), Backend.Deliver(result.GradY, gradY));
 
-    private void CheckCotangent(MatrixBatch<T> g, MatrixBatch<T> y, string paramName)
+    /// <summary>y and its cotangent checked together (one status read on a device backend), then their shapes.</summary>
+    private void CheckYAndCotangent(MatrixBatch<T> y, MatrixBatch<T> g, string paramName)
     {
-        Backend.CheckInput(g, paramName);
+        ArgumentNullException.ThrowIfNull(y);
+        ArgumentNullException.ThrowIfNull(g, paramName);
+        Backend.CheckInputs<T>((y, nameof(y)), (g, paramName));
+        CheckYShape(y, nameof(y));
         Backend.CheckSameShape(g, y, paramName, "y");
     }
 

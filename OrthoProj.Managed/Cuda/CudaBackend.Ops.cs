@@ -79,6 +79,7 @@ public sealed partial class CudaBackend
         public unsafe T ReadElement<T>(nint start, long index)
             where T : unmanaged
         {
+            Backend.status.Read(Stream);   // a wait anyway: pending deferred checks raise first, in call order
             Span<T> one = stackalloc T[1];
             DeviceCopy.DeviceToHost(Device, one, start + (nint)(index * sizeof(T)), Stream);
             return one[0];
@@ -87,6 +88,7 @@ public sealed partial class CudaBackend
         public T[] ReadElements<T>(nint start, int count)
             where T : unmanaged
         {
+            Backend.status.Read(Stream);
             var values = new T[count];
             DeviceCopy.DeviceToHost<T>(Device, values, start, Stream);
             return values;
@@ -193,6 +195,15 @@ public sealed partial class CudaBackend
                 return;
             }
 
+            if (Batches(m, n, count) && m >= n)
+            {
+                // One cuBLAS call for the whole batch; geqrf's devInfo is never positive, and a
+                // bad argument is reported on the host at once, so info stays as cleared.
+                CudaBlas.GeqrfBatched<T>(
+                    cublas.Enter(), m, n, PointerArray(a, stride * SizeOf<T>(), count), m, PointerArray(tau, k * SizeOf<T>(), count), count);
+                return;
+            }
+
             nint handle = cusolver.Enter();
             int lwork = CudaSolver.GeqrfBufferSize<T>(handle, m, n, a, m);
             nint work = Temp<T>(lwork);
@@ -211,6 +222,17 @@ public sealed partial class CudaBackend
                 return;
             }
 
+            if (Batches(m, cols, count))
+            {
+                // Q = H_0 ... H_{k-1} [I; 0] for the whole batch in one launch: the reflectors are
+                // moved aside, the matrices set to the identity, and the reflectors applied to it.
+                nint v = Temp<T>((long)m * k * count);
+                CopyStrided<T>(a, stride, v, (long)m * k, m * k, count);
+                Kernels.SetIdentity((long)m * cols * count, new DevicePtr<T>(a), m, cols, stride, count);
+                Kernels.ApplyReflectors((long)cols * count, new DevicePtr<T>(v), (long)m * k, new DevicePtr<T>(tau), tauStride, m, k, new DevicePtr<T>(a), stride, cols, 0, count);
+                return;
+            }
+
             nint handle = cusolver.Enter();
             int lwork = CudaSolver.OrgqrBufferSize<T>(handle, m, cols, k, a, m, tau);
             nint work = Temp<T>(lwork);
@@ -222,13 +244,19 @@ public sealed partial class CudaBackend
 
         /// <summary>
         /// C_b = op(Q_b) C_b (m x p) for every matrix, Q_b the m x m product of the k reflectors
-        /// stored by <see cref="Geqrf{T}"/> (ormqr, Q never formed); devInfo read back at once.
+        /// stored by <see cref="Geqrf{T}"/> (ormqr, Q never formed; one apply_reflectors launch for a batch of medium matrices); devInfo into the status word.
         /// </summary>
         public void Ormqr<T>(bool transpose, int m, int p, int k, nint reflectors, long stride, nint tau, nint c, long strideC, int count)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             if (m == 0 || p == 0 || k == 0 || count == 0)
             {
+                return;
+            }
+
+            if (Batches(m, k, count))
+            {
+                Kernels.ApplyReflectors((long)p * count, new DevicePtr<T>(reflectors), stride, new DevicePtr<T>(tau), k, m, k, new DevicePtr<T>(c), strideC, p, transpose ? 1 : 0, count);
                 return;
             }
 
@@ -242,8 +270,17 @@ public sealed partial class CudaBackend
                 CudaSolver.Ormqr<T>(handle, transpose, m, p, k, Offset<T>(reflectors, b * stride), m, Offset<T>(tau, (long)b * k), Offset<T>(c, b * strideC), m, work, lwork, info + (4 * b));
             }
 
+            // ormqr's devInfo is never positive (a negative one is a rejected argument, a bug, never
+            // the data): it goes into the status word instead of a read of its own, so that a
+            // projector kept as reflectors (m n >= 65,536) applies Q without waiting for the host;
+            // it raises at the next status read (the next call's input check in the default mode).
             string routine = CudaSolver.Name<T>("ormqr");
-            CheckInfo(info, count, 1, (index, value) => CudaSolver.InvalidArgument(routine, index, value));
+            (DevicePtr<int> flag, nint value) = Backend.status.Reserve(
+                Stream, (found, bits) => CudaSolver.InvalidArgument(routine, int.MaxValue - found, (int)(bits & 0xFFFFFFFF)));
+            Kernels.FirstFlagged(count, new DevicePtr<int>(info), count, 1, flag);
+
+            // The flagged devInfo itself, as 4 raw bytes: read_flagged copies an element, never converts it.
+            Kernels.ReadFlagged(1, new DevicePtr<float>(info), flag, new DevicePtr<float>(value));
         }
 
         /// <summary>
@@ -273,6 +310,20 @@ public sealed partial class CudaBackend
             nint work = Temp<T>(lwork);
             CudaSolver.GesvdjBatched<T>(handle, m, n, a, s, u, v, work, lwork, info, gesvdjParameters, count);
         }
+
+        /// <summary>
+        /// Whether a batch of m x n matrices is factored and its Q formed or applied by one batched
+        /// call (cublas geqrfBatched, the apply_reflectors kernel) rather than one cuSOLVER call per
+        /// matrix, a host loop whose launch cost dominates for medium matrices (1024 x (128 x 64):
+        /// 2048 calls per projector). From <see cref="CudaBatchKernels{T}.ReflectorMinElements"/>
+        /// elements per matrix on, each matrix is large enough to fill the device alone and
+        /// cuSOLVER's blocked routines are called per matrix.
+        /// </summary>
+        internal static bool Batches(int m, int n, int count) =>
+            count > 1 && (long)m * n < CudaBatchKernels<float>.ReflectorMinElements;
+
+        private static unsafe long SizeOf<T>()
+            where T : unmanaged => sizeof(T);
 
         /// <summary>The address of element <paramref name="index"/> of a T array at <paramref name="start"/>.</summary>
         public static unsafe nint Offset<T>(nint start, long index)

@@ -32,6 +32,8 @@ public sealed partial class CudaBackend : Backend, IDisposable
 
     private readonly Lock gate = new();
     private readonly CudaScratch scratch;
+    private readonly CudaStatus status;
+    private readonly CudaMemoryPool pool;
     private readonly CublasHandle cublas;
     private readonly CusolverHandle cusolver;
     private readonly nint gesvdjParameters;
@@ -39,8 +41,13 @@ public sealed partial class CudaBackend : Backend, IDisposable
     private KernelModule? fusedKernels;
     private bool disposed;
 
-    private CudaBackend(CudaDevice device, CudaStream stream, CublasHandle cublas, CusolverHandle cusolver, nint gesvdjParameters, CudaRuntimeInfo runtime)
+    private CudaBackend(CudaDevice device, CudaStream stream, CublasHandle cublas, CusolverHandle cusolver, nint gesvdjParameters, CudaRuntimeInfo runtime, CudaBackendOptions options)
     {
+        ErrorChecking = options.ErrorChecking;
+        SmallMatrixPath = options.SmallMatrixPath;
+        UsesExternalStream = options.ExternalStream != 0;
+        status = new CudaStatus(device);
+        pool = new CudaMemoryPool(device);
         CudaDevice = device;
         Stream = stream;
         this.cublas = cublas;
@@ -65,8 +72,21 @@ public sealed partial class CudaBackend : Backend, IDisposable
     /// <summary>The device and its primary context.</summary>
     public CudaDevice CudaDevice { get; }
 
-    /// <summary>The stream all of this backend's work is queued on.</summary>
+    /// <summary>The stream all of this backend's work is queued on (the caller's, when created with <see cref="CudaBackendOptions.ExternalStream"/>).</summary>
     public CudaStream Stream { get; }
+
+    /// <summary>Whether <see cref="Stream"/> is the caller's (<see cref="CudaBackendOptions.ExternalStream"/>), which Dispose leaves alone.</summary>
+    public bool UsesExternalStream { get; }
+
+    /// <summary>
+    /// When the status of each call's input checks is read back (<see cref="CudaErrorChecking"/>):
+    /// once per call (the default), or not until the next host read, <see cref="CheckErrors"/> or
+    /// Dispose. May be changed between calls.
+    /// </summary>
+    public CudaErrorChecking ErrorChecking { get; set; }
+
+    /// <summary>Bytes of device memory the backend keeps cached for the next results of the same sizes (see <see cref="TrimMemoryPool"/>).</summary>
+    public long PooledBytes => pool.CachedBytes;
 
     /// <summary>The cuBLAS, cuSOLVER, NVRTC and driver versions and files in use.</summary>
     public CudaRuntimeInfo RuntimeInfo { get; }
@@ -97,9 +117,15 @@ public sealed partial class CudaBackend : Backend, IDisposable
     /// missing; <paramref name="reason"/> then holds the probe trace or the failing call.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="ordinal"/> is negative.</exception>
-    public static bool TryCreate(int ordinal, out CudaBackend? backend, out string reason)
+    public static bool TryCreate(int ordinal, out CudaBackend? backend, out string reason) =>
+        TryCreate(ordinal, null, out backend, out reason);
+
+    /// <summary>As <see cref="TryCreate(int, out CudaBackend?, out string)"/>, with <paramref name="options"/> (null: the defaults).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="ordinal"/> is negative.</exception>
+    public static bool TryCreate(int ordinal, CudaBackendOptions? options, out CudaBackend? backend, out string reason)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(ordinal);
+        options ??= new CudaBackendOptions();
         backend = null;
         CudaDevice? device = null;
         CudaStream? stream = null;
@@ -122,7 +148,7 @@ public sealed partial class CudaBackend : Backend, IDisposable
                 return false;
             }
 
-            stream = device.CreateStream();
+            stream = options.ExternalStream != 0 ? CudaStream.FromHandle(device, options.ExternalStream) : device.CreateStream();
             blas = CublasHandle.Create(device);
             blas.SetStream(stream);
 
@@ -131,7 +157,7 @@ public sealed partial class CudaBackend : Backend, IDisposable
             solver = CusolverHandle.Create(device);
             solver.SetStream(stream);
             parameters = CudaSolver.CreateGesvdjInfo();
-            backend = new CudaBackend(device, stream, blas, solver, parameters, runtime);
+            backend = new CudaBackend(device, stream, blas, solver, parameters, runtime, options);
             reason = string.Empty;
             return true;
         }
@@ -151,6 +177,11 @@ public sealed partial class CudaBackend : Backend, IDisposable
     /// <exception cref="InvalidOperationException">No usable device; the message holds the probe trace.</exception>
     public static CudaBackend Create(int ordinal = 0) =>
         TryCreate(ordinal, out CudaBackend? backend, out string reason) ? backend! : throw new InvalidOperationException(reason);
+
+    /// <summary>Opens device <paramref name="ordinal"/> with <paramref name="options"/> or throws with the reason it cannot.</summary>
+    /// <exception cref="InvalidOperationException">No usable device; the message holds the probe trace.</exception>
+    public static CudaBackend Create(int ordinal, CudaBackendOptions options) =>
+        TryCreate(ordinal, options, out CudaBackend? backend, out string reason) ? backend! : throw new InvalidOperationException(reason);
 
     /// <inheritdoc/>
     public override MatrixBatch<T> Zeros<T>(int rows, int cols, int count) => Allocate<T>(rows, cols, count, clear: true);
@@ -194,13 +225,52 @@ public sealed partial class CudaBackend : Backend, IDisposable
         return new CudaMatrixBatch<T>(this, new DeviceView<T>(CudaDevice, devicePointer, length), rows, cols, count);
     }
 
-    /// <summary>Blocks until all work queued on this backend's stream has finished.</summary>
+    /// <summary>
+    /// Blocks until all work queued on this backend's stream has finished; then raises the
+    /// exception of a pending deferred check (<see cref="CudaErrorChecking.Deferred"/>), if any.
+    /// </summary>
     public void Synchronize()
     {
         lock (gate)
         {
             ThrowIfDisposed();
+            using CudaDevice.ContextScope context = CudaDevice.Enter();
+            if (status.HasPending)
+            {
+                status.Read(Stream);   // waits for the stream too: one synchronization
+            }
+            else
+            {
+                Stream.Synchronize();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads the status of the checks still pending on the device (one host synchronization when
+    /// there are any, none otherwise) and raises the exception the first failing one would have
+    /// raised at its call: the explicit check of <see cref="CudaErrorChecking.Deferred"/> mode.
+    /// </summary>
+    /// <exception cref="NonFiniteInputException">An input of an earlier call held NaN or an infinity.</exception>
+    public void CheckErrors()
+    {
+        lock (gate)
+        {
+            ThrowIfDisposed();
+            using CudaDevice.ContextScope context = CudaDevice.Enter();
+            status.Read(Stream);
+        }
+    }
+
+    /// <summary>Waits for the stream, then frees the device memory the pool keeps cached for reuse.</summary>
+    public void TrimMemoryPool()
+    {
+        lock (gate)
+        {
+            ThrowIfDisposed();
+            using CudaDevice.ContextScope context = CudaDevice.Enter();
             Stream.Synchronize();
+            pool.Trim();
         }
     }
 
@@ -215,15 +285,26 @@ public sealed partial class CudaBackend : Backend, IDisposable
             }
 
             disposed = true;
+            Exception? deferred = null;
             try
             {
+                CudaDevice.MakeCurrent();
                 Stream.Synchronize();
+                status.Read(Stream);
             }
             catch (CudaException)
             {
                 // A sticky error from earlier work: release what can be released anyway.
+                status.Discard();
+            }
+            catch (NonFiniteInputException e)
+            {
+                // A deferred check failed: raised below, after everything is released.
+                deferred = e;
             }
 
+            status.Dispose();
+            pool.Dispose();
             scratch.Dispose();
             kernels?.Dispose();
             fusedKernels?.Dispose();
@@ -232,6 +313,10 @@ public sealed partial class CudaBackend : Backend, IDisposable
             cublas.Dispose();
             Stream.Dispose();
             CudaDevice.Dispose();
+            if (deferred is not null)
+            {
+                throw deferred;
+            }
         }
     }
 
@@ -263,6 +348,7 @@ public sealed partial class CudaBackend : Backend, IDisposable
         lock (gate)
         {
             ThrowIfDisposed();
+            using CudaDevice.ContextScope context = CudaDevice.Enter();
             destination.CopyFrom(source, Stream);
         }
     }
@@ -274,18 +360,24 @@ public sealed partial class CudaBackend : Backend, IDisposable
         lock (gate)
         {
             ThrowIfDisposed();
+            using CudaDevice.ContextScope context = CudaDevice.Enter();
             source.CopyTo(destination, Stream);
         }
     }
 
-    /// <summary>A stream-ordered copy to the host: waits for the work queued before it, returns when the data has arrived.</summary>
+    /// <summary>
+    /// A stream-ordered copy to the host: waits for the work queued before it, returns when the data
+    /// has arrived; a host read, so pending deferred checks are read with it and raise here.
+    /// </summary>
     internal void CopyToHost<T>(DeviceView<T> source, Span<T> destination)
         where T : unmanaged
     {
         lock (gate)
         {
             ThrowIfDisposed();
+            using CudaDevice.ContextScope context = CudaDevice.Enter();
             source.CopyTo(destination, Stream);
+            status.Read(Stream);
         }
     }
 
@@ -293,43 +385,20 @@ public sealed partial class CudaBackend : Backend, IDisposable
     protected override bool AcceptsStorageOf<T>(MatrixBatch<T> x)
     {
         // A batch of another backend on the same device is usable in place once that backend's
-        // stream has finished writing it (the two streams are not ordered with each other).
+        // stream has finished writing it: this stream waits for an event recorded there, on the
+        // device (the two streams are not otherwise ordered with each other; no host wait).
         if (x is CudaMatrixBatch<T> other && other.CudaBackend.Ordinal == Ordinal && !other.CudaBackend.disposed)
         {
-            other.CudaBackend.Synchronize();
+            if (other.CudaBackend.Stream.DangerousGetHandle() != Stream.DangerousGetHandle())
+            {
+                using CudaEvent written = other.CudaBackend.RecordEvent();
+                WaitFor(written);
+            }
+
             return true;
         }
 
         return false;
-    }
-
-    /// <inheritdoc/>
-    protected internal override bool TryFindNonFinite<T>(MatrixBatch<T> x, out int index, out double value)
-    {
-        index = -1;
-        value = 0;
-        if (x.Length == 0)
-        {
-            return false;
-        }
-
-        var batch = (CudaMatrixBatch<T>)x;
-        lock (gate)
-        {
-            Ops ops = Enter();
-            DevicePtr<int> result = ops.Temp<int>(1);
-            ops.Clear<int>(result, 1);
-            ops.Kernels.FindNonfinite(x.Length, batch.Ptr, x.Length, result);
-            int found = ops.ReadElement<int>(result, 0);
-            if (found == 0)
-            {
-                return false;
-            }
-
-            index = int.MaxValue - found;
-            value = double.CreateTruncating(ops.ReadElement<T>(batch.DevicePointer, index));
-            return true;
-        }
     }
 
     /// <inheritdoc/>
@@ -371,31 +440,33 @@ public sealed partial class CudaBackend : Backend, IDisposable
     {
         lock (gate)
         {
+            using CudaDevice.ContextScope context = CudaDevice.Enter();
             return body(Enter());
         }
     }
 
     /// <summary>Allocates a batch on this device (zeroed on the stream when <paramref name="clear"/>).</summary>
-    internal CudaMatrixBatch<T> Allocate<T>(int rows, int cols, int count, bool clear)
+    internal unsafe CudaMatrixBatch<T> Allocate<T>(int rows, int cols, int count, bool clear)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         long length = MatrixBatch<T>.CheckShape(rows, cols, count);
         ThrowIfDisposed();
-        // Cleared on the backend's stream, not the legacy stream that a synchronous memset uses: a
-        // non-blocking stream is not ordered after the legacy one.
-        return new(this, Owned.Fill(DeviceBuffer<T>.Allocate(CudaDevice, length), buffer =>
+        using CudaDevice.ContextScope context = CudaDevice.Enter();
+        CudaMatrixBatch<T> batch = new(this, pool.Rent(length * sizeof(T)), length, rows, cols, count);
+        if (clear)
         {
-            if (clear)
-            {
-                buffer.Clear(Stream);
-            }
-        }), rows, cols, count);
+            // Cleared on the backend's stream, not the legacy stream that a synchronous memset uses:
+            // a non-blocking stream is not ordered after the legacy one.
+            batch.View.Clear(Stream);
+        }
+
+        return batch;
     }
 
+    /// <summary>The operation's view of the backend; the caller holds the lock and has entered the device's context.</summary>
     private Ops Enter()
     {
         ThrowIfDisposed();
-        CudaDevice.MakeCurrent();
         kernels ??= KernelModule.Load(CudaDevice, GeneralKernels.Unit);
         return new Ops(this, kernels, cublas, cusolver, gesvdjParameters, scratch.Begin());
     }

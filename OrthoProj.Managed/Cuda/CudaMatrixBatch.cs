@@ -2,9 +2,10 @@ namespace OrthoProj;
 
 /// <summary>
 /// A <see cref="MatrixBatch{T}"/> in CUDA device memory, column-major, matrix after matrix (the
-/// layout cuBLAS and cuSOLVER strided-batched routines take). Backed either by an owning
-/// <see cref="DeviceBuffer{T}"/> (from <see cref="CudaBackend"/> operations, <see cref="Backend.Zeros{T}"/>
-/// and <see cref="Backend.FromHost{T}(ReadOnlySpan{T}, int, int, int)"/>), freed by <see cref="MatrixBatch{T}.Dispose()"/>,
+/// layout cuBLAS and cuSOLVER strided-batched routines take). Backed either by a block of the
+/// backend's memory pool (results of <see cref="CudaBackend"/> operations, <see cref="Backend.Zeros{T}"/>
+/// and <see cref="Backend.FromHost{T}(ReadOnlySpan{T}, int, int, int)"/>), given back to the pool by
+/// <see cref="MatrixBatch{T}.Dispose()"/> for the next result of its size (no cuMemFree, no wait),
 /// or by a non-owning <see cref="DeviceView{T}"/> over memory another framework owns
 /// (<see cref="CudaBackend.Wrap{T}"/>), which Dispose leaves alone.
 /// </summary>
@@ -17,7 +18,7 @@ public sealed class CudaMatrixBatch<T> : MatrixBatch<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly CudaBackend backend;
-    private readonly DeviceBuffer<T>? owned;
+    private readonly IDisposable? owned;
     private readonly DeviceView<T> view;
 
     internal CudaMatrixBatch(CudaBackend backend, DeviceBuffer<T> owned, int rows, int cols, int count)
@@ -26,6 +27,15 @@ public sealed class CudaMatrixBatch<T> : MatrixBatch<T>
         this.backend = backend;
         this.owned = owned;
         view = owned.View;
+    }
+
+    /// <summary>A batch in a block of the backend's memory pool, given back to the pool on Dispose (no cuMemFree, no wait).</summary>
+    internal CudaMatrixBatch(CudaBackend backend, Cuda.CudaMemoryPool.Block owned, long length, int rows, int cols, int count)
+        : base(rows, cols, count)
+    {
+        this.backend = backend;
+        this.owned = owned;
+        view = new DeviceView<T>(backend.CudaDevice, owned.Pointer, length);
     }
 
     internal CudaMatrixBatch(CudaBackend backend, DeviceView<T> view, int rows, int cols, int count)

@@ -50,6 +50,30 @@ internal static unsafe class CudaBlas
         }
     }
 
+    /// <summary>
+    /// geqrf of every matrix in one call (cublas&lt;t&gt;geqrfBatched): pointer arrays of the m x n
+    /// matrices (leading dimension lda) and of their tau; LAPACK's reflectors and signs. Throws
+    /// <see cref="CudaException"/> for a bad argument (the host-side info).
+    /// </summary>
+    public static void GeqrfBatched<T>(nint handle, int m, int n, nint aArray, int lda, nint tauArray, int count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int info = 0;
+        if (typeof(T) == typeof(float))
+        {
+            CudaCheck.Check(cublasSgeqrfBatched(handle, m, n, aArray, lda, tauArray, &info, count), "cublasSgeqrfBatched");
+        }
+        else
+        {
+            CudaCheck.Check(cublasDgeqrfBatched(handle, m, n, aArray, lda, tauArray, &info, count), "cublasDgeqrfBatched");
+        }
+
+        if (info != 0)
+        {
+            throw new ArgumentException($"cublas geqrfBatched rejected argument {-info} (m = {m}, n = {n}, lda = {lda}, count = {count}).");
+        }
+    }
+
     /// <summary>y = alpha x + y over n contiguous elements (axpy).</summary>
     public static void Axpy<T>(nint handle, int n, T alpha, nint x, nint y)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -172,9 +172,77 @@ public sealed class CudaDevice : IDisposable
             ? device!
             : throw new InvalidOperationException($"CUDA device {ordinal} is not available: {reason}");
 
-    /// <summary>Makes this device's primary context current on the calling thread (cuCtxSetCurrent).</summary>
-    public void MakeCurrent() =>
-        CudaCheck.Check(cuCtxSetCurrent(Context.DangerousGetHandle()), "cuCtxSetCurrent");
+    /// <summary>
+    /// Makes this device's primary context current on the calling thread (cuCtxSetCurrent), unless it
+    /// already is: the driver's context is per thread and stays current between calls, so a thread
+    /// that keeps using one device switches once, not before every library call (cuCtxGetCurrent is
+    /// a thread-local read in the driver; a switch is not free).
+    /// </summary>
+    public void MakeCurrent()
+    {
+        nint context = Context.DangerousGetHandle();
+        unsafe
+        {
+            nint current;
+            if (cuCtxGetCurrent(&current) == CUresult.CUDA_SUCCESS && current == context)
+            {
+                return;
+            }
+        }
+
+        CudaCheck.Check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
+    }
+
+    /// <summary>
+    /// Makes this device's primary context current for the scope of one OrthoProj call and restores
+    /// the caller's afterwards: nothing when it is current already (the steady state), a plain switch
+    /// when no context is current (nothing to restore), and cuCtxPushCurrent / cuCtxPopCurrent when
+    /// the caller's thread has another context current (e.g. another framework's), which is then
+    /// current again when the call returns.
+    /// </summary>
+    public ContextScope Enter()
+    {
+        nint context = Context.DangerousGetHandle();
+        unsafe
+        {
+            nint current;
+            CudaCheck.Check(cuCtxGetCurrent(&current), "cuCtxGetCurrent");
+            if (current == context)
+            {
+                return default;
+            }
+
+            if (current == 0)
+            {
+                CudaCheck.Check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
+                return default;
+            }
+
+            CudaCheck.Check(cuCtxPushCurrent_v2(context), "cuCtxPushCurrent_v2");
+            return new ContextScope(pushed: true);
+        }
+    }
+
+    /// <summary>The scope of <see cref="Enter"/>: pops this device's context when it was pushed over the caller's.</summary>
+    public readonly struct ContextScope : IDisposable
+    {
+        private readonly bool pushed;
+
+        internal ContextScope(bool pushed) => this.pushed = pushed;
+
+        /// <summary>Restores the caller's context when one was replaced.</summary>
+        public void Dispose()
+        {
+            if (pushed)
+            {
+                unsafe
+                {
+                    nint popped;
+                    _ = cuCtxPopCurrent_v2(&popped);
+                }
+            }
+        }
+    }
 
     /// <summary>Blocks until all work queued in this context has finished (cuCtxSynchronize).</summary>
     public void Synchronize()

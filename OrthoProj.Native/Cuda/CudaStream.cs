@@ -49,6 +49,20 @@ public sealed class CudaStream : IDisposable
         CudaCheck.Check(cuStreamSynchronize(stream), "cuStreamSynchronize");
     }
 
+    /// <summary>
+    /// Makes work queued on this stream after this call wait for <paramref name="cudaEvent"/>'s
+    /// recorded work (cuStreamWaitEvent), on the device: the host does not wait. How work on two
+    /// streams (this backend's and another framework's) is ordered without a synchronization.
+    /// </summary>
+    public void WaitFor(CudaEvent cudaEvent)
+    {
+        ArgumentNullException.ThrowIfNull(cudaEvent);
+        nint stream = DangerousGetHandle();
+        nint ev = cudaEvent.DangerousGetHandle();
+        Device.MakeCurrent();
+        CudaCheck.Check(cuStreamWaitEvent(stream, ev, 0), "cuStreamWaitEvent");
+    }
+
     /// <inheritdoc/>
     public void Dispose() => Handle.Dispose();
 

@@ -46,6 +46,13 @@ internal static class DeviceCopy
             CudaCheck.Check(
                 stream is null ? cuMemcpyDtoH_v2(dst, source, bytes) : cuMemcpyDtoHAsync_v2(dst, source, bytes, raw),
                 stream is null ? "cuMemcpyDtoH_v2" : "cuMemcpyDtoHAsync_v2");
+            if (stream is not null)
+            {
+                // The driver does not promise that an asynchronous copy into pageable (or stack)
+                // memory has landed when the call returns: wait for the stream before the caller
+                // reads the data (and before the fixed span is unpinned).
+                CudaCheck.Check(cuStreamSynchronize(raw), "cuStreamSynchronize");
+            }
         }
     }
 

@@ -198,6 +198,31 @@ public sealed class NvrtcCompiler
     private string? CachePath(string key, CudaImageKind kind) =>
         CacheDirectory is null ? null : Path.Combine(CacheDirectory, key + (kind == CudaImageKind.Cubin ? ".cubin" : ".ptx"));
 
+    /// <summary>
+    /// Deletes the disk-cache entry <paramref name="image"/> was read from, so that the next
+    /// <see cref="Compile(string, string, int, IReadOnlyList{string}?, IReadOnlyDictionary{string, string}?)"/>
+    /// compiles afresh: for a cached image the driver rejected or that lacks an entry (a truncated or
+    /// corrupt file would otherwise fail every later start). Nothing for an image not from the cache.
+    /// </summary>
+    public void Evict(CudaKernelImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        string? path = image.FromCache ? CachePath(image.CacheKey, image.Kind) : null;
+        if (path is null)
+        {
+            return;
+        }
+
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A read-only cache: the next start compiles again and fails to write, as before.
+        }
+    }
+
     private static bool TryReadCache(string path, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? image)
     {
         try

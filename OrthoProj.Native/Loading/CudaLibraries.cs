@@ -3,9 +3,11 @@ using System.Runtime.InteropServices;
 namespace OrthoProj.Native;
 
 /// <summary>
-/// Finds the CUDA libraries. Versioned names are probed newest first (CUDA 13, 12, 11), and the
-/// first library that loads pins the CUDA major for all the others, so that cuBLAS, cuSOLVER and
-/// NVRTC never come from two different toolkits. The driver (libcuda.so.1) has one name across
+/// Finds the CUDA libraries. The driver is asked first which CUDA version it supports
+/// (cuDriverGetVersion); versioned names are then probed newest first (CUDA 13, 12, 11), skipping
+/// majors newer than the driver's (a CUDA 13 library loads on a CUDA 12 driver but fails at its first
+/// call), and the first library that loads pins the CUDA major for all the others, so that cuBLAS,
+/// cuSOLVER and NVRTC never come from two different toolkits. The driver (libcuda.so.1) has one name across
 /// majors. The folders in <c>ORTHOPROJ_CUDA_PATH</c> (a path-separator list) are searched first.
 /// </summary>
 public static class CudaLibraries
@@ -86,10 +88,17 @@ public static class CudaLibraries
                 throw new NativeLibraryLoadException(component, trace);
             }
 
+            int driverMajor = pinnedMajor == 0 ? DriverMajor() : 0;
             foreach (var toolkit in Toolkits)
             {
                 if (pinnedMajor != 0 && toolkit.Major != pinnedMajor)
                 {
+                    continue;
+                }
+
+                if (driverMajor != 0 && toolkit.Major > driverMajor)
+                {
+                    trace.Add($"CUDA {toolkit.Major} names skipped: the driver supports CUDA {driverMajor}.");
                     continue;
                 }
 
@@ -105,7 +114,7 @@ public static class CudaLibraries
                     LoadedPaths[component] = from;
                     if (logicalName == Libraries.Nvrtc)
                     {
-                        PreloadNvrtcBuiltins(from);
+                        PreloadNvrtcBuiltins(from, handle);
                     }
 
                     return handle;
@@ -128,7 +137,12 @@ public static class CudaLibraries
     /// NVRTC_ERROR_BUILTIN_OPERATION_FAILURE. Loading the companion from the same folder first
     /// satisfies the later lookup, since the loader matches an already-loaded soname.
     /// </summary>
-    private static void PreloadNvrtcBuiltins(string nvrtcPath)
+    /// <remarks>
+    /// The companion must be the one of NVRTC's own version (nvrtcVersion M.m: libnvrtc-builtins.so.M.m);
+    /// a folder holding two versions would otherwise give the first file found. Any other one is
+    /// tried only when NVRTC cannot say its version.
+    /// </remarks>
+    private static void PreloadNvrtcBuiltins(string nvrtcPath, nint nvrtc)
     {
         string? folder = Path.IsPathRooted(nvrtcPath) ? Path.GetDirectoryName(nvrtcPath) : null;
         if (folder is null || !Directory.Exists(folder))
@@ -136,7 +150,11 @@ public static class CudaLibraries
             return;
         }
 
-        foreach (string builtins in Directory.EnumerateFiles(folder, "libnvrtc-builtins.so.*").Order(StringComparer.Ordinal))
+        string? exact = NvrtcVersion(nvrtc) is (int major, int minor) ? Path.Combine(folder, $"libnvrtc-builtins.so.{major}.{minor}") : null;
+        IEnumerable<string> candidates = exact is not null
+            ? [exact]
+            : Directory.EnumerateFiles(folder, "libnvrtc-builtins.so.*").Order(StringComparer.Ordinal);
+        foreach (string builtins in candidates)
         {
             if (NativeLibrary.TryLoad(builtins, out _))
             {
@@ -144,5 +162,30 @@ public static class CudaLibraries
                 return;
             }
         }
+    }
+
+    /// <summary>NVRTC's (major, minor) through its nvrtcVersion export, or null.</summary>
+    private static unsafe (int Major, int Minor)? NvrtcVersion(nint nvrtc)
+    {
+        if (!NativeLibrary.TryGetExport(nvrtc, "nvrtcVersion", out nint export))
+        {
+            return null;
+        }
+
+        int major, minor;
+        return ((delegate* unmanaged<int*, int*, int>)export)(&major, &minor) == 0 ? (major, minor) : null;
+    }
+
+    /// <summary>The CUDA major the driver supports (cuDriverGetVersion, e.g. 12040: 12), or 0 when there is no driver to ask.</summary>
+    private static unsafe int DriverMajor()
+    {
+        if (!LibraryProbe.TryLoad(["libcuda.so.1"], OverrideVariable, [], out nint driver, out _) ||
+            !NativeLibrary.TryGetExport(driver, "cuDriverGetVersion", out nint export))
+        {
+            return 0;
+        }
+
+        int version;
+        return ((delegate* unmanaged<int*, int>)export)(&version) == 0 && version > 0 ? version / 1000 : 0;
     }
 }

@@ -53,10 +53,17 @@ public sealed class CudaEmulationTests
             {
                 ["ORTHOPROJ_CUDA_PATH"] = fake,
                 ["ORTHOPROJ_KERNEL_CACHE"] = Path.Combine(fake, "kernel-cache"),
+                ["ORTHOPROJ_STEADY_STATE_FUSED_COUNT"] = "256",
             };
-            (rc, output) = Run(runner, [.. prefix, "--filter", "FullyQualifiedName~CudaConformance|FullyQualifiedName~CudaMatchesCpu|FullyQualifiedName~Fused|FullyQualifiedName~CudaGeneralPath", "--results-directory", Path.Combine(fake, "results")], environment);
+            (rc, output) = Run(runner, [.. prefix, "--filter", "FullyQualifiedName~CudaConformance|FullyQualifiedName~CudaMatchesCpu|FullyQualifiedName~Fused|FullyQualifiedName~CudaGeneralPath|FullyQualifiedName~SteadyStateCount|FullyQualifiedName~CudaStatus|FullyQualifiedName~CudaContextTests", "--results-directory", Path.Combine(fake, "results")], environment);
             Assert.AreEqual(0, rc, output);
             StringAssert.Contains(output, "skipped: 0", "the emulated backend must be found, not skipped: " + output);
+
+            // Two emulated devices: the sharded path (CudaDeviceGroup) and the status tests on them.
+            environment["FAKECUDA_DEVICES"] = "2";
+            (rc, output) = Run(runner, [.. prefix, "--filter", "FullyQualifiedName~MultiDevice|FullyQualifiedName~CudaStatusTests", "--results-directory", Path.Combine(fake, "results-2")], environment);
+            Assert.AreEqual(0, rc, output);
+            StringAssert.Contains(output, "skipped: 0", "two emulated devices must be found: " + output);
         }
         finally
         {

@@ -38,6 +38,10 @@ public sealed class CudaGpuTests(TestContext testContext)
         using CudaStream stream = device.CreateStream();
         using DeviceBuffer<float> copy = device.Allocate<float>(data.Length, clear: true);
         CollectionAssert.AreEqual(new float[data.Length], copy.ToArray());
+
+        // The copies and the memset above ran on the legacy stream, which a non-blocking stream is
+        // not ordered after: wait for them before queuing on the stream.
+        device.Synchronize();
         copy.CopyFrom(buffer.View, stream);
         var back = new float[data.Length];
         copy.CopyTo(back, stream);

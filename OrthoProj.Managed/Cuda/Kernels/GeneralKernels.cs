@@ -31,6 +31,18 @@ internal static class GeneralKernels
         where T : unmanaged, IFloatingPointIeee754<T> =>
         launcher.Launch<T>(workItems, [x, n, result]);
 
+    /// <summary>C_b = op(Q_b) C_b for every matrix, Q_b from geqrf's reflectors (batched orgqr / ormqr).</summary>
+    [CudaKernel("apply_reflectors", KernelShape.Typed)]
+    public static void ApplyReflectors<T>(this KernelLauncher launcher, long workItems, DevicePtr<T> v, long strideV, DevicePtr<T> tau, long strideTau, int m, int k, DevicePtr<T> c, long strideC, int p, int transpose, int count)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        launcher.Launch<T>(workItems, [v, strideV, tau, strideTau, m, k, c, strideC, p, transpose, count]);
+
+    /// <summary>*value = x[INT_MAX - *flag] when *flag != 0 (the value a non-finite scan found).</summary>
+    [CudaKernel("read_flagged", KernelShape.Typed)]
+    public static void ReadFlagged<T>(this KernelLauncher launcher, long workItems, DevicePtr<T> x, DevicePtr<int> flag, DevicePtr<T> value)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        launcher.Launch<T>(workItems, [x, flag, value]);
+
     /// <summary>*result = INT_MAX - (first b with flags[b * stride] != 0).</summary>
     [CudaKernel("first_flagged", KernelShape.Untyped)]
     public static void FirstFlagged(this KernelLauncher launcher, long workItems, DevicePtr<int> flags, int count, int stride, DevicePtr<int> result) =>

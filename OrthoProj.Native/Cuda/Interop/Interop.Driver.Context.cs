@@ -21,5 +21,12 @@ internal static partial class Interop
 
         [LibraryImport(Libraries.CudaDriver)]
         internal static partial CUresult cuCtxSynchronize();
+
+        // cuda.h maps cuCtxPushCurrent / cuCtxPopCurrent to the _v2 exports since CUDA 4.0.
+        [LibraryImport(Libraries.CudaDriver)]
+        internal static partial CUresult cuCtxPushCurrent_v2(nint ctx);
+
+        [LibraryImport(Libraries.CudaDriver)]
+        internal static unsafe partial CUresult cuCtxPopCurrent_v2(nint* pctx);
     }
 }

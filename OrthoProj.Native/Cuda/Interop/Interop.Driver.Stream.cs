@@ -14,5 +14,8 @@ internal static partial class Interop
 
         [LibraryImport(Libraries.CudaDriver)]
         internal static partial CUresult cuStreamSynchronize(nint hStream);
+
+        [LibraryImport(Libraries.CudaDriver)]
+        internal static partial CUresult cuStreamWaitEvent(nint hStream, nint hEvent, uint flags);
     }
 }

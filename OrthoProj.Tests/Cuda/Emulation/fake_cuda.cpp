@@ -160,11 +160,28 @@ static int fused_ilogb(double x) { return std::ilogb(x); }
 
 #define EXPORT extern "C" __attribute__((visibility("default")))
 
+// ------------------------------------------------------------------ counters
+// What a GPU run cannot show without a profiler, counted for the steady-state report of
+// OrthoProj.Tests/Cuda/SteadyStateCountTests.cs: device allocations and frees (cuMemAlloc, the
+// pool's cuMemAllocAsync), host synchronizations (stream, context and event waits, blocking
+// device-to-host copies), cuBLAS/cuSOLVER calls (every entry point but handle set-up), kernel
+// launches and context switches. libcuda.so.1, libcublas.so.11 and libcusolver.so.11 are links to
+// one file, so the loader maps it once and one set of counters sees every call.
+struct Counters { long long allocs, frees, syncs, library, launches, contextSets; };
+static Counters g_count;
+EXPORT void fakecuda_counters(long long* out)
+{
+    out[0] = g_count.allocs; out[1] = g_count.frees; out[2] = g_count.syncs;
+    out[3] = g_count.library; out[4] = g_count.launches; out[5] = g_count.contextSets;
+}
+// Devices the emulation exposes: FAKECUDA_DEVICES (default 1), all sharing host memory.
+static int DeviceCount() { const char* v = std::getenv("FAKECUDA_DEVICES"); int n = v ? std::atoi(v) : 1; return n < 1 ? 1 : n; }
+
 // ------------------------------------------------------------------ driver
 EXPORT int cuInit(unsigned) { return 0; }
 EXPORT int cuDriverGetVersion(int* v) { *v = 11080; return 0; }
-EXPORT int cuDeviceGetCount(int* c) { *c = 1; return 0; }
-EXPORT int cuDeviceGet(int* d, int ordinal) { if (ordinal != 0) return 101; *d = 0; return 0; }
+EXPORT int cuDeviceGetCount(int* c) { *c = DeviceCount(); return 0; }
+EXPORT int cuDeviceGet(int* d, int ordinal) { if (ordinal < 0 || ordinal >= DeviceCount()) return 101; *d = ordinal; return 0; }
 EXPORT int cuDeviceGetName(char* name, int len, int) { std::strncpy(name, "OrthoProj host emulation", len); return 0; }
 EXPORT int cuDeviceGetAttribute(int* v, int attribute, int)
 {
@@ -181,25 +198,38 @@ EXPORT int cuDeviceGetAttribute(int* v, int attribute, int)
 }
 EXPORT int cuDeviceTotalMem_v2(size_t* bytes, int) { *bytes = (size_t)1 << 32; return 0; }
 EXPORT int cuMemGetInfo_v2(size_t* f, size_t* t) { *f = *t = (size_t)1 << 32; return 0; }
-EXPORT int cuDevicePrimaryCtxRetain(void** ctx, int) { *ctx = (void*)0x1000; return 0; }
+EXPORT int cuDevicePrimaryCtxRetain(void** ctx, int dev) { *ctx = (void*)(0x1000 + (intptr_t)dev * 0x100); return 0; }
 EXPORT int cuDevicePrimaryCtxRelease_v2(int) { return 0; }
-EXPORT int cuCtxSetCurrent(void*) { return 0; }
-EXPORT int cuCtxGetCurrent(void** c) { *c = (void*)0x1000; return 0; }
-EXPORT int cuCtxSynchronize() { return 0; }
+static thread_local void* g_current = nullptr;
+EXPORT int cuCtxSetCurrent(void* c) { ++g_count.contextSets; g_current = c; return 0; }
+EXPORT int cuCtxGetCurrent(void** c) { *c = g_current; return 0; }
+static thread_local std::vector<void*> g_contextStack;   // what cuCtxPushCurrent replaced
+EXPORT int cuCtxPushCurrent_v2(void* c) { ++g_count.contextSets; g_contextStack.push_back(g_current); g_current = c; return 0; }
+EXPORT int cuCtxPopCurrent_v2(void** c)
+{
+    if (g_contextStack.empty()) return 201;   // CUDA_ERROR_INVALID_CONTEXT
+    ++g_count.contextSets;
+    if (c) *c = g_current;
+    g_current = g_contextStack.back();
+    g_contextStack.pop_back();
+    return 0;
+}
+EXPORT int cuCtxSynchronize() { ++g_count.syncs; return 0; }
 EXPORT int cuGetErrorName(int, const char** s) { *s = "CUDA_ERROR_EMULATED"; return 0; }
 EXPORT int cuMemAlloc_v2(void** p, size_t bytes)
 {
     // Poison new memory with NaN bytes (0xFF...) so that reading what was never written shows up.
+    ++g_count.allocs;
     *p = std::aligned_alloc(256, (bytes + 255) / 256 * 256);
     if (*p == nullptr) return 2;
     std::memset(*p, 0xFF, bytes);
     return 0;
 }
-EXPORT int cuMemFree_v2(void* p) { std::free(p); return 0; }
+EXPORT int cuMemFree_v2(void* p) { ++g_count.frees; std::free(p); return 0; }
 EXPORT int cuMemHostAlloc(void** p, size_t bytes, unsigned) { *p = std::malloc(bytes); return 0; }
 EXPORT int cuMemFreeHost(void* p) { std::free(p); return 0; }
 EXPORT int cuMemcpyHtoD_v2(void* d, const void* s, size_t n) { std::memcpy(d, s, n); return 0; }
-EXPORT int cuMemcpyDtoH_v2(void* d, const void* s, size_t n) { std::memcpy(d, s, n); return 0; }
+EXPORT int cuMemcpyDtoH_v2(void* d, const void* s, size_t n) { ++g_count.syncs; std::memcpy(d, s, n); return 0; }
 EXPORT int cuMemcpyDtoD_v2(void* d, const void* s, size_t n) { std::memmove(d, s, n); return 0; }
 EXPORT int cuMemcpyHtoDAsync_v2(void* d, const void* s, size_t n, void*) { std::memcpy(d, s, n); return 0; }
 EXPORT int cuMemcpyDtoHAsync_v2(void* d, const void* s, size_t n, void*) { std::memcpy(d, s, n); return 0; }
@@ -208,10 +238,11 @@ EXPORT int cuMemsetD8_v2(void* d, unsigned char c, size_t n) { std::memset(d, c,
 EXPORT int cuMemsetD8Async(void* d, unsigned char c, size_t n, void*) { std::memset(d, c, n); return 0; }
 EXPORT int cuStreamCreate(void** s, unsigned) { *s = std::malloc(1); return 0; }
 EXPORT int cuStreamDestroy_v2(void* s) { std::free(s); return 0; }
-EXPORT int cuStreamSynchronize(void*) { return 0; }
+EXPORT int cuStreamSynchronize(void*) { ++g_count.syncs; return 0; }
 EXPORT int cuEventCreate(void** e, unsigned) { *e = std::malloc(1); return 0; }
 EXPORT int cuEventRecord(void*, void*) { return 0; }
-EXPORT int cuEventSynchronize(void*) { return 0; }
+EXPORT int cuEventSynchronize(void*) { ++g_count.syncs; return 0; }
+EXPORT int cuStreamWaitEvent(void*, void*, unsigned) { return 0; }   // every call has completed already
 EXPORT int cuEventElapsedTime(float* ms, void*, void*) { *ms = 0; return 0; }
 EXPORT int cuEventDestroy_v2(void* e) { std::free(e); return 0; }
 EXPORT int cuModuleLoadData(void** m, const void*) { *m = std::malloc(1); return 0; }
@@ -226,6 +257,7 @@ EXPORT int cuModuleGetFunction(void** f, void*, const char* name)
 EXPORT int cuFuncSetAttribute(void*, int, int) { return 0; }
 EXPORT int cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz, unsigned, void*, void** args, void**)
 {
+    ++g_count.launches;
     if (gy != 1 || gz != 1 || by != 1 || bz != 1) return 1;
     Invoker& kernel = *static_cast<Invoker*>(f);
     gridDim.x = gx; blockDim.x = bx;
@@ -276,9 +308,9 @@ static int Gemm(int ta, int tb, int m, int n, int k, const T* alpha, const T* a,
     return 0;
 }
 EXPORT int cublasSgemmStridedBatched(void*, int ta, int tb, int m, int n, int k, const float* al, const float* a, int lda, int64_t sa, const float* b, int ldb, int64_t sb, const float* be, float* c, int ldc, int64_t sc, int count)
-{ return Gemm(ta, tb, m, n, k, al, a, lda, sa, b, ldb, sb, be, c, ldc, sc, count); }
+{ ++g_count.library; return Gemm(ta, tb, m, n, k, al, a, lda, sa, b, ldb, sb, be, c, ldc, sc, count); }
 EXPORT int cublasDgemmStridedBatched(void*, int ta, int tb, int m, int n, int k, const double* al, const double* a, int lda, int64_t sa, const double* b, int ldb, int64_t sb, const double* be, double* c, int ldc, int64_t sc, int count)
-{ return Gemm(ta, tb, m, n, k, al, a, lda, sa, b, ldb, sb, be, c, ldc, sc, count); }
+{ ++g_count.library; return Gemm(ta, tb, m, n, k, al, a, lda, sa, b, ldb, sb, be, c, ldc, sc, count); }
 
 // Upper triangular R only (all OrthoProj uses), non-unit diagonal.
 template <typename T>
@@ -319,13 +351,14 @@ static int Trsm(int side, int uplo, int trans, int diag, int m, int n, const T* 
     return 0;
 }
 EXPORT int cublasStrsmBatched(void*, int side, int uplo, int trans, int diag, int m, int n, const float* al, float* const* a, int lda, float* const* b, int ldb, int count)
-{ return Trsm(side, uplo, trans, diag, m, n, al, a, lda, b, ldb, count); }
+{ ++g_count.library; return Trsm(side, uplo, trans, diag, m, n, al, a, lda, b, ldb, count); }
 EXPORT int cublasDtrsmBatched(void*, int side, int uplo, int trans, int diag, int m, int n, const double* al, double* const* a, int lda, double* const* b, int ldb, int count)
-{ return Trsm(side, uplo, trans, diag, m, n, al, a, lda, b, ldb, count); }
-EXPORT int cublasSaxpy_v2(void*, int n, const float* al, const float* x, int incx, float* y, int incy) { for (int i = 0; i < n; i++) y[i * incy] += *al * x[i * incx]; return 0; }
-EXPORT int cublasDaxpy_v2(void*, int n, const double* al, const double* x, int incx, double* y, int incy) { for (int i = 0; i < n; i++) y[i * incy] += *al * x[i * incx]; return 0; }
+{ ++g_count.library; return Trsm(side, uplo, trans, diag, m, n, al, a, lda, b, ldb, count); }
+EXPORT int cublasSaxpy_v2(void*, int n, const float* al, const float* x, int incx, float* y, int incy) { ++g_count.library; for (int i = 0; i < n; i++) y[i * incy] += *al * x[i * incx]; return 0; }
+EXPORT int cublasDaxpy_v2(void*, int n, const double* al, const double* x, int incx, double* y, int incy) { ++g_count.library; for (int i = 0; i < n; i++) y[i * incy] += *al * x[i * incx]; return 0; }
 
 // ------------------------------------------------------------------ cuSOLVER (reference LAPACK)
+// (cublas<t>geqrfBatched is defined after the LAPACK helpers below.)
 extern "C" {
 void sgeqrf_(int*, int*, float*, int*, float*, float*, int*, int*);
 void dgeqrf_(int*, int*, double*, int*, double*, double*, int*, int*);
@@ -345,20 +378,33 @@ static void gesvd(const char* ju, const char* jv, int m, int n, float* a, int ld
 static void gesvd(const char* ju, const char* jv, int m, int n, double* a, int lda, double* s, double* u, int ldu, double* vt, int ldvt, int* info)
 { double q; int lw = -1; dgesvd_(ju, jv, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, &q, &lw, info); std::vector<double> w((size_t)q + 1); lw = (int)w.size(); dgesvd_(ju, jv, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, w.data(), &lw, info); }
 
+// cuBLAS's batched QR: LAPACK's geqrf matrix by matrix (the same reflectors and signs); info is a host int.
+template <typename T>
+static int GeqrfBatched(int m, int n, T* const* as, int lda, T* const* taus, int* info, int count)
+{
+    ++g_count.library;
+    *info = 0;
+    if (m < 0 || n < 0 || lda < (m > 1 ? m : 1) || count < 0) { *info = -1; return 0; }
+    for (int p = 0; p < count; p++) { int i = 0; lapack(m, n, as[p], lda, taus[p], &i); }
+    return 0;
+}
+EXPORT int cublasSgeqrfBatched(void*, int m, int n, float* const* a, int lda, float* const* tau, int* info, int count) { return GeqrfBatched(m, n, a, lda, tau, info, count); }
+EXPORT int cublasDgeqrfBatched(void*, int m, int n, double* const* a, int lda, double* const* tau, int* info, int count) { return GeqrfBatched(m, n, a, lda, tau, info, count); }
+
 EXPORT int cusolverDnCreate(void** h) { *h = std::malloc(1); return 0; }
 EXPORT int cusolverDnDestroy(void* h) { std::free(h); return 0; }
 EXPORT int cusolverDnSetStream(void*, void*) { return 0; }
 EXPORT int cusolverGetProperty(int type, int* v) { *v = type == 0 ? 11 : type == 1 ? 4 : 1; return 0; }
 EXPORT int cusolverDnCreateGesvdjInfo(void** i) { *i = std::malloc(1); return 0; }
 EXPORT int cusolverDnDestroyGesvdjInfo(void* i) { std::free(i); return 0; }
-EXPORT int cusolverDnSgeqrf_bufferSize(void*, int, int n, float*, int, int* lw) { *lw = n + 1; return 0; }
-EXPORT int cusolverDnDgeqrf_bufferSize(void*, int, int n, double*, int, int* lw) { *lw = n + 1; return 0; }
-EXPORT int cusolverDnSgeqrf(void*, int m, int n, float* a, int lda, float* tau, float*, int, int* info) { lapack(m, n, a, lda, tau, info); return 0; }
-EXPORT int cusolverDnDgeqrf(void*, int m, int n, double* a, int lda, double* tau, double*, int, int* info) { lapack(m, n, a, lda, tau, info); return 0; }
-EXPORT int cusolverDnSorgqr_bufferSize(void*, int, int n, int, float*, int, float*, int* lw) { *lw = n + 1; return 0; }
-EXPORT int cusolverDnDorgqr_bufferSize(void*, int, int n, int, double*, int, double*, int* lw) { *lw = n + 1; return 0; }
-EXPORT int cusolverDnSorgqr(void*, int m, int n, int k, float* a, int lda, float* tau, float*, int, int* info) { orgqr(m, n, k, a, lda, tau, info); return 0; }
-EXPORT int cusolverDnDorgqr(void*, int m, int n, int k, double* a, int lda, double* tau, double*, int, int* info) { orgqr(m, n, k, a, lda, tau, info); return 0; }
+EXPORT int cusolverDnSgeqrf_bufferSize(void*, int, int n, float*, int, int* lw) { ++g_count.library; *lw = n + 1; return 0; }
+EXPORT int cusolverDnDgeqrf_bufferSize(void*, int, int n, double*, int, int* lw) { ++g_count.library; *lw = n + 1; return 0; }
+EXPORT int cusolverDnSgeqrf(void*, int m, int n, float* a, int lda, float* tau, float*, int, int* info) { ++g_count.library; lapack(m, n, a, lda, tau, info); return 0; }
+EXPORT int cusolverDnDgeqrf(void*, int m, int n, double* a, int lda, double* tau, double*, int, int* info) { ++g_count.library; lapack(m, n, a, lda, tau, info); return 0; }
+EXPORT int cusolverDnSorgqr_bufferSize(void*, int, int n, int, float*, int, float*, int* lw) { ++g_count.library; *lw = n + 1; return 0; }
+EXPORT int cusolverDnDorgqr_bufferSize(void*, int, int n, int, double*, int, double*, int* lw) { ++g_count.library; *lw = n + 1; return 0; }
+EXPORT int cusolverDnSorgqr(void*, int m, int n, int k, float* a, int lda, float* tau, float*, int, int* info) { ++g_count.library; orgqr(m, n, k, a, lda, tau, info); return 0; }
+EXPORT int cusolverDnDorgqr(void*, int m, int n, int k, double* a, int lda, double* tau, double*, int, int* info) { ++g_count.library; orgqr(m, n, k, a, lda, tau, info); return 0; }
 template <typename T>
 static int Ormqr(int side, int trans, int m, int n, int k, T* a, int lda, T* tau, T* c, int ldc, int* info)
 {
@@ -371,18 +417,18 @@ static int Ormqr(int side, int trans, int m, int n, int k, T* a, int lda, T* tau
     else dormqr_(s, t, &m, &n, &k, a, &lda, tau, c, &ldc, w.data(), &lw, info);
     return 0;
 }
-EXPORT int cusolverDnSormqr_bufferSize(void*, int, int, int, int n, int, const float*, int, const float*, const float*, int, int* lw) { *lw = n + 1; return 0; }
-EXPORT int cusolverDnDormqr_bufferSize(void*, int, int, int, int n, int, const double*, int, const double*, const double*, int, int* lw) { *lw = n + 1; return 0; }
+EXPORT int cusolverDnSormqr_bufferSize(void*, int, int, int, int n, int, const float*, int, const float*, const float*, int, int* lw) { ++g_count.library; *lw = n + 1; return 0; }
+EXPORT int cusolverDnDormqr_bufferSize(void*, int, int, int, int n, int, const double*, int, const double*, const double*, int, int* lw) { ++g_count.library; *lw = n + 1; return 0; }
 EXPORT int cusolverDnSormqr(void*, int side, int trans, int m, int n, int k, float* a, int lda, float* tau, float* c, int ldc, float*, int, int* info)
-{ return Ormqr(side, trans, m, n, k, a, lda, tau, c, ldc, info); }
+{ ++g_count.library; return Ormqr(side, trans, m, n, k, a, lda, tau, c, ldc, info); }
 EXPORT int cusolverDnDormqr(void*, int side, int trans, int m, int n, int k, double* a, int lda, double* tau, double* c, int ldc, double*, int, int* info)
-{ return Ormqr(side, trans, m, n, k, a, lda, tau, c, ldc, info); }
-EXPORT int cusolverDnSgesvd_bufferSize(void*, int, int n, int* lw) { *lw = n + 1; return 0; }
-EXPORT int cusolverDnDgesvd_bufferSize(void*, int, int n, int* lw) { *lw = n + 1; return 0; }
+{ ++g_count.library; return Ormqr(side, trans, m, n, k, a, lda, tau, c, ldc, info); }
+EXPORT int cusolverDnSgesvd_bufferSize(void*, int, int n, int* lw) { ++g_count.library; *lw = n + 1; return 0; }
+EXPORT int cusolverDnDgesvd_bufferSize(void*, int, int n, int* lw) { ++g_count.library; *lw = n + 1; return 0; }
 EXPORT int cusolverDnSgesvd(void*, signed char ju, signed char jv, int m, int n, float* a, int lda, float* s, float* u, int ldu, float* vt, int ldvt, float*, int, float*, int* info)
-{ if (m < n) return 3; char cu[2] = { (char)ju, 0 }, cv[2] = { (char)jv, 0 }; gesvd(cu, cv, m, n, a, lda, s, u, ldu, vt, ldvt, info); return 0; }
+{ ++g_count.library; if (m < n) return 3; char cu[2] = { (char)ju, 0 }, cv[2] = { (char)jv, 0 }; gesvd(cu, cv, m, n, a, lda, s, u, ldu, vt, ldvt, info); return 0; }
 EXPORT int cusolverDnDgesvd(void*, signed char ju, signed char jv, int m, int n, double* a, int lda, double* s, double* u, int ldu, double* vt, int ldvt, double*, int, double*, int* info)
-{ if (m < n) return 3; char cu[2] = { (char)ju, 0 }, cv[2] = { (char)jv, 0 }; gesvd(cu, cv, m, n, a, lda, s, u, ldu, vt, ldvt, info); return 0; }
+{ ++g_count.library; if (m < n) return 3; char cu[2] = { (char)ju, 0 }, cv[2] = { (char)jv, 0 }; gesvd(cu, cv, m, n, a, lda, s, u, ldu, vt, ldvt, info); return 0; }
 
 template <typename T>
 static int GesvdjBatched(int jobz, int m, int n, T* a, int lda, T* s, T* u, int ldu, T* v, int ldv, int* info, int batch)
@@ -398,9 +444,9 @@ static int GesvdjBatched(int jobz, int m, int n, T* a, int lda, T* s, T* u, int 
     }
     return 0;
 }
-EXPORT int cusolverDnSgesvdjBatched_bufferSize(void*, int, int m, int n, float*, int, float*, float*, int, float*, int, int* lw, void*, int) { *lw = m + n; return 0; }
-EXPORT int cusolverDnDgesvdjBatched_bufferSize(void*, int, int m, int n, double*, int, double*, double*, int, double*, int, int* lw, void*, int) { *lw = m + n; return 0; }
+EXPORT int cusolverDnSgesvdjBatched_bufferSize(void*, int, int m, int n, float*, int, float*, float*, int, float*, int, int* lw, void*, int) { ++g_count.library; *lw = m + n; return 0; }
+EXPORT int cusolverDnDgesvdjBatched_bufferSize(void*, int, int m, int n, double*, int, double*, double*, int, double*, int, int* lw, void*, int) { ++g_count.library; *lw = m + n; return 0; }
 EXPORT int cusolverDnSgesvdjBatched(void*, int jobz, int m, int n, float* a, int lda, float* s, float* u, int ldu, float* v, int ldv, float*, int, int* info, void*, int batch)
-{ return GesvdjBatched(jobz, m, n, a, lda, s, u, ldu, v, ldv, info, batch); }
+{ ++g_count.library; return GesvdjBatched(jobz, m, n, a, lda, s, u, ldu, v, ldv, info, batch); }
 EXPORT int cusolverDnDgesvdjBatched(void*, int jobz, int m, int n, double* a, int lda, double* s, double* u, int ldu, double* v, int ldv, double*, int, int* info, void*, int batch)
-{ return GesvdjBatched(jobz, m, n, a, lda, s, u, ldu, v, ldv, info, batch); }
+{ ++g_count.library; return GesvdjBatched(jobz, m, n, a, lda, s, u, ldu, v, ldv, info, batch); }

@@ -1,0 +1,93 @@
+using OrthoProj.Cuda;
+using OrthoProj.Cuda.Kernels;
+
+namespace OrthoProj;
+
+public sealed partial class CudaBackend
+{
+    /// <summary>
+    /// Scans every input of one call for NaN and infinities into the status word (two kernels per
+    /// input, no wait), then, in <see cref="CudaErrorChecking.Synchronous"/> mode, reads the word
+    /// back once for the whole call; in <see cref="CudaErrorChecking.Deferred"/> mode it stays on the
+    /// device until the next host read, <see cref="CheckErrors"/> or Dispose. The exception is the
+    /// one <see cref="Backend.CheckInput{T}"/> raises on the CPU: the first failing input, the first
+    /// non-finite element in it, and its value.
+    /// </summary>
+    protected internal override void CheckFinite<T>(ReadOnlySpan<(MatrixBatch<T>? X, string Name)> inputs)
+    {
+        lock (gate)
+        {
+            using CudaDevice.ContextScope context = CudaDevice.Enter();
+            Ops ops = Enter();
+            foreach ((MatrixBatch<T>? x, string paramName) in inputs)
+            {
+                if (x is null || x.Length == 0)
+                {
+                    continue;
+                }
+
+                var batch = (CudaMatrixBatch<T>)x;
+                (int rows, int cols, int count, MatrixLayout layout) = (x.Rows, x.Cols, x.Count, x.Layout);
+                (DevicePtr<int> flag, nint value) = status.Reserve(Stream, (found, bits) =>
+                {
+                    int index = int.MaxValue - found;
+                    (int matrix, int row, int col) = Locate(rows, cols, layout, index);
+                    return new NonFiniteInputException(paramName, matrix, row, col, ValueOf<T>(bits));
+                });
+                ops.Kernels.FindNonfinite(x.Length, batch.Ptr, x.Length, flag);
+                ops.Kernels.ReadFlagged(1, batch.Ptr, flag, new DevicePtr<T>(value));
+            }
+
+            if (ErrorChecking == CudaErrorChecking.Synchronous)
+            {
+                status.Read(Stream);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    protected internal override bool TryFindNonFinite<T>(MatrixBatch<T> x, out int index, out double value)
+    {
+        index = -1;
+        value = 0;
+        if (x.Length == 0)
+        {
+            return false;
+        }
+
+        var batch = (CudaMatrixBatch<T>)x;
+        lock (gate)
+        {
+            using CudaDevice.ContextScope context = CudaDevice.Enter();
+            Ops ops = Enter();
+            DevicePtr<int> result = ops.Temp<int>(1);
+            ops.Clear<int>(result, 1);
+            ops.Kernels.FindNonfinite(x.Length, batch.Ptr, x.Length, result);
+            int found = ops.ReadElement<int>(result, 0);
+            if (found == 0)
+            {
+                return false;
+            }
+
+            index = int.MaxValue - found;
+            value = double.CreateTruncating(ops.ReadElement<T>(batch.DevicePointer, index));
+            return true;
+        }
+    }
+
+    /// <summary>The (matrix, row, column) of element <paramref name="index"/> of a batch of that shape (as <see cref="MatrixBatch{T}"/>'s Locate, without the batch, which may be gone by then).</summary>
+    private static (int Matrix, int Row, int Col) Locate(int rows, int cols, MatrixLayout layout, int index)
+    {
+        int matrixLength = rows * cols;
+        int matrix = matrixLength == 0 ? 0 : index / matrixLength;
+        int within = matrixLength == 0 ? 0 : index % matrixLength;
+        return layout == MatrixLayout.RowMajor
+            ? (matrix, within / Math.Max(cols, 1), within % Math.Max(cols, 1))
+            : (matrix, within % Math.Max(rows, 1), within / Math.Max(rows, 1));
+    }
+
+    /// <summary>The element value a <c>read_flagged</c> kernel left in 8 bytes of the status word (a float in the first 4).</summary>
+    private static unsafe double ValueOf<T>(long bits)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        double.CreateTruncating(*(T*)&bits);
+}

@@ -1,0 +1,131 @@
+namespace OrthoProj.Cuda;
+
+/// <summary>
+/// A caching allocator for one backend's results: a disposed batch gives its device memory back to
+/// the pool, and the next result of the same size takes it again, so a steady-state training loop
+/// (the same shapes every step) calls cuMemAlloc and cuMemFree not at all.
+/// </summary>
+/// <remarks>
+/// <para>Why no device-wide synchronization is needed on return: all work of the backend is queued
+/// on its one stream, so work queued for the next owner of a block runs after every kernel the
+/// previous owner queued (the stream orders them), just as with cuMemFreeAsync/cuMemAllocAsync on
+/// one stream. Memory is never handed to another stream by the pool. A caller who lets another
+/// stream (another framework's) read a batch must have that stream finish (or order it with an event) before disposing the batch, as with any stream-ordered
+/// allocator.</para>
+/// <para>Blocks are kept by exact size (rounded up to 512 bytes) up to <see cref="MaxCachedBytes"/>;
+/// beyond it a returned block is freed. <see cref="Trim"/> (and the backend's Dispose, after waiting
+/// for its stream) frees every cached block. Thread-safe: batches may be disposed on any thread.</para>
+/// <para>cuMemAllocAsync with a memory pool (CUDA 11.2+) would serve too; a cache of our own needs
+/// no new driver entry points and behaves the same on every CUDA major the backend loads.</para>
+/// </remarks>
+internal sealed class CudaMemoryPool(CudaDevice device) : IDisposable
+{
+    private const long Granule = 512;
+
+    private readonly Lock gate = new();
+    private readonly Dictionary<long, Stack<DeviceBuffer<byte>>> free = [];
+    private long cachedBytes;
+    private bool disposed;
+
+    /// <summary>The most bytes kept cached for reuse (default 4 GiB); a block returned beyond it is freed.</summary>
+    public long MaxCachedBytes { get; set; } = 4L << 30;
+
+    /// <summary>Bytes held in the cache now (not in use by any batch).</summary>
+    public long CachedBytes
+    {
+        get
+        {
+            lock (gate)
+            {
+                return cachedBytes;
+            }
+        }
+    }
+
+    /// <summary>A block of at least <paramref name="bytes"/> bytes: a cached one of that size, else a new allocation.</summary>
+    public Block Rent(long bytes)
+    {
+        if (bytes == 0)
+        {
+            return new Block(this, null);
+        }
+
+        long size = (bytes + Granule - 1) / Granule * Granule;
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            if (free.TryGetValue(size, out Stack<DeviceBuffer<byte>>? stack) && stack.TryPop(out DeviceBuffer<byte>? cached))
+            {
+                cachedBytes -= size;
+                return new Block(this, cached);
+            }
+        }
+
+        return new Block(this, DeviceBuffer<byte>.Allocate(device, size));
+    }
+
+    /// <summary>Frees every cached block; call only when no queued work can still use them (after a stream synchronization).</summary>
+    public void Trim()
+    {
+        List<DeviceBuffer<byte>> release;
+        lock (gate)
+        {
+            release = [.. free.Values.SelectMany(s => s)];
+            free.Clear();
+            cachedBytes = 0;
+        }
+
+        foreach (DeviceBuffer<byte> buffer in release)
+        {
+            buffer.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            disposed = true;
+        }
+
+        Trim();
+    }
+
+    private void Return(DeviceBuffer<byte> buffer)
+    {
+        lock (gate)
+        {
+            if (!disposed && cachedBytes + buffer.Length <= MaxCachedBytes)
+            {
+                if (!free.TryGetValue(buffer.Length, out Stack<DeviceBuffer<byte>>? stack))
+                {
+                    free[buffer.Length] = stack = new Stack<DeviceBuffer<byte>>();
+                }
+
+                stack.Push(buffer);
+                cachedBytes += buffer.Length;
+                return;
+            }
+        }
+
+        buffer.Dispose();
+    }
+
+    /// <summary>A rented block: its device address, and Dispose gives it back (once).</summary>
+    internal sealed class Block(CudaMemoryPool pool, DeviceBuffer<byte>? buffer) : IDisposable
+    {
+        private DeviceBuffer<byte>? buffer = buffer;
+
+        /// <summary>The device address (0 for an empty block).</summary>
+        public nint Pointer { get; } = buffer?.DevicePointer ?? 0;
+
+        public void Dispose()
+        {
+            DeviceBuffer<byte>? returned = Interlocked.Exchange(ref buffer, null);
+            if (returned is not null)
+            {
+                pool.Return(returned);
+            }
+        }
+    }
+}
