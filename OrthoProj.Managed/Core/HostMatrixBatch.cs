@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace OrthoProj;
 
@@ -184,25 +186,42 @@ public sealed class HostMatrixBatch<T> : MatrixBatch<T>
     /// <summary>
     /// Transposes each column-major <paramref name="rows"/> x <paramref name="cols"/> matrix of
     /// <paramref name="source"/> into <paramref name="destination"/> (equivalently: column-major to
-    /// row-major), in tiles so that both sides stay in cache for large matrices.
+    /// row-major): W x W blocks in registers where the processor has AVX (the lanes' block transposes),
+    /// the edges element by element, tile by tile so that both sides stay in cache for large matrices.
     /// </summary>
     private static void Transpose(ReadOnlySpan<T> source, Span<T> destination, int rows, int cols)
     {
         const int Tile = 32;
+        bool blocks = Cpu.Batched.LaneTranspose.Supports<Vector256<T>, T>();
+        int w = blocks ? Vector256<T>.Count : Tile;
         int length = rows * cols;
         for (int start = 0; start < destination.Length; start += length)
         {
-            ReadOnlySpan<T> s = source.Slice(start, length);
-            Span<T> d = destination.Slice(start, length);
+            ref T s = ref Unsafe.AsRef(in source[start]);
+            ref T d = ref destination[start];
             for (int j0 = 0; j0 < cols; j0 += Tile)
             {
                 for (int i0 = 0; i0 < rows; i0 += Tile)
                 {
-                    for (int j = j0; j < Math.Min(j0 + Tile, cols); j++)
+                    int je = Math.Min(j0 + Tile, cols), ie = Math.Min(i0 + Tile, rows);
+                    for (int j = j0; j < je; j += w)
                     {
-                        for (int i = i0; i < Math.Min(i0 + Tile, rows); i++)
+                        for (int i = i0; i < ie; i += w)
                         {
-                            d[(i * cols) + j] = s[(j * rows) + i];
+                            if (blocks && j + w <= je && i + w <= ie)
+                            {
+                                // Rows j..j+W-1 of the source's transpose (its columns), elements i..i+W-1.
+                                Cpu.Batched.LaneTranspose.Transpose<Vector256<T>, T>(ref Unsafe.Add(ref s, (j * rows) + i), rows, ref Unsafe.Add(ref d, (i * cols) + j), cols);
+                                continue;
+                            }
+
+                            for (int jj = j; jj < Math.Min(j + w, je); jj++)
+                            {
+                                for (int ii = i; ii < Math.Min(i + w, ie); ii++)
+                                {
+                                    Unsafe.Add(ref d, (ii * cols) + jj) = Unsafe.Add(ref s, (jj * rows) + ii);
+                                }
+                            }
                         }
                     }
                 }

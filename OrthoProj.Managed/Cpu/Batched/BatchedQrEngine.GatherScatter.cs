@@ -33,6 +33,22 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
             d.Clear();
         }
 
+        if (source.Layout == MatrixLayout.RowMajor && lanes == w && cols % w == 0 && LaneTranspose.Supports<TV, T>())
+        {
+            // Full group, rows of whole blocks: W lanes x W consecutive elements of row i (columns
+            // j..j+W-1) transpose into the lane vectors of (i, j..j+W-1), which lie m vectors apart.
+            ref T s0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(src), first * matLen);
+            for (int i = 0; i < rows; i++)
+            {
+                for (int j = 0; j < cols; j += w)
+                {
+                    LaneTranspose.Transpose<TV, T>(ref Unsafe.Add(ref s0, (i * cols) + j), matLen, ref Unsafe.Add(ref dr, ((j * rows) + i) * w), rows * w);
+                }
+            }
+
+            return;
+        }
+
         if (source.Layout == MatrixLayout.RowMajor)
         {
             for (int lane = 0; lane < lanes; lane++)
@@ -84,6 +100,21 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
         int rows = destination.Rows, cols = destination.Cols, matLen = rows * cols;
         Span<T> dst = destination.Span;
         ref T sr = ref MemoryMarshal.GetReference(MemoryMarshal.Cast<TV, T>(src[..matLen]));
+        if (destination.Layout == MatrixLayout.RowMajor && lanes == w && cols % w == 0 && LaneTranspose.Supports<TV, T>())
+        {
+            // The inverse of Gather's row-major blocks: the lane vectors of (i, j..j+W-1) into W rows of W elements.
+            ref T d0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(dst), first * matLen);
+            for (int i = 0; i < rows; i++)
+            {
+                for (int j = 0; j < cols; j += w)
+                {
+                    LaneTranspose.Transpose<TV, T>(ref Unsafe.Add(ref sr, ((j * rows) + i) * w), rows * w, ref Unsafe.Add(ref d0, (i * cols) + j), matLen);
+                }
+            }
+
+            return;
+        }
+
         if (destination.Layout == MatrixLayout.RowMajor)
         {
             for (int lane = 0; lane < lanes; lane++)
