@@ -246,6 +246,28 @@ public abstract class ConformanceSuite
     }
 
     [TestMethod]
+    public void PinvAndBackward_Float32MatchesFloat64_AndBatchedEqualsLooped()
+    {
+        // 9 tall matrices: on the SIMD lanes a full group and a partial one at every width.
+        HostMatrixBatch<double> a = TestData.Random<double>(12, 5, 9, seed: 71);
+        HostMatrixBatch<double> g = TestData.Random<double>(5, 12, 9, seed: 72);
+        using PinvResult<double> p64 = Backend.Pinv(Up(a));
+        using MatrixBatch<double> ga64 = Backend.PinvBackward(Up(a), p64.Pinv, Up(g));
+        using PinvResult<float> p32 = Backend.Pinv(Up(TestData.Convert<float>(a)));
+        using MatrixBatch<float> ga32 = Backend.PinvBackward(Up(TestData.Convert<float>(a)), p32.Pinv, Up(TestData.Convert<float>(g)));
+        TestData.AssertClose(p32.Pinv.ToHost(), p64.Pinv.ToHost(), FloatTol, "A+ float32");
+        TestData.AssertClose(ga32.ToHost(), ga64.ToHost(), FloatTol, "gA float32");
+        HostMatrixBatch<double> x = p64.Pinv.ToHost(), gx = ga64.ToHost();
+        for (int b = 0; b < a.Count; b++)
+        {
+            using PinvResult<double> one = Backend.Pinv(Up(Slice(a, b)));
+            using MatrixBatch<double> gaOne = Backend.PinvBackward(Up(Slice(a, b)), one.Pinv, Up(Slice(g, b)));
+            TestData.AssertClose(one.Pinv.ToHost(), Slice(x, b), DoubleTol, $"A+ of matrix {b} alone");
+            TestData.AssertClose(gaOne.ToHost(), Slice(gx, b), DoubleTol, $"gA of matrix {b} alone");
+        }
+    }
+
+    [TestMethod]
     public void PinvBackward_RankDeficient_MatchesFiniteDifferencesAlongRankPreservingPaths()
     {
         // Perturbing A = B C through B and C keeps the rank at 2, where the gradient is defined;
