@@ -217,10 +217,11 @@ emulate() {
     "$ROOT/OrthoProj.Tests/bin/Release/net10.0/OrthoProj.Tests" --filter "FullyQualifiedName~OrthoProj.Tests.Cuda&FullyQualifiedName!~CudaEmulationTests" || status=1
   # (CudaEmulationTests is left out above: it builds this emulation again and runs a subset of the
   # same tests in a child process, for dotnet test.) The sharded path, and the conformance suite
-  # again, with two emulated devices (FAKECUDA_DEVICES): the suite runs on device 0 of two.
+  # again, with two emulated devices (FAKECUDA_DEVICES): on device 0, and sharded across both
+  # (ShardedCudaConformance).
   echo "== two emulated devices"
   FAKECUDA_DEVICES=2 ORTHOPROJ_CUDA_PATH="$fake" ORTHOPROJ_KERNEL_CACHE="$fake/kernel-cache" \
-    "$ROOT/OrthoProj.Tests/bin/Release/net10.0/OrthoProj.Tests" --filter "FullyQualifiedName~MultiDevice|FullyQualifiedName~CudaConformance" || status=1
+    "$ROOT/OrthoProj.Tests/bin/Release/net10.0/OrthoProj.Tests" --filter "FullyQualifiedName~MultiDevice|FullyQualifiedName~CudaConformance|FullyQualifiedName~ShardedCudaConformance" || status=1
   # Last: what a steady-state training step pays per call (OrthoProj.Tests/Cuda/SteadyStateCountTests.cs).
   echo
   if [ -f "$counts" ]; then grep '^steady state' "$counts"; else echo "no steady-state counts were written" >&2; status=1; fi

@@ -33,6 +33,10 @@ public sealed class RankDeficientException : ArithmeticException
     {
         MatrixIndex = matrixIndex;
         Rank = rank;
+        Rows = rows;
+        Cols = cols;
+        Detail = detail;
+        Hint = hint;
     }
 
     /// <summary>Index in the batch of the first rank-deficient matrix.</summary>
@@ -40,6 +44,18 @@ public sealed class RankDeficientException : ArithmeticException
 
     /// <summary>The numerical rank found.</summary>
     public int Rank { get; }
+
+    /// <summary>Rows of each matrix of the batch (m).</summary>
+    public int Rows { get; }
+
+    /// <summary>Columns of each matrix of the batch (n).</summary>
+    public int Cols { get; }
+
+    /// <summary>What failed the rank rule, e.g. "|R[3,3]| = 1e-17 &lt;= tolerance 2e-15".</summary>
+    public string Detail { get; }
+
+    /// <summary>The advice closing the message.</summary>
+    public string Hint { get; }
 }
 
 /// <summary>An input holds NaN or an infinity; raised before any computation so that it never reaches a gradient.</summary>

@@ -61,7 +61,7 @@ public sealed class CudaEmulationTests
 
             // Two emulated devices: the sharded path (CudaDeviceGroup) and the status tests on them.
             environment["FAKECUDA_DEVICES"] = "2";
-            (rc, output) = Run(runner, [.. prefix, "--filter", "FullyQualifiedName~MultiDevice|FullyQualifiedName~CudaStatusTests", "--results-directory", Path.Combine(fake, "results-2")], environment);
+            (rc, output) = Run(runner, [.. prefix, "--filter", "FullyQualifiedName~MultiDevice|FullyQualifiedName~CudaStatusTests|FullyQualifiedName~ShardedCudaConformance", "--results-directory", Path.Combine(fake, "results-2")], environment);
             Assert.AreEqual(0, rc, output);
             StringAssert.Contains(output, "skipped: 0", "two emulated devices must be found: " + output);
         }
