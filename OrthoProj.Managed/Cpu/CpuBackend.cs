@@ -181,7 +181,7 @@ public sealed class CpuBackend : Backend
     /// <remarks>Batches of small matrices (m &gt;= n) take the SIMD lanes as <see cref="SmallMatrixPath"/> says; the rest LAPACK per matrix.</remarks>
     protected override QrResult<T> QrCore<T>(MatrixBatch<T> a, QrMode mode)
     {
-        if (SmallMatrixPolicy.Chooses(SmallMatrixPath, a.Rows, a.Cols, a.Count, Cpu.Batched.BatchedQrProjector<T>.DefaultWidth))
+        if (TakesLanes<T>(a.Rows, a.Cols, a.Count))
         {
             Interlocked.Increment(ref lanesQrCalls);
             return Cpu.Batched.BatchedQr<T>.Factor(this, (HostMatrixBatch<T>)a, mode, parallel);
@@ -194,7 +194,7 @@ public sealed class CpuBackend : Backend
     /// <remarks>m &gt;= n batches of small matrices take the SIMD lanes as <see cref="SmallMatrixPath"/> says; wide ones and the rest the general path.</remarks>
     protected override MatrixBatch<T> QrBackwardCore<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR)
     {
-        if (SmallMatrixPolicy.Chooses(SmallMatrixPath, q.Rows, r.Cols, q.Count, Cpu.Batched.BatchedQrProjector<T>.DefaultWidth))
+        if (TakesLanes<T>(q.Rows, r.Cols, q.Count))
         {
             Interlocked.Increment(ref lanesQrBackwardCalls);
             return Cpu.Batched.BatchedQr<T>.Backward(this, (HostMatrixBatch<T>)q, (HostMatrixBatch<T>)r, (HostMatrixBatch<T>?)gradQ, (HostMatrixBatch<T>?)gradR, parallel);
@@ -211,13 +211,10 @@ public sealed class CpuBackend : Backend
     /// </remarks>
     protected override PinvResult<T> PinvCore<T>(MatrixBatch<T> a, RankTolerance tolerance)
     {
-        if (a.Rows >= a.Cols && SmallMatrixPolicy.Chooses(SmallMatrixPath, a.Rows, a.Cols, a.Count, Cpu.Batched.BatchedQrProjector<T>.DefaultWidth)
-            && Cpu.Batched.BatchedQr<T>.PinvFullRank(this, (HostMatrixBatch<T>)a, tolerance, parallel) is { } pinv)
+        if (TakesLanes<T>(a.Rows, a.Cols, a.Count) && Cpu.Batched.BatchedQr<T>.PinvFullRank(this, (HostMatrixBatch<T>)a, tolerance, parallel) is { } pinv)
         {
             Interlocked.Increment(ref lanesPinvCalls);
-            var rank = new int[a.Count];
-            Array.Fill(rank, a.Cols);
-            return new PinvResult<T>(pinv, rank);
+            return Projection.PseudoInverse.OfFullRank(pinv, a.Cols);
         }
 
         return Projection.PseudoInverse.Compute(Kernels<T>(), a, tolerance);
@@ -227,7 +224,7 @@ public sealed class CpuBackend : Backend
     /// <remarks>A tall batch of small matrices takes the SIMD lanes as <see cref="SmallMatrixPath"/> says.</remarks>
     protected override MatrixBatch<T> PinvBackwardCore<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv)
     {
-        if (a.Rows >= a.Cols && SmallMatrixPolicy.Chooses(SmallMatrixPath, a.Rows, a.Cols, a.Count, Cpu.Batched.BatchedQrProjector<T>.DefaultWidth))
+        if (TakesLanes<T>(a.Rows, a.Cols, a.Count))
         {
             Interlocked.Increment(ref lanesPinvBackwardCalls);
             return Cpu.Batched.BatchedQr<T>.PinvBackward(this, (HostMatrixBatch<T>)a, (HostMatrixBatch<T>)pinv, (HostMatrixBatch<T>)gradPinv, parallel);
@@ -245,6 +242,14 @@ public sealed class CpuBackend : Backend
         SmallMatrixPolicy.Chooses(SmallMatrixPath, method, a.Rows, a.Cols, a.Count, Cpu.Batched.BatchedQrProjector<T>.DefaultWidth)
             ? Cpu.Batched.BatchedQrProjector<T>.Create(this, (HostMatrixBatch<T>)a, tolerance, parallel)
             : Projection.BatchedProjector<T>.Create(Kernels<T>(), ColumnMajor(a), method, tolerance);
+
+    /// <summary>
+    /// Whether an operation on a batch of m x n matrices (A's shape, m &gt;= n) takes the SIMD lanes:
+    /// <see cref="SmallMatrixPolicy"/> at this backend's <see cref="SmallMatrixPath"/> and lane width.
+    /// </summary>
+    private bool TakesLanes<T>(int m, int n, int count)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        SmallMatrixPolicy.Chooses(SmallMatrixPath, m, n, count, Cpu.Batched.BatchedQrProjector<T>.DefaultWidth);
 
     /// <summary>Calls of <see cref="Backend.Qr{T}"/> that took the SIMD lanes (tests check which path ran).</summary>
     internal long LanesQrCalls => Interlocked.Read(ref lanesQrCalls);

@@ -19,9 +19,7 @@ internal static class PseudoInverse
     {
         if (a.Rows >= a.Cols && a.Cols > 0 && a.Count > 0 && kernels.CanProveFullRank && ViaQr(kernels, a, tolerance) is { } viaQr)
         {
-            var rank = new int[a.Count];
-            Array.Fill(rank, a.Cols);
-            return new PinvResult<T>(viaQr, rank);
+            return OfFullRank(viaQr, a.Cols);
         }
 
         using var basis = (SvdBasis<T>)BasisFactory.FromSvd(kernels, a, tolerance);
@@ -31,6 +29,15 @@ internal static class PseudoInverse
             ops.ScaleByPowerOfTwo(result, basis.Exponents, +1);
         }));
         return new PinvResult<T>(x, basis.Rank);
+    }
+
+    /// <summary>The result for A+ of a batch whose every matrix was proven of rank n.</summary>
+    internal static PinvResult<T> OfFullRank<T>(MatrixBatch<T> pinv, int n)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rank = new int[pinv.Count];
+        Array.Fill(rank, n);
+        return new PinvResult<T>(pinv, rank);
     }
 
     /// <summary>
