@@ -88,6 +88,9 @@ public sealed partial class CudaBackend : Backend, IDisposable
     /// <summary>Bytes of device memory the backend keeps cached for the next results of the same sizes (see <see cref="TrimMemoryPool"/>).</summary>
     public long PooledBytes => pool.CachedBytes;
 
+    /// <summary>The caching allocator of this backend's results (tests tune its cap and allocator).</summary>
+    internal CudaMemoryPool MemoryPool => pool;
+
     /// <summary>The cuBLAS, cuSOLVER, NVRTC and driver versions and files in use.</summary>
     public CudaRuntimeInfo RuntimeInfo { get; }
 
@@ -148,16 +151,21 @@ public sealed partial class CudaBackend : Backend, IDisposable
                 return false;
             }
 
-            stream = options.ExternalStream != 0 ? CudaStream.FromHandle(device, options.ExternalStream) : device.CreateStream();
-            blas = CublasHandle.Create(device);
-            blas.SetStream(stream);
+            // Created with the device's context pushed over the caller's, which is current again after.
+            using (device.EnterRestoring())
+            {
+                stream = options.ExternalStream != 0 ? CudaStream.FromHandle(device, options.ExternalStream) : device.CreateStream();
+                blas = CublasHandle.Create(device);
+                blas.SetStream(stream);
 
-            // Pedantic math: full precision in every product, TF32 off in forward and backward.
-            blas.MathMode = CublasMathMode.Pedantic;
-            solver = CusolverHandle.Create(device);
-            solver.SetStream(stream);
-            parameters = CudaSolver.CreateGesvdjInfo();
-            backend = new CudaBackend(device, stream, blas, solver, parameters, runtime, options);
+                // Pedantic math: full precision in every product, TF32 off in forward and backward.
+                blas.MathMode = CublasMathMode.Pedantic;
+                solver = CusolverHandle.Create(device);
+                solver.SetStream(stream);
+                parameters = CudaSolver.CreateGesvdjInfo();
+                backend = new CudaBackend(device, stream, blas, solver, parameters, runtime, options);
+            }
+
             reason = string.Empty;
             return true;
         }
@@ -286,32 +294,38 @@ public sealed partial class CudaBackend : Backend, IDisposable
 
             disposed = true;
             Exception? deferred = null;
-            try
+
+            // The caller's current context (or none) is current again afterwards: push/pop, never a
+            // plain switch, since the primary context may be released right below.
+            using (CudaDevice.EnterRestoring())
             {
-                CudaDevice.MakeCurrent();
-                Stream.Synchronize();
-                status.Read(Stream);
-            }
-            catch (CudaException)
-            {
-                // A sticky error from earlier work: release what can be released anyway.
-                status.Discard();
-            }
-            catch (NonFiniteInputException e)
-            {
-                // A deferred check failed: raised below, after everything is released.
-                deferred = e;
+                try
+                {
+                    Stream.Synchronize();
+                    status.Read(Stream);
+                }
+                catch (CudaException)
+                {
+                    // A sticky error from earlier work: release what can be released anyway.
+                    status.Discard();
+                }
+                catch (NonFiniteInputException e)
+                {
+                    // A deferred check failed: raised below, after everything is released.
+                    deferred = e;
+                }
+
+                status.Dispose();
+                pool.Dispose();
+                scratch.Dispose();
+                kernels?.Dispose();
+                fusedKernels?.Dispose();
+                CudaSolver.DestroyGesvdjInfo(gesvdjParameters);
+                cusolver.Dispose();
+                cublas.Dispose();
+                Stream.Dispose();
             }
 
-            status.Dispose();
-            pool.Dispose();
-            scratch.Dispose();
-            kernels?.Dispose();
-            fusedKernels?.Dispose();
-            CudaSolver.DestroyGesvdjInfo(gesvdjParameters);
-            cusolver.Dispose();
-            cublas.Dispose();
-            Stream.Dispose();
             CudaDevice.Dispose();
             if (deferred is not null)
             {

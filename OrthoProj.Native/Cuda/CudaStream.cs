@@ -101,8 +101,12 @@ public sealed class CudaStream : IDisposable
 
         protected override bool ReleaseHandle()
         {
-            lease.MakeCurrent();
-            bool ok = handle == 0 || cuStreamDestroy_v2(handle) == CUresult.CUDA_SUCCESS;
+            bool ok;
+            using (lease.Enter())
+            {
+                ok = handle == 0 || cuStreamDestroy_v2(handle) == CUresult.CUDA_SUCCESS;
+            }
+
             lease.Release();
             return ok;
         }
