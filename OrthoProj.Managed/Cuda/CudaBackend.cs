@@ -45,7 +45,7 @@ public sealed partial class CudaBackend : Backend, IDisposable
     {
         ErrorChecking = options.ErrorChecking;
         SmallMatrixPath = options.SmallMatrixPath;
-        UsesExternalStream = options.ExternalStream != 0;
+        UsesExternalStream = options.ExternalStream is not null;
         status = new CudaStatus(device);
         pool = new CudaMemoryPool(device);
         CudaDevice = device;
@@ -154,7 +154,7 @@ public sealed partial class CudaBackend : Backend, IDisposable
             // Created with the device's context pushed over the caller's, which is current again after.
             using (device.EnterRestoring())
             {
-                stream = options.ExternalStream != 0 ? CudaStream.FromHandle(device, options.ExternalStream) : device.CreateStream();
+                stream = options.ExternalStream is { } external ? CudaStream.FromHandle(device, external) : device.CreateStream();
                 blas = CublasHandle.Create(device);
                 blas.SetStream(stream);
 
