@@ -47,14 +47,14 @@ public sealed partial class CudaBackend : Backend, IDisposable
         SmallMatrixPath = options.SmallMatrixPath;
         UsesExternalStream = options.ExternalStream is not null;
         status = new CudaStatus(device);
-        pool = new CudaMemoryPool(device);
+        pool = new CudaMemoryPool(device, stream);
         CudaDevice = device;
         Stream = stream;
         this.cublas = cublas;
         this.cusolver = cusolver;
         this.gesvdjParameters = gesvdjParameters;
         RuntimeInfo = runtime;
-        scratch = new CudaScratch(device, stream);
+        scratch = new CudaScratch(pool, stream);
     }
 
     /// <summary>

@@ -15,10 +15,14 @@ namespace OrthoProj.Cuda;
 /// <para>Blocks are kept by exact size (rounded up to 512 bytes) up to <see cref="MaxCachedBytes"/>;
 /// beyond it a returned block is freed. <see cref="Trim"/> (and the backend's Dispose, after waiting
 /// for its stream) frees every cached block. Thread-safe: batches may be disposed on any thread.</para>
+/// <para>Out of memory: every allocation of the backend (results here, the workspace through
+/// <see cref="Allocate"/>) that cuMemAlloc refuses with CUDA_ERROR_OUT_OF_MEMORY waits for the
+/// stream (a cached block may still be read by queued work), frees the whole cache and tries once
+/// more; only then is the error raised, saying what was asked for and what had been cached.</para>
 /// <para>cuMemAllocAsync with a memory pool (CUDA 11.2+) would serve too; a cache of our own needs
 /// no new driver entry points and behaves the same on every CUDA major the backend loads.</para>
 /// </remarks>
-internal sealed class CudaMemoryPool(CudaDevice device) : IDisposable
+internal sealed class CudaMemoryPool(CudaDevice device, CudaStream stream) : IDisposable
 {
     private const long Granule = 512;
 
@@ -29,6 +33,12 @@ internal sealed class CudaMemoryPool(CudaDevice device) : IDisposable
 
     /// <summary>The most bytes kept cached for reuse (default 4 GiB); a block returned beyond it is freed.</summary>
     public long MaxCachedBytes { get; set; } = 4L << 30;
+
+    /// <summary>
+    /// The driver's allocation (cuMemAlloc_v2 by default). A seam for tests, which make it refuse
+    /// with CUDA_ERROR_OUT_OF_MEMORY to drive <see cref="Allocate"/>'s retry.
+    /// </summary>
+    internal Func<long, DeviceBuffer<byte>> DriverAllocate { get; set; } = bytes => DeviceBuffer<byte>.Allocate(device, bytes);
 
     /// <summary>Bytes held in the cache now (not in use by any batch).</summary>
     public long CachedBytes
@@ -61,7 +71,39 @@ internal sealed class CudaMemoryPool(CudaDevice device) : IDisposable
             }
         }
 
-        return new Block(this, DeviceBuffer<byte>.Allocate(device, size));
+        return new Block(this, Allocate(size));
+    }
+
+    /// <summary>
+    /// New device memory of <paramref name="bytes"/> bytes from the driver. When the driver is out of
+    /// memory: waits for the stream (cached blocks may still be used by queued work), frees the
+    /// cache and tries once more. Call under the backend's lock with its context current.
+    /// </summary>
+    /// <exception cref="CudaException">CUDA_ERROR_OUT_OF_MEMORY after the retry (the message says what was asked for, cached and tried), or another driver error.</exception>
+    public DeviceBuffer<byte> Allocate(long bytes)
+    {
+        try
+        {
+            return DriverAllocate(bytes);
+        }
+        catch (CudaException e) when (IsOutOfMemory(e))
+        {
+            long cached = CachedBytes;
+            stream.Synchronize();
+            Trim();
+            try
+            {
+                return DriverAllocate(bytes);
+            }
+            catch (CudaException again) when (IsOutOfMemory(again))
+            {
+                throw new CudaException(
+                    CudaComponent.Driver, again.Call, again.Status, again.StatusName,
+                    $"{bytes} bytes asked for on {device}; the backend's memory pool held {cached} bytes, which were freed " +
+                    "after waiting for its stream, and the allocation was tried once more. Free or dispose results " +
+                    "still held, use smaller batches, or leave more device memory to this process");
+            }
+        }
     }
 
     /// <summary>Frees every cached block; call only when no queued work can still use them (after a stream synchronization).</summary>
@@ -90,6 +132,9 @@ internal sealed class CudaMemoryPool(CudaDevice device) : IDisposable
 
         Trim();
     }
+
+    private static bool IsOutOfMemory(CudaException e) =>
+        e.Component == CudaComponent.Driver && e.Status == (int)Native.Interop.Driver.CUresult.CUDA_ERROR_OUT_OF_MEMORY;
 
     private void Return(DeviceBuffer<byte> buffer)
     {
