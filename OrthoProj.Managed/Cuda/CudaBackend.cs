@@ -459,22 +459,29 @@ public sealed partial class CudaBackend : Backend, IDisposable
         }
     }
 
-    /// <summary>Allocates a batch on this device (zeroed on the stream when <paramref name="clear"/>).</summary>
+    /// <summary>
+    /// Allocates a batch on this device (zeroed on the stream when <paramref name="clear"/>), under
+    /// the backend's lock: a concurrent Dispose cannot free the pool or destroy the stream between
+    /// the rent and the memset, and a disposed backend throws before anything is rented.
+    /// </summary>
     internal unsafe CudaMatrixBatch<T> Allocate<T>(int rows, int cols, int count, bool clear)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         long length = MatrixBatch<T>.CheckShape(rows, cols, count);
-        ThrowIfDisposed();
-        using CudaDevice.ContextScope context = CudaDevice.Enter();
-        CudaMatrixBatch<T> batch = new(this, pool.Rent(length * sizeof(T)), length, rows, cols, count);
-        if (clear)
+        lock (gate)
         {
-            // Cleared on the backend's stream, not the legacy stream that a synchronous memset uses:
-            // a non-blocking stream is not ordered after the legacy one.
-            batch.View.Clear(Stream);
-        }
+            ThrowIfDisposed();
+            using CudaDevice.ContextScope context = CudaDevice.Enter();
+            CudaMatrixBatch<T> batch = new(this, pool.Rent(length * sizeof(T)), length, rows, cols, count);
+            if (clear)
+            {
+                // Cleared on the backend's stream, not the legacy stream that a synchronous memset uses:
+                // a non-blocking stream is not ordered after the legacy one.
+                batch.View.Clear(Stream);
+            }
 
-        return batch;
+            return batch;
+        }
     }
 
     /// <summary>The operation's view of the backend; the caller holds the lock and has entered the device's context.</summary>
