@@ -243,14 +243,12 @@ public sealed partial class CudaBackend : Backend, IDisposable
         {
             ThrowIfDisposed();
             using CudaDevice.ContextScope context = CudaDevice.Enter();
-            if (status.HasPending)
-            {
-                status.Read(Stream);   // waits for the stream too: one synchronization
-            }
-            else
+            if (!status.Read(Stream))   // waits for the stream too: one synchronization
             {
                 Stream.Synchronize();
             }
+
+            pool.FreeDeferred();
         }
     }
 
@@ -266,7 +264,10 @@ public sealed partial class CudaBackend : Backend, IDisposable
         {
             ThrowIfDisposed();
             using CudaDevice.ContextScope context = CudaDevice.Enter();
-            status.Read(Stream);
+            if (status.Read(Stream))
+            {
+                pool.FreeDeferred();
+            }
         }
     }
 
@@ -301,18 +302,23 @@ public sealed partial class CudaBackend : Backend, IDisposable
             {
                 try
                 {
+                    try
+                    {
+                        status.Read(Stream);
+                    }
+                    catch (NonFiniteInputException e)
+                    {
+                        // A deferred check failed: raised below, after everything is released.
+                        deferred = e;
+                    }
+
+                    // After the read, whose memset is still queued: nothing queued may use the memory freed below.
                     Stream.Synchronize();
-                    status.Read(Stream);
                 }
                 catch (CudaException)
                 {
                     // A sticky error from earlier work: release what can be released anyway.
                     status.Discard();
-                }
-                catch (NonFiniteInputException e)
-                {
-                    // A deferred check failed: raised below, after everything is released.
-                    deferred = e;
                 }
 
                 status.Dispose();
@@ -391,6 +397,11 @@ public sealed partial class CudaBackend : Backend, IDisposable
             ThrowIfDisposed();
             using CudaDevice.ContextScope context = CudaDevice.Enter();
             source.CopyTo(destination, Stream);
+            if (!destination.IsEmpty)
+            {
+                pool.FreeDeferred();   // the copy waited for the whole stream
+            }
+
             status.Read(Stream);
         }
     }
