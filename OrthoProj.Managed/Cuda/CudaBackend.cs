@@ -37,6 +37,7 @@ public sealed partial class CudaBackend : Backend, IDisposable
     private readonly CublasHandle cublas;
     private readonly CusolverHandle cusolver;
     private readonly nint gesvdjParameters;
+    private readonly nint streamHandle;
     private KernelModule? kernels;
     private KernelModule? fusedKernels;
     private bool disposed;
@@ -46,6 +47,7 @@ public sealed partial class CudaBackend : Backend, IDisposable
         ErrorChecking = options.ErrorChecking;
         SmallMatrixPath = options.SmallMatrixPath;
         UsesExternalStream = options.ExternalStream is not null;
+        streamHandle = stream.DangerousGetHandle();
         status = new CudaStatus(device);
         pool = new CudaMemoryPool(device, stream);
         CudaDevice = device;
@@ -407,23 +409,22 @@ public sealed partial class CudaBackend : Backend, IDisposable
     }
 
     /// <inheritdoc/>
-    protected override bool AcceptsStorageOf<T>(MatrixBatch<T> x)
+    /// <remarks>A batch of another backend on the same device is used in place; <see cref="OrderUse{T}"/> orders the streams.</remarks>
+    protected override bool AcceptsStorageOf<T>(MatrixBatch<T> x) =>
+        x is CudaMatrixBatch<T> other && other.CudaBackend.Ordinal == Ordinal && !other.CudaBackend.disposed;
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// This stream waits, on the device, for the work the batch's last user (another backend's stream)
+    /// queued on it, and becomes its last user, so that whoever touches it next (its owner included:
+    /// a copy to the host, a reuse by the owner's pool) waits for this call's work in turn.
+    /// </remarks>
+    protected override void OrderUse<T>(MatrixBatch<T> x)
     {
-        // A batch of another backend on the same device is usable in place once that backend's
-        // stream has finished writing it: this stream waits for an event recorded there, on the
-        // device (the two streams are not otherwise ordered with each other; no host wait).
-        if (x is CudaMatrixBatch<T> other && other.CudaBackend.Ordinal == Ordinal && !other.CudaBackend.disposed)
+        if (x is CudaMatrixBatch<T> batch)
         {
-            if (other.CudaBackend.Stream.DangerousGetHandle() != Stream.DangerousGetHandle())
-            {
-                using CudaEvent written = other.CudaBackend.RecordEvent();
-                WaitFor(written);
-            }
-
-            return true;
+            batch.OrderUseBy(this);
         }
-
-        return false;
     }
 
     /// <inheritdoc/>

@@ -9,9 +9,11 @@ namespace OrthoProj.Cuda;
 /// <para>Why no device-wide synchronization is needed on return: all work of the backend is queued
 /// on its one stream, so work queued for the next owner of a block runs after every kernel the
 /// previous owner queued (the stream orders them), just as with cuMemFreeAsync/cuMemAllocAsync on
-/// one stream. Memory is never handed to another stream by the pool. A caller who lets another
-/// stream (another framework's) read a batch must have that stream finish (or order it with an event) before disposing the batch, as with any stream-ordered
-/// allocator.</para>
+/// one stream. Memory is never handed to another stream by the pool. Another backend of the same
+/// device that used a batch is waited for by this stream before the block comes back
+/// (<see cref="CudaMatrixBatch{T}.OrderUseBy"/>, called by the batch's Dispose). A caller who lets a
+/// stream OrthoProj does not know (another framework's) read a batch must have that stream finish (or
+/// order it with an event) before disposing the batch, as with any stream-ordered allocator.</para>
 /// <para>Blocks are kept by exact size (rounded up to 512 bytes) up to <see cref="MaxCachedBytes"/>.
 /// A block returned beyond it is not freed at once: queued work may still use it, and cuMemFree
 /// only "may" wait for that (where it does, it stalls the device at every training step). It waits
