@@ -241,6 +241,8 @@ public abstract class Backend
             {
                 throw new ArgumentException($"{paramName} lives on {x.Backend.Name} ({x.Device}); this operation runs on {Name}. Copy it with FromHost/ToHost first.", paramName);
             }
+
+            OrderUse(x);
         }
 
         CheckFinite(inputs);
@@ -285,6 +287,8 @@ public abstract class Backend
             throw new ArgumentException($"{paramName} lives on {output.Backend.Name} ({output.Device}); this operation runs on {Name}.", paramName);
         }
 
+        OrderUse(output);
+
         if (output.Rows != rows || output.Cols != cols || output.Count != count)
         {
             throw new ArgumentException($"{paramName} is {output.Shape}; the result is {count} x ({rows} x {cols}).", paramName);
@@ -294,7 +298,9 @@ public abstract class Backend
     /// <summary>
     /// What a core returned, delivered into the caller's <paramref name="output"/> when one was given
     /// and the core did not write there itself (one copy, in the output's layout); the core's own batch
-    /// is then released.
+    /// is then released. The output may belong to another backend of the same device (another
+    /// stream): <see cref="MatrixBatch{T}.Assign"/> orders the copy after the core's work and the
+    /// release of the core's batch after the copy (on CUDA, <c>CudaMatrixBatch.OrderUseBy</c>).
     /// </summary>
     internal static MatrixBatch<T> Deliver<T>(MatrixBatch<T> result, MatrixBatch<T>? output)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -323,6 +329,17 @@ public abstract class Backend
     /// <summary>Whether a batch created by another backend instance of the same kind can be used in place.</summary>
     protected virtual bool AcceptsStorageOf<T>(MatrixBatch<T> x)
         where T : unmanaged, IFloatingPointIeee754<T> => false;
+
+    /// <summary>
+    /// Called for every batch a call will read or write (its inputs and given outputs, this backend's
+    /// own or accepted by <see cref="AcceptsStorageOf{T}"/>), before the call queues any work: a
+    /// device backend orders its stream after the work another stream queued on the batch. Nothing
+    /// on the host.
+    /// </summary>
+    protected virtual void OrderUse<T>(MatrixBatch<T> x)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+    }
 
     /// <exception cref="ArgumentException">The shapes differ.</exception>
     protected internal static void CheckSameShape<T>(MatrixBatch<T> x, MatrixBatch<T> like, string paramName, string likeName)

@@ -38,9 +38,9 @@ public sealed partial class CudaBackend
                 ops.Kernels.ReadFlagged(1, batch.Ptr, flag, new DevicePtr<T>(value));
             }
 
-            if (ErrorChecking == CudaErrorChecking.Synchronous)
+            if (ErrorChecking == CudaErrorChecking.Synchronous && status.Read(Stream))
             {
-                status.Read(Stream);
+                pool.FreeDeferred();   // the stream was waited for, nothing queued since
             }
         }
     }

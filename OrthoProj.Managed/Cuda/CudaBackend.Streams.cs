@@ -8,11 +8,68 @@ public sealed partial class CudaBackend
     /// <c>torch.cuda.ExternalStream.wait_event</c> through the handle) then reads this backend's
     /// results in order. Dispose the event when done; it is created without timing.
     /// </summary>
-    public CudaEvent RecordEvent()
+    public CudaEvent RecordEvent() => TryRecordEvent() ?? throw new ObjectDisposedException(ToString());
+
+    /// <summary>
+    /// Makes this backend's later work wait for all work queued so far on <paramref name="other"/>'s
+    /// stream, on the device (an event recorded there, waited for here): how a batch used by two
+    /// backends of one device is handed from one stream to the other (<see cref="CudaMatrixBatch{T}.OrderUseBy"/>).
+    /// Nothing when both queue on one stream, or when <paramref name="other"/> is disposed (its
+    /// Dispose waited for its stream). When this backend is disposed (a batch of it being given back
+    /// to its closed pool, which frees it) the host waits for the event instead. Call without holding
+    /// either backend's lock: each is taken in turn, never both.
+    /// </summary>
+    internal void OrderAfter(CudaBackend other)
+    {
+        if (ReferenceEquals(other, this) || SharesStreamWith(other))
+        {
+            return;
+        }
+
+        using CudaEvent? recorded = other.TryRecordEvent();
+        if (recorded is null)
+        {
+            return;
+        }
+
+        lock (gate)
+        {
+            if (!disposed)
+            {
+                using CudaDevice.ContextScope context = CudaDevice.Enter();
+                Stream.WaitFor(recorded);
+                return;
+            }
+        }
+
+        try
+        {
+            using CudaDevice.ContextScope context = other.CudaDevice.Enter();
+            recorded.Synchronize();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed meanwhile: its Dispose waited for its stream.
+        }
+    }
+
+    /// <summary>Whether this backend and <paramref name="other"/> queue on one stream (one caller's stream; the per-thread default stream is one per thread, so never).</summary>
+    private bool SharesStreamWith(CudaBackend other) =>
+        Normalized(streamHandle) == Normalized(other.streamHandle) && streamHandle != CudaStream.PerThread;
+
+    /// <summary>0 and CU_STREAM_LEGACY name the same stream.</summary>
+    private static nint Normalized(nint stream) => stream == CudaStream.Legacy ? 0 : stream;
+
+    /// <summary>An event recorded after all work queued so far, or null when the backend is disposed.</summary>
+    private CudaEvent? TryRecordEvent()
     {
         lock (gate)
         {
-            ThrowIfDisposed();
+            if (disposed)
+            {
+                return null;
+            }
+
             using CudaDevice.ContextScope context = CudaDevice.Enter();
             CudaEvent recorded = CudaDevice.CreateEvent(enableTiming: false);
             try

@@ -37,6 +37,7 @@ public sealed partial class CudaBackend : Backend, IDisposable
     private readonly CublasHandle cublas;
     private readonly CusolverHandle cusolver;
     private readonly nint gesvdjParameters;
+    private readonly nint streamHandle;
     private KernelModule? kernels;
     private KernelModule? fusedKernels;
     private bool disposed;
@@ -45,16 +46,17 @@ public sealed partial class CudaBackend : Backend, IDisposable
     {
         ErrorChecking = options.ErrorChecking;
         SmallMatrixPath = options.SmallMatrixPath;
-        UsesExternalStream = options.ExternalStream != 0;
+        UsesExternalStream = options.ExternalStream is not null;
+        streamHandle = stream.DangerousGetHandle();
         status = new CudaStatus(device);
-        pool = new CudaMemoryPool(device);
+        pool = new CudaMemoryPool(device, stream);
         CudaDevice = device;
         Stream = stream;
         this.cublas = cublas;
         this.cusolver = cusolver;
         this.gesvdjParameters = gesvdjParameters;
         RuntimeInfo = runtime;
-        scratch = new CudaScratch(device, stream);
+        scratch = new CudaScratch(pool, stream);
     }
 
     /// <summary>
@@ -87,6 +89,9 @@ public sealed partial class CudaBackend : Backend, IDisposable
 
     /// <summary>Bytes of device memory the backend keeps cached for the next results of the same sizes (see <see cref="TrimMemoryPool"/>).</summary>
     public long PooledBytes => pool.CachedBytes;
+
+    /// <summary>The caching allocator of this backend's results (tests tune its cap and allocator).</summary>
+    internal CudaMemoryPool MemoryPool => pool;
 
     /// <summary>The cuBLAS, cuSOLVER, NVRTC and driver versions and files in use.</summary>
     public CudaRuntimeInfo RuntimeInfo { get; }
@@ -148,16 +153,21 @@ public sealed partial class CudaBackend : Backend, IDisposable
                 return false;
             }
 
-            stream = options.ExternalStream != 0 ? CudaStream.FromHandle(device, options.ExternalStream) : device.CreateStream();
-            blas = CublasHandle.Create(device);
-            blas.SetStream(stream);
+            // Created with the device's context pushed over the caller's, which is current again after.
+            using (device.EnterRestoring())
+            {
+                stream = options.ExternalStream is { } external ? CudaStream.FromHandle(device, external) : device.CreateStream();
+                blas = CublasHandle.Create(device);
+                blas.SetStream(stream);
 
-            // Pedantic math: full precision in every product, TF32 off in forward and backward.
-            blas.MathMode = CublasMathMode.Pedantic;
-            solver = CusolverHandle.Create(device);
-            solver.SetStream(stream);
-            parameters = CudaSolver.CreateGesvdjInfo();
-            backend = new CudaBackend(device, stream, blas, solver, parameters, runtime, options);
+                // Pedantic math: full precision in every product, TF32 off in forward and backward.
+                blas.MathMode = CublasMathMode.Pedantic;
+                solver = CusolverHandle.Create(device);
+                solver.SetStream(stream);
+                parameters = CudaSolver.CreateGesvdjInfo();
+                backend = new CudaBackend(device, stream, blas, solver, parameters, runtime, options);
+            }
+
             reason = string.Empty;
             return true;
         }
@@ -235,14 +245,12 @@ public sealed partial class CudaBackend : Backend, IDisposable
         {
             ThrowIfDisposed();
             using CudaDevice.ContextScope context = CudaDevice.Enter();
-            if (status.HasPending)
-            {
-                status.Read(Stream);   // waits for the stream too: one synchronization
-            }
-            else
+            if (!status.Read(Stream))   // waits for the stream too: one synchronization
             {
                 Stream.Synchronize();
             }
+
+            pool.FreeDeferred();
         }
     }
 
@@ -258,7 +266,10 @@ public sealed partial class CudaBackend : Backend, IDisposable
         {
             ThrowIfDisposed();
             using CudaDevice.ContextScope context = CudaDevice.Enter();
-            status.Read(Stream);
+            if (status.Read(Stream))
+            {
+                pool.FreeDeferred();
+            }
         }
     }
 
@@ -286,32 +297,43 @@ public sealed partial class CudaBackend : Backend, IDisposable
 
             disposed = true;
             Exception? deferred = null;
-            try
+
+            // The caller's current context (or none) is current again afterwards: push/pop, never a
+            // plain switch, since the primary context may be released right below.
+            using (CudaDevice.EnterRestoring())
             {
-                CudaDevice.MakeCurrent();
-                Stream.Synchronize();
-                status.Read(Stream);
-            }
-            catch (CudaException)
-            {
-                // A sticky error from earlier work: release what can be released anyway.
-                status.Discard();
-            }
-            catch (NonFiniteInputException e)
-            {
-                // A deferred check failed: raised below, after everything is released.
-                deferred = e;
+                try
+                {
+                    try
+                    {
+                        status.Read(Stream);
+                    }
+                    catch (NonFiniteInputException e)
+                    {
+                        // A deferred check failed: raised below, after everything is released.
+                        deferred = e;
+                    }
+
+                    // After the read, whose memset is still queued: nothing queued may use the memory freed below.
+                    Stream.Synchronize();
+                }
+                catch (CudaException)
+                {
+                    // A sticky error from earlier work: release what can be released anyway.
+                    status.Discard();
+                }
+
+                status.Dispose();
+                pool.Dispose();
+                scratch.Dispose();
+                kernels?.Dispose();
+                fusedKernels?.Dispose();
+                CudaSolver.DestroyGesvdjInfo(gesvdjParameters);
+                cusolver.Dispose();
+                cublas.Dispose();
+                Stream.Dispose();
             }
 
-            status.Dispose();
-            pool.Dispose();
-            scratch.Dispose();
-            kernels?.Dispose();
-            fusedKernels?.Dispose();
-            CudaSolver.DestroyGesvdjInfo(gesvdjParameters);
-            cusolver.Dispose();
-            cublas.Dispose();
-            Stream.Dispose();
             CudaDevice.Dispose();
             if (deferred is not null)
             {
@@ -377,28 +399,32 @@ public sealed partial class CudaBackend : Backend, IDisposable
             ThrowIfDisposed();
             using CudaDevice.ContextScope context = CudaDevice.Enter();
             source.CopyTo(destination, Stream);
+            if (!destination.IsEmpty)
+            {
+                pool.FreeDeferred();   // the copy waited for the whole stream
+            }
+
             status.Read(Stream);
         }
     }
 
     /// <inheritdoc/>
-    protected override bool AcceptsStorageOf<T>(MatrixBatch<T> x)
+    /// <remarks>A batch of another backend on the same device is used in place; <see cref="OrderUse{T}"/> orders the streams.</remarks>
+    protected override bool AcceptsStorageOf<T>(MatrixBatch<T> x) =>
+        x is CudaMatrixBatch<T> other && other.CudaBackend.Ordinal == Ordinal && !other.CudaBackend.disposed;
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// This stream waits, on the device, for the work the batch's last user (another backend's stream)
+    /// queued on it, and becomes its last user, so that whoever touches it next (its owner included:
+    /// a copy to the host, a reuse by the owner's pool) waits for this call's work in turn.
+    /// </remarks>
+    protected override void OrderUse<T>(MatrixBatch<T> x)
     {
-        // A batch of another backend on the same device is usable in place once that backend's
-        // stream has finished writing it: this stream waits for an event recorded there, on the
-        // device (the two streams are not otherwise ordered with each other; no host wait).
-        if (x is CudaMatrixBatch<T> other && other.CudaBackend.Ordinal == Ordinal && !other.CudaBackend.disposed)
+        if (x is CudaMatrixBatch<T> batch)
         {
-            if (other.CudaBackend.Stream.DangerousGetHandle() != Stream.DangerousGetHandle())
-            {
-                using CudaEvent written = other.CudaBackend.RecordEvent();
-                WaitFor(written);
-            }
-
-            return true;
+            batch.OrderUseBy(this);
         }
-
-        return false;
     }
 
     /// <inheritdoc/>
@@ -445,22 +471,29 @@ public sealed partial class CudaBackend : Backend, IDisposable
         }
     }
 
-    /// <summary>Allocates a batch on this device (zeroed on the stream when <paramref name="clear"/>).</summary>
+    /// <summary>
+    /// Allocates a batch on this device (zeroed on the stream when <paramref name="clear"/>), under
+    /// the backend's lock: a concurrent Dispose cannot free the pool or destroy the stream between
+    /// the rent and the memset, and a disposed backend throws before anything is rented.
+    /// </summary>
     internal unsafe CudaMatrixBatch<T> Allocate<T>(int rows, int cols, int count, bool clear)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         long length = MatrixBatch<T>.CheckShape(rows, cols, count);
-        ThrowIfDisposed();
-        using CudaDevice.ContextScope context = CudaDevice.Enter();
-        CudaMatrixBatch<T> batch = new(this, pool.Rent(length * sizeof(T)), length, rows, cols, count);
-        if (clear)
+        lock (gate)
         {
-            // Cleared on the backend's stream, not the legacy stream that a synchronous memset uses:
-            // a non-blocking stream is not ordered after the legacy one.
-            batch.View.Clear(Stream);
-        }
+            ThrowIfDisposed();
+            using CudaDevice.ContextScope context = CudaDevice.Enter();
+            CudaMatrixBatch<T> batch = new(this, pool.Rent(length * sizeof(T)), length, rows, cols, count);
+            if (clear)
+            {
+                // Cleared on the backend's stream, not the legacy stream that a synchronous memset uses:
+                // a non-blocking stream is not ordered after the legacy one.
+                batch.View.Clear(Stream);
+            }
 
-        return batch;
+            return batch;
+        }
     }
 
     /// <summary>The operation's view of the backend; the caller holds the lock and has entered the device's context.</summary>

@@ -40,10 +40,17 @@ public sealed class CudaBackendOptions
     public SmallMatrixPath SmallMatrixPath { get; init; } = SmallMatrixPath.Auto;
 
     /// <summary>
-    /// An existing CUDA stream (a CUstream / cudaStream_t of this device's primary context, e.g.
-    /// <c>torch.cuda.current_stream().cuda_stream</c>) to queue all work on instead of a stream of
-    /// the backend's own, or 0 for an own non-blocking stream. The caller keeps the stream alive
-    /// longer than the backend; the backend never destroys it.
+    /// An existing CUDA stream of this device's primary context to queue all work on instead of a
+    /// stream of the backend's own, or null (the default) for an own non-blocking stream. Any handle
+    /// is the caller's stream, the default streams included: 0 and <see cref="CudaStream.Legacy"/>
+    /// (0x1) for the legacy default stream (what <c>torch.cuda.current_stream().cuda_stream</c>
+    /// reports for PyTorch's default stream), <see cref="CudaStream.PerThread"/> (0x2) for the
+    /// per-thread default stream of the calling thread. The caller keeps the stream alive longer than
+    /// the backend; the backend never destroys it.
     /// </summary>
-    public nint ExternalStream { get; init; }
+    /// <remarks>
+    /// Null, not 0, means "none": 0 is a valid stream (the legacy default one), and a caller who
+    /// passed it and got a private stream instead would find the backend's work unordered with its own.
+    /// </remarks>
+    public nint? ExternalStream { get; init; }
 }

@@ -270,34 +270,38 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
 /// <summary>
 /// One int per matrix in device memory (zeroed), owned: ranks, or scale exponents e held as the
 /// kernels' magnitudes L = ilogb(max |a|) = -e (max_exponent's convention, with an all-zero
-/// matrix marked apart; see cuda/orthoproj_kernels.cu).
+/// matrix marked apart; see cuda/orthoproj_kernels.cu). The memory is a block of the backend's
+/// pool, given back on Dispose: reused in stream order, never freed while queued work reads it.
+/// Create it inside an operation (under the backend's lock).
 /// </summary>
 internal sealed class DeviceBatchInts : BatchInts
 {
     private const int NoMagnitude = -(1 << 30);   // OP_EXP_NONE: an all-zero matrix, e = 0
     private readonly CudaBackend backend;
-    private readonly DeviceBuffer<int> buffer;
+    private readonly CudaMemoryPool.Block block;
+    private readonly DeviceView<int> view;
     private readonly bool holdsMagnitudes;
 
     public DeviceBatchInts(CudaBackend backend, int count, bool holdsMagnitudes = false)
     {
         this.backend = backend;
         this.holdsMagnitudes = holdsMagnitudes;
-        buffer = DeviceBuffer<int>.Allocate(backend.CudaDevice, count);
+        block = backend.MemoryPool.Rent((long)count * sizeof(int));
+        view = new DeviceView<int>(backend.CudaDevice, block.Pointer, count);
         if (count > 0)
         {
-            buffer.Clear(backend.Stream);
+            view.Clear(backend.Stream);
         }
     }
 
     /// <summary>The device address of the first value.</summary>
-    public DevicePtr<int> Pointer => new(buffer.View.Pointer);
+    public DevicePtr<int> Pointer => new(view.Pointer);
 
     /// <inheritdoc/>
     public override int[] ToHost()
     {
-        var values = new int[buffer.Length];
-        backend.CopyToHost(buffer.View, values);
+        var values = new int[view.Length];
+        backend.CopyToHost(view, values);
         if (holdsMagnitudes)
         {
             for (int b = 0; b < values.Length; b++)
@@ -310,5 +314,5 @@ internal sealed class DeviceBatchInts : BatchInts
     }
 
     /// <inheritdoc/>
-    public override void Dispose() => buffer.Dispose();
+    public override void Dispose() => block.Dispose();
 }

@@ -36,7 +36,7 @@ public sealed class CudaDeviceGroup : IDisposable
     /// <exception cref="ArgumentException">An ordinal is repeated, or an external stream is given.</exception>
     public static CudaDeviceGroup Create(IReadOnlyList<int>? ordinals = null, CudaBackendOptions? options = null)
     {
-        if (options?.ExternalStream is { } stream && stream != 0)
+        if (options?.ExternalStream is not null)
         {
             throw new ArgumentException("A device group creates one stream per device; an external stream belongs to one device.", nameof(options));
         }

@@ -10,8 +10,15 @@ namespace OrthoProj;
 /// (<see cref="CudaBackend.Wrap{T}"/>), which Dispose leaves alone.
 /// </summary>
 /// <remarks>
-/// Work on a batch is queued on its backend's stream. Copies to the host (<see cref="MatrixBatch{T}.CopyTo"/>,
-/// <see cref="MatrixBatch{T}.ToArray"/>) are ordered after that work and return when the data has arrived.
+/// <para>Work on a batch is queued on its backend's stream. Copies to the host (<see cref="MatrixBatch{T}.CopyTo"/>,
+/// <see cref="MatrixBatch{T}.ToArray"/>) are ordered after that work and return when the data has arrived.</para>
+/// <para>Another backend of the same device (another stream) may read or write the batch in place.
+/// The batch remembers which backend queued work on it last; every backend about to queue work on
+/// it (an operation's inputs and outputs, a copy, and the owner giving the block back to its pool)
+/// first makes its stream wait for that one's, on the device (<see cref="OrderUseBy"/>), and then is
+/// the last. So both directions are ordered: the other backend reads after the owner's writes, and
+/// the owner copies to the host, delivers into, or reuses the memory after the other's work. One
+/// event per hand-over, none while one backend keeps using its own batches.</para>
 /// </remarks>
 /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
 public sealed class CudaMatrixBatch<T> : MatrixBatch<T>
@@ -20,11 +27,14 @@ public sealed class CudaMatrixBatch<T> : MatrixBatch<T>
     private readonly CudaBackend backend;
     private readonly IDisposable? owned;
     private readonly DeviceView<T> view;
+    private readonly Lock useGate = new();
+    private CudaBackend lastUser;
 
     internal CudaMatrixBatch(CudaBackend backend, DeviceBuffer<T> owned, int rows, int cols, int count)
         : base(rows, cols, count)
     {
         this.backend = backend;
+        lastUser = backend;
         this.owned = owned;
         view = owned.View;
     }
@@ -34,6 +44,7 @@ public sealed class CudaMatrixBatch<T> : MatrixBatch<T>
         : base(rows, cols, count)
     {
         this.backend = backend;
+        lastUser = backend;
         this.owned = owned;
         view = new DeviceView<T>(backend.CudaDevice, owned.Pointer, length);
     }
@@ -42,6 +53,7 @@ public sealed class CudaMatrixBatch<T> : MatrixBatch<T>
         : base(rows, cols, count)
     {
         this.backend = backend;
+        lastUser = backend;
         this.view = view;
     }
 
@@ -92,21 +104,74 @@ public sealed class CudaMatrixBatch<T> : MatrixBatch<T>
             throw new ArgumentException($"The source has {source.Length} elements; the batch {Shape} has {Length}.", nameof(source));
         }
 
+        OrderUseBy(backend);
         backend.CopyToDevice(view, source);
     }
 
-    /// <inheritdoc/>
-    protected override void CopyToCore(Span<T> destination) => backend.CopyToHost(view, destination);
+    /// <summary>The backend that queued work on this batch last (its own, until another uses it).</summary>
+    internal CudaBackend LastUser
+    {
+        get
+        {
+            lock (useGate)
+            {
+                return lastUser;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Orders the work <paramref name="user"/> is about to queue on this batch after all work queued
+    /// on it so far: when another backend (another stream) touched it last, <paramref name="user"/>'s
+    /// stream waits for that one's on the device (an event; no host wait); then
+    /// <paramref name="user"/> is the last user. Call before queuing the work, holding no backend's lock.
+    /// </summary>
+    internal void OrderUseBy(CudaBackend user)
+    {
+        CudaBackend previous;
+        lock (useGate)
+        {
+            previous = lastUser;
+            lastUser = user;
+        }
+
+        user.OrderAfter(previous);
+    }
 
     /// <inheritdoc/>
-    internal override void Assign(MatrixBatch<T> source) => backend.CopyOnDevice(((CudaMatrixBatch<T>)source).View, View);
+    protected override void CopyToCore(Span<T> destination)
+    {
+        OrderUseBy(backend);
+        backend.CopyToHost(view, destination);
+    }
 
     /// <inheritdoc/>
+    /// <remarks>Copied on this batch's backend's stream, after the work queued on <paramref name="source"/> and on this batch by any backend.</remarks>
+    internal override void Assign(MatrixBatch<T> source)
+    {
+        var from = (CudaMatrixBatch<T>)source;
+        from.OrderUseBy(backend);
+        OrderUseBy(backend);
+        backend.CopyOnDevice(from.View, View);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// A pooled block goes back to its backend's pool, whose next owner's work is queued on that
+    /// backend's stream: that stream first waits for another backend's work on the batch, if any.
+    /// </remarks>
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && owned is not null)
         {
-            owned?.Dispose();
+            try
+            {
+                OrderUseBy(backend);
+            }
+            finally
+            {
+                owned.Dispose();
+            }
         }
     }
 }

@@ -7,9 +7,10 @@ namespace OrthoProj.Cuda;
 /// <see cref="Frame"/>, each slot once, so that pointers it holds stay valid for the whole
 /// operation; later operations reuse the same slots safely because all work runs in order on the
 /// backend's one stream. Before a slot's old memory is freed the stream is synchronized, so no
-/// queued kernel can still read it.
+/// queued kernel can still read it. New memory comes from <see cref="CudaMemoryPool.Allocate"/>,
+/// which on out-of-memory frees the backend's cache of results and tries again.
 /// </summary>
-internal sealed class CudaScratch(CudaDevice device, CudaStream stream) : IDisposable
+internal sealed class CudaScratch(CudaMemoryPool pool, CudaStream stream) : IDisposable
 {
     private readonly List<DeviceBuffer<byte>?> slots = [];
 
@@ -45,7 +46,7 @@ internal sealed class CudaScratch(CudaDevice device, CudaStream stream) : IDispo
                 slots[index] = null;
             }
 
-            current = DeviceBuffer<byte>.Allocate(device, size);
+            current = pool.Allocate(size);
             slots[index] = current;
         }
 

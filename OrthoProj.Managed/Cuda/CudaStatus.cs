@@ -52,15 +52,16 @@ internal sealed class CudaStatus(CudaDevice device) : IDisposable
     }
 
     /// <summary>
-    /// Reads every pending slot back (one copy, one wait), clears them on the stream and throws the
-    /// exception of the first flagged one; nothing when none is pending.
+    /// Reads every pending slot back (one copy, one wait for the whole stream), clears them on the
+    /// stream (queued: the memory must outlive that memset) and throws the exception of the first
+    /// flagged one; nothing when none is pending. Returns whether it waited for the stream.
     /// </summary>
-    public void Read(CudaStream stream)
+    public bool Read(CudaStream stream)
     {
         int count = pending.Count;
         if (count == 0)
         {
-            return;
+            return false;
         }
 
         var host = new long[2 * count];
@@ -76,10 +77,13 @@ internal sealed class CudaStatus(CudaDevice device) : IDisposable
                 throw errors[i](flag, host[(2 * i) + 1]);
             }
         }
+
+        return true;
     }
 
     /// <summary>Forgets the pending checks without reading them (the backend is going away after a failed wait).</summary>
     public void Discard() => pending.Clear();
 
+    /// <summary>Frees the status memory; call after waiting for the stream (a read leaves a memset queued).</summary>
     public void Dispose() => words.Dispose();
 }

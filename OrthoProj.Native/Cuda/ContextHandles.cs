@@ -27,8 +27,11 @@ internal sealed class PrimaryContextHandle : SafeHandle
 
 /// <summary>
 /// A reference on a <see cref="PrimaryContextHandle"/> held by a child object. Release paths
-/// (which may run on the finalizer thread) call <see cref="MakeCurrent"/> first because the
-/// driver frees memory and destroys streams in the calling thread's current context.
+/// (which may run on the finalizer thread, or on a caller's thread with another framework's
+/// context current) free inside <c>using (lease.Enter())</c> because the driver frees memory and
+/// destroys streams in the calling thread's current context; the scope gives the caller's context
+/// back afterwards (<see cref="CurrentContext"/>), and comes before <see cref="Release"/>, which may
+/// release the primary context itself.
 /// </summary>
 internal struct ContextLease
 {
@@ -41,12 +44,19 @@ internal struct ContextLease
         return new ContextLease { context = added ? context : null };
     }
 
-    internal readonly void MakeCurrent()
+    /// <summary>
+    /// Makes the context current until the scope ends and restores whatever was current before
+    /// (none included). Never throws: a release goes on even where the driver refuses the switch.
+    /// </summary>
+    internal readonly CudaDevice.ContextScope Enter()
     {
+        CudaDevice.ContextScope scope = default;
         if (context is not null)
         {
-            _ = cuCtxSetCurrent(context.DangerousGetHandle());
+            _ = CurrentContext.TryEnter(context.DangerousGetHandle(), keepWhenNoneCurrent: false, out scope, out _);
         }
+
+        return scope;
     }
 
     internal void Release()

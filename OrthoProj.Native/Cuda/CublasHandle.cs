@@ -98,8 +98,12 @@ public sealed class CublasHandle : SafeHandle
     /// <inheritdoc/>
     protected override bool ReleaseHandle()
     {
-        lease.MakeCurrent();
-        bool ok = cublasDestroy_v2(handle) == cublasStatus_t.CUBLAS_STATUS_SUCCESS;
+        bool ok;
+        using (lease.Enter())
+        {
+            ok = cublasDestroy_v2(handle) == cublasStatus_t.CUBLAS_STATUS_SUCCESS;
+        }
+
         lease.Release();
         return ok;
     }

@@ -14,8 +14,9 @@ namespace OrthoProj.Native;
 /// </summary>
 /// <remarks>
 /// .NET moves work between threads (thread pool, async continuations), and the current CUDA
-/// context is per thread: every OrthoProj entry calls <see cref="MakeCurrent"/> before its
-/// native calls. Code that calls CUDA directly should do the same.
+/// context is per thread: every OrthoProj entry enters the context (<see cref="Enter"/>) before
+/// its native calls and gives the caller's back after. Code that calls CUDA directly should make
+/// the context current too (<see cref="MakeCurrent"/> or <see cref="Enter"/>).
 /// </remarks>
 [DebuggerDisplay("CUDA {Ordinal}: {Name} (sm_{Architecture})")]
 public sealed class CudaDevice : IDisposable
@@ -150,8 +151,13 @@ public sealed class CudaDevice : IDisposable
                 CudaCheck.Check(cuDevicePrimaryCtxRetain(&ctx, dev), "cuDevicePrimaryCtxRetain");
                 context = new PrimaryContextHandle(ctx, dev);
                 var opened = new CudaDevice(ordinal, dev, context);
-                opened.MakeCurrent();
-                opened.ReadAttributes();
+
+                // Current only while the attributes are read: the caller's context (or none) afterwards.
+                using (opened.EnterRestoring())
+                {
+                    opened.ReadAttributes();
+                }
+
                 device = opened;
                 reason = string.Empty;
                 return true;
@@ -200,28 +206,14 @@ public sealed class CudaDevice : IDisposable
     /// the caller's thread has another context current (e.g. another framework's), which is then
     /// current again when the call returns.
     /// </summary>
-    public ContextScope Enter()
-    {
-        nint context = Context.DangerousGetHandle();
-        unsafe
-        {
-            nint current;
-            CudaCheck.Check(cuCtxGetCurrent(&current), "cuCtxGetCurrent");
-            if (current == context)
-            {
-                return default;
-            }
+    public ContextScope Enter() => CurrentContext.Enter(Context.DangerousGetHandle(), keepWhenNoneCurrent: true);
 
-            if (current == 0)
-            {
-                CudaCheck.Check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
-                return default;
-            }
-
-            CudaCheck.Check(cuCtxPushCurrent_v2(context), "cuCtxPushCurrent_v2");
-            return new ContextScope(pushed: true);
-        }
-    }
+    /// <summary>
+    /// As <see cref="Enter"/>, but what was current before is current again when the scope ends,
+    /// none included: for work that leaves nothing behind on the thread (disposing a backend,
+    /// opening a device), after which the primary context may be released.
+    /// </summary>
+    internal ContextScope EnterRestoring() => CurrentContext.Enter(Context.DangerousGetHandle(), keepWhenNoneCurrent: false);
 
     /// <summary>The scope of <see cref="Enter"/>: pops this device's context when it was pushed over the caller's.</summary>
     public readonly struct ContextScope : IDisposable
@@ -235,11 +227,7 @@ public sealed class CudaDevice : IDisposable
         {
             if (pushed)
             {
-                unsafe
-                {
-                    nint popped;
-                    _ = cuCtxPopCurrent_v2(&popped);
-                }
+                CurrentContext.Leave();
             }
         }
     }

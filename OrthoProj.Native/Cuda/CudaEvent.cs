@@ -106,8 +106,12 @@ public sealed class CudaEvent : IDisposable
 
         protected override bool ReleaseHandle()
         {
-            lease.MakeCurrent();
-            bool ok = cuEventDestroy_v2(handle) == CUresult.CUDA_SUCCESS;
+            bool ok;
+            using (lease.Enter())
+            {
+                ok = cuEventDestroy_v2(handle) == CUresult.CUDA_SUCCESS;
+            }
+
             lease.Release();
             return ok;
         }

@@ -129,8 +129,12 @@ public sealed class CudaModule : IDisposable
 
         protected override bool ReleaseHandle()
         {
-            lease.MakeCurrent();
-            bool ok = cuModuleUnload(handle) == CUresult.CUDA_SUCCESS;
+            bool ok;
+            using (lease.Enter())
+            {
+                ok = cuModuleUnload(handle) == CUresult.CUDA_SUCCESS;
+            }
+
             lease.Release();
             return ok;
         }

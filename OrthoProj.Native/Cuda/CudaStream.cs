@@ -13,6 +13,18 @@ namespace OrthoProj.Native;
 [DebuggerDisplay("CUDA stream 0x{Handle.DangerousGetHandle():x}")]
 public sealed class CudaStream : IDisposable
 {
+    /// <summary>
+    /// CU_STREAM_LEGACY: the legacy default stream, as 0 is; it waits for, and is waited for by, every
+    /// blocking stream of the context (not the non-blocking streams OrthoProj creates).
+    /// </summary>
+    public const nint Legacy = 0x1;
+
+    /// <summary>
+    /// CU_STREAM_PER_THREAD: the calling thread's per-thread default stream (a different stream on
+    /// each thread that queues on it).
+    /// </summary>
+    public const nint PerThread = 0x2;
+
     private CudaStream(CudaDevice device, StreamHandle handle)
     {
         Device = device;
@@ -27,7 +39,10 @@ public sealed class CudaStream : IDisposable
 
     internal StreamHandle Handle { get; }
 
-    /// <summary>Wraps a CUstream owned elsewhere; disposing the wrapper does not destroy it.</summary>
+    /// <summary>
+    /// Wraps a CUstream owned elsewhere, or a default stream (0 or <see cref="Legacy"/>,
+    /// <see cref="PerThread"/>); disposing the wrapper does not destroy it.
+    /// </summary>
     public static CudaStream FromHandle(CudaDevice device, nint stream)
     {
         ArgumentNullException.ThrowIfNull(device);
@@ -101,8 +116,12 @@ public sealed class CudaStream : IDisposable
 
         protected override bool ReleaseHandle()
         {
-            lease.MakeCurrent();
-            bool ok = handle == 0 || cuStreamDestroy_v2(handle) == CUresult.CUDA_SUCCESS;
+            bool ok;
+            using (lease.Enter())
+            {
+                ok = handle == 0 || cuStreamDestroy_v2(handle) == CUresult.CUDA_SUCCESS;
+            }
+
             lease.Release();
             return ok;
         }

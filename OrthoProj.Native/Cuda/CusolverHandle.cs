@@ -55,8 +55,12 @@ public sealed class CusolverHandle : SafeHandle
     /// <inheritdoc/>
     protected override bool ReleaseHandle()
     {
-        lease.MakeCurrent();
-        bool ok = cusolverDnDestroy(handle) == cusolverStatus_t.CUSOLVER_STATUS_SUCCESS;
+        bool ok;
+        using (lease.Enter())
+        {
+            ok = cusolverDnDestroy(handle) == cusolverStatus_t.CUSOLVER_STATUS_SUCCESS;
+        }
+
         lease.Release();
         return ok;
     }

@@ -165,8 +165,12 @@ public sealed class DeviceBuffer<T> : IDisposable
 
         protected override bool ReleaseHandle()
         {
-            lease.MakeCurrent();
-            bool ok = cuMemFree_v2(handle) == CUresult.CUDA_SUCCESS;
+            bool ok;
+            using (lease.Enter())
+            {
+                ok = cuMemFree_v2(handle) == CUresult.CUDA_SUCCESS;
+            }
+
             lease.Release();
             return ok;
         }

@@ -87,8 +87,12 @@ public sealed class PinnedHostBuffer<T> : IDisposable
 
         protected override unsafe bool ReleaseHandle()
         {
-            lease.MakeCurrent();
-            bool ok = cuMemFreeHost((void*)handle) == CUresult.CUDA_SUCCESS;
+            bool ok;
+            using (lease.Enter())
+            {
+                ok = cuMemFreeHost((void*)handle) == CUresult.CUDA_SUCCESS;
+            }
+
             lease.Release();
             return ok;
         }

@@ -1,11 +1,14 @@
 using System.Runtime.InteropServices;
+using OrthoProj.Native;
 
 namespace OrthoProj.Tests.Cuda;
 
 /// <summary>
 /// The caller's current context survives an OrthoProj call (pushed over and popped), and a thread
-/// that keeps using one device makes it current once. Emulation only: it sets a made-up foreign
-/// context, which a real driver would reject; inconclusive elsewhere.
+/// that keeps using one device makes it current once; creating and disposing a backend, opening a
+/// device and releasing a native handle leave the caller's context (or none) current, as they found
+/// it. Emulation only: it sets a made-up foreign context, which a real driver would reject;
+/// inconclusive elsewhere.
 /// </summary>
 [TestClass]
 [RequiresCudaDevice]
@@ -40,6 +43,88 @@ public sealed unsafe class CudaContextTests
         Assert.AreEqual(0, set(ours));
     }
 
+    [TestMethod]
+    public void CreateAndDispose_LeaveTheCallersContextCurrent()
+    {
+        using var current = new CurrentContextProbe();
+        foreach (nint callers in new nint[] { 0x4242000, 0 })
+        {
+            current.Set(callers);
+            CudaBackend cuda = CudaBackend.Create(0, new CudaBackendOptions());
+            Assert.AreEqual(callers, current.Get(), $"after Create, with 0x{callers:x} current before");
+            using (MatrixBatch<double> a = cuda.FromHost<double>([3, 4, 0, 1, 2, 5], 3, 2, 1))
+            {
+                _ = a.ToArray();
+            }
+
+            current.Set(callers);
+            cuda.Dispose();
+            Assert.AreEqual(callers, current.Get(), $"after Dispose, with 0x{callers:x} current before");
+        }
+    }
+
+    [TestMethod]
+    public void TryOpen_LeavesTheCallersContextCurrent()
+    {
+        using var current = new CurrentContextProbe();
+        foreach (nint callers in new nint[] { 0x4242000, 0 })
+        {
+            current.Set(callers);
+            Assert.IsTrue(CudaDevice.TryOpen(0, out CudaDevice? device, out string reason), reason);
+            Assert.AreEqual(callers, current.Get(), $"after TryOpen, with 0x{callers:x} current before");
+            device!.Dispose();
+            Assert.AreEqual(callers, current.Get(), $"after the device's Dispose, with 0x{callers:x} current before");
+        }
+    }
+
+    [TestMethod]
+    public void NativeHandleReleases_LeaveTheCallersContextCurrent()
+    {
+        using var current = new CurrentContextProbe();
+        using CudaBackend cuda = CudaBackend.Create(0, new CudaBackendOptions());
+        nint foreign = 0x4242000;
+
+        // An event (as a cross-backend call disposes one), device memory, a stream: each released
+        // with another framework's context current on the thread.
+        CudaEvent recorded = cuda.RecordEvent();
+        DeviceBuffer<float> memory = cuda.CudaDevice.Allocate<float>(64);
+        CudaStream stream = cuda.CudaDevice.CreateStream();
+        current.Set(foreign);
+        recorded.Dispose();
+        Assert.AreEqual(foreign, current.Get(), "after an event's release");
+        memory.Dispose();
+        Assert.AreEqual(foreign, current.Get(), "after cuMemFree");
+        stream.Dispose();
+        Assert.AreEqual(foreign, current.Get(), "after cuStreamDestroy");
+
+        // A result given back beyond the pool's cap is freed, not cached.
+        cuda.MemoryPool.MaxCachedBytes = 0;
+        MatrixBatch<double> batch = cuda.Zeros<double>(4, 4, 2);
+        current.Set(foreign);
+        batch.Dispose();
+        cuda.Synchronize();
+        Assert.AreEqual(foreign, current.Get(), "after a pooled block over the cap is freed");
+    }
+
+    [TestMethod]
+    public void ACallOnAnotherBackendsBatch_LeavesTheCallersContextCurrent()
+    {
+        using var current = new CurrentContextProbe();
+        using CudaBackend owner = CudaBackend.Create(0, new CudaBackendOptions());
+        using CudaBackend user = CudaBackend.Create(0, new CudaBackendOptions());
+        using MatrixBatch<double> a = owner.FromHost<double>([3, 4, 0, 1, 2, 5], 3, 2, 1);
+        nint foreign = 0x4242000;
+        current.Set(foreign);
+        using (Projector<double> p = user.Projector(a))
+        {
+            Assert.AreEqual(foreign, current.Get(), "after a call that orders two backends' streams with an event");
+            using MatrixBatch<double> z = p.Project(a);
+            Assert.AreEqual(foreign, current.Get(), "after Project");
+        }
+
+        Assert.AreEqual(foreign, current.Get(), "after the projector's release");
+    }
+
     private static (nint Set, nint Get) Driver()
     {
         foreach (string folder in (Environment.GetEnvironmentVariable("ORTHOPROJ_CUDA_PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries))
@@ -51,5 +136,32 @@ public sealed unsafe class CudaContextTests
         }
 
         throw new AssertInconclusiveException("Needs the host emulation (a made-up foreign context is set current).");
+    }
+
+    /// <summary>The emulation's cuCtxSetCurrent / cuCtxGetCurrent; Dispose sets back what was current when it was made.</summary>
+    private sealed class CurrentContextProbe : IDisposable
+    {
+        private readonly delegate* unmanaged<nint, int> set;
+        private readonly delegate* unmanaged<nint*, int> get;
+        private readonly nint before;
+
+        public CurrentContextProbe()
+        {
+            (nint setExport, nint getExport) = Driver();
+            set = (delegate* unmanaged<nint, int>)setExport;
+            get = (delegate* unmanaged<nint*, int>)getExport;
+            before = Get();
+        }
+
+        public void Set(nint context) => Assert.AreEqual(0, set(context));
+
+        public nint Get()
+        {
+            nint current;
+            Assert.AreEqual(0, get(&current));
+            return current;
+        }
+
+        public void Dispose() => Set(before);
     }
 }

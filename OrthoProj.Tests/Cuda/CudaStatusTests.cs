@@ -1,3 +1,5 @@
+using OrthoProj.Native;
+
 namespace OrthoProj.Tests.Cuda;
 
 /// <summary>
@@ -121,6 +123,39 @@ public sealed class CudaStatusTests
         }
 
         owner.Synchronize();   // the stream outlives the guest backend
+    }
+
+    [TestMethod]
+    [DataRow(0, DisplayName = "0, the legacy default stream as PyTorch reports it")]
+    [DataRow(1, DisplayName = "CU_STREAM_LEGACY")]
+    [DataRow(2, DisplayName = "CU_STREAM_PER_THREAD")]
+    public void DefaultStreamHandles_AreTheCallersStream(int handle)
+    {
+        // 0 once meant "no external stream": such a caller got a private non-blocking stream,
+        // unordered with its own work on the default stream.
+        Assert.AreEqual((nint)handle, handle switch { 0 => 0, 1 => CudaStream.Legacy, _ => CudaStream.PerThread });
+        using (CudaBackend guest = CudaBackend.Create(0, new CudaBackendOptions { ExternalStream = handle }))
+        {
+            Assert.IsTrue(guest.UsesExternalStream);
+            Assert.AreEqual((nint)handle, guest.Stream.DangerousGetHandle(), "the work is queued on the caller's handle");
+            using MatrixBatch<double> a = guest.FromHost<double>(Matrices(M, N), M, N, Count);
+            using Projector<double> p = guest.Projector(a);
+            using MatrixBatch<double> z = p.Project(a);
+            double[] host = z.ToArray();
+            double[] expected = Matrices(M, N);
+            for (int i = 0; i < host.Length; i++)
+            {
+                Assert.AreEqual(expected[i], host[i], 1e-12, "A projects onto itself");
+            }
+        }
+
+        using (CudaBackend own = CudaBackend.Create(0, new CudaBackendOptions()))
+        {
+            Assert.IsFalse(own.UsesExternalStream, "no handle given: a stream of its own");
+            Assert.AreNotEqual((nint)0, own.Stream.DangerousGetHandle());
+        }
+
+        Assert.ThrowsExactly<ArgumentException>(() => CudaDeviceGroup.Create(null, new CudaBackendOptions { ExternalStream = handle }), "a default stream is a caller's stream too");
     }
 
     private static double[] Matrices(int rows, int cols)

@@ -133,7 +133,7 @@ public sealed class SteadyStateCountTests
     }
 
     /// <summary>The emulation's counters: allocations, frees, host synchronizations, library calls, kernel launches, context switches.</summary>
-    private static unsafe class Counters
+    internal static unsafe class Counters
     {
         private static readonly Lazy<(Func<long[]>? Reader, string Why)> Instance = new(Find);
 

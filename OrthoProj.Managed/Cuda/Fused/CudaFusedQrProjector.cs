@@ -12,17 +12,20 @@ namespace OrthoProj.Cuda.Fused;
 /// rather than saving them (rereading y costs m values per column, saving x and r would cost m + n
 /// written and read back). The factor is of 2^e A with <see cref="PowerOfTwoScaling"/>'s exponent
 /// per matrix, kept in <see cref="exponents"/>: the kernels that apply R^-1 or R^-T scale back by 2^e.
+/// The factor, tau and exponents are blocks of the backend's memory pool: Dispose gives them back for
+/// reuse in stream order (cuMemFree right away could free them under queued kernels, or stall the
+/// device where it waits), and a steady state that builds a projector per step allocates nothing.
 /// </summary>
 internal sealed class CudaFusedQrProjector<T> : Projector<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly CudaBackend backend;
     private readonly KernelModule kernels;
-    private readonly DeviceBuffer<T> factor;     // m x n per matrix: R on and above the diagonal, reflectors below
-    private readonly DeviceBuffer<T> tau;        // n per matrix
-    private readonly DeviceBuffer<int> exponents; // e per matrix: the factor is of 2^e A
+    private readonly CudaMemoryPool.Block factor;     // m x n per matrix: R on and above the diagonal, reflectors below
+    private readonly CudaMemoryPool.Block tau;        // n per matrix
+    private readonly CudaMemoryPool.Block exponents;  // e per matrix: the factor is of 2^e A
 
-    private CudaFusedQrProjector(CudaBackend backend, KernelModule kernels, int m, int n, int count, DeviceBuffer<T> factor, DeviceBuffer<T> tau, DeviceBuffer<int> exponents)
+    private CudaFusedQrProjector(CudaBackend backend, KernelModule kernels, int m, int n, int count, CudaMemoryPool.Block factor, CudaMemoryPool.Block tau, CudaMemoryPool.Block exponents)
         : base(backend, m, n, count, ProjectorMethod.Qr, FullRank(n, count))
     {
         this.backend = backend;
@@ -49,21 +52,22 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
         long mn = (long)m * n;
         return Owned.Build(owned =>
         {
-            DeviceBuffer<T> f = owned.Track(DeviceBuffer<T>.Allocate(backend.CudaDevice, mn * count));
-            DeviceBuffer<T> t = owned.Track(DeviceBuffer<T>.Allocate(backend.CudaDevice, (long)n * count));
-            DeviceBuffer<int> e = owned.Track(DeviceBuffer<int>.Allocate(backend.CudaDevice, count));
+            CudaMemoryPool pool = backend.MemoryPool;
+            CudaMemoryPool.Block f = owned.Track(pool.Rent(mn * count * SizeOf<T>()));
+            CudaMemoryPool.Block t = owned.Track(pool.Rent(n * (long)count * SizeOf<T>()));
+            CudaMemoryPool.Block e = owned.Track(pool.Rent(count * (long)sizeof(int)));
             DevicePtr<int> rank = ops.Temp<int>(count);
             DevicePtr<int> flag = ops.Temp<int>(1);
             ops.Clear<int>(flag, 1);
             (double atol, double rtol) = tolerance.Resolve<T>(m, n);
-            ops.Launcher(kernels).QrFactor(a.Ptr, m, n, count, f.Ptr(), t.Ptr(), e.Ptr(), rank, atol, rtol, flag);
+            ops.Launcher(kernels).QrFactor(a.Ptr, m, n, count, Ptr<T>(f), Ptr<T>(t), Ptr<int>(e), rank, atol, rtol, flag);
             int found = ops.ReadElement<int>(flag, 0);
             if (found != 0)
             {
                 int bad = int.MaxValue - found;
                 int badRank = ops.ReadElement<int>(rank, bad);
-                int badExponent = ops.ReadElement<int>(e.DevicePointer, bad);
-                T[] fb = ops.ReadElements<T>(CudaBackend.Ops.Offset<T>(f.DevicePointer, bad * mn), checked((int)mn));
+                int badExponent = ops.ReadElement<int>(e.Pointer, bad);
+                T[] fb = ops.ReadElements<T>(CudaBackend.Ops.Offset<T>(f.Pointer, bad * mn), checked((int)mn));
                 throw new RankDeficientException(bad, badRank, m, n, Detail(tolerance, fb, m, n, badExponent));
             }
 
@@ -79,12 +83,12 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
     {
         if (y.Cols > 0)
         {
-            ops.Launcher(kernels).Solve(factor.Ptr(), tau.Ptr(), exponents.Ptr(), Rows, Cols, Count, Ptr(y), y.Cols, x.Ptr);
+            ops.Launcher(kernels).Solve(Ptr<T>(factor), Ptr<T>(tau), Ptr<int>(exponents), Rows, Cols, Count, Ptr(y), y.Cols, x.Ptr);
         }
     }));
 
     protected override MatrixBatch<T> MatrixCore(MatrixBatch<T>? output) => backend.Run(ops =>
-        Owned.Fill(ops.Alloc<T>(Rows, Rows, Count), p => ops.Launcher(kernels).Matrix(factor.Ptr(), tau.Ptr(), Rows, Cols, Count, p.Ptr)));
+        Owned.Fill(ops.Alloc<T>(Rows, Rows, Count), p => ops.Launcher(kernels).Matrix(Ptr<T>(factor), Ptr<T>(tau), Rows, Cols, Count, p.Ptr)));
 
     protected override ProjectorGradients<T> ProjectBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradZ, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Backward(y, gradZ, FusedKernels.ProjectBackward);
 
@@ -93,7 +97,7 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
     protected override ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Backward(y, gradX, FusedKernels.SolveBackward);
 
     protected override MatrixBatch<T> MatrixBackwardCore(MatrixBatch<T> gradP, MatrixBatch<T>? output) => backend.Run(ops =>
-        Owned.Fill(ops.Alloc<T>(Rows, Cols, Count), ga => ops.Launcher(kernels).MatrixBackward(factor.Ptr(), tau.Ptr(), exponents.Ptr(), Rows, Cols, Count, Ptr(gradP), ga.Ptr)));
+        Owned.Fill(ops.Alloc<T>(Rows, Cols, Count), ga => ops.Launcher(kernels).MatrixBackward(Ptr<T>(factor), Ptr<T>(tau), Ptr<int>(exponents), Rows, Cols, Count, Ptr(gradP), ga.Ptr)));
 
     protected override void Dispose(bool disposing)
     {
@@ -114,12 +118,18 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
 
     private static DevicePtr<T> Ptr(MatrixBatch<T> x) => ((CudaMatrixBatch<T>)x).Ptr;
 
+    private static DevicePtr<TElement> Ptr<TElement>(CudaMemoryPool.Block block)
+        where TElement : unmanaged => new(block.Pointer);
+
+    private static unsafe long SizeOf<TElement>()
+        where TElement : unmanaged => sizeof(TElement);
+
     /// <summary>One forward kernel over Y (m x p) into a new outRows x p batch.</summary>
     private MatrixBatch<T> Forward(MatrixBatch<T> y, int outRows, FusedForwardKernel<T> kernel) => backend.Run(ops => Owned.Fill(ops.Alloc<T>(outRows, y.Cols, Count), result =>
     {
         if (y.Cols > 0)
         {
-            kernel(ops.Launcher(kernels), factor.Ptr(), tau.Ptr(), Rows, Cols, Count, Ptr(y), y.Cols, result.Ptr);
+            kernel(ops.Launcher(kernels), Ptr<T>(factor), Ptr<T>(tau), Rows, Cols, Count, Ptr(y), y.Cols, result.Ptr);
         }
     }));
 
@@ -130,7 +140,7 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
         CudaMatrixBatch<T> ga = owned.Track(ops.Alloc<T>(Rows, Cols, Count, clear: p == 0)), gy = owned.Track(ops.Alloc<T>(Rows, p, Count));
         if (p > 0)
         {
-            kernel(ops.Launcher(kernels), factor.Ptr(), tau.Ptr(), exponents.Ptr(), Rows, Cols, Count, Ptr(y), Ptr(g), p, ga.Ptr, gy.Ptr);
+            kernel(ops.Launcher(kernels), Ptr<T>(factor), Ptr<T>(tau), Ptr<int>(exponents), Rows, Cols, Count, Ptr(y), Ptr(g), p, ga.Ptr, gy.Ptr);
         }
 
         return new ProjectorGradients<T>(ga, gy);
