@@ -173,7 +173,10 @@ step() {
   end=$(date +%s)
   [ "$rc" = 124 ] && echo "(ended by the step's time limit of ${STEP_TIMEOUT} s)" >> "$log"
   summary=$(grep -E '^\s*(total|failed|succeeded|skipped):' "$log" | tr -s ' ' | tr '\n' ' ')
-  [ "$rc" = 124 ] && summary="TIMED OUT after ${STEP_TIMEOUT} s; $summary"
+  # Exit code 7 of a Microsoft.Testing.Platform runner: the session was aborted (its --timeout).
+  grep -q 'Test session was aborted' "$log" && summary="CUT SHORT by the runner's --timeout; $summary"
+  # A test run cut short still says how far it got ("running... N completed, M failed | active: T").
+  [ "$rc" = 124 ] && summary="TIMED OUT after ${STEP_TIMEOUT} s; $summary$(grep -E '^running\.\.\. ' "$log" | tail -n 1 | cut -c12-110)"
   [ -z "$summary" ] && summary=$(tail -n +2 "$log" | grep -v '^\s*$' | tail -n 1 | cut -c1-80)
   [ -z "$summary" ] && summary="(no output)"
   ROWS+=("$name|$rc|$((end - start))|$summary")
@@ -191,7 +194,11 @@ budget_step() {
     return 1
   fi
   [ "$limit" -gt "$left" ] && limit="$left"
-  STEP_TIMEOUT="$limit" step "$name" "$@"
+  # @RUNNER_TIMEOUT@ in the command becomes "Ns", 10 s inside the step's limit: the test runner's own
+  # --timeout, so that a run cut short still reports what passed and failed before `timeout` ends it.
+  local args=() a
+  for a in "$@"; do args+=("${a//@RUNNER_TIMEOUT@/$((limit > 20 ? limit - 10 : limit))s}"); done
+  STEP_TIMEOUT="$limit" step "$name" "${args[@]}"
 }
 
 # The test runner's "skipped" lines of a log (MSTest prints "skipped NAME (reason)"), one per line.
@@ -270,7 +277,7 @@ run() {
   local status=0
   # 1. The backend must start where there is a GPU: CudaAvailabilityTests fails, with the probe
   #    trace (CudaBackend.DefaultUnavailableReason), under ORTHOPROJ_EXPECT_CUDA=1.
-  if ! STEP_TAIL=0 budget_step cuda-start 40 "$tests" --filter "FullyQualifiedName~CudaAvailabilityTests"; then
+  if ! STEP_TAIL=0 budget_step cuda-start 40 "$tests" --filter "FullyQualifiedName~CudaAvailabilityTests" --timeout @RUNNER_TIMEOUT@; then
     status=1
     echo
     echo "FAILED: the CUDA backend did not start$([ "$gpu" = 1 ] && echo ' on a machine that has a GPU'). The probe trace:"
@@ -291,7 +298,7 @@ run() {
     #    sm_90: minutes of compiling that need no GPU and that CI runs).
     #    GPU_CHECK_SUITE_FILTER replaces the filter (for trying the script against the emulation).
     local filter_cuda="${GPU_CHECK_SUITE_FILTER:-FullyQualifiedName~OrthoProj.Tests.Cuda&FullyQualifiedName!~CudaEmulationTests&FullyQualifiedName!~FusedKernelsWithoutDeviceTests}"
-    budget_step cuda-suite 160 "$tests" --filter "$filter_cuda" --results-directory "$RESULTS/trx-cuda" --report-trx || status=1
+    budget_step cuda-suite 160 "$tests" --filter "$filter_cuda" --timeout @RUNNER_TIMEOUT@ --results-directory "$RESULTS/trx-cuda" --report-trx || status=1
     skipped_tests "$RESULTS/cuda-suite.log" > "$RESULTS/cuda-suite-skipped.txt"
     if [ -s "$RESULTS/cuda-suite-skipped.txt" ]; then
       echo "skipped in the CUDA suite ($(wc -l < "$RESULTS/cuda-suite-skipped.txt")): see cuda-suite-skipped.txt"
