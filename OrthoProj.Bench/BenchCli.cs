@@ -34,11 +34,13 @@ public static class BenchCli
         var outDir = new Option<string>("--out", "-o") { Description = "folder for bench.json, bench.md and time-vs-batch.png", DefaultValueFactory = _ => "bench-results" };
         var seed = new Option<int>("--seed") { Description = "seed of every input", DefaultValueFactory = _ => 1234 };
         var noTorch = new Option<bool>("--no-torch") { Description = "leave PyTorch out (reported absent)" };
+        var noJax = new Option<bool>("--no-jax") { Description = "leave JAX out (reported absent; it runs only where python3 imports jax)" };
+        var peerTimeout = new Option<int>("--peer-timeout") { Description = "seconds each Python peer (PyTorch, JAX) may run; past it its rows are reported failed", DefaultValueFactory = _ => 1800 };
         var noTorchSharp = new Option<bool>("--no-torchsharp") { Description = "leave the TorchSharp peer out (its columns reported absent)" };
         var buildTorchSharp = new Option<bool>("--torchsharp") { Description = "build bench/TorchSharpPeer first (restores libtorch once) so that the TorchSharp and adapter columns are measured" };
         var noMathNet = new Option<bool>("--no-mathnet") { Description = "leave Math.NET out (reported absent)" };
         var updateReadme = new Option<string?>("--update-readme") { Description = "replace the marked table section of this README with the run's table (e.g. OrthoProj.Bench/README.md)" };
-        Option[] runOptions = [suite, backend, dtype, workload, size, threads, outDir, seed, noTorch, noTorchSharp, buildTorchSharp, noMathNet, updateReadme];
+        Option[] runOptions = [suite, backend, dtype, workload, size, threads, outDir, seed, noTorch, noJax, peerTimeout, noTorchSharp, buildTorchSharp, noMathNet, updateReadme];
 
         BenchOptions Options(ParseResult p)
         {
@@ -62,6 +64,8 @@ public static class BenchCli
                 OutDir = p.GetValue(outDir)!,
                 Seed = p.GetValue(seed),
                 NoTorch = p.GetValue(noTorch),
+                NoJax = p.GetValue(noJax),
+                PeerTimeoutSeconds = Math.Max(1, p.GetValue(peerTimeout)),
                 NoMathNet = p.GetValue(noMathNet),
                 NoTorchSharp = p.GetValue(noTorchSharp),
                 BuildTorchSharp = p.GetValue(buildTorchSharp),

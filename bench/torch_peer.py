@@ -5,6 +5,7 @@ Input (stdin, JSON):
   {"threads": 1, "seed": 1234, "warmup": 1, "min_reps": 3, "max_reps": 50, "budget_s": 0.3,
    "cases": [{"id": "cpu/proj.both/4096x32x16/f32", "workload": "proj.both", "device": "cpu",
               "count": 4096, "m": 32, "n": 16, "p": 1, "dtype": "f32"}, ...]}
+Optional "deadline_s": no case starts once that many seconds have passed; the rest report absent.
 Output (stdout, JSON): {"torch": version, "cuda": ..., "threads": n, "results": [{"id", "status",
   "samples_s", "warmup", "note"}]}
 
@@ -139,10 +140,22 @@ def blas_info():
     return ", ".join(found) or None
 
 
+def run_all(req, run):
+    """run(case) for each case until req["deadline_s"] seconds have passed (none: all); the rest absent."""
+    start, deadline = time.perf_counter(), req.get("deadline_s")
+    results = []
+    for c in req["cases"]:
+        if deadline is not None and time.perf_counter() - start > deadline:
+            results.append({"id": c["id"], "status": "absent", "note": "the peer's %.0f s were spent before this case" % deadline})
+        else:
+            results.append(run(c))
+    return results
+
+
 def main():
     req = json.load(sys.stdin)
     torch.set_num_threads(int(req["threads"]))
-    results = [run_case(c, req) for c in req["cases"]]
+    results = run_all(req, lambda c: run_case(c, req))
     out = {
         "torch": torch.__version__,
         "cuda": torch.version.cuda,

@@ -28,30 +28,65 @@ __device__ __forceinline__ int op_exponent(const int* e, i64 b)
     return (e == 0 || e[b] == OP_EXP_NONE) ? 0 : e[b];
 }
 
-// Per matrix b: L = ilogb(max |x_b|) over the rows x cols block (leading dimension ld), plus
-// shift[b] when shift is given (the magnitude of 2^shift x); OP_EXP_NONE for an all-zero block.
-// accumulate != 0 keeps the larger of out[b] and L (the magnitude of two arrays scaled together).
+// out[b] = OP_EXP_NONE for b < count: max_exponent's starting value where it does not accumulate.
+// (T is unused: instantiated per type like the kernel it prepares.)
 template <typename T>
-__device__ void max_exponent_impl(const T* x, int rows, int cols, int ld, i64 stride, const int* shift, int accumulate, int count, int* out)
+__device__ void exponent_none_impl(int* out, int count)
 {
     OP_GRID_STRIDE(b, count)
     {
+        out[b] = OP_EXP_NONE;
+    }
+}
+#define EXPONENT_NONE_PARAMS(T) (int* out, int count)
+OP_INSTANTIATE(exponent_none, EXPONENT_NONE_PARAMS, (out, count))
+
+// Per matrix b: L = ilogb(max |x_b|) over the rows x cols block (leading dimension ld), plus
+// shift[b] when shift is given (the magnitude of 2^shift x); OP_EXP_NONE for an all-zero block.
+// out[b] ends as the larger of what it held and L: accumulate != 0 keeps an earlier array's
+// magnitude (two arrays scaled together); accumulate == 0 starts from out[b] = OP_EXP_NONE, which
+// the launch wrapper (GeneralKernels.MaxExponent) writes first with exponent_none.
+//
+// One block per matrix (block-stride over the matrices, so any grid covers any count), its threads
+// striding over the matrix's elements in column order, so that a warp reads consecutive rows
+// (coalesced); each thread's maximum goes into out[b] through atomicMax. No barrier and no shared
+// memory: the result is the same in whatever order the threads run, one after another in the host
+// emulation included. ilogb is monotonic, so the largest ilogb(max_t) + shift over the threads is
+// ilogb(max |x_b|) + shift. On the device a warp first takes its lanes' maximum by shuffles, so one
+// atomic per warp reaches memory instead of 32 (the host emulation, which runs the threads of these
+// kernels one by one, takes the per-thread atomic).
+template <typename T>
+__device__ void max_exponent_impl(const T* x, int rows, int cols, int ld, i64 stride, const int* shift, int accumulate, int count, int* out)
+{
+    (void)accumulate;   // both modes are one atomicMax into out[b]; see above
+    i64 len = (i64)rows * cols;
+    for (i64 b = blockIdx.x; b < (i64)count; b += gridDim.x)
+    {
         const T* xb = x + b * stride;
         T mx = (T)0;
-        for (i64 j = 0; j < cols; j++)
+        for (i64 e = threadIdx.x; e < len; e += blockDim.x)
         {
-            for (i64 i = 0; i < rows; i++)
-            {
-                T v = fabs(xb[i + j * ld]);
-                if (v > mx) mx = v;
-            }
+            T v = fabs(ld == rows ? xb[e] : xb[e % rows + (e / rows) * ld]);   // (no division when contiguous)
+            if (v > mx) mx = v;
         }
-        int e = OP_EXP_NONE;
+        int l = OP_EXP_NONE;
         if (mx != (T)0)
         {
-            e = ilogb((double)mx) + op_exponent(shift, b);   // exact for float too: a float is a double
+            l = ilogb((double)mx) + op_exponent(shift, b);   // exact for float too: a float is a double
         }
-        out[b] = (accumulate && out[b] > e) ? out[b] : e;
+#ifdef __CUDACC__
+        for (int offset = 16; offset > 0; offset >>= 1)
+        {
+            int other = __shfl_xor_sync(0xffffffffu, l, offset);
+            l = other > l ? other : l;
+        }
+        if ((threadIdx.x & 31u) == 0 && l != OP_EXP_NONE)
+#else
+        if (l != OP_EXP_NONE)
+#endif
+        {
+            atomicMax(out + b, l);
+        }
     }
 }
 #define MAX_EXPONENT_PARAMS(T) (const T* x, int rows, int cols, int ld, i64 stride, const int* shift, int accumulate, int count, int* out)
@@ -100,11 +135,14 @@ OP_INSTANTIATE(find_nonfinite, FIND_NONFINITE_PARAMS, (x, n, result))
 
 // C_b <- op(Q_b) C_b for each matrix b, Q_b = H_0 H_1 ... H_{k-1} the product of geqrf's reflectors
 // (H_i = I - tau_i v_i v_i^T, v_i = (0, .., 0, 1, V[i+1 .. m-1, i]), V m x k with leading dimension
-// m): Q^T C applies H_0 first, Q C applies H_{k-1} first. One thread per column of C (m x p, leading
-// dimension m), the whole batch in one launch: the batched replacement of orgqr (applied to the
-// identity) and ormqr for matrices too small to be worth one cuSOLVER call each.
+// m): Q^T C applies H_0 first, Q C applies H_{k-1} first. C_b is m x p with element (r, j) at
+// r * rowStep + j * colStep: one thread per column of C, the whole batch in one launch (the batched
+// replacement of orgqr, applied to the identity, for batches that CudaBackend.Ops.BatchesQr takes:
+// at most 256 rows, so a thread's O(m k) serial work stays small). With C stored transposed
+// (rowStep = p, colStep = 1) neighbouring threads read and write neighbouring addresses (coalesced),
+// and every thread of a matrix reads the same V and tau element at once (one broadcast).
 template <typename T>
-__device__ void apply_reflectors_impl(const T* v, i64 strideV, const T* tau, i64 strideTau, int m, int k, T* c, i64 strideC, int p, int transpose, int count)
+__device__ void apply_reflectors_impl(const T* v, i64 strideV, const T* tau, i64 strideTau, int m, int k, T* c, i64 strideC, int p, int rowStep, int colStep, int transpose, int count)
 {
     OP_GRID_STRIDE(t, (i64)count * p)
     {
@@ -112,28 +150,28 @@ __device__ void apply_reflectors_impl(const T* v, i64 strideV, const T* tau, i64
         int column = (int)(t % p);
         const T* vb = v + b * strideV;
         const T* tb = tau + b * strideTau;
-        T* x = c + b * strideC + (i64)column * m;
+        T* x = c + b * strideC + (i64)column * colStep;
         for (int s = 0; s < k; s++)
         {
             int i = transpose ? s : k - 1 - s;
             const T* vi = vb + (i64)i * m;
-            T w = x[i];
+            T w = x[(i64)i * rowStep];
             for (int r = i + 1; r < m; r++)
             {
-                w += vi[r] * x[r];
+                w += vi[r] * x[(i64)r * rowStep];
             }
 
             w *= tb[i];
-            x[i] -= w;
+            x[(i64)i * rowStep] -= w;
             for (int r = i + 1; r < m; r++)
             {
-                x[r] -= vi[r] * w;
+                x[(i64)r * rowStep] -= vi[r] * w;
             }
         }
     }
 }
-#define APPLY_REFLECTORS_PARAMS(T) (const T* v, i64 strideV, const T* tau, i64 strideTau, int m, int k, T* c, i64 strideC, int p, int transpose, int count)
-OP_INSTANTIATE(apply_reflectors, APPLY_REFLECTORS_PARAMS, (v, strideV, tau, strideTau, m, k, c, strideC, p, transpose, count))
+#define APPLY_REFLECTORS_PARAMS(T) (const T* v, i64 strideV, const T* tau, i64 strideTau, int m, int k, T* c, i64 strideC, int p, int rowStep, int colStep, int transpose, int count)
+OP_INSTANTIATE(apply_reflectors, APPLY_REFLECTORS_PARAMS, (v, strideV, tau, strideTau, m, k, c, strideC, p, rowStep, colStep, transpose, count))
 
 // Keeps the value a non-finite scan found, *value = x[INT_MAX - *flag] when *flag != 0, so that
 // the error can name it when it is read back later (CudaErrorChecking.Deferred), even after x is

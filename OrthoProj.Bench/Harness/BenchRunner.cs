@@ -80,6 +80,13 @@ public static class BenchRunner
             torch = TorchPeer.TryFind(out torchWhy);
         }
 
+        JaxPeer? jax = null;
+        string jaxWhy = "disabled by --no-jax";
+        if (!options.NoJax)
+        {
+            jax = JaxPeer.TryFind(out jaxWhy);
+        }
+
         TorchSharpPeer? torchSharp = null;
         string torchSharpWhy = "disabled by --no-torchsharp";
         if (!options.NoTorchSharp)
@@ -106,6 +113,7 @@ public static class BenchRunner
             ["OrthoProj CUDA"] = cuda is null ? "absent: " + gpuWhy : cuda.Description,
             ["Math.NET Numerics"] = MathNetTarget.Version + " (managed provider)",
             ["PyTorch"] = torch is null ? "absent: " + torchWhy : $"{torch.Version} ({torch.Python})",
+            ["JAX"] = jax is null ? "absent: " + jaxWhy : $"{jax.Version} ({jax.Python})",
             ["TorchSharp"] = torchSharp is null ? "absent: " + torchSharpWhy : torchSharp.Executable,
             ["OrthoProj.TorchSharp"] = torchSharp is null ? "absent: " + torchSharpWhy : "TorchLinalg in the TorchSharp peer",
             [".NET"] = machine.Runtime,
@@ -167,12 +175,22 @@ public static class BenchRunner
 
             var torchCases = suite.Cases.Where(c => c.Threads == 0 && (c.Device == BenchDevice.Cpu || machine.CudaPresent)).ToList();
             progress($"PyTorch peer ({torchCases.Count} cases)", done);
-            IReadOnlyList<ResultRow> torchRows = torch?.Run(torchCases, suite.Policy, options.Seed, options.Threads) ?? [];
+            IReadOnlyList<ResultRow> torchRows = torch?.Run(torchCases, suite.Policy, options.Seed, options.Threads, options.PeerTimeoutSeconds) ?? [];
             foreach (BenchCase c in suite.Cases)
             {
                 rows[c].Add(torchRows.FirstOrDefault(t => t.CaseId == c.Id)
                     ?? (c.Threads > 0 ? ResultRow.Skipped(c, Implementations.PyTorch, $"runs at the suite's {options.Threads} thread(s) only")
                         : ResultRow.Absent(c, Implementations.PyTorch, torch is null ? torchWhy : machine.CudaNote)));
+            }
+
+            // The JAX peer, where python3 imports jax: the same cases as PyTorch's.
+            progress($"JAX peer ({torchCases.Count} cases)", done);
+            IReadOnlyList<ResultRow> jaxRows = jax?.Run(torchCases, suite.Policy, options.Seed, options.Threads, options.PeerTimeoutSeconds) ?? [];
+            foreach (BenchCase c in suite.Cases)
+            {
+                rows[c].Add(jaxRows.FirstOrDefault(t => t.CaseId == c.Id)
+                    ?? (c.Threads > 0 ? ResultRow.Skipped(c, Implementations.Jax, $"runs at the suite's {options.Threads} thread(s) only")
+                        : ResultRow.Absent(c, Implementations.Jax, jax is null ? jaxWhy : machine.CudaNote)));
             }
 
             // The TorchSharp peer: libtorch's CPU build, so CPU cases only.
@@ -212,6 +230,11 @@ public static class BenchRunner
         if (torch?.Info is { } info)
         {
             versions["PyTorch"] = $"{info["torch"]} ({torch.Python}; threads {info["threads"]}; {info["blas"]}; CUDA {info["cuda"] ?? "none"})";
+        }
+
+        if (jax?.Info is { } jaxInfo)
+        {
+            versions["JAX"] = $"{jaxInfo["jax"]} ({jax.Python}; jaxlib {jaxInfo["jaxlib"]}; backend {jaxInfo["backend"]}; GPU {jaxInfo["cuda_device"] ?? "none"}; threads {jaxInfo["threads"]})";
         }
 
         if (torchSharp?.Info is { } tsInfo)

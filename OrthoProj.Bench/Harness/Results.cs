@@ -31,6 +31,9 @@ public static class Implementations
     /// <summary>PyTorch through bench/torch_peer.py.</summary>
     public const string PyTorch = "PyTorch";
 
+    /// <summary>JAX through bench/jax_peer.py (jit; where jax imports).</summary>
+    public const string Jax = "JAX";
+
     /// <summary>libtorch's own ops through TorchSharp, in the peer bench/TorchSharpPeer.</summary>
     public const string TorchSharp = "TorchSharp";
 
@@ -38,7 +41,7 @@ public static class Implementations
     public const string Adapter = "OrthoProj.TorchSharp";
 
     /// <summary>All, in column order.</summary>
-    public static IReadOnlyList<string> All { get; } = [OrthoProj, Floor, MathNet, PyTorch, TorchSharp, Adapter];
+    public static IReadOnlyList<string> All { get; } = [OrthoProj, Floor, MathNet, PyTorch, Jax, TorchSharp, Adapter];
 }
 
 /// <summary>One measured (or absent) implementation on one case.</summary>

@@ -30,6 +30,12 @@ public sealed record BenchOptions
     /// <summary>Leave PyTorch out (reported absent: "disabled by --no-torch").</summary>
     public bool NoTorch { get; init; }
 
+    /// <summary>Leave JAX out (reported absent: "disabled by --no-jax").</summary>
+    public bool NoJax { get; init; }
+
+    /// <summary>Seconds each peer process (PyTorch, JAX) may run before it is ended and its rows reported failed.</summary>
+    public int PeerTimeoutSeconds { get; init; } = 1800;
+
     /// <summary>Leave the TorchSharp peer out (its two columns reported absent).</summary>
     public bool NoTorchSharp { get; init; }
 

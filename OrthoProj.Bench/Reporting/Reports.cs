@@ -48,13 +48,13 @@ public static class Reports
         console.MarkupLine(Markup.Escape($"Wrote {json}, {md}, {png}; whole run {report.WallSeconds:0.0} s (until the reports)."));
     }
 
-    /// <summary>The console's compact columns: medians and ratios only, within 100 columns (bench.md has every column).</summary>
+    /// <summary>The console's compact columns: medians and ratios only, within 100 columns (bench.md has every column; "x M.NET": over Math.NET).</summary>
     public static IReadOnlyList<string> CompactHeaders { get; } =
-        ["workload", "shape", "dtype", "dev", "OrthoProj", "x floor", "x Math.NET", "x PyTorch", "check"];
+        ["workload", "shape", "dtype", "dev", "OrthoProj", "x floor", "x M.NET", "x PyTorch", "x JAX", "check"];
 
     /// <summary>The column headers of the full table (Markdown).</summary>
     public static IReadOnlyList<string> Headers { get; } =
-        ["workload", "shape", "dtype", "dev", "OrthoProj", "rate (% peak)", "floor", "vs floor", "Math.NET", "vs Math.NET", "PyTorch", "vs PyTorch", "TorchSharp", "vs TorchSharp", "OrthoProj.TorchSharp", "adapter overhead", "check"];
+        ["workload", "shape", "dtype", "dev", "OrthoProj", "rate (% peak)", "floor", "vs floor", "Math.NET", "vs Math.NET", "PyTorch", "vs PyTorch", "JAX", "vs JAX", "TorchSharp", "vs TorchSharp", "OrthoProj.TorchSharp", "adapter overhead", "check"];
 
     /// <summary>The table's cells, one row per case.</summary>
     public static IEnumerable<string[]> Cells(BenchReport report)
@@ -67,6 +67,7 @@ public static class Reports
             ResultRow? f = r.Row(Implementations.Floor);
             ResultRow? mn = r.Row(Implementations.MathNet);
             ResultRow? pt = r.Row(Implementations.PyTorch);
+            ResultRow? jx = r.Row(Implementations.Jax);
             ResultRow? ts = r.Row(Implementations.TorchSharp);
             ResultRow? ad = r.Row(Implementations.Adapter);
             yield return
@@ -83,6 +84,8 @@ public static class Reports
                 Ratio(o, mn),
                 Time(pt),
                 Ratio(o, pt),
+                Time(jx),
+                Ratio(o, jx),
                 Time(ts),
                 Ratio(o, ts),
                 Time(ad),
@@ -94,7 +97,7 @@ public static class Reports
 
     /// <summary>The compact table's cells: the full table's without the rate and the times of the baselines.</summary>
     public static IEnumerable<string[]> CompactCells(BenchReport report) =>
-        Cells(report).Select(full => new[] { full[0], full[1], full[2], full[3], full[4].Split(" ±")[0], full[7], full[9], full[11], full[16] });
+        Cells(report).Select(full => new[] { full[0], full[1], full[2], full[3], full[4].Split(" ±")[0], full[7], full[9], full[11], full[13], full[18] });
 
     /// <summary>The TorchSharp console table's columns: OrthoProj bare, the ratio to libtorch, the adapter and its overhead.</summary>
     public static IReadOnlyList<string> TorchSharpHeaders { get; } =
@@ -212,7 +215,7 @@ public static class Reports
     private static Table ConsoleTable(BenchReport report)
     {
         var table = new Table().Border(TableBorder.Rounded)
-            .Title($"OrthoProj vs floor, Math.NET, PyTorch — suite {report.Suite.Name}, {report.Options.Threads} thread(s)");
+            .Title($"OrthoProj vs floor, Math.NET, PyTorch, JAX — suite {report.Suite.Name}, {report.Options.Threads} thread(s)");
         foreach (string h in CompactHeaders)
         {
             table.AddColumn(new TableColumn(h).RightAligned());

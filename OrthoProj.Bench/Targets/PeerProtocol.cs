@@ -14,8 +14,12 @@ namespace OrthoProj.Bench.Targets;
 /// </summary>
 public static class PeerProtocol
 {
-    /// <summary>The request for <paramref name="cases"/>.</summary>
-    public static JsonObject Request(IReadOnlyList<BenchCase> cases, RepPolicy policy, int seed, int threads)
+    /// <summary>
+    /// The request for <paramref name="cases"/>. With <paramref name="deadlineSeconds"/> the peer
+    /// starts no case once that many seconds have passed since it read the request, and reports the
+    /// rest absent ("deadline_s" in the JSON), so a time-limited peer still returns what it measured.
+    /// </summary>
+    public static JsonObject Request(IReadOnlyList<BenchCase> cases, RepPolicy policy, int seed, int threads, double? deadlineSeconds = null)
     {
         ArgumentNullException.ThrowIfNull(cases);
         ArgumentNullException.ThrowIfNull(policy);
@@ -29,6 +33,7 @@ public static class PeerProtocol
             ["budget_s"] = policy.BudgetSeconds,
             ["single_shot_above_s"] = double.IsFinite(policy.SingleShotAboveSeconds) ? policy.SingleShotAboveSeconds : null,
             ["case_cap_s"] = double.IsFinite(policy.CaseCapSeconds) ? policy.CaseCapSeconds : null,
+            ["deadline_s"] = deadlineSeconds,
             ["cases"] = new JsonArray(cases.Select(c => (JsonNode)new JsonObject
             {
                 ["id"] = c.Id,

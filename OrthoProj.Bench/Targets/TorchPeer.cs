@@ -36,22 +36,14 @@ public sealed class TorchPeer
     public static TorchPeer? TryFind(out string reason)
     {
         var tried = new List<string>();
-        string? script = FindScript();
+        string? script = FindScript("torch_peer.py");
         if (script is null)
         {
             reason = "bench/torch_peer.py not found next to the executable or above the working directory";
             return null;
         }
 
-        var candidates = new List<string>();
-        if (Environment.GetEnvironmentVariable("ORTHOPROJ_PYTHON") is { Length: > 0 } env)
-        {
-            candidates.Add(env);
-        }
-
-        candidates.Add("python3");
-        candidates.Add("/usr/bin/python3");
-        foreach (string python in candidates.Distinct(StringComparer.Ordinal))
+        foreach (string python in PythonCandidates())
         {
             var (rc, stdout, stderr) = PeerProtocol.RunProcess(python, ["-c", "import torch; print(torch.__version__)"], null, 60, 1);
             if (rc == 0 && stdout.Trim().Length > 0)
@@ -68,15 +60,15 @@ public sealed class TorchPeer
         return null;
     }
 
-    /// <summary>Runs every case in one peer process; returns a row per case (failed rows if the peer fails).</summary>
-    public IReadOnlyList<ResultRow> Run(IReadOnlyList<BenchCase> cases, RepPolicy policy, int seed, int threads)
+    /// <summary>Runs every case in one peer process of at most <paramref name="timeoutSeconds"/>; returns a row per case (failed rows if the peer fails or times out).</summary>
+    public IReadOnlyList<ResultRow> Run(IReadOnlyList<BenchCase> cases, RepPolicy policy, int seed, int threads, int timeoutSeconds = 1800)
     {
         if (cases.Count == 0)
         {
             return [];
         }
 
-        var (rc, stdout, stderr) = PeerProtocol.RunProcess(Python, [Script], PeerProtocol.Request(cases, policy, seed, threads).ToJsonString(), 1800, threads);
+        var (rc, stdout, stderr) = PeerProtocol.RunProcess(Python, [Script], PeerProtocol.Request(cases, policy, seed, threads, deadlineSeconds: 0.8 * timeoutSeconds).ToJsonString(), timeoutSeconds, threads);
         if (rc != 0)
         {
             string why = $"torch_peer.py exited {rc}: {stderr.Trim().Split('\n').LastOrDefault()}";
@@ -88,9 +80,24 @@ public sealed class TorchPeer
         return rows;
     }
 
-    private static string? FindScript()
+    /// <summary>The interpreters a peer tries, in order: ORTHOPROJ_PYTHON, python3 on PATH, /usr/bin/python3.</summary>
+    internal static IEnumerable<string> PythonCandidates()
     {
-        string beside = Path.Combine(AppContext.BaseDirectory, "bench", "torch_peer.py");
+        var candidates = new List<string>();
+        if (Environment.GetEnvironmentVariable("ORTHOPROJ_PYTHON") is { Length: > 0 } env)
+        {
+            candidates.Add(env);
+        }
+
+        candidates.Add("python3");
+        candidates.Add("/usr/bin/python3");
+        return candidates.Distinct(StringComparer.Ordinal);
+    }
+
+    /// <summary>bench/<paramref name="name"/> next to the executable, or in a bench folder above the working directory.</summary>
+    internal static string? FindScript(string name)
+    {
+        string beside = Path.Combine(AppContext.BaseDirectory, "bench", name);
         if (File.Exists(beside))
         {
             return beside;
@@ -98,7 +105,7 @@ public sealed class TorchPeer
 
         for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
         {
-            string candidate = Path.Combine(dir.FullName, "bench", "torch_peer.py");
+            string candidate = Path.Combine(dir.FullName, "bench", name);
             if (File.Exists(candidate))
             {
                 return candidate;

@@ -195,7 +195,7 @@ public sealed partial class CudaBackend
                 return;
             }
 
-            if (Batches(m, n, count) && m >= n)
+            if (m >= n && BatchesQr(m, count))
             {
                 // One cuBLAS call for the whole batch; geqrf's devInfo is never positive, and a
                 // bad argument is reported on the host at once, so info stays as cleared.
@@ -222,14 +222,17 @@ public sealed partial class CudaBackend
                 return;
             }
 
-            if (Batches(m, cols, count))
+            if (BatchesQr(m, count))
             {
-                // Q = H_0 ... H_{k-1} [I; 0] for the whole batch in one launch: the reflectors are
-                // moved aside, the matrices set to the identity, and the reflectors applied to it.
-                nint v = Temp<T>((long)m * k * count);
-                CopyStrided<T>(a, stride, v, (long)m * k, m * k, count);
-                Kernels.SetIdentity((long)m * cols * count, new DevicePtr<T>(a), m, cols, stride, count);
-                Kernels.ApplyReflectors((long)cols * count, new DevicePtr<T>(v), (long)m * k, new DevicePtr<T>(tau), tauStride, m, k, new DevicePtr<T>(a), stride, cols, 0, count);
+                // Q = H_0 ... H_{k-1} [I; 0] for the whole batch in one launch, built transposed in
+                // scratch (Q^T, cols x m: row r of Q is contiguous) so that apply_reflectors' threads,
+                // one per column of Q, read and write consecutive addresses; the reflectors stay
+                // where geqrf left them until the transpose writes Q over them.
+                nint w = Temp<T>((long)m * cols * count);
+                long wStride = (long)m * cols;
+                Kernels.SetIdentity(wStride * count, new DevicePtr<T>(w), cols, m, wStride, count);
+                Kernels.ApplyReflectors((long)cols * count, new DevicePtr<T>(a), stride, new DevicePtr<T>(tau), tauStride, m, k, new DevicePtr<T>(w), wStride, cols, cols, 1, 0, count);
+                Transpose<T>(w, cols, m, wStride, a, stride, count);
                 return;
             }
 
@@ -244,7 +247,7 @@ public sealed partial class CudaBackend
 
         /// <summary>
         /// C_b = op(Q_b) C_b (m x p) for every matrix, Q_b the m x m product of the k reflectors
-        /// stored by <see cref="Geqrf{T}"/> (ormqr, Q never formed; one apply_reflectors launch for a batch of medium matrices); devInfo into the status word.
+        /// stored by <see cref="Geqrf{T}"/> (ormqr, Q never formed; one cuSOLVER call per matrix); devInfo into the status word.
         /// </summary>
         public void Ormqr<T>(bool transpose, int m, int p, int k, nint reflectors, long stride, nint tau, nint c, long strideC, int count)
             where T : unmanaged, IFloatingPointIeee754<T>
@@ -254,12 +257,10 @@ public sealed partial class CudaBackend
                 return;
             }
 
-            if (Batches(m, k, count))
-            {
-                Kernels.ApplyReflectors((long)p * count, new DevicePtr<T>(reflectors), stride, new DevicePtr<T>(tau), k, m, k, new DevicePtr<T>(c), strideC, p, transpose ? 1 : 0, count);
-                return;
-            }
-
+            // Always one cuSOLVER call per matrix: Q is kept as reflectors (and applied here) only
+            // from CudaBatchKernels.ReflectorMinElements elements per matrix on, where each call
+            // has work enough; a batched branch here (apply_reflectors) could never run before the
+            // batched-QR rule became PyTorch's and would serve at most 256 x 256 batches now.
             nint handle = cusolver.Enter();
             int lwork = CudaSolver.OrmqrBufferSize<T>(handle, transpose, m, p, k, reflectors, m, tau, c, m);
             nint work = Temp<T>(lwork);
@@ -312,15 +313,22 @@ public sealed partial class CudaBackend
         }
 
         /// <summary>
-        /// Whether a batch of m x n matrices is factored and its Q formed or applied by one batched
-        /// call (cublas geqrfBatched, the apply_reflectors kernel) rather than one cuSOLVER call per
-        /// matrix, a host loop whose launch cost dominates for medium matrices (1024 x (128 x 64):
-        /// 2048 calls per projector). From <see cref="CudaBatchKernels{T}.ReflectorMinElements"/>
-        /// elements per matrix on, each matrix is large enough to fill the device alone and
-        /// cuSOLVER's blocked routines are called per matrix.
+        /// Whether a batch of m-row matrices is factored by one cuBLAS geqrfBatched call (m &gt;= n)
+        /// and its Q formed by one apply_reflectors launch, rather than by one cuSOLVER geqrf and
+        /// orgqr call per matrix: PyTorch's rule (aten/src/ATen/native/cuda/linalg/
+        /// BatchLinearAlgebra.cpp, geqrf_kernel, from the benchmarks of pytorch/pytorch#56253),
+        /// m &lt;= 256 and at least max(2, m / 16) matrices. geqrfBatched and apply_reflectors work
+        /// unblocked, one matrix per block and one column per thread with O(m k) serial work each,
+        /// which beats a host loop of blocked cuSOLVER calls (launch cost: 1024 x (128 x 64) would be
+        /// 2048 calls per projector) only while matrices are short and many; a few tall ones
+        /// (2 x 4096 x 15, under the former m n &lt; 65,536 rule) are far faster per matrix in cuSOLVER.
+        /// The one place this choice is made (geqrf and orgqr alike).
         /// </summary>
-        internal static bool Batches(int m, int n, int count) =>
-            count > 1 && (long)m * n < CudaBatchKernels<float>.ReflectorMinElements;
+        internal static bool BatchesQr(int m, int count) =>
+            m <= BatchedQrMaxRows && count >= Math.Max(2, m / 16);
+
+        /// <summary>The most rows for which <see cref="BatchesQr"/> takes the batched routines (PyTorch's 256).</summary>
+        internal const int BatchedQrMaxRows = 256;
 
         private static unsafe long SizeOf<T>()
             where T : unmanaged => sizeof(T);

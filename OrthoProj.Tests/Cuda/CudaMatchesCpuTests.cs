@@ -120,6 +120,27 @@ public sealed class CudaMatchesCpuTests
     }
 
     [TestMethod]
+    public void Projector_EitherSideOfTheBatchedQrRule_MatchesTheCpu()
+    {
+        // CudaBackend.Ops.BatchesQr (PyTorch's rule: m <= 256 and count >= max(2, m / 16)) on each
+        // side: a tall pair (cuSOLVER per matrix; the former m n < 65,536 rule batched it: 2 x 4096 x 15
+        // in the review, 2 x 1024 x 15 here, whose m x m gradient the emulation computes quickly), a short
+        // batch just over and under its count (geqrfBatched + apply_reflectors over the transposed
+        // identity, or cuSOLVER), and 256 x 256 x 16, batched geqrf whose Q is kept as reflectors
+        // and applied by cuSOLVER ormqr per matrix.
+        Assert.IsFalse(CudaBackend.Ops.BatchesQr(1024, 2));
+        CompareOn(TestData.Random<double>(1024, 15, 2, seed: 11), ProjectorMethod.Qr, 1e-9, "2 x 1024 x 15");
+        Assert.IsTrue(CudaBackend.Ops.BatchesQr(96, 6));
+        CompareOn(TestData.Random<double>(96, 40, 6, seed: 12), ProjectorMethod.Qr, 1e-9, "6 x 96 x 40 batched");
+        CompareOn(TestData.Convert<float>(TestData.Random<double>(96, 40, 6, seed: 12)), ProjectorMethod.Qr, 2e-3, "6 x 96 x 40 batched float32");
+        Assert.IsFalse(CudaBackend.Ops.BatchesQr(96, 5));
+        CompareOn(TestData.Random<double>(96, 40, 5, seed: 13), ProjectorMethod.Qr, 1e-9, "5 x 96 x 40 per matrix");
+        Assert.IsTrue(CudaBackend.Ops.BatchesQr(256, 16));
+        Assert.IsTrue(new OrthoProj.Cuda.CudaBatchKernels<double>(Gpu).KeepsReflectors(256, 256));
+        CompareOn(TestData.Random<double>(256, 256, 16, seed: 14), ProjectorMethod.Qr, 1e-7, "16 x 256 x 256 batched reflectors");
+    }
+
+    [TestMethod]
     public void QrBackward_ZeroOnTheDiagonalOfR_NamesTheSameMatrixAsTheCpu()
     {
         HostMatrixBatch<double> a = TestData.Random<double>(5, 3, 3, seed: 8);

@@ -33,18 +33,36 @@ public sealed class RequiresCudaDeviceAttribute : ConditionBaseAttribute
     public override string GroupName => "CUDA device";
 }
 
-/// <summary>The one place a run says whether the CUDA tests that need a device ran, and why not.</summary>
+/// <summary>
+/// The one place a run says whether the CUDA tests that need a device ran, and why not. Where
+/// ORTHOPROJ_EXPECT_CUDA=1 (scripts/gpu-check.sh run, on a machine that has a GPU) a backend that
+/// does not start fails this test with the probe trace instead of leaving every CUDA test skipped:
+/// a GPU check must never pass by skipping.
+/// </summary>
 [TestClass]
 public sealed class CudaAvailabilityTests
 {
+    /// <summary>Set to 1 where the CUDA backend must start (the GPU check).</summary>
+    internal const string ExpectVariable = "ORTHOPROJ_EXPECT_CUDA";
+
+    public TestContext TestContext { get; set; } = null!;
+
     [TestMethod]
     public void CudaDevice_IsUsedWhereFound()
     {
+        bool expected = Environment.GetEnvironmentVariable(ExpectVariable) == "1";
+        if (!CudaBackend.IsAvailable && expected)
+        {
+            Assert.Fail($"{ExpectVariable}=1 but the CUDA backend did not start. Why: " + CudaBackend.DefaultUnavailableReason);
+        }
+
         if (!CudaBackend.IsAvailable)
         {
             Assert.Inconclusive("No GPU here, so the tests that need one are skipped (each says 'needs a CUDA device'). Why: " + CudaBackend.DefaultUnavailableReason);
         }
 
         Assert.IsFalse(string.IsNullOrEmpty(CudaBackend.Default!.Description));
+        TestContext.WriteLine("CUDA backend: " + CudaBackend.Default.Description);
+        Console.WriteLine("CUDA backend: " + CudaBackend.Default.Description);
     }
 }

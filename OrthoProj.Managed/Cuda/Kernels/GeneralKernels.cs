@@ -13,11 +13,30 @@ internal static class GeneralKernels
     /// <summary>The translation unit.</summary>
     public static KernelUnit Unit { get; } = new(typeof(GeneralKernels));
 
-    /// <summary>out[b] = ilogb(max |x_b|) (+ shift[b]); OP_EXP_NONE for an all-zero block.</summary>
+    /// <summary>
+    /// out[b] = ilogb(max |x_b|) (+ shift[b]); OP_EXP_NONE for an all-zero block; with
+    /// <paramref name="accumulate"/> the larger of that and out[b]. One block of
+    /// <see cref="KernelLauncher.BlockSize"/> threads per matrix (<paramref name="workItems"/> is the
+    /// number of matrices) whose threads meet through atomicMax in out[b], so without
+    /// <paramref name="accumulate"/> out is first set to OP_EXP_NONE (<see cref="ExponentNone{T}"/>).
+    /// </summary>
     [CudaKernel("max_exponent", KernelShape.Typed)]
     public static void MaxExponent<T>(this KernelLauncher launcher, long workItems, DevicePtr<T> x, int rows, int cols, int ld, long stride, DevicePtr<int> shift, int accumulate, int count, DevicePtr<int> @out)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (accumulate == 0)
+        {
+            launcher.ExponentNone<T>(count, @out, count);
+        }
+
+        launcher.LaunchBlockPerItem<T>(workItems, [x, rows, cols, ld, stride, shift, accumulate, count, @out]);
+    }
+
+    /// <summary>out[b] = OP_EXP_NONE for b &lt; count (max_exponent's starting value).</summary>
+    [CudaKernel("exponent_none", KernelShape.Typed)]
+    public static void ExponentNone<T>(this KernelLauncher launcher, long workItems, DevicePtr<int> @out, int count)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        launcher.Launch<T>(workItems, [x, rows, cols, ld, stride, shift, accumulate, count, @out]);
+        launcher.Launch<T>(workItems, [@out, count]);
 
     /// <summary>x_b = 2^(c1 e1[b] + c2 e2[b]) x_b.</summary>
     [CudaKernel("scale_exp2", KernelShape.Typed)]
@@ -31,11 +50,11 @@ internal static class GeneralKernels
         where T : unmanaged, IFloatingPointIeee754<T> =>
         launcher.Launch<T>(workItems, [x, n, result]);
 
-    /// <summary>C_b = op(Q_b) C_b for every matrix, Q_b from geqrf's reflectors (batched orgqr / ormqr).</summary>
+    /// <summary>C_b = op(Q_b) C_b for every matrix (element (r, j) of C_b at r rowStep + j colStep), Q_b from geqrf's reflectors (batched orgqr).</summary>
     [CudaKernel("apply_reflectors", KernelShape.Typed)]
-    public static void ApplyReflectors<T>(this KernelLauncher launcher, long workItems, DevicePtr<T> v, long strideV, DevicePtr<T> tau, long strideTau, int m, int k, DevicePtr<T> c, long strideC, int p, int transpose, int count)
+    public static void ApplyReflectors<T>(this KernelLauncher launcher, long workItems, DevicePtr<T> v, long strideV, DevicePtr<T> tau, long strideTau, int m, int k, DevicePtr<T> c, long strideC, int p, int rowStep, int colStep, int transpose, int count)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        launcher.Launch<T>(workItems, [v, strideV, tau, strideTau, m, k, c, strideC, p, transpose, count]);
+        launcher.Launch<T>(workItems, [v, strideV, tau, strideTau, m, k, c, strideC, p, rowStep, colStep, transpose, count]);
 
     /// <summary>*value = x[INT_MAX - *flag] when *flag != 0 (the value a non-finite scan found).</summary>
     [CudaKernel("read_flagged", KernelShape.Typed)]

@@ -9,7 +9,7 @@ internal enum KernelShape
     /// <summary>One entry, no element type; grid-stride over the work items (the wrapper's first parameter).</summary>
     Untyped,
 
-    /// <summary>name_f32 and name_f64 (OP_INSTANTIATE); grid-stride over the work items (the wrapper's first parameter).</summary>
+    /// <summary>name_f32 and name_f64 (OP_INSTANTIATE); grid-stride over the work items (the wrapper's first parameter), or one block per item where the wrapper launches it so (max_exponent).</summary>
     Typed,
 
     /// <summary>

@@ -43,6 +43,27 @@ internal readonly struct KernelLauncher(KernelModule module, CudaStream stream)
         Run(entry, typeof(T) == typeof(double), 0, blocks, BlockSize, args);
     }
 
+    /// <summary>
+    /// Launches the block-per-item kernel of wrapper <paramref name="wrapper"/> (max_exponent: one
+    /// block of <see cref="BlockSize"/> threads per matrix, block-stride over the rest past
+    /// <see cref="MaxBlocks"/>) instantiated for <typeparamref name="T"/> over
+    /// <paramref name="workItems"/> items (nothing when there are none).
+    /// </summary>
+    public void LaunchBlockPerItem<T>(long workItems, ReadOnlySpan<KernelArg> args, [CallerMemberName] string wrapper = "")
+        where T : unmanaged
+    {
+        if (workItems <= 0)
+        {
+            return;
+        }
+
+        KernelEntry entry = module.Unit.ByWrapper(wrapper);
+        Run(entry, typeof(T) == typeof(double), 0, BlockPerItemBlocks(workItems), BlockSize, args);
+    }
+
+    /// <summary>Blocks of a block-per-item launch over <paramref name="workItems"/> items.</summary>
+    public static int BlockPerItemBlocks(long workItems) => (int)Math.Clamp(workItems, 1, MaxBlocks);
+
     /// <summary>Launches an untyped grid-stride kernel; see <see cref="Launch{T}"/>.</summary>
     public void Launch(long workItems, ReadOnlySpan<KernelArg> args, [CallerMemberName] string wrapper = "")
     {
