@@ -194,13 +194,15 @@ run() {
 }
 
 # The one build of the host emulation (also called by OrthoProj.Tests/Cuda/CudaEmulationTests.cs):
-# fake_cuda.cpp with the kernels of cuda/ compiled as host C++, under the driver, cuBLAS and
-# cuSOLVER file names that the CUDA 11 probe looks for.
+# the emulation's sources (fake_cuda.cpp with the kernels of cuda/ compiled as host C++, the
+# scheduler, the hazard tracker, cuBLAS/cuSOLVER) as one library under the driver, cuBLAS and
+# cuSOLVER file names that the CUDA 11 probe looks for, and the detector's self-test against it.
 build_emulation() {
-  local fake="$1"
+  local fake="$1" src="$ROOT/OrthoProj.Tests/Cuda/Emulation"
   mkdir -p "$fake"
   g++ -std=c++17 -O1 -fPIC -shared -fvisibility=hidden -I"$ROOT/cuda" \
-    -o "$fake/libfakecuda.so" "$ROOT/OrthoProj.Tests/Cuda/Emulation/fake_cuda.cpp" -llapack || return 1
+    -o "$fake/libfakecuda.so" "$src/fake_cuda.cpp" "$src/scheduler.cpp" "$src/hazards.cpp" "$src/libraries.cpp" -llapack || return 1
+  g++ -std=c++17 -O1 -o "$fake/hazard_selftest" "$src/hazard_selftest.cpp" -L"$fake" -lfakecuda -Wl,-rpath,'$ORIGIN' || return 1
   # Links, not copies: the loader then maps one file once, so one set of counters (fake_cuda.cpp's
   # fakecuda_counters) sees the driver, cuBLAS and cuSOLVER calls together.
   local name
