@@ -8,6 +8,7 @@
 #pragma once
 #include <cstdint>
 #include <cstdlib>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -42,6 +43,7 @@ struct Alloc
     Context* ctx = nullptr;
     std::string origin;                  // "cuMemAlloc_v2 #12 (2048 bytes)"
     bool freed = false;
+    uint64_t freedAtSeq = 0;             // the issue counter when cuMemFree was called
     int pendingOps = 0;                  // enqueued, not yet run, ops known to touch it
     std::string pendingName;             // the latest of them
     std::vector<uint8_t> written;        // one byte per 4-byte word: ever written (device memory only)
@@ -78,10 +80,11 @@ struct Stream
     bool legacy = false;
     bool destroyed = false;
     std::string name;
-    std::vector<std::shared_ptr<Op>> queue;   // not yet run, in issue order
+    std::deque<std::shared_ptr<Op>> queue;    // not yet run, in issue order
     Clock clock;                         // the clock of its latest op
     uint64_t epoch = 0;
     std::shared_ptr<Op> last;            // latest op issued (run or not)
+    uint64_t coveredAtSeq = 0;           // destroyed, drained and known to the host by then (0: not yet)
 };
 struct Event { Context* ctx = nullptr; std::shared_ptr<Op> marker; Clock clock; bool recorded = false; };
 
@@ -116,6 +119,7 @@ int HostAccessEpoch();                   // a fresh host epoch for a host-side a
 void HostJoin(const Clock& c);
 int RunUntilDone(const std::shared_ptr<Op>& target);     // host waits for one op (and what it needs)
 int SyncStream(Stream* s);
+void DrainAll();
 int SyncContext(Context* ctx);
 void RecordEvent(Event* e, Stream* s);
 void WaitEvent(Stream* s, Event* e);
@@ -123,6 +127,8 @@ int TakeStickyError();
 void RegisterEvent(Event* e);
 void UnregisterEvent(Event* e);
 bool QueuesEmpty();
+uint64_t CurrentSeq();                   // ops issued so far
+uint64_t OldestPendingSeq();             // the issue number of the oldest op not yet run (UINT64_MAX: none)
 
 // Hazards and allocations (hazards.cpp)
 void Hazard(const std::string& kind, const std::string& text);
@@ -135,7 +141,7 @@ void Touch(int participant, uint64_t epoch, const Clock& clock, const std::strin
 // Host-memory access (pinned or pageable) by an op or the host.
 void TouchHost(int participant, uint64_t epoch, const Clock& clock, const std::string& what, const void* p, size_t bytes, bool read, bool write);
 void FreeAlloc(Alloc* a, const char* call);
-void ReleaseGraveyard();                 // frees what cuMemFree deferred, once no queued op remains
+void ReleaseGraveyard();                 // frees what cuMemFree deferred, once no op issued before the free remains queued
 void ForgetParticipant(int id);
 void MarkWritten(Alloc* a, uintptr_t lo, uintptr_t hi);
 void CopyShadow(const void* dst, const void* src, size_t bytes);   // a device-to-device copy carries "never written" along

@@ -224,6 +224,9 @@ EXPORT void fakecuda_call_end()
         Hazard("context", what + " left context " + Hex(now ? now->handle : nullptr) + " current; it found " + Hex(found ? found->handle : nullptr) +
                " current and did not restore it");
 }
+// Runs all queued work now without synchronizing the host with it (no ordering is implied), so that
+// a test's leftover work reports its hazards before the test ends (OrthoProj.Tests' EmulationHazards).
+EXPORT void fakecuda_drain() { Api api("fakecuda_drain"); DrainAll(); }
 // Whether the emulation runs streams asynchronously (1) or every call to completion (0).
 EXPORT int fakecuda_async() { return AsyncMode() ? 1 : 0; }
 

@@ -261,21 +261,27 @@ void FreeAlloc(Alloc* a, const char* call)
     }
     g_allocs.erase(a->base);
     a->freed = true;
+    a->freedAtSeq = CurrentSeq();
     a->history.clear();
     g_graveyard.push_back(a);
-    if (QueuesEmpty()) ReleaseGraveyard();
+    ReleaseGraveyard();
 }
 
 void ReleaseGraveyard()
 {
+    // Memory freed while ops issued before the free are still queued stays allocated until they
+    // have run (they use it: a hazard already reported), so they never touch memory handed out again.
+    uint64_t oldest = OldestPendingSeq();
+    std::vector<Alloc*> keep;
     for (Alloc* a : g_graveyard)
     {
+        if (a->freedAtSeq >= oldest) { keep.push_back(a); continue; }
         std::free((void*)a->base);
         a->written.clear();
         a->written.shrink_to_fit();
         g_freedRecently.push_back(a);
     }
-    g_graveyard.clear();
+    g_graveyard.swap(keep);
     // Remember a few freed ranges to name a later use; the address may be reused by a new
     // allocation, which FindAlloc finds first.
     if (g_freedRecently.size() > 256)
@@ -284,7 +290,8 @@ void ReleaseGraveyard()
         g_freedRecently.erase(g_freedRecently.begin(), g_freedRecently.end() - 256);
     }
     // Pageable host ranges: entries the host's clock covers can no longer conflict with anything
-    // issued later, and nothing is queued now.
+    // issued later; only when nothing is queued (queued ops may have older clocks).
+    if (!QueuesEmpty()) return;
     Alloc* h = PageableHost();
     for (auto it = h->history.begin(); it != h->history.end();)
     {

@@ -79,6 +79,9 @@ static uint64_t g_seq = 0;
 static int g_nextStreamId = 1;
 static int g_sticky = 0;
 static std::vector<Stream*> g_streams;            // every stream not yet retired
+static std::set<Stream*> g_busy;                  // streams with queued ops
+static uint64_t g_pending = 0;                    // queued ops, all streams
+static uint64_t g_ran = 0;
 static std::set<Stream*> g_streamHandles;         // handles cuStreamCreate gave out and not destroyed
 static std::set<Event*> g_events;
 static std::map<void*, Context*> g_contexts;      // handle -> context
@@ -179,10 +182,13 @@ Stream* ResolveStream(void* handle, Context* ctx)
 }
 
 // ------------------------------------------------------------------ running ops
-bool QueuesEmpty()
+bool QueuesEmpty() { return g_pending == 0; }
+uint64_t CurrentSeq() { return g_seq; }
+uint64_t OldestPendingSeq()
 {
-    for (Stream* s : g_streams) if (!s->queue.empty()) return false;
-    return true;
+    uint64_t oldest = UINT64_MAX;
+    for (Stream* s : g_busy) oldest = std::min(oldest, s->queue.front()->seq);
+    return oldest;
 }
 static bool Ready(const Op& op)
 {
@@ -191,34 +197,43 @@ static bool Ready(const Op& op)
     return true;
 }
 // Streams destroyed, drained and covered by the host clock can no longer race with anything issued
-// later: forget them (their clock entries and access histories), so clocks stay short.
+// after that (every later op's clock includes the host's): once no op issued before then is still
+// queued, forget them (their clock entries and access histories), so clocks stay short.
 static void Retire()
 {
+    uint64_t oldest = OldestPendingSeq();
     std::vector<Stream*> gone;
     for (Stream* s : g_streams)
-        if (s->destroyed && s->queue.empty() && g_host.Get(s->id) >= s->epoch) gone.push_back(s);
+    {
+        if (!s->destroyed || !s->queue.empty() || g_host.Get(s->id) < s->epoch) continue;
+        if (s->coveredAtSeq == 0) s->coveredAtSeq = g_seq;
+        if (s->coveredAtSeq < oldest) gone.push_back(s);
+    }
     if (gone.size() < 16) return;
+    std::set<Stream*> goneSet(gone.begin(), gone.end());
     for (Stream* s : gone)
     {
         ForgetParticipant(s->id);
         g_host.Erase(s->id);
-        for (Stream* t : g_streams) t->clock.Erase(s->id);
+        for (Stream* t : g_streams) if (!goneSet.count(t)) t->clock.Erase(s->id);
         for (Event* e : g_events) e->clock.Erase(s->id);
-        g_streams.erase(std::find(g_streams.begin(), g_streams.end(), s));
         s->last.reset();   // the Stream itself stays (a stale handle must not alias a new one)
     }
+    g_streams.erase(std::remove_if(g_streams.begin(), g_streams.end(), [&](Stream* s) { return goneSet.count(s) != 0; }), g_streams.end());
 }
 static void RunOp(const std::shared_ptr<Op>& op)
 {
     Stream* s = op->stream;
     s->queue.erase(s->queue.begin());
+    if (s->queue.empty()) g_busy.erase(s);
+    g_pending--;
     for (Alloc* a : op->known) a->pendingOps--;
     int rc = op->run(*op);
     if (rc != 0 && g_sticky == 0) g_sticky = rc;
     op->done = true;
     op->run = nullptr;   // drops captured arguments
     op->deps.clear();
-    if (QueuesEmpty())
+    if (QueuesEmpty() || ++g_ran % 64 == 0)
     {
         ReleaseGraveyard();
         Retire();
@@ -227,8 +242,10 @@ static void RunOp(const std::shared_ptr<Op>& op)
 static std::vector<std::shared_ptr<Op>> ReadyOps()
 {
     std::vector<std::shared_ptr<Op>> ready;
-    for (Stream* s : g_streams)
-        if (!s->queue.empty() && Ready(*s->queue.front())) ready.push_back(s->queue.front());
+    for (Stream* s : g_busy)
+        if (Ready(*s->queue.front())) ready.push_back(s->queue.front());
+    // g_busy is ordered by address: sort by issue number so a seed picks the same op each run.
+    std::sort(ready.begin(), ready.end(), [](const std::shared_ptr<Op>& a, const std::shared_ptr<Op>& b) { return a->seq < b->seq; });
     return ready;
 }
 static bool RunRandomReady()
@@ -260,6 +277,12 @@ int RunUntilDone(const std::shared_ptr<Op>& target)
     }
     return 0;
 }
+void DrainAll()
+{
+    // Runs everything queued, in a seeded order, without telling the host: no clock changes, so a
+    // hazard of the queued work shows now (to the test that issued it) and nothing is hidden.
+    while (RunRandomReady()) {}
+}
 int SyncStream(Stream* s)
 {
     if (s->last && !s->last->done) RunUntilDone(s->last);
@@ -271,7 +294,7 @@ int SyncContext(Context* ctx)
     for (;;)
     {
         std::shared_ptr<Op> pending;
-        for (Stream* s : g_streams) if (s->ctx == ctx && !s->queue.empty()) { pending = s->queue.back(); break; }
+        for (Stream* s : g_busy) if (s->ctx == ctx) { pending = s->queue.back(); break; }
         if (!pending) break;
         RunUntilDone(pending);
     }
@@ -340,6 +363,8 @@ std::shared_ptr<Op> Enqueue(Stream* s, std::string what, std::vector<Access> kno
     };
     s->queue.push_back(op);
     s->last = op;
+    g_busy.insert(s);
+    g_pending++;
     if (!AsyncMode()) RunOp(op);
     return op;
 }
