@@ -336,8 +336,8 @@ static int HtoD(const char* call, void* d, const void* s, size_t n, Stream* stre
     std::shared_ptr<Op> op;
     if (Pinned(s))
     {
-        op = Enqueue(stream, call, { Access{ d, n, false, true, false } }, [d, s, n, call](Op& self) {
-            TouchHost(self.stream->id, self.epoch, self.clock, self.what, s, n, true, false);
+        // The pinned source is one of the op's known accesses, so freeing it early is caught at the free.
+        op = Enqueue(stream, call, { Access{ s, n, true, false, false }, Access{ d, n, false, true, false } }, [d, s, n](Op&) {
             std::memcpy(d, s, n);
             return 0;
         }, false);
@@ -358,8 +358,11 @@ static int HtoD(const char* call, void* d, const void* s, size_t n, Stream* stre
 static std::shared_ptr<Op> DtoH(const char* call, void* d, const void* s, size_t n, Stream* stream)
 {
     std::memset(d, 0xFF, n);
-    return Enqueue(stream, call, { Access{ s, n, true, false, true } }, [d, s, n](Op& self) {
-        TouchHost(self.stream->id, self.epoch, self.clock, self.what, d, n, false, true);
+    bool pinned = Pinned(d);
+    std::vector<Access> known = { Access{ s, n, true, false, true } };
+    if (pinned) known.push_back(Access{ d, n, false, true, false });
+    return Enqueue(stream, call, std::move(known), [d, s, n, pinned](Op& self) {
+        if (!pinned) TouchHost(self.stream->id, self.epoch, self.clock, self.what, d, n, false, true);
         std::memcpy(d, s, n);
         return 0;
     }, false);
