@@ -449,7 +449,13 @@ EXPORT int cuEventRecord(void* e, void* h)
     Api api("cuEventRecord");
     Stream* s = ResolveStream(h, CurrentContext());
     if (s == nullptr) return 400;
-    RecordEvent((Event*)e, s);
+    // cuEventRecord: "hEvent and hStream must be from the same context otherwise
+    // CUDA_ERROR_INVALID_HANDLE is returned."
+    Event* ev = (Event*)e;
+    if (ev->ctx != nullptr && !Contract(ev->ctx == s->ctx, "cuEventRecord", "the event (created in context " + Hex(ev->ctx->handle) + ") and " + s->name +
+                                        " (context " + Hex(s->ctx->handle) + ") must be from the same context"))
+        return 400;
+    RecordEvent(ev, s);
     return 0;
 }
 EXPORT int cuEventSynchronize(void* e)
