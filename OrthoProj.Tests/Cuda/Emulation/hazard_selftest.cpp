@@ -38,6 +38,9 @@ int cuEventRecord(void*, void*);
 int cuEventSynchronize(void*);
 int cuEventDestroy_v2(void*);
 int cuStreamWaitEvent(void*, void*, unsigned);
+int cuModuleLoadData(void**, const void*);
+int cuModuleGetFunction(void**, void*, const char*);
+int cuLaunchKernel(void*, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, void*, void**, void**);
 int cublasCreate_v2(void**);
 int cublasDestroy_v2(void*);
 int cublasSetStream_v2(void*, void*);
@@ -109,6 +112,17 @@ static void Trsm(bool deviceArrays)
     cuStreamDestroy_v2(s);
 }
 
+// copy_strided_f32(const float* src, i64 srcStride, float* dst, i64 dstStride, int len, int count)
+// on stream s: reads src (a const pointer), writes dst.
+static void CopyKernel(void* s, void* src, void* dst, int n)
+{
+    static void* f = [] { void* m = nullptr; cuModuleLoadData(&m, "emulated"); void* k = nullptr; cuModuleGetFunction(&k, m, "copy_strided_f32"); return k; }();
+    long long stride = n;
+    int len = n, count = 1;
+    void* args[] = { &src, &stride, &dst, &stride, &len, &count };
+    cuLaunchKernel(f, 1, 1, 1, 32, 1, 1, 0, s, args, nullptr);
+}
+
 struct Case { const char* name; const char* kind; std::function<void()> bad, good; };
 
 int main()
@@ -139,6 +153,13 @@ int main()
           // A blocking stream is ordered with the legacy stream (its implicit synchronization).
           [] { void* a = Stream(0); void* d = Alloc(256);
                cuMemsetD8Async(d, 1, 256, a); cuMemsetD8_v2(d, 2, 256); cuCtxSynchronize(); cuMemFree_v2(d); cuStreamDestroy_v2(a); } },
+        { "a kernel reads (const T*) what another stream writes, unordered", "race",
+          [] { void* a = Stream(NonBlocking); void* b = Stream(NonBlocking); void* x = Alloc(64); void* y = Alloc(64);
+               cuMemsetD8_v2(x, 0, 64); cuCtxSynchronize(); CopyKernel(a, x, y, 16); cuMemsetD8Async(x, 1, 64, b);
+               cuCtxSynchronize(); cuMemFree_v2(x); cuMemFree_v2(y); cuStreamDestroy_v2(a); cuStreamDestroy_v2(b); },
+          [] { void* a = Stream(NonBlocking); void* b = Stream(NonBlocking); void* x = Alloc(64); void* y = Alloc(64); void* e = nullptr; cuEventCreate(&e, 0);
+               cuMemsetD8_v2(x, 0, 64); cuCtxSynchronize(); CopyKernel(a, x, y, 16); cuEventRecord(e, a); cuStreamWaitEvent(b, e, 0); cuMemsetD8Async(x, 1, 64, b);
+               cuCtxSynchronize(); cuMemFree_v2(x); cuMemFree_v2(y); cuEventDestroy_v2(e); cuStreamDestroy_v2(a); cuStreamDestroy_v2(b); } },
         { "a host-side copy reads host memory a queued device-to-host copy has yet to write", "host-read-before-copy",
           [] { void* s = Stream(NonBlocking); void* d = Alloc(64); void* d2 = Alloc(64); std::vector<float> host(16);
                cuMemsetD8Async(d, 0, 64, s); cuMemcpyDtoHAsync_v2(host.data(), d, 64, s);
@@ -177,6 +198,11 @@ int main()
         { "device memory read before it was written", "uninitialized",
           [] { void* d = Alloc(64); std::vector<char> host(64); cuMemcpyDtoH_v2(host.data(), d, 64); cuMemFree_v2(d); },
           [] { void* d = Alloc(64); std::vector<char> host(64); cuMemsetD8_v2(d, 0, 64); cuMemcpyDtoH_v2(host.data(), d, 64); cuMemFree_v2(d); } },
+        { "a kernel reads (const T*) memory never written", "uninitialized",
+          [] { void* s = Stream(NonBlocking); void* x = Alloc(64); void* y = Alloc(64); CopyKernel(s, x, y, 16); cuStreamSynchronize(s);
+               cuMemFree_v2(x); cuMemFree_v2(y); cuStreamDestroy_v2(s); },
+          [] { void* s = Stream(NonBlocking); void* x = Alloc(64); void* y = Alloc(64); cuMemsetD8Async(x, 0, 64, s); CopyKernel(s, x, y, 16); cuStreamSynchronize(s);
+               cuMemFree_v2(x); cuMemFree_v2(y); cuStreamDestroy_v2(s); } },
         { "cublasStrsmBatched with host-resident pointer arrays", "contract",
           [] { Trsm(false); },
           [] { Trsm(true); } },
@@ -202,7 +228,7 @@ int main()
         bool hit = bad.find(std::string(c.kind) + ":") != std::string::npos;
         caught += hit ? 1 : 0;
         std::printf("  %s  %-13s %s\n", hit ? "caught " : "MISSED ", c.kind, c.name);
-        if (!hit && !bad.empty()) std::printf("           (reported instead: %s)\n", bad.c_str());
+        if (!hit && !bad.empty()) std::printf("           (reported as another class: %s)\n", bad.c_str());
         std::string good = Run(c.good);
         if (!good.empty())
         {

@@ -166,6 +166,11 @@ static void Record(Alloc* a, int participant, uint64_t epoch, const Clock& clock
             if (participant == 0 && e.write && !write)
                 Hazard("host-read-before-copy", what + " (the host) reads " + a->Describe() + " " + span + " that " + e.what + " on " + Who(q) +
                        " writes, and no synchronization orders that copy before the host");
+            else if (q == 0 && !e.write && write)
+                // The same hazard seen from the other side (the copy ran after the host's read):
+                // reported the same way, whichever order the seed picked.
+                Hazard("host-read-before-copy", e.what + " (the host) reads " + a->Describe() + " " + span + " that " + what + " on " + Who(participant) +
+                       " writes, and no synchronization orders that copy before the host");
             else if (q == 0)
                 Hazard("race", what + " on " + Who(participant) + (write ? " writes " : " reads ") + a->Describe() + " " + span + " that " + e.what +
                        " (the host) " + (e.write ? "wrote" : "read") + " after the op was issued");
