@@ -242,13 +242,13 @@ emulate() {
   local fake="$ROOT/build/fake-cuda" counts status=0 selftest seeds="${FAKECUDA_SEEDS:-1,2,3}" seed first=1
   local logs="$fake/logs"
   build_emulation "$fake" || exit 1
-  echo "== hazard self-test"
-  selftest="$("$fake/hazard_selftest" 2>&1)" || status=1
+  rm -rf "$logs" && mkdir -p "$logs"
+  echo "== hazard self-test (the HAZARD lines of its known-bad sequences: $logs/selftest.log)"
+  selftest="$("$fake/hazard_selftest" 2> "$logs/selftest.log")" || status=1
   echo "$selftest"
   dotnet build "$ROOT/OrthoProj.Tests/OrthoProj.Tests.csproj" -c Release -v q || exit 1
   counts="$fake/steady-state.txt"
-  rm -rf "$counts" "$logs"
-  mkdir -p "$logs"
+  rm -f "$counts"
   export ORTHOPROJ_CUDA_PATH="$fake" ORTHOPROJ_KERNEL_CACHE="$fake/kernel-cache"
   for seed in ${seeds//,/ }; do
     # (CudaEmulationTests is left out: it builds this emulation again and runs a subset of the same
