@@ -29,8 +29,10 @@
 #   scripts/gpu-check.sh emulate   on the development machine, no GPU needed: builds the host
 #                                  emulation of the CUDA driver/cuBLAS/cuSOLVER in
 #                                  OrthoProj.Tests/Cuda/Emulation (g++ and liblapack) into
-#                                  build/fake-cuda and runs the CUDA tests against it through
-#                                  ORTHOPROJ_CUDA_PATH. It checks the backend's orchestration, not
+#                                  build/fake-cuda, runs its hazard self-test, and runs the CUDA
+#                                  tests against it through ORTHOPROJ_CUDA_PATH in its asynchronous
+#                                  mode under the scheduler seeds FAKECUDA_SEEDS (default 1,2,3),
+#                                  failing on any hazard. It checks the backend's orchestration, not
 #                                  NVIDIA's libraries; it is not a GPU result.
 #
 # `run` can be tried without a GPU against that emulation (GPU_CHECK_EXPECT_CUDA=1 makes the
@@ -351,36 +353,80 @@ run() {
 }
 
 # The one build of the host emulation (also called by OrthoProj.Tests/Cuda/CudaEmulationTests.cs):
-# fake_cuda.cpp with the kernels of cuda/ compiled as host C++, under the driver, cuBLAS and
-# cuSOLVER file names that the CUDA 11 probe looks for.
+# the emulation's sources (fake_cuda.cpp with the kernels of cuda/ compiled as host C++, the
+# scheduler, the hazard tracker, cuBLAS/cuSOLVER) as one library under the driver, cuBLAS and
+# cuSOLVER file names that the CUDA 11 probe looks for, and the detector's self-test against it.
 build_emulation() {
-  local fake="$1"
+  local fake="$1" src="$ROOT/OrthoProj.Tests/Cuda/Emulation"
   mkdir -p "$fake"
   g++ -std=c++17 -O1 -fPIC -shared -fvisibility=hidden -I"$ROOT/cuda" \
-    -o "$fake/libfakecuda.so" "$ROOT/OrthoProj.Tests/Cuda/Emulation/fake_cuda.cpp" -llapack || return 1
+    -o "$fake/libfakecuda.so" "$src/fake_cuda.cpp" "$src/scheduler.cpp" "$src/hazards.cpp" "$src/libraries.cpp" -llapack || return 1
+  g++ -std=c++17 -O1 -o "$fake/hazard_selftest" "$src/hazard_selftest.cpp" -L"$fake" -lfakecuda -Wl,-rpath,'$ORIGIN' || return 1
   # Links, not copies: the loader then maps one file once, so one set of counters (fake_cuda.cpp's
   # fakecuda_counters) sees the driver, cuBLAS and cuSOLVER calls together.
   local name
   for name in libcuda.so.1 libcublas.so.11 libcusolver.so.11; do ln -sfn libfakecuda.so "$fake/$name"; done
 }
 
+# One run of the test executable against the emulation; adds its counts to PASSED/FAILED/HAZARDS.
+# Arguments: seed, devices, filter, log name; the environment of the caller (ORTHOPROJ_*) applies.
+PASSED=0 FAILED=0 HAZARDS=0
+emulated_run() {
+  local seed="$1" devices="$2" filter="$3" log="$4" rc n
+  FAKECUDA_MODE=async FAKECUDA_SEED="$seed" FAKECUDA_DEVICES="$devices" \
+    "$ROOT/OrthoProj.Tests/bin/Release/net10.0/OrthoProj.Tests" --filter "$filter" > "$log" 2>&1
+  rc=$?
+  grep -E '^\s*(total|failed|succeeded|skipped|duration):' "$log" | tr -s ' ' | tr '\n' ' '
+  echo
+  n=$(grep -E '^\s*succeeded:' "$log" | tail -n 1 | tr -dc '0-9'); PASSED=$((PASSED + ${n:-0}))
+  n=$(grep -E '^\s*failed:' "$log" | tail -n 1 | tr -dc '0-9'); FAILED=$((FAILED + ${n:-0}))
+  # A run that ends without its summary (a crash) counts as a failure.
+  if [ "$rc" -ne 0 ] && ! grep -qE '^\s*failed:\s*[1-9]' "$log"; then FAILED=$((FAILED + 1)); echo "(exit code $rc without failed tests: counted as one failure; see $log)"; fi
+  n=$(grep -c '^HAZARD ' "$log"); HAZARDS=$((HAZARDS + n))
+  if [ "$n" -gt 0 ]; then
+    echo "hazards in this run (distinct, addresses and numbers elided):"
+    grep '^HAZARD ' "$log" | sed -E 's/0x[0-9a-f]+/0x.../g; s/#[0-9]+/#n/g; s/[0-9]+ bytes/n bytes/g; s/(offset|\+)[ ]?[0-9]+/\1 n/g' | sort | uniq -c | sort -rn | head -n 20
+  fi
+  return $rc
+}
+
+# The CUDA tests against the host emulation in its asynchronous mode (streams as queues, a seeded
+# scheduler, hazards reported): first the detector's self-test, then the whole CUDA suite under
+# each seed of FAKECUDA_SEEDS (default 1,2,3) on one emulated device, and the multi-device,
+# sharded and status tests on two, each seed a different interleaving that CUDA allows. Ends with
+# the self-test's line, one line of totals, and the steady-state lines (the first seed's run).
 emulate() {
-  local fake="$ROOT/build/fake-cuda" counts status=0
+  local fake="$ROOT/build/fake-cuda" counts status=0 selftest seeds="${FAKECUDA_SEEDS:-1,2,3}" seed first=1
+  local logs="$fake/logs"
   build_emulation "$fake" || exit 1
+  rm -rf "$logs" && mkdir -p "$logs"
+  echo "== hazard self-test (the HAZARD lines of its known-bad sequences: $logs/selftest.log)"
+  selftest="$("$fake/hazard_selftest" 2> "$logs/selftest.log")" || status=1
+  echo "$selftest"
   dotnet build "$ROOT/OrthoProj.Tests/OrthoProj.Tests.csproj" -c Release -v q || exit 1
   counts="$fake/steady-state.txt"
   rm -f "$counts"
-  ORTHOPROJ_CUDA_PATH="$fake" ORTHOPROJ_KERNEL_CACHE="$fake/kernel-cache" ORTHOPROJ_STEADY_STATE_FILE="$counts" \
-    "$ROOT/OrthoProj.Tests/bin/Release/net10.0/OrthoProj.Tests" --filter "FullyQualifiedName~OrthoProj.Tests.Cuda&FullyQualifiedName!~CudaEmulationTests" || status=1
-  # (CudaEmulationTests is left out above: it builds this emulation again and runs a subset of the
-  # same tests in a child process, for dotnet test.) The sharded path, and the conformance suite
-  # again, with two emulated devices (FAKECUDA_DEVICES): on device 0, and sharded across both
-  # (ShardedCudaConformance).
-  echo "== two emulated devices"
-  FAKECUDA_DEVICES=2 ORTHOPROJ_CUDA_PATH="$fake" ORTHOPROJ_KERNEL_CACHE="$fake/kernel-cache" \
-    "$ROOT/OrthoProj.Tests/bin/Release/net10.0/OrthoProj.Tests" --filter "FullyQualifiedName~MultiDevice|FullyQualifiedName~CudaConformance|FullyQualifiedName~ShardedCudaConformance" || status=1
-  # Last: what a steady-state training step pays per call (OrthoProj.Tests/Cuda/SteadyStateCountTests.cs).
+  export ORTHOPROJ_CUDA_PATH="$fake" ORTHOPROJ_KERNEL_CACHE="$fake/kernel-cache"
+  for seed in ${seeds//,/ }; do
+    # (CudaEmulationTests is left out: it builds this emulation again and runs a subset of the same
+    # tests in child processes, for dotnet test.) The steady-state counts come from the first seed.
+    echo "== asynchronous emulation, seed $seed: the CUDA suite, one device"
+    if [ "$first" = 1 ]; then export ORTHOPROJ_STEADY_STATE_FILE="$counts"; else unset ORTHOPROJ_STEADY_STATE_FILE; fi
+    emulated_run "$seed" 1 "FullyQualifiedName~OrthoProj.Tests.Cuda&FullyQualifiedName!~CudaEmulationTests" "$logs/seed$seed-1dev.log" || status=1
+    unset ORTHOPROJ_STEADY_STATE_FILE
+    first=0
+    # The sharded path and the conformance suite again with two emulated devices: on device 0, and
+    # sharded across both (ShardedCudaConformance), and the status tests on both.
+    echo "== asynchronous emulation, seed $seed: two devices"
+    emulated_run "$seed" 2 "FullyQualifiedName~MultiDevice|FullyQualifiedName~CudaConformance|FullyQualifiedName~ShardedCudaConformance|FullyQualifiedName~CudaStatusTests" "$logs/seed$seed-2dev.log" || status=1
+  done
+  [ "$HAZARDS" -eq 0 ] || status=1
+  # Last: the verdict lines, and what a steady-state training step pays per call
+  # (OrthoProj.Tests/Cuda/SteadyStateCountTests.cs).
   echo
+  echo "(logs: $logs)"
+  echo "$selftest" | grep '^hazard self-test' || { echo "hazard self-test: did not run"; status=1; }
+  echo "asynchronous emulation: $PASSED tests passed, $FAILED failed, $HAZARDS hazards (seeds $seeds)"
   if [ -f "$counts" ]; then grep '^steady state' "$counts"; else echo "no steady-state counts were written" >&2; status=1; fi
   return $status
 }

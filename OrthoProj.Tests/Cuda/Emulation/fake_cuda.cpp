@@ -1,15 +1,19 @@
 // A host emulation of the parts of the CUDA driver, cuBLAS and cuSOLVER that OrthoProj's CUDA
 // backend calls, for running the CUDA conformance suite on a machine without a GPU. "Device"
-// memory is host memory, every call completes before it returns (so every stream order holds),
-// kernel launches run the kernels of cuda/orthoproj_kernels.cu compiled as host C++ (one thread
-// after another), cuBLAS is naive loops and cuSOLVER is reference LAPACK. It checks the backend's
-// orchestration (shapes, strides, leading dimensions, formulas, devInfo handling), not NVIDIA's
-// libraries, and not concurrency. Built by scripts/gpu-check.sh emulate; never shipped.
+// memory is host memory, kernel launches run the kernels of cuda/orthoproj_kernels.cu compiled as
+// host C++ (one thread after another), cuBLAS is naive loops (libraries.cpp) and cuSOLVER is
+// reference LAPACK. Streams are queues run later in an order a seeded scheduler picks among those
+// CUDA allows (scheduler.cpp), and ordering, lifetime, initialization, context and API-contract
+// hazards are reported (hazards.cpp); FAKECUDA_MODE=sync runs every call to completion instead.
+// It checks the backend's orchestration, not NVIDIA's libraries. Built by scripts/gpu-check.sh
+// build-emulation; never shipped. This file: the kernels on the host and the driver entry points.
 //
 // The fused warp-per-matrix kernels of cuda/fused_qr.cu need the 32 lanes of a warp to exchange
 // values (shuffle reductions, broadcasts): they run warp by warp, each warp's 32 lanes as 32
 // cooperative fibers meeting at a barrier inside the warp helpers, which this file supplies in
 // place of fused_common.cuh's __shfl_*_sync versions (same butterfly order, so the same rounding).
+#include "emulation.h"
+
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -18,6 +22,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <type_traits>
 #include <string>
 #include <ucontext.h>
 #include <utility>
@@ -37,12 +42,36 @@ using std::ldexp;
 static int atomicMax(int* p, int v) { int old = *p; if (v > old) *p = v; return old; }
 
 typedef std::function<void(void**)> Invoker;
-static std::map<std::string, Invoker>& Kernels() { static std::map<std::string, Invoker> k; return k; }
+// A kernel and what its C++ signature says about its parameters: each one's size (to copy the
+// argument values at launch, as cuLaunchKernel does) and, for pointers, whether the kernel may
+// write through it (T*: read and write) or only read (const T*).
+enum ParamKind { Value, ReadPointer, WritePointer };
+struct Kernel
+{
+    std::string name;
+    Invoker invoke;
+    std::vector<size_t> sizes;
+    std::vector<ParamKind> kinds;
+    bool warp = false;
+};
+template <class P> static ParamKind KindOf()
+{
+    if constexpr (std::is_pointer_v<P>) return std::is_const_v<std::remove_pointer_t<P>> ? ReadPointer : WritePointer;
+    else return Value;
+}
+static std::map<std::string, Kernel>& Kernels() { static std::map<std::string, Kernel> k; return k; }
 template <class... A, size_t... I>
 static void InvokeWith(void (*f)(A...), void** args, std::index_sequence<I...>) { f(*static_cast<A*>(args[I])...); }
 template <class... A>
-static Invoker MakeInvoker(void (*f)(A...)) { return [f](void** a) { InvokeWith(f, a, std::index_sequence_for<A...>{}); }; }
-struct Registrar { Registrar(const char* name, Invoker f) { Kernels()[name] = std::move(f); } };
+static Kernel MakeInvoker(void (*f)(A...))
+{
+    Kernel k;
+    k.invoke = [f](void** a) { InvokeWith(f, a, std::index_sequence_for<A...>{}); };
+    k.sizes = { sizeof(A)... };
+    k.kinds = { KindOf<A>()... };
+    return k;
+}
+struct Registrar { Registrar(const char* name, Kernel k) { k.name = name; Kernels()[name] = std::move(k); } };
 
 #include "orthoproj_common.cuh"
 #undef OP_INSTANTIATE
@@ -110,8 +139,7 @@ static bool RunWarp(Invoker& kernel, void** args, unsigned b, unsigned w)
         if (finished != 0) return false;
     }
 }
-static std::set<const Invoker*>& WarpKernels() { static std::set<const Invoker*> k; return k; }
-struct WarpRegistrar { WarpRegistrar(const char* name, Invoker f) { Kernels()[name] = std::move(f); WarpKernels().insert(&Kernels()[name]); } };
+struct WarpRegistrar { WarpRegistrar(const char* name, Kernel k) { k.name = name; k.warp = true; Kernels()[name] = std::move(k); } };
 
 static int fused_lane() { return (int)(threadIdx.x & 31u); }
 static int fused_warp_in_block() { return (int)(threadIdx.x >> 5); }
@@ -158,7 +186,8 @@ static int fused_ilogb(double x) { return std::ilogb(x); }
     FUSED_INSTANTIATE_N(name, 32, PARAMS, ARGS)
 #include "fused_qr.cu"
 
-#define EXPORT extern "C" __attribute__((visibility("default")))
+
+using namespace emu;
 
 // ------------------------------------------------------------------ counters
 // What a GPU run cannot show without a profiler, counted for the steady-state report of
@@ -167,8 +196,7 @@ static int fused_ilogb(double x) { return std::ilogb(x); }
 // device-to-host copies), cuBLAS/cuSOLVER calls (every entry point but handle set-up), kernel
 // launches and context switches. libcuda.so.1, libcublas.so.11 and libcusolver.so.11 are links to
 // one file, so the loader maps it once and one set of counters sees every call.
-struct Counters { long long allocs, frees, syncs, library, launches, contextSets; };
-static Counters g_count;
+namespace emu { Counters g_count; }
 EXPORT void fakecuda_counters(long long* out)
 {
     out[0] = g_count.allocs; out[1] = g_count.frees; out[2] = g_count.syncs;
@@ -177,8 +205,33 @@ EXPORT void fakecuda_counters(long long* out)
 // Devices the emulation exposes: FAKECUDA_DEVICES (default 1), all sharing host memory.
 static int DeviceCount() { const char* v = std::getenv("FAKECUDA_DEVICES"); int n = v ? std::atoi(v) : 1; return n < 1 ? 1 : n; }
 
-// ------------------------------------------------------------------ driver
-EXPORT int cuInit(unsigned) { return 0; }
+// A made-up context that is not OrthoProj's (a caller's own): cuCtxSetCurrent/cuCtxPushCurrent_v2
+// accept it, so a test can make it current, call the backend, and check that it is current again.
+EXPORT void* fakecuda_foreign_context() { Api api("fakecuda_foreign_context"); return ForeignContext()->handle; }
+// Brackets around one call of the code under test: fakecuda_call_end records a "context" hazard
+// when the current context differs from the one fakecuda_call_begin found (the call replaced the
+// caller's context and did not restore it). Nested brackets pair up per thread.
+static thread_local std::vector<std::pair<Context*, std::string>> t_calls;
+EXPORT void fakecuda_call_begin(const char* what) { Api api("fakecuda_call_begin"); t_calls.emplace_back(CurrentContext(), what ? what : "a call"); }
+EXPORT void fakecuda_call_end()
+{
+    Api api("fakecuda_call_end");
+    if (t_calls.empty()) return;
+    auto [found, what] = t_calls.back();
+    t_calls.pop_back();
+    Context* now = CurrentContext();
+    if (now != found)
+        Hazard("context", what + " left context " + Hex(now ? now->handle : nullptr) + " current; it found " + Hex(found ? found->handle : nullptr) +
+               " current and did not restore it");
+}
+// Runs all queued work now without synchronizing the host with it (no ordering is implied), so that
+// a test's leftover work reports its hazards before the test ends (OrthoProj.Tests' EmulationHazards).
+EXPORT void fakecuda_drain() { Api api("fakecuda_drain"); DrainAll(); }
+// Whether the emulation runs streams asynchronously (1) or every call to completion (0).
+EXPORT int fakecuda_async() { return AsyncMode() ? 1 : 0; }
+
+// ------------------------------------------------------------------ driver: devices and contexts
+EXPORT int cuInit(unsigned) { Api api("cuInit"); return 0; }
 EXPORT int cuDriverGetVersion(int* v) { *v = 11080; return 0; }
 EXPORT int cuDeviceGetCount(int* c) { *c = DeviceCount(); return 0; }
 EXPORT int cuDeviceGet(int* d, int ordinal) { if (ordinal < 0 || ordinal >= DeviceCount()) return 101; *d = ordinal; return 0; }
@@ -198,53 +251,250 @@ EXPORT int cuDeviceGetAttribute(int* v, int attribute, int)
 }
 EXPORT int cuDeviceTotalMem_v2(size_t* bytes, int) { *bytes = (size_t)1 << 32; return 0; }
 EXPORT int cuMemGetInfo_v2(size_t* f, size_t* t) { *f = *t = (size_t)1 << 32; return 0; }
-EXPORT int cuDevicePrimaryCtxRetain(void** ctx, int dev) { *ctx = (void*)(0x1000 + (intptr_t)dev * 0x100); return 0; }
+EXPORT int cuDevicePrimaryCtxRetain(void** ctx, int dev) { Api api("cuDevicePrimaryCtxRetain"); *ctx = PrimaryContext(dev)->handle; return 0; }
 EXPORT int cuDevicePrimaryCtxRelease_v2(int) { return 0; }
-static thread_local void* g_current = nullptr;
-EXPORT int cuCtxSetCurrent(void* c) { ++g_count.contextSets; g_current = c; return 0; }
-EXPORT int cuCtxGetCurrent(void** c) { *c = g_current; return 0; }
-static thread_local std::vector<void*> g_contextStack;   // what cuCtxPushCurrent replaced
-EXPORT int cuCtxPushCurrent_v2(void* c) { ++g_count.contextSets; g_contextStack.push_back(g_current); g_current = c; return 0; }
-EXPORT int cuCtxPopCurrent_v2(void** c)
+EXPORT int cuCtxSetCurrent(void* c) { Api api("cuCtxSetCurrent"); ++g_count.contextSets; SetCurrent(FromHandle(c)); return 0; }
+EXPORT int cuCtxGetCurrent(void** c) { Api api("cuCtxGetCurrent"); Context* x = CurrentContext(); *c = x ? x->handle : nullptr; return 0; }
+static thread_local std::vector<Context*> t_contextStack;   // what cuCtxPushCurrent replaced
+EXPORT int cuCtxPushCurrent_v2(void* c)
 {
-    if (g_contextStack.empty()) return 201;   // CUDA_ERROR_INVALID_CONTEXT
+    Api api("cuCtxPushCurrent_v2");
     ++g_count.contextSets;
-    if (c) *c = g_current;
-    g_current = g_contextStack.back();
-    g_contextStack.pop_back();
+    t_contextStack.push_back(CurrentContext());
+    SetCurrent(FromHandle(c));
     return 0;
 }
-EXPORT int cuCtxSynchronize() { ++g_count.syncs; return 0; }
+EXPORT int cuCtxPopCurrent_v2(void** c)
+{
+    Api api("cuCtxPopCurrent_v2");
+    if (t_contextStack.empty()) return 201;   // CUDA_ERROR_INVALID_CONTEXT
+    ++g_count.contextSets;
+    if (c) { Context* x = CurrentContext(); *c = x ? x->handle : nullptr; }
+    SetCurrent(t_contextStack.back());
+    t_contextStack.pop_back();
+    return 0;
+}
+EXPORT int cuCtxSynchronize()
+{
+    Api api("cuCtxSynchronize");
+    ++g_count.syncs;
+    if (CurrentContext() == nullptr) return 201;
+    return SyncContext(CurrentContext());
+}
 EXPORT int cuGetErrorName(int, const char** s) { *s = "CUDA_ERROR_EMULATED"; return 0; }
+
+// ------------------------------------------------------------------ driver: memory
 EXPORT int cuMemAlloc_v2(void** p, size_t bytes)
 {
     // Poison new memory with NaN bytes (0xFF...) so that reading what was never written shows up.
+    Api api("cuMemAlloc_v2");
     ++g_count.allocs;
+    if (CurrentContext() == nullptr) return 201;
     *p = std::aligned_alloc(256, (bytes + 255) / 256 * 256);
     if (*p == nullptr) return 2;
     std::memset(*p, 0xFF, bytes);
+    NewAlloc(*p, bytes, false, "cuMemAlloc_v2");
     return 0;
 }
-EXPORT int cuMemFree_v2(void* p) { ++g_count.frees; std::free(p); return 0; }
-EXPORT int cuMemHostAlloc(void** p, size_t bytes, unsigned) { *p = std::malloc(bytes); return 0; }
-EXPORT int cuMemFreeHost(void* p) { std::free(p); return 0; }
-EXPORT int cuMemcpyHtoD_v2(void* d, const void* s, size_t n) { std::memcpy(d, s, n); return 0; }
-EXPORT int cuMemcpyDtoH_v2(void* d, const void* s, size_t n) { ++g_count.syncs; std::memcpy(d, s, n); return 0; }
-EXPORT int cuMemcpyDtoD_v2(void* d, const void* s, size_t n) { std::memmove(d, s, n); return 0; }
-EXPORT int cuMemcpyHtoDAsync_v2(void* d, const void* s, size_t n, void*) { std::memcpy(d, s, n); return 0; }
-EXPORT int cuMemcpyDtoHAsync_v2(void* d, const void* s, size_t n, void*) { std::memcpy(d, s, n); return 0; }
-EXPORT int cuMemcpyDtoDAsync_v2(void* d, const void* s, size_t n, void*) { std::memmove(d, s, n); return 0; }
-EXPORT int cuMemsetD8_v2(void* d, unsigned char c, size_t n) { std::memset(d, c, n); return 0; }
-EXPORT int cuMemsetD8Async(void* d, unsigned char c, size_t n, void*) { std::memset(d, c, n); return 0; }
-EXPORT int cuStreamCreate(void** s, unsigned) { *s = std::malloc(1); return 0; }
-EXPORT int cuStreamDestroy_v2(void* s) { std::free(s); return 0; }
-EXPORT int cuStreamSynchronize(void*) { ++g_count.syncs; return 0; }
-EXPORT int cuEventCreate(void** e, unsigned) { *e = std::malloc(1); return 0; }
-EXPORT int cuEventRecord(void*, void*) { return 0; }
-EXPORT int cuEventSynchronize(void*) { ++g_count.syncs; return 0; }
-EXPORT int cuStreamWaitEvent(void*, void*, unsigned) { return 0; }   // every call has completed already
-EXPORT int cuEventElapsedTime(float* ms, void*, void*) { *ms = 0; return 0; }
-EXPORT int cuEventDestroy_v2(void* e) { std::free(e); return 0; }
+EXPORT int cuMemFree_v2(void* p)
+{
+    Api api("cuMemFree_v2");
+    ++g_count.frees;
+    if (p == nullptr) return 0;
+    Alloc* a = FindAlloc(p);
+    if (a == nullptr || a->base != (uintptr_t)p || a->pinned) return 1;   // CUDA_ERROR_INVALID_VALUE
+    FreeAlloc(a, "cuMemFree_v2");
+    return 0;
+}
+EXPORT int cuMemHostAlloc(void** p, size_t bytes, unsigned)
+{
+    Api api("cuMemHostAlloc");
+    *p = std::aligned_alloc(256, (bytes + 255) / 256 * 256);
+    if (*p == nullptr) return 2;
+    NewAlloc(*p, bytes, true, "cuMemHostAlloc");
+    return 0;
+}
+EXPORT int cuMemFreeHost(void* p)
+{
+    Api api("cuMemFreeHost");
+    Alloc* a = FindAlloc(p);
+    if (a == nullptr || a->base != (uintptr_t)p || !a->pinned) return 1;
+    FreeAlloc(a, "cuMemFreeHost");
+    return 0;
+}
+
+static bool Pinned(const void* p) { Alloc* a = FindAlloc(p); return a != nullptr && a->pinned; }
+static Stream* Legacy() { return ResolveStream(nullptr, CurrentContext()); }
+
+// Host-to-device. From pageable memory the source is read when the call is made (the driver
+// stages it: "The function will return once the pageable buffer has been copied to the staging
+// memory for DMA transfer to device memory, but the DMA to final destination may not have
+// completed"); from pinned memory the queued copy reads it when it runs.
+static int HtoD(const char* call, void* d, const void* s, size_t n, Stream* stream, bool hostSynchronous)
+{
+    if (stream == nullptr) return CurrentContext() == nullptr ? 201 : 400;
+    std::shared_ptr<Op> op;
+    if (Pinned(s))
+    {
+        // The pinned source is one of the op's known accesses, so freeing it early is caught at the free.
+        op = Enqueue(stream, call, { Access{ s, n, true, false, false }, Access{ d, n, false, true, false } }, [d, s, n](Op&) {
+            std::memcpy(d, s, n);
+            return 0;
+        }, false);
+    }
+    else
+    {
+        TouchHost(0, HostAccessEpoch(), HostClock(), call, s, n, true, false);
+        auto staged = std::make_shared<std::vector<char>>((const char*)s, (const char*)s + n);
+        op = Enqueue(stream, call, { Access{ d, n, false, true, false } }, [d, staged](Op&) { std::memcpy(d, staged->data(), staged->size()); return 0; }, false);
+    }
+    // "For transfers from pinned host memory to device memory, the function is synchronous with
+    // respect to the host" (the synchronous form only).
+    if (hostSynchronous && Pinned(s)) { RunUntilDone(op); HostJoin(op->clock); }
+    return 0;
+}
+// Device-to-host. The host destination is undefined until the copy runs: poisoned at once, so a
+// host read that comes too early sees NaN, and written by the queued op.
+static std::shared_ptr<Op> DtoH(const char* call, void* d, const void* s, size_t n, Stream* stream)
+{
+    std::memset(d, 0xFF, n);
+    bool pinned = Pinned(d);
+    std::vector<Access> known = { Access{ s, n, true, false, true } };
+    if (pinned) known.push_back(Access{ d, n, false, true, false });
+    return Enqueue(stream, call, std::move(known), [d, s, n, pinned](Op& self) {
+        if (!pinned) TouchHost(self.stream->id, self.epoch, self.clock, self.what, d, n, false, true);
+        std::memcpy(d, s, n);
+        return 0;
+    }, false);
+}
+static int DtoD(const char* call, void* d, const void* s, size_t n, Stream* stream)
+{
+    if (stream == nullptr) return CurrentContext() == nullptr ? 201 : 400;
+    // Uninitialized bytes are copied as such: the shadow of the source goes to the destination.
+    Enqueue(stream, call, { Access{ s, n, true, false, false }, Access{ d, n, false, true, false } }, [d, s, n](Op&) {
+        std::memmove(d, s, n);
+        CopyShadow(d, s, n);
+        return 0;
+    }, false);
+    return 0;
+}
+static int Memset(const char* call, void* d, unsigned char c, size_t n, Stream* stream)
+{
+    if (stream == nullptr) return CurrentContext() == nullptr ? 201 : 400;
+    Enqueue(stream, call, { Access{ d, n, false, true, false } }, [d, c, n](Op&) { std::memset(d, c, n); return 0; }, false);
+    return 0;
+}
+
+// Synchronous forms: queued on the legacy default stream of the current context (which waits for
+// the context's blocking streams, not for its non-blocking ones).
+EXPORT int cuMemcpyHtoD_v2(void* d, const void* s, size_t n) { Api api("cuMemcpyHtoD_v2"); return HtoD("cuMemcpyHtoD_v2", d, s, n, Legacy(), true); }
+EXPORT int cuMemcpyDtoH_v2(void* d, const void* s, size_t n)
+{
+    // "For transfers from device to either pageable or pinned host memory, the function returns
+    // only once the copy has completed": the host is ordered after the copy (and what it waited for).
+    Api api("cuMemcpyDtoH_v2");
+    ++g_count.syncs;
+    Stream* l = Legacy();
+    if (l == nullptr) return 201;
+    auto op = DtoH("cuMemcpyDtoH_v2", d, s, n, l);
+    RunUntilDone(op);
+    HostJoin(op->clock);
+    return TakeStickyError();
+}
+EXPORT int cuMemcpyDtoD_v2(void* d, const void* s, size_t n) { Api api("cuMemcpyDtoD_v2"); return DtoD("cuMemcpyDtoD_v2", d, s, n, Legacy()); }
+// "The synchronous memset functions are asynchronous with respect to the host except when the
+// target is pinned host memory or a Unified Memory region".
+EXPORT int cuMemsetD8_v2(void* d, unsigned char c, size_t n) { Api api("cuMemsetD8_v2"); return Memset("cuMemsetD8_v2", d, c, n, Legacy()); }
+EXPORT int cuMemcpyHtoDAsync_v2(void* d, const void* s, size_t n, void* h)
+{ Api api("cuMemcpyHtoDAsync_v2"); return HtoD("cuMemcpyHtoDAsync_v2", d, s, n, ResolveStream(h, CurrentContext()), false); }
+EXPORT int cuMemcpyDtoHAsync_v2(void* d, const void* s, size_t n, void* h)
+{
+    Api api("cuMemcpyDtoHAsync_v2");
+    Stream* stream = ResolveStream(h, CurrentContext());
+    if (stream == nullptr) return CurrentContext() == nullptr ? 201 : 400;
+    DtoH("cuMemcpyDtoHAsync_v2", d, s, n, stream);
+    return 0;
+}
+EXPORT int cuMemcpyDtoDAsync_v2(void* d, const void* s, size_t n, void* h) { Api api("cuMemcpyDtoDAsync_v2"); return DtoD("cuMemcpyDtoDAsync_v2", d, s, n, ResolveStream(h, CurrentContext())); }
+EXPORT int cuMemsetD8Async(void* d, unsigned char c, size_t n, void* h) { Api api("cuMemsetD8Async"); return Memset("cuMemsetD8Async", d, c, n, ResolveStream(h, CurrentContext())); }
+
+// ------------------------------------------------------------------ driver: streams and events
+EXPORT int cuStreamCreate(void** s, unsigned flags)
+{
+    Api api("cuStreamCreate");
+    if (CurrentContext() == nullptr) return 201;
+    *s = CreateStream(CurrentContext(), (flags & 1u) == 0);   // CU_STREAM_NON_BLOCKING = 1
+    return 0;
+}
+EXPORT int cuStreamDestroy_v2(void* s) { Api api("cuStreamDestroy_v2"); if (!IsStream(s)) return 400; DestroyStream((Stream*)s); return 0; }
+EXPORT int cuStreamSynchronize(void* h)
+{
+    Api api("cuStreamSynchronize");
+    ++g_count.syncs;
+    Stream* s = ResolveStream(h, CurrentContext());
+    if (s == nullptr) return 400;   // CUDA_ERROR_INVALID_HANDLE
+    return SyncStream(s);
+}
+EXPORT int cuEventCreate(void** e, unsigned)
+{
+    Api api("cuEventCreate");
+    Event* ev = new Event();
+    ev->ctx = CurrentContext();
+    RegisterEvent(ev);
+    *e = ev;
+    return 0;
+}
+EXPORT int cuEventRecord(void* e, void* h)
+{
+    Api api("cuEventRecord");
+    Stream* s = ResolveStream(h, CurrentContext());
+    if (s == nullptr) return 400;
+    // cuEventRecord: "hEvent and hStream must be from the same context otherwise
+    // CUDA_ERROR_INVALID_HANDLE is returned."
+    Event* ev = (Event*)e;
+    if (ev->ctx != nullptr && !Contract(ev->ctx == s->ctx, "cuEventRecord", "the event (created in context " + Hex(ev->ctx->handle) + ") and " + s->name +
+                                        " (context " + Hex(s->ctx->handle) + ") must be from the same context"))
+        return 400;
+    RecordEvent(ev, s);
+    return 0;
+}
+EXPORT int cuEventSynchronize(void* e)
+{
+    Api api("cuEventSynchronize");
+    ++g_count.syncs;
+    Event* ev = (Event*)e;
+    if (ev->marker) RunUntilDone(ev->marker);
+    HostJoin(ev->clock);
+    return TakeStickyError();
+}
+EXPORT int cuEventQuery(void* e)
+{
+    Api api("cuEventQuery");
+    Event* ev = (Event*)e;
+    if (ev->marker && !ev->marker->done) return 600;   // CUDA_ERROR_NOT_READY
+    HostJoin(ev->clock);
+    return 0;
+}
+EXPORT int cuStreamWaitEvent(void* h, void* e, unsigned)
+{
+    Api api("cuStreamWaitEvent");
+    Stream* s = ResolveStream(h, CurrentContext());
+    if (s == nullptr) return 400;
+    WaitEvent(s, (Event*)e);
+    return 0;
+}
+EXPORT int cuEventElapsedTime(float* ms, void* a, void* b)
+{
+    Api api("cuEventElapsedTime");
+    Event* x = (Event*)a;
+    Event* y = (Event*)b;
+    if ((x->marker && !x->marker->done) || (y->marker && !y->marker->done)) return 600;   // not yet completed
+    *ms = 0;
+    return 0;
+}
+EXPORT int cuEventDestroy_v2(void* e) { Api api("cuEventDestroy_v2"); UnregisterEvent((Event*)e); delete (Event*)e; return 0; }
+
+// ------------------------------------------------------------------ driver: modules and launches
 EXPORT int cuModuleLoadData(void** m, const void*) { *m = std::malloc(1); return 0; }
 EXPORT int cuModuleUnload(void* m) { std::free(m); return 0; }
 EXPORT int cuModuleGetFunction(void** f, void*, const char* name)
@@ -255,198 +505,63 @@ EXPORT int cuModuleGetFunction(void** f, void*, const char* name)
     return 0;
 }
 EXPORT int cuFuncSetAttribute(void*, int, int) { return 0; }
-EXPORT int cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz, unsigned, void*, void** args, void**)
+
+// Runs a launch: every block's threads one after another, or a fused kernel warp by warp.
+static int RunKernel(Kernel& kernel, unsigned gx, unsigned bx, void** args)
 {
-    ++g_count.launches;
-    if (gy != 1 || gz != 1 || by != 1 || bz != 1) return 1;
-    Invoker& kernel = *static_cast<Invoker*>(f);
     gridDim.x = gx; blockDim.x = bx;
-    if (WarpKernels().count(&kernel) != 0)
+    if (kernel.warp)
     {
-        // A fused kernel: each warp's 32 lanes run together as threads (they meet in the warp
+        // A fused kernel: each warp's 32 lanes run together as fibers (they meet in the warp
         // helpers), warp after warp; warps of one block never wait for each other (no __syncthreads).
-        if (bx % 32 != 0) return 1;
         static std::mutex serial;                     // one exchange area: one fused launch at a time
         std::lock_guard<std::mutex> hold(serial);
         for (unsigned b = 0; b < gx; b++)
             for (unsigned w = 0; w < bx / 32; w++)
-                if (!RunWarp(kernel, args, b, w)) return 719;   // CUDA_ERROR_LAUNCH_FAILED
+                if (!RunWarp(kernel.invoke, args, b, w)) return 719;   // CUDA_ERROR_LAUNCH_FAILED
         return 0;
     }
     for (unsigned b = 0; b < gx; b++)
         for (unsigned t = 0; t < bx; t++)
         {
             blockIdx.x = b; threadIdx.x = t;
-            kernel(args);
+            kernel.invoke(args);
         }
     return 0;
 }
 
-// ------------------------------------------------------------------ cuBLAS (column-major, naive)
-EXPORT int cublasCreate_v2(void** h) { *h = std::malloc(1); return 0; }
-EXPORT int cublasDestroy_v2(void* h) { std::free(h); return 0; }
-EXPORT int cublasSetStream_v2(void*, void*) { return 0; }
-EXPORT int cublasSetMathMode(void*, int) { return 0; }
-EXPORT int cublasGetVersion_v2(void*, int* v) { *v = 111103; return 0; }
-EXPORT int cublasGetProperty(int type, int* v) { *v = type == 0 ? 11 : type == 1 ? 11 : 3; return 0; }
-
-template <typename T>
-static T At(const T* a, int ld, bool trans, int i, int j) { return trans ? a[j + (int64_t)i * ld] : a[i + (int64_t)j * ld]; }
-
-template <typename T>
-static int Gemm(int ta, int tb, int m, int n, int k, const T* alpha, const T* a, int lda, int64_t sa, const T* b, int ldb, int64_t sb, const T* beta, T* c, int ldc, int64_t sc, int count)
+EXPORT int cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz, unsigned, void* h, void** args, void**)
 {
-    for (int p = 0; p < count; p++)
-        for (int j = 0; j < n; j++)
-            for (int i = 0; i < m; i++)
-            {
-                T sum = 0;
-                for (int l = 0; l < k; l++) sum += At(a + p * sa, lda, ta != 0, i, l) * At(b + p * sb, ldb, tb != 0, l, j);
-                T* cij = c + p * sc + i + (int64_t)j * ldc;
-                *cij = *beta == (T)0 ? *alpha * sum : *alpha * sum + *beta * *cij;
-            }
-    return 0;
-}
-EXPORT int cublasSgemmStridedBatched(void*, int ta, int tb, int m, int n, int k, const float* al, const float* a, int lda, int64_t sa, const float* b, int ldb, int64_t sb, const float* be, float* c, int ldc, int64_t sc, int count)
-{ ++g_count.library; return Gemm(ta, tb, m, n, k, al, a, lda, sa, b, ldb, sb, be, c, ldc, sc, count); }
-EXPORT int cublasDgemmStridedBatched(void*, int ta, int tb, int m, int n, int k, const double* al, const double* a, int lda, int64_t sa, const double* b, int ldb, int64_t sb, const double* be, double* c, int ldc, int64_t sc, int count)
-{ ++g_count.library; return Gemm(ta, tb, m, n, k, al, a, lda, sa, b, ldb, sb, be, c, ldc, sc, count); }
-
-// Upper triangular R only (all OrthoProj uses), non-unit diagonal.
-template <typename T>
-static int Trsm(int side, int uplo, int trans, int diag, int m, int n, const T* alpha, T* const* rs, int ldr, T* const* bs, int ldb, int count)
-{
-    if (uplo != 1 || diag != 0) return 15;
-    for (int p = 0; p < count; p++)
+    Api api("cuLaunchKernel");
+    ++g_count.launches;
+    if (gy != 1 || gz != 1 || by != 1 || bz != 1) return 1;
+    Kernel& kernel = *static_cast<Kernel*>(f);
+    if (kernel.warp && bx % 32 != 0) return 1;
+    Stream* s = ResolveStream(h, CurrentContext());
+    if (s == nullptr) return CurrentContext() == nullptr ? 201 : 400;
+    // cuLaunchKernel copies the argument values when it is called ("kernelParams ... the
+    // parameters are copied"): the caller may reuse its argument array at once.
+    size_t total = 0;
+    std::vector<size_t> offsets;
+    for (size_t sz : kernel.sizes) { total = (total + 15) / 16 * 16; offsets.push_back(total); total += sz; }
+    auto storage = std::make_shared<std::vector<char>>(total + 16);
+    std::vector<Access> accesses;
+    for (size_t i = 0; i < kernel.sizes.size(); i++)
     {
-        const T* r = rs[p];
-        T* b = bs[p];
-        for (int64_t e = 0; e < (int64_t)ldb * n; e++) if (e % ldb < m) b[e] *= *alpha;
-        auto R = [&](int i, int j) { return trans ? r[j + (int64_t)i * ldr] : r[i + (int64_t)j * ldr]; }; // op(R)(i, j)
-        if (side == 0)
-        {
-            // op(R) X = B, op(R) m x m: upper (back substitution) or lower (forward).
-            for (int col = 0; col < n; col++)
-            {
-                T* x = b + (int64_t)col * ldb;
-                if (!trans)
-                    for (int i = m - 1; i >= 0; i--) { T s = x[i]; for (int j = i + 1; j < m; j++) s -= R(i, j) * x[j]; x[i] = s / R(i, i); }
-                else
-                    for (int i = 0; i < m; i++) { T s = x[i]; for (int j = 0; j < i; j++) s -= R(i, j) * x[j]; x[i] = s / R(i, i); }
-            }
-        }
-        else
-        {
-            // X op(R) = B, op(R) n x n: row by row, x op(R) = b.
-            for (int row = 0; row < m; row++)
-            {
-                auto X = [&](int j) -> T& { return b[row + (int64_t)j * ldb]; };
-                if (!trans)
-                    for (int j = 0; j < n; j++) { T s = X(j); for (int l = 0; l < j; l++) s -= X(l) * R(l, j); X(j) = s / R(j, j); }
-                else
-                    for (int j = n - 1; j >= 0; j--) { T s = X(j); for (int l = j + 1; l < n; l++) s -= X(l) * R(l, j); X(j) = s / R(j, j); }
-            }
-        }
+        std::memcpy(storage->data() + offsets[i], args[i], kernel.sizes[i]);
+        if (kernel.kinds[i] == Value) continue;
+        void* p = *static_cast<void**>(args[i]);
+        if (p == nullptr) continue;
+        // A pointer covers the rest of the allocation it points into (the kernel's extent is not
+        // known): read for const T*, read and write for T* (never judged for initialization).
+        bool write = kernel.kinds[i] == WritePointer;
+        accesses.push_back(Access{ p, 0, true, write, !write });
     }
-    return 0;
+    std::string what = "cuLaunchKernel(" + kernel.name + ")";
+    Enqueue(s, what, std::move(accesses), [&kernel, storage, offsets, gx, bx](Op&) {
+        std::vector<void*> ptrs;
+        for (size_t o : offsets) ptrs.push_back(storage->data() + o);
+        return RunKernel(kernel, gx, bx, ptrs.data());
+    }, true);
+    return AsyncMode() ? 0 : TakeStickyError();   // synchronous mode: a failed launch fails the call, as before
 }
-EXPORT int cublasStrsmBatched(void*, int side, int uplo, int trans, int diag, int m, int n, const float* al, float* const* a, int lda, float* const* b, int ldb, int count)
-{ ++g_count.library; return Trsm(side, uplo, trans, diag, m, n, al, a, lda, b, ldb, count); }
-EXPORT int cublasDtrsmBatched(void*, int side, int uplo, int trans, int diag, int m, int n, const double* al, double* const* a, int lda, double* const* b, int ldb, int count)
-{ ++g_count.library; return Trsm(side, uplo, trans, diag, m, n, al, a, lda, b, ldb, count); }
-EXPORT int cublasSaxpy_v2(void*, int n, const float* al, const float* x, int incx, float* y, int incy) { ++g_count.library; for (int i = 0; i < n; i++) y[i * incy] += *al * x[i * incx]; return 0; }
-EXPORT int cublasDaxpy_v2(void*, int n, const double* al, const double* x, int incx, double* y, int incy) { ++g_count.library; for (int i = 0; i < n; i++) y[i * incy] += *al * x[i * incx]; return 0; }
-
-// ------------------------------------------------------------------ cuSOLVER (reference LAPACK)
-// (cublas<t>geqrfBatched is defined after the LAPACK helpers below.)
-extern "C" {
-void sgeqrf_(int*, int*, float*, int*, float*, float*, int*, int*);
-void dgeqrf_(int*, int*, double*, int*, double*, double*, int*, int*);
-void sorgqr_(int*, int*, int*, float*, int*, float*, float*, int*, int*);
-void dorgqr_(int*, int*, int*, double*, int*, double*, double*, int*, int*);
-void sormqr_(const char*, const char*, int*, int*, int*, float*, int*, float*, float*, int*, float*, int*, int*);
-void dormqr_(const char*, const char*, int*, int*, int*, double*, int*, double*, double*, int*, double*, int*, int*);
-void sgesvd_(const char*, const char*, int*, int*, float*, int*, float*, float*, int*, float*, int*, float*, int*, int*);
-void dgesvd_(const char*, const char*, int*, int*, double*, int*, double*, double*, int*, double*, int*, double*, int*, int*);
-}
-static void lapack(int m, int n, float* a, int lda, float* tau, int* info) { std::vector<float> w(64 * (n + 1)); int lw = (int)w.size(); sgeqrf_(&m, &n, a, &lda, tau, w.data(), &lw, info); }
-static void lapack(int m, int n, double* a, int lda, double* tau, int* info) { std::vector<double> w(64 * (n + 1)); int lw = (int)w.size(); dgeqrf_(&m, &n, a, &lda, tau, w.data(), &lw, info); }
-static void orgqr(int m, int n, int k, float* a, int lda, float* tau, int* info) { std::vector<float> w(64 * (n + 1)); int lw = (int)w.size(); sorgqr_(&m, &n, &k, a, &lda, tau, w.data(), &lw, info); }
-static void orgqr(int m, int n, int k, double* a, int lda, double* tau, int* info) { std::vector<double> w(64 * (n + 1)); int lw = (int)w.size(); dorgqr_(&m, &n, &k, a, &lda, tau, w.data(), &lw, info); }
-static void gesvd(const char* ju, const char* jv, int m, int n, float* a, int lda, float* s, float* u, int ldu, float* vt, int ldvt, int* info)
-{ float q; int lw = -1; sgesvd_(ju, jv, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, &q, &lw, info); std::vector<float> w((size_t)q + 1); lw = (int)w.size(); sgesvd_(ju, jv, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, w.data(), &lw, info); }
-static void gesvd(const char* ju, const char* jv, int m, int n, double* a, int lda, double* s, double* u, int ldu, double* vt, int ldvt, int* info)
-{ double q; int lw = -1; dgesvd_(ju, jv, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, &q, &lw, info); std::vector<double> w((size_t)q + 1); lw = (int)w.size(); dgesvd_(ju, jv, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, w.data(), &lw, info); }
-
-// cuBLAS's batched QR: LAPACK's geqrf matrix by matrix (the same reflectors and signs); info is a host int.
-template <typename T>
-static int GeqrfBatched(int m, int n, T* const* as, int lda, T* const* taus, int* info, int count)
-{
-    ++g_count.library;
-    *info = 0;
-    if (m < 0 || n < 0 || lda < (m > 1 ? m : 1) || count < 0) { *info = -1; return 0; }
-    for (int p = 0; p < count; p++) { int i = 0; lapack(m, n, as[p], lda, taus[p], &i); }
-    return 0;
-}
-EXPORT int cublasSgeqrfBatched(void*, int m, int n, float* const* a, int lda, float* const* tau, int* info, int count) { return GeqrfBatched(m, n, a, lda, tau, info, count); }
-EXPORT int cublasDgeqrfBatched(void*, int m, int n, double* const* a, int lda, double* const* tau, int* info, int count) { return GeqrfBatched(m, n, a, lda, tau, info, count); }
-
-EXPORT int cusolverDnCreate(void** h) { *h = std::malloc(1); return 0; }
-EXPORT int cusolverDnDestroy(void* h) { std::free(h); return 0; }
-EXPORT int cusolverDnSetStream(void*, void*) { return 0; }
-EXPORT int cusolverGetProperty(int type, int* v) { *v = type == 0 ? 11 : type == 1 ? 4 : 1; return 0; }
-EXPORT int cusolverDnCreateGesvdjInfo(void** i) { *i = std::malloc(1); return 0; }
-EXPORT int cusolverDnDestroyGesvdjInfo(void* i) { std::free(i); return 0; }
-EXPORT int cusolverDnSgeqrf_bufferSize(void*, int, int n, float*, int, int* lw) { ++g_count.library; *lw = n + 1; return 0; }
-EXPORT int cusolverDnDgeqrf_bufferSize(void*, int, int n, double*, int, int* lw) { ++g_count.library; *lw = n + 1; return 0; }
-EXPORT int cusolverDnSgeqrf(void*, int m, int n, float* a, int lda, float* tau, float*, int, int* info) { ++g_count.library; lapack(m, n, a, lda, tau, info); return 0; }
-EXPORT int cusolverDnDgeqrf(void*, int m, int n, double* a, int lda, double* tau, double*, int, int* info) { ++g_count.library; lapack(m, n, a, lda, tau, info); return 0; }
-EXPORT int cusolverDnSorgqr_bufferSize(void*, int, int n, int, float*, int, float*, int* lw) { ++g_count.library; *lw = n + 1; return 0; }
-EXPORT int cusolverDnDorgqr_bufferSize(void*, int, int n, int, double*, int, double*, int* lw) { ++g_count.library; *lw = n + 1; return 0; }
-EXPORT int cusolverDnSorgqr(void*, int m, int n, int k, float* a, int lda, float* tau, float*, int, int* info) { ++g_count.library; orgqr(m, n, k, a, lda, tau, info); return 0; }
-EXPORT int cusolverDnDorgqr(void*, int m, int n, int k, double* a, int lda, double* tau, double*, int, int* info) { ++g_count.library; orgqr(m, n, k, a, lda, tau, info); return 0; }
-template <typename T>
-static int Ormqr(int side, int trans, int m, int n, int k, T* a, int lda, T* tau, T* c, int ldc, int* info)
-{
-    if (side != 0) return 3;
-    const char* s = "L";
-    const char* t = trans == 0 ? "N" : "T";
-    std::vector<T> w((size_t)64 * (n + 1));
-    int lw = (int)w.size();
-    if constexpr (sizeof(T) == 4) sormqr_(s, t, &m, &n, &k, a, &lda, tau, c, &ldc, w.data(), &lw, info);
-    else dormqr_(s, t, &m, &n, &k, a, &lda, tau, c, &ldc, w.data(), &lw, info);
-    return 0;
-}
-EXPORT int cusolverDnSormqr_bufferSize(void*, int, int, int, int n, int, const float*, int, const float*, const float*, int, int* lw) { ++g_count.library; *lw = n + 1; return 0; }
-EXPORT int cusolverDnDormqr_bufferSize(void*, int, int, int, int n, int, const double*, int, const double*, const double*, int, int* lw) { ++g_count.library; *lw = n + 1; return 0; }
-EXPORT int cusolverDnSormqr(void*, int side, int trans, int m, int n, int k, float* a, int lda, float* tau, float* c, int ldc, float*, int, int* info)
-{ ++g_count.library; return Ormqr(side, trans, m, n, k, a, lda, tau, c, ldc, info); }
-EXPORT int cusolverDnDormqr(void*, int side, int trans, int m, int n, int k, double* a, int lda, double* tau, double* c, int ldc, double*, int, int* info)
-{ ++g_count.library; return Ormqr(side, trans, m, n, k, a, lda, tau, c, ldc, info); }
-EXPORT int cusolverDnSgesvd_bufferSize(void*, int, int n, int* lw) { ++g_count.library; *lw = n + 1; return 0; }
-EXPORT int cusolverDnDgesvd_bufferSize(void*, int, int n, int* lw) { ++g_count.library; *lw = n + 1; return 0; }
-EXPORT int cusolverDnSgesvd(void*, signed char ju, signed char jv, int m, int n, float* a, int lda, float* s, float* u, int ldu, float* vt, int ldvt, float*, int, float*, int* info)
-{ ++g_count.library; if (m < n) return 3; char cu[2] = { (char)ju, 0 }, cv[2] = { (char)jv, 0 }; gesvd(cu, cv, m, n, a, lda, s, u, ldu, vt, ldvt, info); return 0; }
-EXPORT int cusolverDnDgesvd(void*, signed char ju, signed char jv, int m, int n, double* a, int lda, double* s, double* u, int ldu, double* vt, int ldvt, double*, int, double*, int* info)
-{ ++g_count.library; if (m < n) return 3; char cu[2] = { (char)ju, 0 }, cv[2] = { (char)jv, 0 }; gesvd(cu, cv, m, n, a, lda, s, u, ldu, vt, ldvt, info); return 0; }
-
-template <typename T>
-static int GesvdjBatched(int jobz, int m, int n, T* a, int lda, T* s, T* u, int ldu, T* v, int ldv, int* info, int batch)
-{
-    if (jobz != 1 || m > 32 || n > 32) return 3;
-    int k = m < n ? m : n;
-    std::vector<T> vt((size_t)n * n);
-    for (int p = 0; p < batch; p++)
-    {
-        gesvd("A", "A", m, n, a + (int64_t)p * lda * n, lda, s + (int64_t)p * k, u + (int64_t)p * ldu * m, ldu, vt.data(), n, info + p);
-        T* vp = v + (int64_t)p * ldv * n;
-        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) vp[i + (int64_t)j * ldv] = vt[j + (int64_t)i * n];
-    }
-    return 0;
-}
-EXPORT int cusolverDnSgesvdjBatched_bufferSize(void*, int, int m, int n, float*, int, float*, float*, int, float*, int, int* lw, void*, int) { ++g_count.library; *lw = m + n; return 0; }
-EXPORT int cusolverDnDgesvdjBatched_bufferSize(void*, int, int m, int n, double*, int, double*, double*, int, double*, int, int* lw, void*, int) { ++g_count.library; *lw = m + n; return 0; }
-EXPORT int cusolverDnSgesvdjBatched(void*, int jobz, int m, int n, float* a, int lda, float* s, float* u, int ldu, float* v, int ldv, float*, int, int* info, void*, int batch)
-{ ++g_count.library; return GesvdjBatched(jobz, m, n, a, lda, s, u, ldu, v, ldv, info, batch); }
-EXPORT int cusolverDnDgesvdjBatched(void*, int jobz, int m, int n, double* a, int lda, double* s, double* u, int ldu, double* v, int ldv, double*, int, int* info, void*, int batch)
-{ ++g_count.library; return GesvdjBatched(jobz, m, n, a, lda, s, u, ldu, v, ldv, info, batch); }
