@@ -26,6 +26,9 @@
 #
 #   scripts/gpu-check.sh build-emulation DIR   only builds that emulation into DIR (the tests use it).
 #
+#   scripts/gpu-check.sh emulate-run   `run` itself against that emulation, narrowed (built, not
+#                                  published, executables): the script's logic checked in CI.
+#
 #   scripts/gpu-check.sh emulate   on the development machine, no GPU needed: builds the host
 #                                  emulation of the CUDA driver/cuBLAS/cuSOLVER in
 #                                  OrthoProj.Tests/Cuda/Emulation (g++ and liblapack) into
@@ -233,6 +236,11 @@ sanitize() {
   return 1
 }
 
+# The commit the executables were built from: prepare's COMMIT file, else the checkout's HEAD.
+commit_of() {
+  head -n 1 "$1/COMMIT" 2>/dev/null || git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown
+}
+
 run() {
   BUDGET="${GPU_CHECK_BUDGET:-400}"
   local started
@@ -240,16 +248,22 @@ run() {
   BUDGET_END=$(( started + BUDGET ))
   RESULTS="${OUT:-$PUBLISH/gpu-results}"
   mkdir -p "$RESULTS"
-  local app
-  app="$(unpack)" || exit 2
-  local tests="$app/OrthoProj.Tests" bench="$app/OrthoProj.Bench"
-  [ -x "$tests" ] || { echo "$tests is missing from the tarball" >&2; exit 2; }
+  # The prepared tarball, or (GPU_CHECK_TESTS and GPU_CHECK_BENCH: built executables) what
+  # `emulate-run` points it at, so that this very function is tested against the emulation.
+  local app tests bench
+  if [ -n "${GPU_CHECK_TESTS:-}" ]; then
+    tests="$GPU_CHECK_TESTS" bench="${GPU_CHECK_BENCH:-}" app="$(dirname "$GPU_CHECK_TESTS")"
+  else
+    app="$(unpack)" || exit 2
+    tests="$app/OrthoProj.Tests" bench="$app/OrthoProj.Bench"
+  fi
+  [ -x "$tests" ] || { echo "$tests is missing" >&2; exit 2; }
 
   local gpu=0 expect=0
   has_gpu && gpu=1
   [ "$gpu" = 1 ] || [ "${GPU_CHECK_EXPECT_CUDA:-0}" = 1 ] && expect=1
   {
-    echo "commit: $(tr '\n' ' ' < "$app/COMMIT" 2>/dev/null || echo unknown)"
+    echo "commit: $(commit_of "$app")"
     echo "host: $(uname -a)"
     nvidia-smi -L 2>&1 || echo "nvidia-smi not found"
     echo "/dev/nvidia0: $([ -e /dev/nvidia0 ] && echo present || echo absent)"
@@ -341,7 +355,7 @@ run() {
     sed -n '/^[┌╭+]/,/^[└╰+]/p' "$RESULTS/gpu-bench.log" | tail -n 40
   fi
   echo
-  echo "OrthoProj GPU check ($(head -n 1 "$app/COMMIT" 2>/dev/null | cut -c1-12)), $(( $(date +%s) - started )) s, logs in $RESULTS"
+  echo "OrthoProj GPU check ($(commit_of "$app" | cut -c1-12)), $(( $(date +%s) - started )) s, logs in $RESULTS"
   printf '%-22s %4s %6s  %s\n' step rc secs summary
   local row
   for row in "${ROWS[@]}"; do
@@ -420,6 +434,11 @@ emulate() {
     echo "== asynchronous emulation, seed $seed: two devices"
     emulated_run "$seed" 2 "FullyQualifiedName~MultiDevice|FullyQualifiedName~CudaConformance|FullyQualifiedName~ShardedCudaConformance|FullyQualifiedName~CudaStatusTests" "$logs/seed$seed-2dev.log" || status=1
   done
+  # The GPU check's own `run`, against the emulation in place of the GPU.
+  echo "== the GPU check's run, against the emulation"
+  local run_check
+  run_check="$(emulate_run)" || status=1
+  echo "$run_check" | grep -v '^gpu-check run against'
   [ "$HAZARDS" -eq 0 ] || status=1
   # Last: the verdict lines, and what a steady-state training step pays per call
   # (OrthoProj.Tests/Cuda/SteadyStateCountTests.cs).
@@ -427,14 +446,46 @@ emulate() {
   echo "(logs: $logs)"
   echo "$selftest" | grep '^hazard self-test' || { echo "hazard self-test: did not run"; status=1; }
   echo "asynchronous emulation: $PASSED tests passed, $FAILED failed, $HAZARDS hazards (seeds $seeds)"
+  echo "$run_check" | grep '^gpu-check run against' || echo "gpu-check run against the emulation: did not run"
   if [ -f "$counts" ]; then grep '^steady state' "$counts"; else echo "no steady-state counts were written" >&2; status=1; fi
   return $status
+}
+
+# `run` itself against the emulation, narrowed (the start check, the status and context tests, a
+# small benchmark): the script's own logic (library search, the start check that fails instead of
+# skipping, budgets, the table, the verdict) is exercised on every machine; .ci/run calls it. Not a
+# GPU result, and it says so.
+emulate_run() {
+  local fake="$ROOT/build/fake-cuda" out="$ROOT/build/fake-cuda/run-check" rc
+  [ -x "$fake/libfakecuda.so" ] || build_emulation "$fake" || return 1
+  dotnet build "$ROOT/OrthoProj.Tests/OrthoProj.Tests.csproj" -c Release -v q -nologo >/dev/null || return 1
+  dotnet build "$ROOT/OrthoProj.Bench/OrthoProj.Bench.csproj" -c Release -v q -nologo >/dev/null || return 1
+  rm -rf "$out"
+  (
+    export OUT="$out" ORTHOPROJ_CUDA_PATH="$fake" GPU_CHECK_EXPECT_CUDA=1 GPU_CHECK_BUDGET=300
+    export GPU_CHECK_TESTS="$ROOT/OrthoProj.Tests/bin/Release/net10.0/OrthoProj.Tests"
+    export GPU_CHECK_BENCH="$ROOT/OrthoProj.Bench/bin/Release/net10.0/OrthoProj.Bench"
+    export GPU_CHECK_SUITE_FILTER="FullyQualifiedName~CudaStatusTests|FullyQualifiedName~CudaContextTests"
+    export GPU_CHECK_BENCH_SIZES="64x32x16" ORTHOPROJ_KERNEL_CACHE="$fake/kernel-cache"
+    run
+  ) > "$out.log" 2>&1
+  rc=$?
+  sed -n '/^OrthoProj GPU check/,$p' "$out.log"
+  # Against the emulation the verdict must be a pass that says it is not a GPU result.
+  if [ "$rc" -eq 0 ] && grep -q '^verdict: PASSED (no GPU: not a GPU result)' "$out.log"; then
+    echo "gpu-check run against the emulation: passed (log: $out.log)"
+  else
+    echo "gpu-check run against the emulation: FAILED (exit $rc; log: $out.log)"
+    tail -n 40 "$out.log"
+    return 1
+  fi
 }
 
 case "${1:-}" in
   prepare|publish) prepare ;;
   emulate) emulate ;;
+  emulate-run) emulate_run ;;
   build-emulation) [ -n "${2:-}" ] || { echo "usage: $0 build-emulation DIR" >&2; exit 2; }; build_emulation "$2" ;;
   run) run ;;
-  *) echo "usage: $0 prepare|run|emulate|build-emulation DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 prepare|run|emulate|emulate-run|build-emulation DIR" >&2; exit 2 ;;
 esac
