@@ -116,9 +116,16 @@ public sealed class CudaEmulationTests
 
     private static string Tail(string output)
     {
-        // The failing tests and their hazards; the HAZARD lines on stderr repeat what they say.
-        string[] lines = output.Split('\n').Where(l => !l.StartsWith("HAZARD ", StringComparison.Ordinal)).ToArray();
-        return string.Join('\n', lines.Length > 400 ? lines[^400..] : lines);
+        // The failing tests, the distinct hazards (addresses and numbers elided; the HAZARD lines on
+        // stderr repeat what the failures say) and the run's summary: short enough to read.
+        string[] lines = output.Split('\n');
+        IEnumerable<string> failed = lines.Where(l => l.StartsWith("failed ", StringComparison.Ordinal)).Take(60);
+        IEnumerable<string> hazards = lines.Where(l => l.StartsWith("HAZARD ", StringComparison.Ordinal))
+            .Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"0x[0-9a-f]+|#\d+|\d+ bytes", "_"))
+            .Distinct().Take(40);
+        IEnumerable<string> summary = lines.Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s*(total|failed|succeeded|skipped):"));
+        string text = string.Join('\n', failed.Concat(hazards).Concat(summary));
+        return text.Length > 0 ? text : string.Join('\n', lines[^Math.Min(lines.Length, 200)..]);
     }
 
     private static (int ExitCode, string Output) Run(string file, string[] arguments, Dictionary<string, string>? environment)
