@@ -67,8 +67,7 @@ build_fatbin() {
     echo "kernel fatbin: not built (no host compiler that nvcc 11.8 accepts: g++-11, clang++-12..14, g++-10)"
     return 0
   fi
-  # Configured once (CMake 3.25 fails to configure this LANGUAGES NONE + CUDA project a second time
-  # in the same build folder: FindThreads wants C or CXX); later builds re-run nvcc when cuda/ changed.
+  # Configured once; later builds re-run nvcc when cuda/ changed.
   if [ ! -f "$ROOT/build/CMakeCache.txt" ]; then
     CXX=$host_cxx CUDAHOSTCXX=$host_cxx cmake -S "$ROOT" -B "$ROOT/build" >/dev/null || { echo "kernel fatbin: cmake configure failed" >&2; return 1; }
   fi
