@@ -181,6 +181,8 @@ step() {
   grep -q 'Test session was aborted' "$log" && summary="CUT SHORT by the runner's --timeout; $summary"
   # A test run cut short still says how far it got ("running... N completed, M failed | active: T").
   [ "$rc" = 124 ] && summary="TIMED OUT after ${STEP_TIMEOUT} s; $summary$(grep -E '^running\.\.\. ' "$log" | tail -n 1 | cut -c12-110)"
+  # The benchmark's closing line wraps at the console's width: name its timing, not its last fragment.
+  [ -z "$summary" ] && grep -q '^Wrote .*bench\.json' "$log" && summary="bench written ($(grep -oE 'whole run [0-9.]+ s' "$log" | tail -n 1))"
   [ -z "$summary" ] && summary=$(tail -n +2 "$log" | grep -v '^\s*$' | tail -n 1 | cut -c1-80)
   [ -z "$summary" ] && summary="(no output)"
   ROWS+=("$name|$rc|$((end - start))|$summary")
