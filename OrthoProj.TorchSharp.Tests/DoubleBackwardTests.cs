@@ -5,10 +5,11 @@ using static TorchSharp.torch;
 namespace OrthoProj.TorchSharp.Tests;
 
 /// <summary>
-/// Double backward (create_graph: true) is refused with a clear message. TorchSharp cannot carry an
-/// exception out of a custom backward (libtorch's engine calls it), so the refusal stops the process:
-/// the test runs it in a child process (this test assembly again, told by an environment variable to
-/// attempt it) and reads what the child printed.
+/// Double backward (create_graph: true) is not supported yet, and must not stop the process: an
+/// exception out of a custom backward (libtorch's engine calls it) would abort it. The backward gives
+/// NaN gradients and the next TorchLinalg call raises the refusal. The attempt runs in a child
+/// process (this test assembly again, told by an environment variable to make it), so that a
+/// regression that aborts shows as this test's failure, not as a dead test run.
 /// </summary>
 [TestClass]
 public sealed class DoubleBackwardTests
@@ -16,7 +17,7 @@ public sealed class DoubleBackwardTests
     private const string ChildVariable = "ORTHOPROJ_DOUBLE_BACKWARD_CHILD";
 
     [TestMethod]
-    public void CreateGraph_StopsWithAMessageThatSaysWhy()
+    public void CreateGraph_GivesNaNAndTheNextCallSaysWhy_WithoutStoppingTheProcess()
     {
         var start = new ProcessStartInfo("dotnet", [typeof(DoubleBackwardTests).Assembly.Location, "--filter", $"FullyQualifiedName~{nameof(DoubleBackwardTests)}.{nameof(ChildAttempt)}"])
         {
@@ -28,12 +29,11 @@ public sealed class DoubleBackwardTests
         Task<string> stderr = child.StandardError.ReadToEndAsync();
         string output = child.StandardOutput.ReadToEnd() + stderr.Result;
         Assert.IsTrue(child.WaitForExit(TimeSpan.FromMinutes(2)), "the child did not stop");
-        Assert.AreNotEqual(0, child.ExitCode, output);
-        StringAssert.Contains(output, "OrthoProjProjector: double backward (create_graph: true) is not supported");
-        Assert.DoesNotContain("CHILD RETURNED", output, "the double backward returned a gradient");
+        Assert.AreEqual(0, child.ExitCode, output);
+        StringAssert.Contains(output, "succeeded: 1", "the child's attempt must have run and passed: " + output);
     }
 
-    /// <summary>The child's attempt; in the parent's run it only checks that the first-order backward of the same loss works.</summary>
+    /// <summary>The child's attempt; in the parent's run it checks that the first-order backward of the same loss works.</summary>
     [TestMethod]
     public void ChildAttempt()
     {
@@ -42,7 +42,16 @@ public sealed class DoubleBackwardTests
         Tensor loss = TorchLinalg.Residual(a, y).square().sum();
         bool child = Environment.GetEnvironmentVariable(ChildVariable) == "1";
         Tensor grad = torch.autograd.grad([loss], [a], create_graph: child)[0];
-        Assert.IsFalse(child, "CHILD RETURNED: a gradient came back from create_graph: true");
+        if (child)
+        {
+            Assert.IsTrue(grad.isnan().all().item<bool>(), "a create_graph backward must give NaN gradients, not first-order values without a graph");
+            var e = Assert.ThrowsExactly<InvalidOperationException>(() => TorchLinalg.Residual(a, y));
+            Assert.IsInstanceOfType<NotSupportedException>(e.InnerException);
+            StringAssert.Contains(e.Message, "OrthoProjProjector: double backward (create_graph: true) is not supported");
+            using Tensor again = TorchLinalg.Residual(a, y);     // raised once: the next call works
+            return;
+        }
+
         Assert.IsLessThan(1e-10, Reference.RelativeError(grad, torch.autograd.grad([Reference.Residual(a, y).square().sum()], [a])[0]));
     }
 }

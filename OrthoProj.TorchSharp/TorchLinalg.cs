@@ -13,8 +13,10 @@ namespace OrthoProj.TorchSharp;
 /// </summary>
 /// <remarks>
 /// Host tensors are computed by <see cref="Linalg.HostBackend"/> (the native LAPACK route when one is
-/// installed, SIMD lanes for batches of small matrices). Double backward (create_graph: true) raises
-/// <see cref="NotSupportedException"/>.
+/// installed, SIMD lanes for batches of small matrices). No exception ever leaves a backward (libtorch
+/// would abort the process): a non-finite cotangent gives NaN gradients for its matrices only; any
+/// other failure in a backward, double backward (create_graph: true) included, gives NaN gradients and
+/// is raised, wrapped in <see cref="InvalidOperationException"/>, by the next call of this class.
 /// </remarks>
 public static class TorchLinalg
 {
@@ -22,6 +24,7 @@ public static class TorchLinalg
     /// <exception cref="ArgumentException">A shape, a dtype or the two tensors' batch dimensions do not agree.</exception>
     /// <exception cref="NotSupportedException">A tensor is not on the CPU (CUDA tensors are not supported yet).</exception>
     /// <exception cref="RankDeficientException">A matrix of the batch has rank below n.</exception>
+    /// <exception cref="InvalidOperationException">An earlier backward of this class failed (its gradients were NaN); raised once.</exception>
     public static Tensor Project(Tensor a, Tensor y) => ProjectorFunction.apply(CheckTall(a, nameof(a)), CheckRightHandSide(a, y), ProjectorOperation.Project, Differentiable(a, y));
 
     /// <summary>e = (I - P_A) y, the part of y orthogonal to the column space of A.</summary>
@@ -68,6 +71,7 @@ public static class TorchLinalg
 
     private static Tensor CheckMatrix(Tensor a, string name)
     {
+        BackwardGuard.ThrowPending();     // every entry checks its first matrix here: an earlier backward's failure surfaces at the next call
         ArgumentNullException.ThrowIfNull(a, name);
         if (a.device_type != DeviceType.CPU)
         {

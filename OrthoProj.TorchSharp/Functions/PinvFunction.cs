@@ -24,14 +24,12 @@ internal sealed class PinvFunction : autograd.SingleTensorFunction<PinvFunction>
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
     {
-        AdapterChecks.RejectDoubleBackward(Name);
-        Tensor ga = ctx.get_data(StateKey) switch
+        return BackwardGuard.Run(Name, ctx, [grad_output], g => ctx.get_data(StateKey) switch
         {
-            State<float> s => s.Backward(grad_output),
-            State<double> s => s.Backward(grad_output),
+            State<float> s => [s.Backward(g[0]!), null!, null!, null!],
+            State<double> s => [s.Backward(g[0]!), null!, null!, null!],
             _ => throw new InvalidOperationException("The pseudo-inverse's saved state is missing."),
-        };
-        return [ga, null!, null!, null!];
+        });
     }
 
     private static Tensor Forward<T>(autograd.AutogradContext ctx, Tensor a, RankTolerance tolerance, bool differentiable)
@@ -42,6 +40,7 @@ internal sealed class PinvFunction : autograd.SingleTensorFunction<PinvFunction>
         if (differentiable)
         {
             ctx.save_data(StateKey, state);
+            BackwardGuard.SaveInputs(ctx, a, null, null, null);
         }
         else
         {

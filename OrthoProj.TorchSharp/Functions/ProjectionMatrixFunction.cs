@@ -19,13 +19,12 @@ internal sealed class ProjectionMatrixFunction : autograd.SingleTensorFunction<P
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
     {
-        AdapterChecks.RejectDoubleBackward(Name);
-        return ctx.get_data(StateKey) switch
+        return BackwardGuard.Run(Name, ctx, [grad_output], g => ctx.get_data(StateKey) switch
         {
-            State<float> s => [s.Backward(grad_output), null!],
-            State<double> s => [s.Backward(grad_output), null!],
+            State<float> s => [s.Backward(g[0]!), null!],
+            State<double> s => [s.Backward(g[0]!), null!],
             _ => throw new InvalidOperationException("The projection matrix's saved state is missing."),
-        };
+        });
     }
 
     private static Tensor Forward<T>(autograd.AutogradContext ctx, Tensor a, bool differentiable)
@@ -36,6 +35,7 @@ internal sealed class ProjectionMatrixFunction : autograd.SingleTensorFunction<P
         if (differentiable)
         {
             ctx.save_data(StateKey, state);
+            BackwardGuard.SaveInputs(ctx, a, null);
         }
         else
         {

@@ -37,13 +37,12 @@ internal sealed class ProjectorFunction : autograd.SingleTensorFunction<Projecto
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
     {
-        AdapterChecks.RejectDoubleBackward(Name);
-        return ctx.get_data(StateKey) switch
+        return BackwardGuard.Run(Name, ctx, [grad_output], g => ctx.get_data(StateKey) switch
         {
-            State<float> s => s.Backward(grad_output),
-            State<double> s => s.Backward(grad_output),
+            State<float> s => s.Backward(g[0]!),
+            State<double> s => s.Backward(g[0]!),
             _ => throw new InvalidOperationException("The projector's saved state is missing."),
-        };
+        });
     }
 
     private static Tensor Forward<T>(autograd.AutogradContext ctx, Tensor a, Tensor y, ProjectorOperation operation, bool differentiable)
@@ -54,6 +53,7 @@ internal sealed class ProjectorFunction : autograd.SingleTensorFunction<Projecto
         if (differentiable)
         {
             ctx.save_data(StateKey, state);
+            BackwardGuard.SaveInputs(ctx, a, y, null, null);
         }
         else
         {

@@ -23,13 +23,12 @@ internal sealed class QrFunction : autograd.MultiTensorFunction<QrFunction>
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> grad_outputs)
     {
-        AdapterChecks.RejectDoubleBackward(Name);
-        return ctx.get_data(StateKey) switch
+        return BackwardGuard.Run(Name, ctx, grad_outputs, g => ctx.get_data(StateKey) switch
         {
-            State<float> s => [s.Backward(grad_outputs[0], grad_outputs[1]), null!],
-            State<double> s => [s.Backward(grad_outputs[0], grad_outputs[1]), null!],
+            State<float> s => [s.Backward(g[0], g[1]), null!],
+            State<double> s => [s.Backward(g[0], g[1]), null!],
             _ => throw new InvalidOperationException("The QR's saved state is missing."),
-        };
+        });
     }
 
     private static List<Tensor> Forward<T>(autograd.AutogradContext ctx, Tensor a, bool differentiable)
@@ -39,6 +38,7 @@ internal sealed class QrFunction : autograd.MultiTensorFunction<QrFunction>
         if (differentiable)
         {
             ctx.save_data(StateKey, state);     // Q and R (managed memory) stay for the backward
+            BackwardGuard.SaveInputs(ctx, a, null);
         }
 
         return [state.ToTensor(state.Factors.Q), state.ToTensor(state.Factors.R)];
