@@ -73,18 +73,18 @@ public static class BenchRunner
         using CudaBackend? cudaOwned = cuda;
         OrthoProjTarget? orthoGpu = cuda is null ? null : new OrthoProjTarget(cuda, new CudaEventClock(cuda.CudaDevice, cuda.Stream), cpu, 1);
         var mathNet = new MathNetTarget(options.Threads);
-        TorchPeer? torch = null;
+        PythonPeer? torch = null;
         string torchWhy = "disabled by --no-torch";
         if (!options.NoTorch)
         {
-            torch = TorchPeer.TryFind(out torchWhy);
+            torch = PythonPeer.TryFindTorch(out torchWhy);
         }
 
-        JaxPeer? jax = null;
+        PythonPeer? jax = null;
         string jaxWhy = "disabled by --no-jax";
         if (!options.NoJax)
         {
-            jax = JaxPeer.TryFind(out jaxWhy);
+            jax = PythonPeer.TryFindJax(out jaxWhy);
         }
 
         TorchSharpPeer? torchSharp = null;
@@ -173,24 +173,18 @@ public static class BenchRunner
                 done++;
             }
 
-            var torchCases = suite.Cases.Where(c => c.Threads == 0 && (c.Device == BenchDevice.Cpu || machine.CudaPresent)).ToList();
-            progress($"PyTorch peer ({torchCases.Count} cases)", done);
-            IReadOnlyList<ResultRow> torchRows = torch?.Run(torchCases, suite.Policy, options.Seed, options.Threads, options.PeerTimeoutSeconds) ?? [];
-            foreach (BenchCase c in suite.Cases)
+            // The Python peers (PyTorch, then JAX where python3 imports it): the same cases for both.
+            var pythonCases = suite.Cases.Where(c => c.Threads == 0 && (c.Device == BenchDevice.Cpu || machine.CudaPresent)).ToList();
+            foreach ((PythonPeer? peer, string implementation, string why) in new[] { (torch, Implementations.PyTorch, torchWhy), (jax, Implementations.Jax, jaxWhy) })
             {
-                rows[c].Add(torchRows.FirstOrDefault(t => t.CaseId == c.Id)
-                    ?? (c.Threads > 0 ? ResultRow.Skipped(c, Implementations.PyTorch, $"runs at the suite's {options.Threads} thread(s) only")
-                        : ResultRow.Absent(c, Implementations.PyTorch, torch is null ? torchWhy : machine.CudaNote)));
-            }
-
-            // The JAX peer, where python3 imports jax: the same cases as PyTorch's.
-            progress($"JAX peer ({torchCases.Count} cases)", done);
-            IReadOnlyList<ResultRow> jaxRows = jax?.Run(torchCases, suite.Policy, options.Seed, options.Threads, options.PeerTimeoutSeconds) ?? [];
-            foreach (BenchCase c in suite.Cases)
-            {
-                rows[c].Add(jaxRows.FirstOrDefault(t => t.CaseId == c.Id)
-                    ?? (c.Threads > 0 ? ResultRow.Skipped(c, Implementations.Jax, $"runs at the suite's {options.Threads} thread(s) only")
-                        : ResultRow.Absent(c, Implementations.Jax, jax is null ? jaxWhy : machine.CudaNote)));
+                progress($"{implementation} peer ({pythonCases.Count} cases)", done);
+                IReadOnlyList<ResultRow> peerRows = peer?.Run(pythonCases, suite.Policy, options.Seed, options.Threads, options.PeerTimeoutSeconds) ?? [];
+                foreach (BenchCase c in suite.Cases)
+                {
+                    rows[c].Add(peerRows.FirstOrDefault(t => t.CaseId == c.Id)
+                        ?? (c.Threads > 0 ? ResultRow.Skipped(c, implementation, $"runs at the suite's {options.Threads} thread(s) only")
+                            : ResultRow.Absent(c, implementation, peer is null ? why : machine.CudaNote)));
+                }
             }
 
             // The TorchSharp peer: libtorch's CPU build, so CPU cases only.
