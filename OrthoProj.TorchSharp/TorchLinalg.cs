@@ -15,8 +15,11 @@ namespace OrthoProj.TorchSharp;
 /// Host tensors are computed by <see cref="Linalg.HostBackend"/> (the native LAPACK route when one is
 /// installed, SIMD lanes for batches of small matrices). No exception ever leaves a backward (libtorch
 /// would abort the process): a non-finite cotangent gives NaN gradients for its matrices only; any
-/// other failure in a backward, double backward (create_graph: true) included, gives NaN gradients and
-/// is raised, wrapped in <see cref="InvalidOperationException"/>, by the next call of this class.
+/// other failure in a backward gives NaN gradients and is raised, wrapped in
+/// <see cref="InvalidOperationException"/>, by the next call of this class. A backward run with
+/// create_graph: true builds its vector-Jacobian product from differentiable operations (these
+/// functions and torch ops), so gradients of gradients (Hessian-vector products, gradient
+/// penalties) work to any order; a first-order backward keeps OrthoProj's direct kernels.
 /// </remarks>
 public static class TorchLinalg
 {
@@ -25,22 +28,22 @@ public static class TorchLinalg
     /// <exception cref="NotSupportedException">A tensor is not on the CPU (CUDA tensors are not supported yet).</exception>
     /// <exception cref="RankDeficientException">A matrix of the batch has rank below n.</exception>
     /// <exception cref="InvalidOperationException">An earlier backward of this class failed (its gradients were NaN); raised once.</exception>
-    public static Tensor Project(Tensor a, Tensor y) => ProjectorFunction.apply(CheckTall(a, nameof(a)), CheckRightHandSide(a, y), ProjectorOperation.Project, Differentiable(a, y));
+    public static Tensor Project(Tensor a, Tensor y) => Apply.Project(CheckTall(a, nameof(a)), CheckRightHandSide(a, y));
 
     /// <summary>e = (I - P_A) y, the part of y orthogonal to the column space of A.</summary>
     /// <inheritdoc cref="Project" path="/exception"/>
-    public static Tensor Residual(Tensor a, Tensor y) => ProjectorFunction.apply(CheckTall(a, nameof(a)), CheckRightHandSide(a, y), ProjectorOperation.Residual, Differentiable(a, y));
+    public static Tensor Residual(Tensor a, Tensor y) => Apply.Residual(CheckTall(a, nameof(a)), CheckRightHandSide(a, y));
 
     /// <summary>
     /// x = A+ y, the least-squares solution of A x = y (n x p per matrix), as
     /// <c>torch.linalg.lstsq(a, y).solution</c> for a full-column-rank tall A.
     /// </summary>
     /// <inheritdoc cref="Project" path="/exception"/>
-    public static Tensor Lstsq(Tensor a, Tensor y) => ProjectorFunction.apply(CheckTall(a, nameof(a)), CheckRightHandSide(a, y), ProjectorOperation.Solve, Differentiable(a, y));
+    public static Tensor Lstsq(Tensor a, Tensor y) => Apply.Lstsq(CheckTall(a, nameof(a)), CheckRightHandSide(a, y));
 
     /// <summary>P_A = A A+ = Q Q^T, m x m per matrix.</summary>
     /// <inheritdoc cref="Project" path="/exception"/>
-    public static Tensor ProjectionMatrix(Tensor a) => ProjectionMatrixFunction.apply(CheckTall(a, nameof(a)), Differentiable(a));
+    public static Tensor ProjectionMatrix(Tensor a) => Apply.ProjectionMatrix(CheckTall(a, nameof(a)));
 
     /// <summary>
     /// A+ (n x m per matrix), any shape and rank, with <c>torch.linalg.pinv</c>'s tolerances: singular
@@ -54,20 +57,38 @@ public static class TorchLinalg
         CheckMatrix(a, nameof(a));
         CheckTolerance(atol, nameof(atol));
         CheckTolerance(rtol, nameof(rtol));
-        return PinvFunction.apply(a, atol, rtol, Differentiable(a));
+        return Apply.Pinv(a, new RankTolerance(atol, rtol));
     }
 
-    /// <summary>The reduced QR A = Q R of <c>torch.linalg.qr(a)</c>: Q (..., m, k), R (..., k, n), k = min(m, n), LAPACK's signs.</summary>
-    /// <exception cref="ArgumentException">A is not (..., m, n) float32 or float64.</exception>
+    /// <summary>
+    /// The QR decomposition A = Q R of <c>torch.linalg.qr(a, mode)</c>, LAPACK's signs (R's diagonal
+    /// is not made positive), with k = min(m, n):
+    /// <list type="bullet">
+    /// <item><see cref="linalg.QRMode.Reduced"/> (default): Q (..., m, k), R (..., k, n).</item>
+    /// <item><see cref="linalg.QRMode.Complete"/>: Q (..., m, m), R (..., m, n).</item>
+    /// <item><see cref="linalg.QRMode.R"/>: R (..., k, n) only; Q is an empty tensor.</item>
+    /// </list>
+    /// Gradients exist where torch.linalg.qr has them: in the reduced mode, and in the complete mode
+    /// for m &lt;= n (where it equals the reduced one). In mode "r", and in mode "complete" with
+    /// m &gt; n (the last m - n columns of Q are not determined by A), a backward through the result
+    /// gives NaN gradients and the next call of this class raises torch's refusal
+    /// (<see cref="InvalidOperationException"/> wrapping <see cref="NotSupportedException"/>), since
+    /// nothing may be thrown out of a backward.
+    /// </summary>
+    /// <returns>Q and R; where the gradient does not exist because R's leading block is numerically singular, it is NaN, as in torch.linalg.qr.</returns>
+    /// <exception cref="ArgumentException">A is not (..., m, n) float32 or float64, or the mode is unknown.</exception>
     /// <exception cref="NotSupportedException">A is not on the CPU.</exception>
-    public static (Tensor Q, Tensor R) Qr(Tensor a)
+    /// <exception cref="InvalidOperationException">An earlier backward of this class failed (its gradients were NaN); raised once.</exception>
+    public static (Tensor Q, Tensor R) Qr(Tensor a, linalg.QRMode mode = linalg.QRMode.Reduced)
     {
-        List<Tensor> qr = QrFunction.apply(CheckMatrix(a, nameof(a)), Differentiable(a));
-        return (qr[0], qr[1]);
-    }
+        CheckMatrix(a, nameof(a));
+        if (mode is not (linalg.QRMode.Reduced or linalg.QRMode.Complete or linalg.QRMode.R))
+        {
+            throw new ArgumentException($"mode = {mode}; torch.linalg.qr's modes are Reduced, Complete and R.", nameof(mode));
+        }
 
-    /// <summary>Whether TorchSharp will build a graph node (then the function keeps what its backward needs).</summary>
-    private static bool Differentiable(params Tensor[] inputs) => torch.is_grad_enabled() && inputs.Any(t => t.requires_grad);
+        return Apply.Qr(a, mode);
+    }
 
     private static Tensor CheckMatrix(Tensor a, string name)
     {

@@ -14,43 +14,47 @@ namespace OrthoProj.TorchSharp.Functions;
 /// others their finite ones, and the loop's own checks (or anomaly mode) deal with it, as with
 /// torch's own ops. (Torch's route can keep some entries of such a matrix's gradient finite; here
 /// the whole matrix is NaN.)</para>
-/// <para>Any other failure (double backward with create_graph, which OrthoProj's first-order
-/// vector-Jacobian products cannot build a graph for; a rank change found when a retained graph
-/// factors again; out of memory) gives NaN gradients for every input of the node, and the
-/// exception is kept and raised, wrapped, by the next <see cref="TorchLinalg"/> call on any thread
-/// (<see cref="ThrowPending"/>): the gradient is never silently wrong, and the error surfaces where
-/// .NET code can catch it.</para>
+/// <para>Any other failure (a rank change found when a retained graph factors again; a backward
+/// that does not exist, as QR's in torch.linalg.qr's mode "r"; out of memory) gives NaN gradients for
+/// every input of the node, and the exception is kept and raised, wrapped, by the next
+/// <see cref="TorchLinalg"/> call on any thread (<see cref="ThrowPending"/>): the gradient is never
+/// silently wrong, and the error surfaces where .NET code can catch it.</para>
+/// <para>A backward with grad mode on (create_graph: true) takes the function's differentiable
+/// route (<see cref="GraphBackward"/>) under the same policy; any other takes OrthoProj's
+/// first-order vector-Jacobian product.</para>
 /// </remarks>
 internal static class BackwardGuard
 {
-    private const string InputsKey = "orthoproj.inputs";
+    private const string StateKey = "orthoproj", InputsKey = "orthoproj.inputs";
     private static Exception? pending;
 
-    /// <summary>Records, at the forward, the shape and dtype of each var that is a tensor (null: no gradient), for NaN gradients.</summary>
-    public static void SaveInputs(autograd.AutogradContext ctx, params Tensor?[] vars) =>
+    /// <summary>
+    /// Keeps, at the forward, what the backward needs, and the shape and dtype of each var that is a
+    /// tensor (null: no gradient), for NaN gradients.
+    /// </summary>
+    public static void Save(autograd.AutogradContext ctx, IBackward state, params Tensor?[] vars)
+    {
+        ctx.save_data(StateKey, state);
         ctx.save_data(InputsKey, vars.Select(t => t is null ? null : new Input(t.shape, t.dtype)).ToArray());
+    }
 
-    /// <summary>Runs <paramref name="backward"/> on the cotangents under the policy above; never throws.</summary>
-    public static List<Tensor> Run(string function, autograd.AutogradContext ctx, IReadOnlyList<Tensor?> gradOutputs, Func<IReadOnlyList<Tensor?>, List<Tensor>> backward)
+    /// <summary>Runs the saved state's backward on the cotangents under the policy above; never throws.</summary>
+    public static List<Tensor> Run(string function, autograd.AutogradContext ctx, IReadOnlyList<Tensor?> gradOutputs)
     {
         try
         {
-            if (torch.is_grad_enabled())
-            {
-                throw new NotSupportedException(
-                    $"{function}: double backward (create_graph: true) is not supported; OrthoProj's backward passes are first-order vector-Jacobian products, so the gradients were set to NaN.");
-            }
-
+            var state = ctx.get_data(StateKey) as IBackward ?? throw new InvalidOperationException($"{function}: the state saved by the forward is missing.");
+            bool createGraph = torch.is_grad_enabled();
             Tensor? bad = NonFiniteMatrices(gradOutputs);
             if (bad is null)
             {
-                return backward(gradOutputs);
+                return state.Backward(gradOutputs, createGraph);
             }
 
             // The other matrices get their true gradients: the bad ones' cotangents are zeroed for
             // the computation, and their gradients are NaN.
             Tensor?[] cleaned = [.. gradOutputs.Select(g => Defined(g) ? g!.masked_fill(bad, 0.0) : g)];
-            return [.. backward(cleaned).Select(g => g is null ? g! : g.masked_fill(bad, double.NaN))];
+            return [.. state.Backward(cleaned, createGraph).Select(g => g is null ? g! : g.masked_fill(bad, double.NaN))];
         }
         catch (Exception e)
         {
@@ -70,7 +74,8 @@ internal static class BackwardGuard
         }
     }
 
-    private static bool Defined(Tensor? g) => g is not null && !g.IsInvalid;
+    /// <summary>Whether a cotangent was given (libtorch passes an undefined tensor for an output that the loss does not use).</summary>
+    public static bool Defined(Tensor? g) => g is not null && !g.IsInvalid;
 
     /// <summary>(..., 1, 1) true where a matrix of some cotangent holds NaN or Inf, broadcastable to each gradient; null when all are finite.</summary>
     private static Tensor? NonFiniteMatrices(IReadOnlyList<Tensor?> gradOutputs)
@@ -78,7 +83,7 @@ internal static class BackwardGuard
         Tensor? bad = null;
         foreach (Tensor? g in gradOutputs)
         {
-            if (Defined(g))
+            if (Defined(g) && g!.numel() > 0)     // QR's mode "r" returns an empty Q
             {
                 Tensor matrices = g!.isfinite().logical_not().any(-1, keepdim: true).any(-2, keepdim: true);
                 bad = bad is null ? matrices : bad.logical_or(matrices);
@@ -103,4 +108,15 @@ internal static class BackwardGuard
     }
 
     private sealed record Input(long[] Shape, ScalarType Dtype);
+}
+
+/// <summary>What a function's forward keeps for its backward.</summary>
+internal interface IBackward
+{
+    /// <summary>
+    /// The gradients of the function's vars (null for those that are not tensors), from the
+    /// cotangents of its outputs (undefined where an output is unused): OrthoProj's first-order
+    /// vector-Jacobian product, or, when <paramref name="createGraph"/>, the differentiable route.
+    /// </summary>
+    List<Tensor> Backward(IReadOnlyList<Tensor?> gradOutputs, bool createGraph);
 }

@@ -5,32 +5,21 @@ using static TorchSharp.torch;
 namespace OrthoProj.TorchSharp.Functions;
 
 /// <summary>
-/// A+ with torch.linalg.pinv's tolerances as one autograd node; vars: a (..., m, n), atol
-/// (double?), rtol (double?), whether a graph is built. The backward is OrthoProj's Golub-Pereyra formula.
+/// A+ with torch.linalg.pinv's tolerances as one autograd node; vars: a (..., m, n), the
+/// <see cref="RankTolerance"/>, whether a graph is built. The backward is OrthoProj's Golub-Pereyra
+/// formula (with create_graph, the same formula in differentiable operations: <see cref="GraphBackward.Pinv"/>).
 /// </summary>
 internal sealed class PinvFunction : autograd.SingleTensorFunction<PinvFunction>
 {
-    private const string StateKey = "orthoproj";
-
     public override string Name => "OrthoProjPinv";
 
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {
-        var a = (Tensor)vars[0];
-        var tolerance = new RankTolerance((double?)vars[1], (double?)vars[2]);
-        bool differentiable = (bool)vars[3];
+        var (a, tolerance, differentiable) = ((Tensor)vars[0], (RankTolerance)vars[1], (bool)vars[2]);
         return a.dtype == ScalarType.Float32 ? Forward<float>(ctx, a, tolerance, differentiable) : Forward<double>(ctx, a, tolerance, differentiable);
     }
 
-    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
-    {
-        return BackwardGuard.Run(Name, ctx, [grad_output], g => ctx.get_data(StateKey) switch
-        {
-            State<float> s => [s.Backward(g[0]!), null!, null!, null!],
-            State<double> s => [s.Backward(g[0]!), null!, null!, null!],
-            _ => throw new InvalidOperationException("The pseudo-inverse's saved state is missing."),
-        });
-    }
+    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output) => BackwardGuard.Run(Name, ctx, [grad_output]);
 
     private static Tensor Forward<T>(autograd.AutogradContext ctx, Tensor a, RankTolerance tolerance, bool differentiable)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -39,8 +28,7 @@ internal sealed class PinvFunction : autograd.SingleTensorFunction<PinvFunction>
         Tensor x = TensorBatches.ToTensor(state.Pinv, TensorBatches.BatchShape(a), a.dtype);
         if (differentiable)
         {
-            ctx.save_data(StateKey, state);
-            BackwardGuard.SaveInputs(ctx, a, null, null, null);
+            BackwardGuard.Save(ctx, state, a, null, null);
         }
         else
         {
@@ -51,10 +39,11 @@ internal sealed class PinvFunction : autograd.SingleTensorFunction<PinvFunction>
     }
 
     /// <summary>A read in place and A+, what the Golub-Pereyra backward needs; released after it.</summary>
-    private sealed class State<T>
+    private sealed class State<T> : IBackward
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         private readonly Tensor input;
+        private readonly RankTolerance tolerance;
         private readonly long[] batchShape;
         private readonly ScalarType dtype;
         private TensorBatch<T>? a;
@@ -62,6 +51,7 @@ internal sealed class PinvFunction : autograd.SingleTensorFunction<PinvFunction>
         public State(Tensor a, RankTolerance tolerance)
         {
             input = a;
+            this.tolerance = tolerance;
             batchShape = TensorBatches.BatchShape(a);
             dtype = a.dtype;
             this.a = TensorBatches.ToBatch<T>(a);
@@ -70,14 +60,11 @@ internal sealed class PinvFunction : autograd.SingleTensorFunction<PinvFunction>
 
         public MatrixBatch<T> Pinv { get; }
 
-        public Tensor Backward(Tensor gradOutput)
+        public List<Tensor> Backward(IReadOnlyList<Tensor?> gradOutputs, bool createGraph)
         {
             try
             {
-                a ??= TensorBatches.ToBatch<T>(input);     // a second backward through a retained graph
-                using TensorBatch<T> g = TensorBatches.ToBatch<T>(gradOutput);
-                using MatrixBatch<T> ga = Linalg.PinvBackward(a.Batch, Pinv, g.Batch);
-                return TensorBatches.ToTensor(ga, batchShape, dtype);
+                return [createGraph ? GraphBackward.Pinv(input, tolerance, gradOutputs[0]!)[0] : Gradient(gradOutputs[0]!), null!, null!];
             }
             finally
             {
@@ -89,6 +76,14 @@ internal sealed class PinvFunction : autograd.SingleTensorFunction<PinvFunction>
         {
             a?.Dispose();
             a = null;
+        }
+
+        private Tensor Gradient(Tensor gradOutput)
+        {
+            a ??= TensorBatches.ToBatch<T>(input);     // a second backward through a retained graph
+            using TensorBatch<T> g = TensorBatches.ToBatch<T>(gradOutput);
+            using MatrixBatch<T> ga = Linalg.PinvBackward(a.Batch, Pinv, g.Batch);
+            return TensorBatches.ToTensor(ga, batchShape, dtype);
         }
     }
 }

@@ -7,8 +7,6 @@ namespace OrthoProj.TorchSharp.Functions;
 /// <summary>P = A A+ (m x m per matrix) as one autograd node; vars: a (..., m, n), whether a graph is built.</summary>
 internal sealed class ProjectionMatrixFunction : autograd.SingleTensorFunction<ProjectionMatrixFunction>
 {
-    private const string StateKey = "orthoproj";
-
     public override string Name => "OrthoProjProjectionMatrix";
 
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
@@ -17,15 +15,7 @@ internal sealed class ProjectionMatrixFunction : autograd.SingleTensorFunction<P
         return a.dtype == ScalarType.Float32 ? Forward<float>(ctx, a, differentiable) : Forward<double>(ctx, a, differentiable);
     }
 
-    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
-    {
-        return BackwardGuard.Run(Name, ctx, [grad_output], g => ctx.get_data(StateKey) switch
-        {
-            State<float> s => [s.Backward(g[0]!), null!],
-            State<double> s => [s.Backward(g[0]!), null!],
-            _ => throw new InvalidOperationException("The projection matrix's saved state is missing."),
-        });
-    }
+    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output) => BackwardGuard.Run(Name, ctx, [grad_output]);
 
     private static Tensor Forward<T>(autograd.AutogradContext ctx, Tensor a, bool differentiable)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -34,8 +24,7 @@ internal sealed class ProjectionMatrixFunction : autograd.SingleTensorFunction<P
         Tensor p = state.Forward();
         if (differentiable)
         {
-            ctx.save_data(StateKey, state);
-            BackwardGuard.SaveInputs(ctx, a, null);
+            BackwardGuard.Save(ctx, state, a, null);
         }
         else
         {
@@ -46,7 +35,7 @@ internal sealed class ProjectionMatrixFunction : autograd.SingleTensorFunction<P
     }
 
     /// <summary>The factored projector, released after the backward (factored again for a second one).</summary>
-    private sealed class State<T>(Tensor a)
+    private sealed class State<T>(Tensor a) : IBackward
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         private readonly long[] batchShape = TensorBatches.BatchShape(a);
@@ -61,15 +50,11 @@ internal sealed class ProjectionMatrixFunction : autograd.SingleTensorFunction<P
             return p;
         }
 
-        public Tensor Backward(Tensor gradOutput)
+        public List<Tensor> Backward(IReadOnlyList<Tensor?> gradOutputs, bool createGraph)
         {
             try
             {
-                Projector<T> projector = Projector();
-                using TensorBatch<T> g = TensorBatches.ToBatch<T>(gradOutput);
-                (Tensor gradA, HostMatrixBatch<T> output) = TensorBatches.Empty<T>(batchShape, projector.Rows, projector.Cols, projector.Count, dtype);
-                projector.MatrixBackward(g.Batch, output);
-                return gradA;
+                return [createGraph ? GraphBackward.ProjectionMatrix(a, gradOutputs[0]!)[0] : Gradient(gradOutputs[0]!), null!];
             }
             finally
             {
@@ -81,6 +66,16 @@ internal sealed class ProjectionMatrixFunction : autograd.SingleTensorFunction<P
         {
             projector?.Dispose();
             projector = null;
+        }
+
+        /// <summary>OrthoProj's vector-Jacobian product, written straight into a new tensor.</summary>
+        private Tensor Gradient(Tensor gradOutput)
+        {
+            Projector<T> projector = Projector();
+            using TensorBatch<T> g = TensorBatches.ToBatch<T>(gradOutput);
+            (Tensor gradA, HostMatrixBatch<T> output) = TensorBatches.Empty<T>(batchShape, projector.Rows, projector.Cols, projector.Count, dtype);
+            projector.MatrixBackward(g.Batch, output);
+            return gradA;
         }
 
         private Projector<T> Projector()

@@ -19,14 +19,13 @@ internal enum ProjectorOperation
 
 /// <summary>
 /// z = P y, e = (I - P) y or x = A+ y as one autograd node: the forward factors A once (OrthoProj's
-/// QR-method projector), the backward calls the projector's vector-Jacobian product.
+/// QR-method projector), the backward calls the projector's vector-Jacobian product (or, with
+/// create_graph, builds it from differentiable operations: <see cref="GraphBackward"/>).
 /// vars: a (..., m, n), y (..., m, p), the <see cref="ProjectorOperation"/>, and whether a graph is
 /// built (else everything is released as soon as the forward returns).
 /// </summary>
 internal sealed class ProjectorFunction : autograd.SingleTensorFunction<ProjectorFunction>
 {
-    private const string StateKey = "orthoproj";
-
     public override string Name => "OrthoProjProjector";
 
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
@@ -35,15 +34,7 @@ internal sealed class ProjectorFunction : autograd.SingleTensorFunction<Projecto
         return a.dtype == ScalarType.Float32 ? Forward<float>(ctx, a, y, operation, differentiable) : Forward<double>(ctx, a, y, operation, differentiable);
     }
 
-    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
-    {
-        return BackwardGuard.Run(Name, ctx, [grad_output], g => ctx.get_data(StateKey) switch
-        {
-            State<float> s => s.Backward(g[0]!),
-            State<double> s => s.Backward(g[0]!),
-            _ => throw new InvalidOperationException("The projector's saved state is missing."),
-        });
-    }
+    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output) => BackwardGuard.Run(Name, ctx, [grad_output]);
 
     private static Tensor Forward<T>(autograd.AutogradContext ctx, Tensor a, Tensor y, ProjectorOperation operation, bool differentiable)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -52,8 +43,7 @@ internal sealed class ProjectorFunction : autograd.SingleTensorFunction<Projecto
         Tensor result = state.Forward();
         if (differentiable)
         {
-            ctx.save_data(StateKey, state);
-            BackwardGuard.SaveInputs(ctx, a, y, null, null);
+            BackwardGuard.Save(ctx, state, a, y, null, null);
         }
         else
         {
@@ -67,7 +57,7 @@ internal sealed class ProjectorFunction : autograd.SingleTensorFunction<Projecto
     /// What the backward needs: the factored projector and y read in place. Both are released after
     /// the backward; a second backward through a retained graph reads the tensors and factors again.
     /// </summary>
-    private sealed class State<T>(Tensor a, Tensor y, ProjectorOperation operation)
+    private sealed class State<T>(Tensor a, Tensor y, ProjectorOperation operation) : IBackward
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         private readonly long[] batchShape = TensorBatches.BatchShape(a);
@@ -88,21 +78,12 @@ internal sealed class ProjectorFunction : autograd.SingleTensorFunction<Projecto
             return result;
         }
 
-        public List<Tensor> Backward(Tensor gradOutput)
+        public List<Tensor> Backward(IReadOnlyList<Tensor?> gradOutputs, bool createGraph)
         {
             try
             {
-                HostMatrixBatch<T> y = Y();
-                using TensorBatch<T> g = TensorBatches.ToBatch<T>(gradOutput);
-                (Tensor gradA, HostMatrixBatch<T> gradABatch) = TensorBatches.Empty<T>(batchShape, y.Rows, Cols(), y.Count, dtype);
-                (Tensor gradY, HostMatrixBatch<T> gradYBatch) = TensorBatches.Empty<T>(batchShape, y.Rows, y.Cols, y.Count, dtype);
-                _ = operation switch
-                {
-                    ProjectorOperation.Project => Projector().ProjectBackward(y, g.Batch, gradABatch, gradYBatch),
-                    ProjectorOperation.Residual => Projector().ResidualBackward(y, g.Batch, gradABatch, gradYBatch),
-                    _ => Projector().SolveBackward(y, g.Batch, gradABatch, gradYBatch),
-                };
-                return [gradA, gradY, null!, null!];
+                List<Tensor> grads = createGraph ? GraphGradients(gradOutputs[0]!) : Gradients(gradOutputs[0]!);
+                return [.. grads, null!, null!];
             }
             finally
             {
@@ -117,6 +98,29 @@ internal sealed class ProjectorFunction : autograd.SingleTensorFunction<Projecto
             yBatch?.Dispose();
             yBatch = null;
         }
+
+        /// <summary>OrthoProj's vector-Jacobian product, written straight into two new tensors.</summary>
+        private List<Tensor> Gradients(Tensor gradOutput)
+        {
+            HostMatrixBatch<T> y = Y();
+            using TensorBatch<T> g = TensorBatches.ToBatch<T>(gradOutput);
+            (Tensor gradA, HostMatrixBatch<T> gradABatch) = TensorBatches.Empty<T>(batchShape, y.Rows, Cols(), y.Count, dtype);
+            (Tensor gradY, HostMatrixBatch<T> gradYBatch) = TensorBatches.Empty<T>(batchShape, y.Rows, y.Cols, y.Count, dtype);
+            _ = operation switch
+            {
+                ProjectorOperation.Project => Projector().ProjectBackward(y, g.Batch, gradABatch, gradYBatch),
+                ProjectorOperation.Residual => Projector().ResidualBackward(y, g.Batch, gradABatch, gradYBatch),
+                _ => Projector().SolveBackward(y, g.Batch, gradABatch, gradYBatch),
+            };
+            return [gradA, gradY];
+        }
+
+        private List<Tensor> GraphGradients(Tensor gradOutput) => operation switch
+        {
+            ProjectorOperation.Project => GraphBackward.Project(a, y, gradOutput),
+            ProjectorOperation.Residual => GraphBackward.Residual(a, y, gradOutput),
+            _ => GraphBackward.Solve(a, y, gradOutput),
+        };
 
         private Projector<T> Projector()
         {

@@ -1,0 +1,95 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace OrthoProj.TorchSharp.Functions;
+
+/// <summary>
+/// The vector-Jacobian products of the adapter's functions written with differentiable operations
+/// (the adapter's own functions and torch ops), for a backward that runs with grad mode on
+/// (<c>create_graph: true</c>): their results are themselves nodes of the graph, so gradients of
+/// gradients work to any order (each function used here has this same second path). The formulas are
+/// the ones the first-order path computes in OrthoProj (docs/design.md section 1;
+/// <see cref="Projector{T}"/>, <see cref="Backend.QrBackward{T}"/>, <see cref="Backend.PinvBackward{T}"/>);
+/// a first-order backward never comes here.
+/// </summary>
+/// <remarks>
+/// Each function is applied again to the saved inputs (A is factored once more): the first-order
+/// factors are OrthoProj's memory, outside the graph, and the graph needs nodes whose backward
+/// reaches A.
+/// </remarks>
+internal static class GraphBackward
+{
+    /// <summary>z = P y: gy = P gz; gA = (I - P) gz x^T + r u^T, x = A+ y, r = (I - P) y, u = A+ gz.</summary>
+    public static List<Tensor> Project(Tensor a, Tensor y, Tensor gz) =>
+    [
+        Apply.Residual(a, gz).matmul(Apply.Lstsq(a, y).mT) + Apply.Residual(a, y).matmul(Apply.Lstsq(a, gz).mT),
+        Apply.Project(a, gz),
+    ];
+
+    /// <summary>e = (I - P) y = y - P y: gA is minus the projection's for gz = ge; gy = (I - P) ge.</summary>
+    public static List<Tensor> Residual(Tensor a, Tensor y, Tensor ge)
+    {
+        List<Tensor> project = Project(a, y, ge);
+        return [project[0].neg(), Apply.Residual(a, ge)];
+    }
+
+    /// <summary>
+    /// x = A+ y = R^-1 Q^T y: with t = R^-T gx, w = R^-1 t = (A^T A)^-1 gx and u = Q t = A+^T gx,
+    /// gA = -u x^T + r w^T (r = (I - P) y) and gy = u.
+    /// </summary>
+    public static List<Tensor> Solve(Tensor a, Tensor y, Tensor gx)
+    {
+        (Tensor q, Tensor r) = Apply.Qr(a, linalg.QRMode.Reduced);
+        Tensor t = linalg.solve_triangular(r.mT, gx, upper: false);
+        Tensor u = q.matmul(t), w = linalg.solve_triangular(r, t, upper: true);
+        return [Apply.Residual(a, y).matmul(w.mT) - u.matmul(Apply.Lstsq(a, y).mT), u];
+    }
+
+    /// <summary>
+    /// P = A A+: gA = (I - P) S A+^T with S = G + G^T; S A+^T = (A+ S)^T because S is symmetric,
+    /// so gA = (I - P) (A+ S)^T.
+    /// </summary>
+    public static List<Tensor> ProjectionMatrix(Tensor a, Tensor gp) => [Apply.Residual(a, Apply.Lstsq(a, gp + gp.mT).mT)];
+
+    /// <summary>
+    /// X = A+ (Golub-Pereyra): gA = -X^T G X^T + (I - A X) G^T X X^T + X^T X G^T (I - X A),
+    /// grouped so that no product is larger than max(m, n) x min(m, n).
+    /// </summary>
+    public static List<Tensor> Pinv(Tensor a, RankTolerance tolerance, Tensor g)
+    {
+        Tensor x = Apply.Pinv(a, tolerance), xt = x.mT, gt = g.mT;
+        Tensor k = gt.matmul(x.matmul(xt));     // G^T X X^T, m x n
+        Tensor l = xt.matmul(x.matmul(gt));     // X^T X G^T, m x n
+        return [xt.matmul(g).matmul(xt).neg() + (k - a.matmul(x.matmul(k))) + (l - l.matmul(x.matmul(a)))];
+    }
+
+    /// <summary>
+    /// Reduced QR, m &gt;= n: M = gR R^T - Q^T gQ, S = upper triangle of M mirrored to the lower,
+    /// gA = (gQ + Q S) R^-T. For m &lt; n, with A = [X | Y] and R = [U | V]: the square rule on
+    /// (gQ + Y gV^T, gU), and gY = Q gV. An absent cotangent counts as zero.
+    /// </summary>
+    public static List<Tensor> Qr(Tensor a, Tensor? gq, Tensor? gr)
+    {
+        (Tensor q, Tensor r) = Apply.Qr(a, linalg.QRMode.Reduced);
+        long m = a.shape[^2], n = a.shape[^1];
+        gq ??= torch.zeros_like(q);
+        gr ??= torch.zeros_like(r);
+        if (m >= n)
+        {
+            return [SquareRule(q, r, gq, gr)];
+        }
+
+        Tensor y = a[TensorIndex.Ellipsis, TensorIndex.Slice(m)];
+        Tensor u = r[TensorIndex.Ellipsis, TensorIndex.Slice(null, m)], gu = gr[TensorIndex.Ellipsis, TensorIndex.Slice(null, m)];
+        Tensor gv = gr[TensorIndex.Ellipsis, TensorIndex.Slice(m)];
+        return [torch.cat([SquareRule(q, u, gq + y.matmul(gv.mT), gu), q.matmul(gv)], -1)];
+    }
+
+    /// <summary>gA = (gQ + Q S) R^-T for a square (k x k) R, by a triangular solve.</summary>
+    private static Tensor SquareRule(Tensor q, Tensor r, Tensor gq, Tensor gr)
+    {
+        Tensor m = gr.matmul(r.mT) - q.mT.matmul(gq);
+        Tensor s = m.triu() + m.triu(1).mT;
+        return linalg.solve_triangular(r.mT, gq + q.matmul(s), upper: false, left: false);     // X R^T = B
+    }
+}
