@@ -78,15 +78,6 @@ internal sealed class ProjectionMatrixFunction : autograd.SingleTensorFunction<P
             return gradA;
         }
 
-        private Projector<T> Projector()
-        {
-            if (projector is null)
-            {
-                using TensorBatch<T> aBatch = TensorBatches.ToBatch<T>(a);
-                projector = Linalg.Projector(aBatch.Batch);
-            }
-
-            return projector;
-        }
+        private Projector<T> Projector() => projector ??= ProjectorFunction.Factor<T>(a);
     }
 }

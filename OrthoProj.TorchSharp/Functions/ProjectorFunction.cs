@@ -36,6 +36,30 @@ internal sealed class ProjectorFunction : autograd.SingleTensorFunction<Projecto
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output) => BackwardGuard.Run(Name, ctx, [grad_output]);
 
+    /// <summary>
+    /// OrthoProj's QR-method projector of A read in place (it keeps its own factors). A
+    /// rank-deficient matrix is reported with the advice that fits this adapter, which offers no SVD
+    /// method: the pseudo-inverse.
+    /// </summary>
+    /// <exception cref="RankDeficientException">A matrix of the batch has rank below n.</exception>
+    internal static Projector<T> Factor<T>(Tensor a)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using TensorBatch<T> batch = TensorBatches.ToBatch<T>(a);
+        try
+        {
+            return Linalg.Projector(batch.Batch);
+        }
+        catch (RankDeficientException e)
+        {
+            throw new RankDeficientException(e.MatrixIndex, e.Rank, e.Rows, e.Cols, e.Detail, RankDeficiencyHint);
+        }
+    }
+
+    private const string RankDeficiencyHint =
+        "Project, Residual, Lstsq and ProjectionMatrix need full column rank; for a rank-deficient A use TorchLinalg.Pinv " +
+        "(Pinv(a).matmul(y) is the minimum-norm least-squares solution, a.matmul(Pinv(a)) the projection matrix).";
+
     private static Tensor Forward<T>(autograd.AutogradContext ctx, Tensor a, Tensor y, ProjectorOperation operation, bool differentiable)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -122,16 +146,7 @@ internal sealed class ProjectorFunction : autograd.SingleTensorFunction<Projecto
             _ => GraphBackward.Solve(a, y, gradOutput),
         };
 
-        private Projector<T> Projector()
-        {
-            if (projector is null)
-            {
-                using TensorBatch<T> aBatch = TensorBatches.ToBatch<T>(a);     // the projector keeps its own factors
-                projector = Linalg.Projector(aBatch.Batch);
-            }
-
-            return projector;
-        }
+        private Projector<T> Projector() => projector ??= Factor<T>(a);
 
         private HostMatrixBatch<T> Y() => (yBatch ??= TensorBatches.ToBatch<T>(y)).Batch;
 
