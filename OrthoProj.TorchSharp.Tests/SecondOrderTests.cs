@@ -61,6 +61,7 @@ public sealed class SecondOrderTests
         Tensor[] differences = p.GradientDifferences(ours, usesY, step: 1e-5);
         for (int i = 0; i < hv.Length; i++)
         {
+            Console.WriteLine($"{label}: H v ({p.InputName(i)}) relative error {Reference.RelativeError(hv[i], hvRef[i]):e1} against torch's route, {Reference.RelativeError(hv[i], differences[i]):e1} against differences");
             Assert.IsLessThan(Float64Tolerance, Reference.RelativeError(hv[i], hvRef[i]), $"{label}: H v ({p.InputName(i)}) against torch's route");
             Assert.IsLessThan(1e-6, Reference.RelativeError(hv[i], differences[i]), $"{label}: H v ({p.InputName(i)}) against central differences of the gradient");
         }
