@@ -24,6 +24,9 @@ namespace OrthoProj.TorchSharp;
 public static class TorchLinalg
 {
     /// <summary>z = P_A y = Q Q^T y, the projection of each column of y onto the column space of A (m &gt;= n, full column rank).</summary>
+    /// <param name="a">A, (m, n) or (..., m, n), m &gt;= n, of full column rank.</param>
+    /// <param name="y">Y, (..., m, p) with A's batch dimensions and dtype.</param>
+    /// <returns>z, (..., m, p), a new tensor.</returns>
     /// <exception cref="ArgumentException">A shape, a dtype or the two tensors' batch dimensions do not agree.</exception>
     /// <exception cref="NotSupportedException">A tensor is not on the CPU (CUDA tensors are not supported yet).</exception>
     /// <exception cref="RankDeficientException">A matrix of the batch has rank below n.</exception>
@@ -31,18 +34,35 @@ public static class TorchLinalg
     public static Tensor Project(Tensor a, Tensor y) => Apply.Project(CheckTall(a, nameof(a)), CheckRightHandSide(a, y));
 
     /// <summary>e = (I - P_A) y, the part of y orthogonal to the column space of A.</summary>
-    /// <inheritdoc cref="Project" path="/exception"/>
+    /// <param name="a">A, (m, n) or (..., m, n), m &gt;= n, of full column rank.</param>
+    /// <param name="y">Y, (..., m, p) with A's batch dimensions and dtype.</param>
+    /// <returns>e, (..., m, p), a new tensor.</returns>
+    /// <exception cref="ArgumentException">A shape, a dtype or the two tensors' batch dimensions do not agree.</exception>
+    /// <exception cref="NotSupportedException">A tensor is not on the CPU (CUDA tensors are not supported yet).</exception>
+    /// <exception cref="RankDeficientException">A matrix of the batch has rank below n.</exception>
+    /// <exception cref="InvalidOperationException">An earlier backward of this class failed (its gradients were NaN); raised once.</exception>
     public static Tensor Residual(Tensor a, Tensor y) => Apply.Residual(CheckTall(a, nameof(a)), CheckRightHandSide(a, y));
 
     /// <summary>
     /// x = A+ y, the least-squares solution of A x = y (n x p per matrix), as
     /// <c>torch.linalg.lstsq(a, y).solution</c> for a full-column-rank tall A.
     /// </summary>
-    /// <inheritdoc cref="Project" path="/exception"/>
+    /// <param name="a">A, (m, n) or (..., m, n), m &gt;= n, of full column rank.</param>
+    /// <param name="y">Y, (..., m, p) with A's batch dimensions and dtype.</param>
+    /// <returns>x, (..., n, p), a new tensor.</returns>
+    /// <exception cref="ArgumentException">A shape, a dtype or the two tensors' batch dimensions do not agree.</exception>
+    /// <exception cref="NotSupportedException">A tensor is not on the CPU (CUDA tensors are not supported yet).</exception>
+    /// <exception cref="RankDeficientException">A matrix of the batch has rank below n.</exception>
+    /// <exception cref="InvalidOperationException">An earlier backward of this class failed (its gradients were NaN); raised once.</exception>
     public static Tensor Lstsq(Tensor a, Tensor y) => Apply.Lstsq(CheckTall(a, nameof(a)), CheckRightHandSide(a, y));
 
     /// <summary>P_A = A A+ = Q Q^T, m x m per matrix.</summary>
-    /// <inheritdoc cref="Project" path="/exception"/>
+    /// <param name="a">A, (m, n) or (..., m, n), m &gt;= n, of full column rank.</param>
+    /// <returns>P, (..., m, m), a new tensor.</returns>
+    /// <exception cref="ArgumentException">A is not (..., m, n) with m &gt;= n, float32 or float64.</exception>
+    /// <exception cref="NotSupportedException">A is not on the CPU (CUDA tensors are not supported yet).</exception>
+    /// <exception cref="RankDeficientException">A matrix of the batch has rank below n.</exception>
+    /// <exception cref="InvalidOperationException">An earlier backward of this class failed (its gradients were NaN); raised once.</exception>
     public static Tensor ProjectionMatrix(Tensor a) => Apply.ProjectionMatrix(CheckTall(a, nameof(a)));
 
     /// <summary>
@@ -50,8 +70,13 @@ public static class TorchLinalg
     /// values at or below max(atol, rtol * s_max) count as zero; rtol defaults to eps * max(m, n)
     /// when atol is absent or zero, and to 0 otherwise.
     /// </summary>
+    /// <param name="a">A, (m, n) or (..., m, n), any shape and rank.</param>
+    /// <param name="atol">The absolute tolerance, or null.</param>
+    /// <param name="rtol">The tolerance relative to each matrix's largest singular value, or null for the default above.</param>
+    /// <returns>A+, (..., n, m), a new tensor.</returns>
     /// <exception cref="ArgumentException">A is not (..., m, n) float32 or float64, or a tolerance is negative or not finite.</exception>
     /// <exception cref="NotSupportedException">A is not on the CPU.</exception>
+    /// <exception cref="InvalidOperationException">An earlier backward of this class failed (its gradients were NaN); raised once.</exception>
     public static Tensor Pinv(Tensor a, double? atol = null, double? rtol = null)
     {
         CheckMatrix(a, nameof(a));
@@ -75,7 +100,9 @@ public static class TorchLinalg
     /// (<see cref="InvalidOperationException"/> wrapping <see cref="NotSupportedException"/>), since
     /// nothing may be thrown out of a backward.
     /// </summary>
-    /// <returns>Q and R; where the gradient does not exist because R's leading block is numerically singular, it is NaN, as in torch.linalg.qr.</returns>
+    /// <param name="a">A, (m, n) or (..., m, n), any shape.</param>
+    /// <param name="mode">torch.linalg.qr's mode.</param>
+    /// <returns>Q and R, new tensors; where the gradient does not exist because R's leading block is numerically singular, it is NaN, as in torch.linalg.qr.</returns>
     /// <exception cref="ArgumentException">A is not (..., m, n) float32 or float64, or the mode is unknown.</exception>
     /// <exception cref="NotSupportedException">A is not on the CPU.</exception>
     /// <exception cref="InvalidOperationException">An earlier backward of this class failed (its gradients were NaN); raised once.</exception>
