@@ -1,20 +1,24 @@
 namespace OrthoProj.TorchSharp.Tests;
 
 /// <summary>
-/// Makes TorchSharp 0.107.0 load on Debian 12 before any test touches it
-/// (<see cref="ElfVersionNeed.PrepareLibTorchSharp"/>, on this test project's output copy only; see
-/// README, "TorchSharp").
+/// The shipped loader fix, called as an application that loads libtorch some other way would call it,
+/// before any test touches TorchSharp. The build target (buildTransitive/OrthoProj.TorchSharp.targets,
+/// imported by Directory.Build.targets) has already applied it to this project's output, so on Debian 12
+/// it finds the requirement weak and writes nothing (see README, "Debian 12").
 /// </summary>
 [TestClass]
 public static class LibTorchLoader
 {
+    /// <summary>What the call found and did.</summary>
+    public static LibTorchSharpPreparation? Preparation { get; private set; }
+
     /// <summary>What was done, for the test log.</summary>
-    public static string Report { get; private set; } = string.Empty;
+    public static string Report => Preparation?.Message ?? string.Empty;
 
     [AssemblyInitialize]
     public static void Prepare(TestContext context)
     {
         _ = context;
-        Report = ElfVersionNeed.PrepareLibTorchSharp(AppContext.BaseDirectory);
+        Preparation = LibTorchSharpLoader.PrepareForThisSystem(AppContext.BaseDirectory);
     }
 }

@@ -6,17 +6,31 @@
 # checks that OrthoProj.Managed's package carries it under runtimes/linux-x64/native/, that it lands
 # in the output of a portable app (runtimes/linux-x64/native/) and of a RID-specific one (beside the
 # assemblies), and that the library finds it there and its manifest matches the embedded kernel
-# sources. Prints "consumer test: passed" and exits 0, or says what failed.
+# sources.
+# Then the TorchSharp user's view: OrthoProj.TorchSharp from the same feed in a new console app with
+# TorchSharp 0.107.0 and libtorch-cpu-linux-x64 2.10.0, which must start with no step of its own on
+# Debian 12 (the package's build target prepares libLibTorchSharp.so, after build and after publish),
+# and whose TorchLinalg.Residual gradient and Hessian-vector product must match torch.linalg.qr's route.
+# Prints "consumer test: passed" and exits 0, or says what failed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+start=$SECONDS
+# The machine's package folder serves the third-party packages read-only (a fallback folder: libtorch
+# is about 1 GB, and the test suite has restored it there), while this run's own, empty package
+# folder takes the packages restored here. The OrthoProj packages get a version of this run's own,
+# so that neither folder can hold a stale copy of them.
+machine_packages=$(dotnet nuget locals global-packages -l | sed 's/^global-packages: *//')
+version="0.1.0-consumer.$(date +%s)"
 export NUGET_PACKAGES="$work/packages" DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-for project in OrthoProj.Native OrthoProj.Managed; do
-  dotnet pack "$root/$project/$project.csproj" -c Release -o "$work/feed" -p:Version=0.1.0 >"$work/pack.log" 2>&1 \
-    || { cat "$work/pack.log"; echo "consumer test: failed (dotnet pack $project)"; exit 1; }
+for project in OrthoProj.Native OrthoProj.Managed OrthoProj.TorchSharp; do
+  dotnet pack "$root/$project/$project.csproj" -c Release -o "$work/feed" -p:Version="$version" >"$work/pack-$project.log" 2>&1 \
+    || { cat "$work/pack-$project.log"; echo "consumer test: failed (dotnet pack $project)"; exit 1; }
 done
+cp "$work/pack-OrthoProj.Managed.log" "$work/pack.log"
+echo "consumer test: packed OrthoProj.Native, OrthoProj.Managed and OrthoProj.TorchSharp $version in $((SECONDS - start)) s"
 # The pack's one line about the fatbin (packed, or why not).
 grep -E 'OrthoProj.Managed: (no CUDA kernel fatbin|the CUDA kernel fatbin)' "$work/pack.log" | head -1 | sed 's/^ *//' || true
 
@@ -24,7 +38,7 @@ fatbin_built=false
 [ -f "$root/build/orthoproj_kernels.fatbin" ] && fatbin_built=true
 fatbin_files="runtimes/linux-x64/native/orthoproj_kernels.fatbin runtimes/linux-x64/native/orthoproj_kernels.sources.sha256"
 if $fatbin_built; then
-  listing=$(unzip -Z1 "$work/feed/OrthoProj.Managed.0.1.0.nupkg")
+  listing=$(unzip -Z1 "$work/feed/OrthoProj.Managed.$version.nupkg")
   for file in $fatbin_files; do
     grep -qx "$file" <<<"$listing" \
       || { echo "consumer test: failed (build/orthoproj_kernels.fatbin exists but the OrthoProj.Managed package lacks $file)"; exit 1; }
@@ -105,8 +119,8 @@ cat >"$work/app/nuget.config" <<XML
   </packageSources>
 </configuration>
 XML
-# The local feed first; nuget.org (or the machine's configured mirror) for OrthoProj's dependencies.
-(cd "$work/app" && dotnet add package OrthoProj.Managed --version 0.1.0 >"$work/add.log" 2>&1) \
+# The local feed for OrthoProj's packages; the machine's configured sources for their dependencies.
+(cd "$work/app" && dotnet add package OrthoProj.Managed --version "$version" >"$work/add.log" 2>&1) \
   || { cat "$work/add.log"; echo "consumer test: failed (installing OrthoProj.Managed from the local feed)"; exit 1; }
 if ! (cd "$work/app" && dotnet run -c Release); then
   echo "consumer test: failed (the report's losses through the installed package)"
@@ -129,4 +143,100 @@ if $fatbin_built; then
 else
   echo "consumer test: no kernel fatbin was built (no nvcc), so the package carries none and NVRTC compiles the kernels at run time"
 fi
+
+# The TorchSharp user's app. No call to LibTorchSharpLoader: on Debian 12 it starts only because the
+# package's build target prepared the copy of libLibTorchSharp.so in its output (and publish) folder.
+mkdir -p "$work/torchapp"
+cat >"$work/torchapp/torchapp.csproj" <<XML
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <OutputType>Exe</OutputType>
+    <TargetFramework>net10.0</TargetFramework>
+    <Nullable>enable</Nullable>
+    <ImplicitUsings>enable</ImplicitUsings>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include="OrthoProj.TorchSharp" Version="$version" />
+    <PackageReference Include="TorchSharp" Version="0.107.0" />
+    <PackageReference Include="libtorch-cpu-linux-x64" Version="2.10.0" />
+  </ItemGroup>
+</Project>
+XML
+cat >"$work/torchapp/Program.cs" <<'CS'
+// TorchLinalg.Residual against torch's own route, e = y - Q (Q^T y) with Q from torch.linalg.qr, in
+// float64: the gradient of L = <w, e> with respect to A and y ("grad"), and the Hessian-vector product
+// H v of L (torch.autograd.grad with create_graph, then the gradient of <grad L, v>; "hvp").
+using OrthoProj.TorchSharp;
+using TorchSharp;
+using static TorchSharp.torch;
+
+string part = args.Length > 0 ? args[0] : "grad";
+var gen = new Generator(2026);
+Tensor a = randn([4, 12, 5], dtype: ScalarType.Float64, generator: gen);
+Tensor y = randn([4, 12, 3], dtype: ScalarType.Float64, generator: gen);
+Tensor w = randn([4, 12, 3], dtype: ScalarType.Float64, generator: gen);
+Tensor va = randn([4, 12, 5], dtype: ScalarType.Float64, generator: gen);
+Tensor vy = randn([4, 12, 3], dtype: ScalarType.Float64, generator: gen);
+
+Tensor TorchResidual(Tensor al, Tensor yl)
+{
+    (Tensor q, _) = linalg.qr(al);
+    return yl - q.matmul(q.transpose(-2, -1).matmul(yl));
+}
+
+Tensor[] Gradient(Func<Tensor, Tensor, Tensor> residual, bool secondOrder)
+{
+    Tensor al = a.clone().requires_grad_(true), yl = y.clone().requires_grad_(true);
+    Tensor loss = (residual(al, yl) * w).sum();
+    // TorchSharp, unlike PyTorch, does not make retain_graph follow create_graph.
+    IList<Tensor> g = autograd.grad([loss], [al, yl], retain_graph: secondOrder, create_graph: secondOrder);
+    if (!secondOrder)
+    {
+        return [.. g];
+    }
+
+    Tensor inner = (g[0] * va).sum() + (g[1] * vy).sum();
+    return [.. autograd.grad([inner], [al, yl])];
+}
+
+bool secondOrder = part == "hvp";
+Tensor[] ours = Gradient(TorchLinalg.Residual, secondOrder), theirs = Gradient(TorchResidual, secondOrder);
+double worst = 0;
+foreach ((Tensor o, Tensor t) in ours.Zip(theirs))
+{
+    worst = Math.Max(worst, (o - t).abs().max().item<double>() / t.abs().max().item<double>());
+}
+
+// NaN fails the check too.
+bool ok = worst <= 1e-9;
+Console.WriteLine($"TorchLinalg.Residual {(secondOrder ? "Hessian-vector product" : "gradient")} (dL/dA, dL/dy), float64, 4 x 12 x 5: largest relative difference from torch.linalg.qr's route {worst:E1} (limit 1e-9) -> {(ok ? "ok" : "FAILED")}");
+return ok ? 0 : 1;
+CS
+cat >"$work/torchapp/nuget.config" <<XML
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <packageSources>
+    <add key="local" value="$work/feed" />
+  </packageSources>
+  <fallbackPackageFolders>
+    <add key="machine" value="$machine_packages" />
+  </fallbackPackageFolders>
+</configuration>
+XML
+torch_start=$SECONDS
+(cd "$work/torchapp" && dotnet build -c Release >"$work/torch-build.log" 2>&1) \
+  || { cat "$work/torch-build.log"; echo "consumer test: failed (building the TorchSharp app from the local feed)"; exit 1; }
+# The build target's line, where it changed the output's copy (Debian 12).
+grep -o 'OrthoProj.TorchSharp: marked.*' "$work/torch-build.log" | head -1 || true
+torch_out="$work/torchapp/bin/Release/net10.0"
+for part in grad hvp; do
+  (cd "$torch_out" && dotnet torchapp.dll "$part") \
+    || { echo "consumer test: failed (TorchLinalg.Residual's $part through the installed OrthoProj.TorchSharp)"; exit 1; }
+done
+# A RID-specific publish puts libLibTorchSharp.so beside the assemblies: the target's other layout.
+(cd "$work/torchapp" && dotnet publish -c Release -r linux-x64 --self-contained false -o "$work/torchpub" >"$work/torch-publish.log" 2>&1) \
+  || { cat "$work/torch-publish.log"; echo "consumer test: failed (publishing the TorchSharp app)"; exit 1; }
+(cd "$work/torchpub" && dotnet torchapp.dll grad) \
+  || { echo "consumer test: failed (the published TorchSharp app)"; exit 1; }
+echo "consumer test: TorchSharp app built, run and published in $((SECONDS - torch_start)) s; whole consumer test $((SECONDS - start)) s"
 echo "consumer test: passed"

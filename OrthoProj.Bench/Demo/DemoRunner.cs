@@ -18,7 +18,7 @@ public static class DemoRunner
         CpuBackend cpu = CpuBackend.Default;
         bool cuda = CudaProbe.TryFindDevice(out string cudaNote);
         console.MarkupLine("[bold]Demo: the original report[/] (V = rand(32, 16) float32, y = e1)");
-        console.MarkupLine(Markup.Escape($"CPU provider: {cpu.ProviderName} (native: {cpu.IsNative}); CUDA: {(cuda ? cudaNote + (CudaBackend.IsAvailable ? ", OrthoProj CUDA backend: " + CudaBackend.Default!.Description : ", OrthoProj CUDA backend unavailable: " + CudaBackend.DefaultUnavailableReason.Split('\n')[0]) : cudaNote)}"));
+        console.MarkupLine(Markup.Escape($"CPU provider: {cpu.ProviderName} (native: {cpu.IsNative}); CUDA: {(cuda ? cudaNote + (CudaBackend.IsAvailable ? ", OrthoProj CUDA backend: " + CudaBackend.Default!.Description : ", OrthoProj CUDA backend unavailable: " + CudaBackend.DefaultUnavailableReason.Split('\n')[0]) : CudaProbe.ForConsole(cudaNote, present: false))}"));
 
         using HostMatrixBatch<float> v = OriginalReport.V();
         using HostMatrixBatch<float> y = OriginalReport.E1();

@@ -47,7 +47,7 @@ public static class BenchRunner
 
         console.MarkupLine($"[bold]OrthoProj.Bench[/] suite [bold]{suite.Name}[/]: {suite.Cases.Count} cases, {options.Threads} thread(s) for every implementation, seed {options.Seed}");
         MachineInfo machine = MachineInfo.Measure(options.Threads);
-        console.MarkupLine(Markup.Escape($"Machine: {machine.Cpu}, {machine.Cores} cores, {machine.Simd}; measured peak on {options.Threads} thread(s): {machine.PeakGflopsF64:0.#} GFLOP/s f64, {machine.PeakGflopsF32:0.#} GFLOP/s f32, {machine.PeakBandwidthGBs:0.#} GB/s copy; CUDA: {machine.CudaNote}"));
+        console.MarkupLine(Markup.Escape($"Machine: {machine.Cpu}, {machine.Cores} cores, {machine.Simd}; measured peak on {options.Threads} thread(s): {machine.PeakGflopsF64:0.#} GFLOP/s f64, {machine.PeakGflopsF32:0.#} GFLOP/s f32, {machine.PeakBandwidthGBs:0.#} GB/s copy; CUDA: {CudaProbe.ForConsole(machine.CudaNote, machine.CudaPresent)}"));
 
         // OrthoProj on the CPU: native LAPACK when present (the library's default), else managed.
         CpuBackend cpu = CpuBackend.TryCreateNative(out CpuBackend? native, out IReadOnlyList<string> trace, options.Threads)
@@ -109,8 +109,9 @@ public static class BenchRunner
             ["OrthoProj"] = typeof(Backend).Assembly.GetName().Version?.ToString() ?? "?",
             ["OrthoProj CPU provider"] = cpuNote,
             ["floor (CPU)"] = cpuFloor?.Description ?? "absent: " + cpuFloorWhy,
-            ["floor (GPU)"] = gpuFloor?.Description ?? "absent: " + gpuFloorWhy,
-            ["OrthoProj CUDA"] = cuda is null ? "absent: " + gpuWhy : cuda.Description,
+            // The driver's reason is in the Machine line just above; not again here.
+            ["floor (GPU)"] = gpuFloor?.Description ?? "absent: " + (gpuFloorWhy == machine.CudaNote ? CudaProbe.NoDeviceSeeAbove : gpuFloorWhy),
+            ["OrthoProj CUDA"] = cuda is null ? "absent: " + (gpuWhy == machine.CudaNote ? CudaProbe.NoDeviceSeeAbove : gpuWhy) : cuda.Description,
             ["Math.NET Numerics"] = MathNetTarget.Version + " (managed provider)",
             ["PyTorch"] = torch is null ? "absent: " + torchWhy : $"{torch.Version} ({torch.Python})",
             ["JAX"] = jax is null ? "absent: " + jaxWhy : $"{jax.Version} ({jax.Python})",

@@ -153,6 +153,22 @@ public static class Peaks
 /// </summary>
 public static class CudaProbe
 {
+    /// <summary>
+    /// What later mentions say instead of the driver's whole reason, which is printed once (see
+    /// <see cref="ForConsole"/>): on a machine without a GPU it is a paragraph.
+    /// </summary>
+    public const string NoDeviceSeeAbove = "no CUDA device (the reason is printed above)";
+
+    private static int reasonPrinted;
+
+    /// <summary>
+    /// <paramref name="note"/> as the console should show it: the whole reason the first time this
+    /// process prints one (the demo's CUDA line, or the benchmark's Machine line when it runs alone),
+    /// <see cref="NoDeviceSeeAbove"/> after that.
+    /// </summary>
+    public static string ForConsole(string note, bool present) =>
+        present || Interlocked.Exchange(ref reasonPrinted, 1) == 0 ? note : NoDeviceSeeAbove;
+
     /// <summary>True when the driver loads and reports at least one device.</summary>
     public static bool TryFindDevice(out string note)
     {

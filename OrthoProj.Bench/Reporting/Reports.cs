@@ -206,7 +206,8 @@ public static class Reports
         foreach (var g in report.Results.SelectMany(r => r.Rows.Where(row => !(row.Implementation == Implementations.Adapter && row.Status == RowStatus.Absent
                          && r.Row(Implementations.TorchSharp) is { Status: RowStatus.Absent } t && t.Note == row.Note)))
                      .Where(r => r.Status != RowStatus.Ok)
-                     .GroupBy(r => (r.Implementation, r.Status, Text: r.Status == RowStatus.Failed ? r.Note + " " + r.Validation : r.Note)))
+                     .GroupBy(r => (r.Implementation, r.Status, Text: r.Status == RowStatus.Failed ? r.Note + " " + r.Validation
+                         : !report.Machine.CudaPresent && r.Note == report.Machine.CudaNote ? CudaProbe.NoDeviceSeeAbove : r.Note)))
         {
             yield return $"{g.Key.Implementation} {g.Key.Status.ToString().ToLowerInvariant()} ({g.Count()} case(s)): {g.Key.Text.Trim()}";
         }

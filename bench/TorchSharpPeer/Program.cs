@@ -17,8 +17,10 @@ using OrthoProj.TorchSharp;
 using TorchSharp;
 using static TorchSharp.torch;
 
-// Debian 12: libLibTorchSharp.so's one GLIBCXX_3.4.32 requirement marked weak in this peer's own copy.
-string elf = OrthoProj.TorchSharp.Tests.ElfVersionNeed.PrepareLibTorchSharp(AppContext.BaseDirectory);
+// Debian 12: OrthoProj.TorchSharp's build target has prepared this peer's own copy of
+// libLibTorchSharp.so; the public call finds it done (or does it, if the target was turned off) and
+// says which, for the report.
+string elf = LibTorchSharpLoader.PrepareForThisSystem(AppContext.BaseDirectory).Message;
 JsonObject request = JsonNode.Parse(Console.In.ReadToEnd())!.AsObject();
 int threads = (int)request["threads"]!;
 int seed = (int)request["seed"]!;

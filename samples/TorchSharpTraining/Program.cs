@@ -8,9 +8,8 @@ using OrthoProj.TorchSharp;
 using TorchSharp;
 using static TorchSharp.torch;
 
-// Debian 12: TorchSharp 0.107.0 needs a libstdc++ newer than the system's for one symbol it never
-// uses; the same edit as the tests, on this sample's own output copy (see README, "TorchSharp").
-OrthoProj.TorchSharp.Tests.ElfVersionNeed.PrepareLibTorchSharp(AppContext.BaseDirectory);
+// Debian 12: nothing to do here; OrthoProj.TorchSharp's build target prepared this sample's own copy
+// of libLibTorchSharp.so (see README, "Debian 12").
 const int Batch = 256, Code = 8, M = 32, N = 16, Steps = 300;
 int steps = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : Steps;
 torch.set_num_threads(1);
