@@ -79,7 +79,7 @@ public abstract class MatrixBatch<T> : IDisposable
     /// <summary>The shape as "count x (rows x cols)", the form used in every error message.</summary>
     public string Shape => $"{Count} x ({Rows} x {Cols})";
 
-    private string DebuggerDisplay => $"{GetType().Name}<{typeof(T).Name}>[{Shape}] on {Device}{(IsDisposed ? " (disposed)" : string.Empty)}";
+    private string DebuggerDisplay => $"{TypeNames.Of(GetType())}[{Shape}] on {Device}{(IsDisposed ? " (disposed)" : string.Empty)}";
 
     /// <summary>Copies all elements, column-major whatever <see cref="Layout"/> is, matrix after matrix, into <paramref name="destination"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than <see cref="Length"/>.</exception>
@@ -149,7 +149,7 @@ public abstract class MatrixBatch<T> : IDisposable
     }
 
     /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
-    protected internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
+    protected internal void ThrowIfDisposed() => TypeNames.ThrowIfDisposed(IsDisposed, this);
 }
 
 /// <summary>Where a batch's elements live.</summary>
@@ -179,7 +179,7 @@ internal static class ElementType
     {
         if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
         {
-            throw new NotSupportedException($"OrthoProj computes in float and double; {typeof(T).Name} is not supported.");
+            throw new NotSupportedException($"OrthoProj computes in float and double; {TypeNames.Of<T>()} is not supported.");
         }
     }
 

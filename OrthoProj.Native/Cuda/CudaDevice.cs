@@ -77,7 +77,7 @@ public sealed class CudaDevice : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(context.IsClosed, this);
+            TypeNames.ThrowIfDisposed(context.IsClosed, this);
             return context;
         }
     }

@@ -72,7 +72,7 @@ public sealed class CudaEvent : IDisposable
     /// <summary>The raw CUevent; valid only while this object is alive.</summary>
     public nint DangerousGetHandle()
     {
-        ObjectDisposedException.ThrowIf(handle.IsClosed, this);
+        TypeNames.ThrowIfDisposed(handle.IsClosed, this);
         return handle.DangerousGetHandle();
     }
 

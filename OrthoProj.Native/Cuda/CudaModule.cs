@@ -87,7 +87,7 @@ public sealed class CudaModule : IDisposable
     public CudaKernel GetKernel(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        ObjectDisposedException.ThrowIf(handle.IsClosed, this);
+        TypeNames.ThrowIfDisposed(handle.IsClosed, this);
         return kernels.GetOrAdd(name, static (n, module) => module.LookUp(n), this);
     }
 
@@ -96,7 +96,7 @@ public sealed class CudaModule : IDisposable
 
     internal nint DangerousGetHandle()
     {
-        ObjectDisposedException.ThrowIf(handle.IsClosed, this);
+        TypeNames.ThrowIfDisposed(handle.IsClosed, this);
         return handle.DangerousGetHandle();
     }
 

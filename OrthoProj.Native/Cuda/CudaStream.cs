@@ -52,7 +52,7 @@ public sealed class CudaStream : IDisposable
     /// <summary>The raw CUstream; valid only while this object is alive.</summary>
     public nint DangerousGetHandle()
     {
-        ObjectDisposedException.ThrowIf(Handle.IsClosed, this);
+        TypeNames.ThrowIfDisposed(Handle.IsClosed, this);
         return Handle.DangerousGetHandle();
     }
 

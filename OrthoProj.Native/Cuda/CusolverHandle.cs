@@ -47,7 +47,7 @@ public sealed class CusolverHandle : SafeHandle
     /// <summary>Checks the handle is open, makes its context current and returns the raw handle.</summary>
     internal nint Enter()
     {
-        ObjectDisposedException.ThrowIf(IsClosed, this);
+        TypeNames.ThrowIfDisposed(IsClosed, this);
         Device.MakeCurrent();
         return handle;
     }

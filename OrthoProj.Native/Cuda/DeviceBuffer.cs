@@ -58,7 +58,7 @@ public sealed class DeviceBuffer<T> : IDisposable
     {
         ArgumentNullException.ThrowIfNull(device);
         long bytes = DeviceCopy.CheckedByteCount<T>(length);
-        ObjectDisposedException.ThrowIf(device.IsDisposed, device);
+        TypeNames.ThrowIfDisposed(device.IsDisposed, device);
         if (bytes == 0)
         {
             return new DeviceBuffer<T>(device, 0, null);
@@ -100,7 +100,7 @@ public sealed class DeviceBuffer<T> : IDisposable
     /// <exception cref="ObjectDisposedException">The buffer has been disposed.</exception>
     public nint DangerousGetPointer()
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
+        TypeNames.ThrowIfDisposed(disposed, this);
         return memory?.DangerousGetHandle() ?? 0;
     }
 

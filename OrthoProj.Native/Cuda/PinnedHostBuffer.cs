@@ -56,7 +56,7 @@ public sealed class PinnedHostBuffer<T> : IDisposable
     /// <exception cref="ObjectDisposedException">The buffer has been disposed.</exception>
     public nint DangerousGetPointer()
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
+        TypeNames.ThrowIfDisposed(disposed, this);
         return memory?.DangerousGetHandle() ?? 0;
     }
 
