@@ -252,6 +252,7 @@ public sealed class HostMatrixBatch<T> : MatrixBatch<T>
     }
 
     /// <summary>The elements of matrix <paramref name="index"/> as stored (in <see cref="MatrixBatch{T}.Layout"/>).</summary>
+    /// <returns>A span over the batch's memory (no copy), <see cref="MatrixBatch{T}.MatrixLength"/> elements.</returns>
     public Span<T> GetMatrix(int index)
     {
         ThrowIfDisposed();

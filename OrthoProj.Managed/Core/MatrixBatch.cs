@@ -95,6 +95,7 @@ public abstract class MatrixBatch<T> : IDisposable
     }
 
     /// <summary>Returns a new array with all elements, column-major, matrix after matrix.</summary>
+    /// <returns>A new array of <see cref="Length"/> elements.</returns>
     public T[] ToArray()
     {
         var result = new T[Length];
@@ -103,6 +104,7 @@ public abstract class MatrixBatch<T> : IDisposable
     }
 
     /// <summary>Returns this batch if it is in host memory, or a host copy of it.</summary>
+    /// <returns>This batch (no copy) when it is a <see cref="HostMatrixBatch{T}"/>; else a new column-major host batch, which the caller owns.</returns>
     public HostMatrixBatch<T> ToHost()
     {
         ThrowIfDisposed();

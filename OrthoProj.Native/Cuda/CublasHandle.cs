@@ -67,6 +67,7 @@ public sealed class CublasHandle : SafeHandle
     }
 
     /// <summary>Creates a handle on <paramref name="device"/> with pedantic math.</summary>
+    /// <returns>A new handle; the caller disposes it.</returns>
     /// <exception cref="CudaException">cublasCreate_v2 failed.</exception>
     public static CublasHandle Create(CudaDevice device)
     {

@@ -26,6 +26,7 @@ public sealed class CusolverHandle : SafeHandle
     public override bool IsInvalid => handle == 0;
 
     /// <summary>Creates a handle on <paramref name="device"/>.</summary>
+    /// <returns>A new handle; the caller disposes it.</returns>
     /// <exception cref="CudaException">cusolverDnCreate failed.</exception>
     public static CusolverHandle Create(CudaDevice device)
     {

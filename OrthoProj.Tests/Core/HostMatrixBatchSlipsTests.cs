@@ -107,6 +107,15 @@ public sealed class HostMatrixBatchSlipsTests
     }
 
     [TestMethod]
+    public void MathNetToMatrix_ReadsEitherLayout()
+    {
+        double[,] m = { { 1, 2, 3 }, { 4, 5, 6 } };
+        HostMatrixBatch<double> rowMajor = HostMatrixBatch<double>.FromArray([1, 2, 3, 4, 5, 6], 2, 3, layout: MatrixLayout.RowMajor);
+        CollectionAssert.AreEqual(m, rowMajor.ToMatrix().ToArray());
+        CollectionAssert.AreEqual(m, HostMatrixBatch<double>.FromArray(m).ToMatrix().ToArray());
+    }
+
+    [TestMethod]
     public void DisposedBatch_NamesItsTypeAsCSharpWritesIt()
     {
         var batch = new HostMatrixBatch<float>(2, 2);
