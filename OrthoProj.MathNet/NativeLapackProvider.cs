@@ -38,6 +38,7 @@ public sealed partial class NativeLapackProvider : ILinearAlgebraProvider
     /// </summary>
     /// <param name="provider">The provider, or <c>null</c>.</param>
     /// <param name="probeTrace">Every file tried and the loader's answer, plus the reason on failure.</param>
+    /// <returns><c>true</c> when the provider was created; <c>false</c> when no complete native LAPACK/BLAS loads.</returns>
     public static bool TryCreate(out NativeLapackProvider? provider, out IReadOnlyList<string> probeTrace)
     {
         var trace = new List<string>();
@@ -48,6 +49,7 @@ public sealed partial class NativeLapackProvider : ILinearAlgebraProvider
     }
 
     /// <summary>Whether a complete native LAPACK/BLAS loads in this process.</summary>
+    /// <returns><c>true</c> when a complete native LAPACK/BLAS loads.</returns>
     public bool IsAvailable() => NativeLapack.TryVerify([]);
 
     /// <summary>Checks that the native library is loaded and complete.</summary>
@@ -70,6 +72,7 @@ public sealed partial class NativeLapackProvider : ILinearAlgebraProvider
     }
 
     /// <summary>"native LAPACK (file)", naming the BLAS file too when it differs.</summary>
+    /// <returns>The description, e.g. "native LAPACK (liblapack.so.3)".</returns>
     public override string ToString() => NativeLapack.Description;
 
     // ---- double and float: native ----

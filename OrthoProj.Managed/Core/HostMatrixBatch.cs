@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace OrthoProj;
@@ -74,41 +75,157 @@ public sealed class HostMatrixBatch<T> : MatrixBatch<T>
         set => data.Span[Offset(index, row, col)] = value;
     }
 
-    /// <summary>Copies <paramref name="data"/> (column-major, matrix after matrix) into a new batch.</summary>
-    /// <exception cref="ArgumentException">The length is not rows * cols * count.</exception>
-    public static HostMatrixBatch<T> FromArray(ReadOnlySpan<T> data, int rows, int cols, int count = 1) =>
-        Wrap(data.ToArray(), rows, cols, count);
+    /// <summary>
+    /// Copies <paramref name="data"/> into a new batch that owns its array: rows * cols * count
+    /// elements, matrix after matrix, each in <paramref name="layout"/>, which is column-major unless
+    /// given. Data in C order (NumPy, PyTorch, a <c>float[]</c> filled row by row) needs
+    /// <see cref="MatrixLayout.RowMajor"/>: read as column-major, it is silently another matrix (the
+    /// transpose of the intended one, reshaped). For a C# <c>T[,]</c>, see <see cref="FromArray(T[,])"/>.
+    /// </summary>
+    /// <param name="data">rows * cols * count elements, matrix after matrix, each in <paramref name="layout"/>.</param>
+    /// <param name="rows">Rows of each matrix (m).</param>
+    /// <param name="cols">Columns of each matrix (n).</param>
+    /// <param name="count">Matrices in the batch.</param>
+    /// <param name="layout">
+    /// How each matrix of <paramref name="data"/> is ordered: <see cref="MatrixLayout.ColumnMajor"/>
+    /// (the default: element (i, j) at j * rows + i) or <see cref="MatrixLayout.RowMajor"/> (at
+    /// i * cols + j). The batch keeps this layout (its <see cref="Span"/> is a copy of
+    /// <paramref name="data"/> as given).
+    /// </param>
+    /// <returns>A new batch of <paramref name="count"/> x (<paramref name="rows"/> x <paramref name="cols"/>) in <paramref name="layout"/>.</returns>
+    /// <exception cref="ArgumentException">The length of <paramref name="data"/> is not rows * cols * count.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is negative, or the layout is not a <see cref="MatrixLayout"/>.</exception>
+    public static HostMatrixBatch<T> FromArray(ReadOnlySpan<T> data, int rows, int cols, int count = 1, MatrixLayout layout = MatrixLayout.ColumnMajor)
+    {
+        CheckWrap(data.Length, rows, cols, count, layout, nameof(data));
+        return new HostMatrixBatch<T>(data.ToArray(), rows, cols, count, layout);
+    }
+
+    /// <summary>
+    /// Copies a C# two-dimensional array, one matrix with <c>matrix.GetLength(0)</c> rows and
+    /// <c>matrix.GetLength(1)</c> columns, element (i, j) = <c>matrix[i, j]</c>, into a new
+    /// column-major batch of one matrix.
+    /// </summary>
+    /// <remarks>
+    /// A <c>T[,]</c> is stored row-major, and it is read as such: <c>new float[,] { { 1, 2 }, { 3, 4 } }</c>
+    /// is the matrix with first row (1, 2), whatever the batch's layout. It is copied, not wrapped:
+    /// a <c>T[,]</c> is not a <see cref="Memory{T}"/> (only a span can be made over it, and a
+    /// <see cref="MemoryManager{T}"/> would have to pin it for every native call), and the copy
+    /// is made column-major, the layout every backend computes in, so that no operation copies it again.
+    /// <see cref="ToArray2D(int)"/> is the way back.
+    /// </remarks>
+    /// <param name="matrix">The matrix, C# row-major (rows = <c>GetLength(0)</c>, columns = <c>GetLength(1)</c>).</param>
+    /// <returns>A new column-major batch of 1 x (rows x cols).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="matrix"/> is null.</exception>
+    public static HostMatrixBatch<T> FromArray(T[,] matrix)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        return FromArray([matrix]);
+    }
+
+    /// <summary>
+    /// Copies C# two-dimensional arrays of one shape, each one matrix read row-major as
+    /// <see cref="FromArray(T[,])"/> reads it, into a new column-major batch, in order.
+    /// </summary>
+    /// <param name="matrices">The matrices (at least one), each rows x cols as <c>GetLength(0)</c> x <c>GetLength(1)</c> of the first.</param>
+    /// <returns>A new column-major batch of matrices.Length x (rows x cols).</returns>
+    /// <exception cref="ArgumentNullException">A matrix is null.</exception>
+    /// <exception cref="ArgumentException">There is no matrix, or the shapes differ.</exception>
+    public static HostMatrixBatch<T> FromArray(params ReadOnlySpan<T[,]> matrices)
+    {
+        if (matrices.IsEmpty)
+        {
+            throw new ArgumentException("At least one matrix is needed to know the shape.", nameof(matrices));
+        }
+
+        ArgumentNullException.ThrowIfNull(matrices[0], nameof(matrices));
+        int rows = matrices[0].GetLength(0), cols = matrices[0].GetLength(1);
+        var batch = new HostMatrixBatch<T>(rows, cols, matrices.Length);
+        Span<T> to = batch.data.Span;
+        for (int b = 0; b < matrices.Length; b++)
+        {
+            T[,] m = matrices[b];
+            ArgumentNullException.ThrowIfNull(m, nameof(matrices));
+            if (m.GetLength(0) != rows || m.GetLength(1) != cols)
+            {
+                throw new ArgumentException($"Matrix {b} is {m.GetLength(0)} x {m.GetLength(1)}; matrix 0 is {rows} x {cols}.", nameof(matrices));
+            }
+
+            // A row-major rows x cols matrix is a column-major cols x rows one: its transpose is the column-major copy.
+            Transpose(RowMajorSpan(m), to.Slice(b * batch.MatrixLength, batch.MatrixLength), cols, rows);
+        }
+
+        return batch;
+    }
+
+    /// <summary>
+    /// Matrix <paramref name="index"/> as a new C# two-dimensional array, element (i, j) at
+    /// <c>[i, j]</c>, whatever the batch's layout: the inverse of <see cref="FromArray(T[,])"/>.
+    /// </summary>
+    /// <param name="index">The matrix, 0 to <see cref="MatrixBatch{T}.Count"/> - 1.</param>
+    /// <returns>A new <see cref="MatrixBatch{T}.Rows"/> x <see cref="MatrixBatch{T}.Cols"/> array.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is outside the batch.</exception>
+    /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
+    public T[,] ToArray2D(int index = 0)
+    {
+        Span<T> matrix = GetMatrix(index);
+        var result = new T[Rows, Cols];
+        if (layout == MatrixLayout.RowMajor)
+        {
+            matrix.CopyTo(RowMajorSpan(result));
+        }
+        else
+        {
+            Transpose(matrix, RowMajorSpan(result), Rows, Cols);
+        }
+
+        return result;
+    }
 
     /// <summary>
     /// Wraps <paramref name="memory"/> without copying: the batch reads and writes the caller's memory
     /// (a managed array, which converts implicitly, or native memory through a
     /// <see cref="System.Buffers.MemoryManager{T}"/>), which must stay valid while the batch is used.
+    /// The memory is read as column-major unless <paramref name="layout"/> says otherwise: C-ordered
+    /// data (NumPy, PyTorch, a <c>float[]</c> filled row by row) needs <see cref="MatrixLayout.RowMajor"/>,
+    /// or it is silently another matrix.
     /// </summary>
-    /// <param name="memory">rows * cols * count elements, matrix after matrix.</param>
+    /// <param name="memory">rows * cols * count elements, matrix after matrix, each in <paramref name="layout"/>.</param>
     /// <param name="rows">Rows of each matrix (m).</param>
     /// <param name="cols">Columns of each matrix (n).</param>
     /// <param name="count">Matrices in the batch.</param>
     /// <param name="layout">
-    /// How each matrix is stored: <see cref="MatrixLayout.RowMajor"/> for a C-ordered array or tensor
-    /// of shape (count, rows, cols), read and written in place.
+    /// How each matrix is stored: <see cref="MatrixLayout.ColumnMajor"/> (the default: element (i, j)
+    /// at j * rows + i, LAPACK's order) or <see cref="MatrixLayout.RowMajor"/> (at i * cols + j) for a
+    /// C-ordered array or tensor of shape (count, rows, cols), read and written in place.
     /// </param>
+    /// <returns>A batch over <paramref name="memory"/>, in <paramref name="layout"/>.</returns>
     /// <exception cref="ArgumentException">The length is not rows * cols * count.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The layout is not a <see cref="MatrixLayout"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is negative, or the layout is not a <see cref="MatrixLayout"/>.</exception>
     public static HostMatrixBatch<T> Wrap(Memory<T> memory, int rows, int cols, int count = 1, MatrixLayout layout = MatrixLayout.ColumnMajor)
     {
-        long length = CheckShape(rows, cols, count);
+        CheckWrap(memory.Length, rows, cols, count, layout, nameof(memory));
+        return new HostMatrixBatch<T>(memory, rows, cols, count, layout);
+    }
+
+    /// <summary>The checks of <see cref="Wrap"/> and <see cref="FromArray(ReadOnlySpan{T}, int, int, int, MatrixLayout)"/>, naming the caller's parameter.</summary>
+    private static void CheckWrap(int length, int rows, int cols, int count, MatrixLayout layout, string paramName)
+    {
+        long expected = CheckShape(rows, cols, count);
         if (layout is not (MatrixLayout.ColumnMajor or MatrixLayout.RowMajor))
         {
             throw new ArgumentOutOfRangeException(nameof(layout), layout, "Unknown matrix layout.");
         }
 
-        if (memory.Length != length)
+        if (length != expected)
         {
-            throw new ArgumentException($"Expected {length} elements for a batch of {count} x ({rows} x {cols}); got {memory.Length}.", nameof(memory));
+            throw new ArgumentException($"Expected {expected} elements for a batch of {count} x ({rows} x {cols}); got {length}.", paramName);
         }
-
-        return new HostMatrixBatch<T>(memory, rows, cols, count, layout);
     }
+
+    /// <summary>The elements of a C# two-dimensional array in storage order (row after row).</summary>
+    private static Span<T> RowMajorSpan(T[,] matrix) =>
+        MemoryMarshal.CreateSpan(ref Unsafe.As<byte, T>(ref MemoryMarshal.GetArrayDataReference(matrix)), matrix.Length);
 
     /// <summary>
     /// A column-major batch that a backend returns (its operations then stay on
@@ -135,6 +252,7 @@ public sealed class HostMatrixBatch<T> : MatrixBatch<T>
     }
 
     /// <summary>The elements of matrix <paramref name="index"/> as stored (in <see cref="MatrixBatch{T}.Layout"/>).</summary>
+    /// <returns>A span over the batch's memory (no copy), <see cref="MatrixBatch{T}.MatrixLength"/> elements.</returns>
     public Span<T> GetMatrix(int index)
     {
         ThrowIfDisposed();

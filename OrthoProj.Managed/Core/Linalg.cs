@@ -3,8 +3,8 @@ namespace OrthoProj;
 /// <summary>
 /// The operations in the vocabulary of torch.linalg, dispatched to the backend that owns the input
 /// (device batches to their CUDA backend; host batches to the backend that returned them, or, for
-/// batches the caller made, to <see cref="HostBackend"/>). Each method is documented on
-/// <see cref="Backend"/>.
+/// batches the caller made, to <see cref="HostBackend"/>). Each method's formula and conventions are
+/// documented once, on the <see cref="Backend"/> method of the same name.
 /// </summary>
 public static class Linalg
 {
@@ -32,23 +32,102 @@ public static class Linalg
         }
     }
 
-    /// <inheritdoc cref="Backend.Qr{T}"/>
+    /// <summary>
+    /// QR factorization A = Q R of each matrix of <paramref name="a"/>, as torch.linalg.qr, on the
+    /// backend that owns <paramref name="a"/>; R's diagonal keeps LAPACK's signs. The method and its
+    /// conventions are on <see cref="Backend.Qr{T}"/>.
+    /// </summary>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <param name="a">The batch, m x n, any m and n, any <see cref="MatrixLayout"/>.</param>
+    /// <param name="mode">
+    /// <see cref="QrMode.Reduced"/> (Q: m x k, R: k x n, k = min(m, n)) or
+    /// <see cref="QrMode.Complete"/> (Q: m x m, R: m x n).
+    /// </param>
+    /// <returns>Q and R, column-major, on the backend of <paramref name="a"/>; the caller disposes them.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="a"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="a"/> was disposed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="mode"/> is not a <see cref="QrMode"/>.</exception>
+    /// <exception cref="NonFiniteInputException"><paramref name="a"/> holds NaN or an infinity.</exception>
     public static QrResult<T> Qr<T>(MatrixBatch<T> a, QrMode mode = QrMode.Reduced)
         where T : unmanaged, IFloatingPointIeee754<T> => BackendOf(a, nameof(a)).Qr(a, mode);
 
-    /// <inheritdoc cref="Backend.QrBackward{T}"/>
+    /// <summary>
+    /// Vector-Jacobian product of <see cref="Qr{T}"/> (reduced): dL/dA from Q, R and the cotangents,
+    /// on the backend that owns <paramref name="q"/>. The formula, its scaling and its rank rule are
+    /// on <see cref="Backend.QrBackward{T}"/>.
+    /// </summary>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <param name="q">Q from the reduced factorization, m x k (k = min(m, n)).</param>
+    /// <param name="r">R from the reduced factorization, k x n.</param>
+    /// <param name="gradQ">dL/dQ (m x k), or null when L does not depend on Q.</param>
+    /// <param name="gradR">dL/dR (k x n), or null when L does not depend on R.</param>
+    /// <returns>dL/dA, m x n per matrix, column-major; the caller disposes it.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="q"/> or <paramref name="r"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">An input was disposed.</exception>
+    /// <exception cref="ArgumentException">
+    /// The inputs are not the reduced factors of one batch and cotangents of their shapes, or live on
+    /// another backend than <paramref name="q"/>.
+    /// </exception>
+    /// <exception cref="NotSupportedException"><paramref name="q"/> comes from <see cref="QrMode.Complete"/> with m &gt; n.</exception>
+    /// <exception cref="NonFiniteInputException">An input holds NaN or an infinity.</exception>
+    /// <exception cref="RankDeficientException">The leading k x k block of R of some matrix is numerically singular: the gradient does not exist there.</exception>
     public static MatrixBatch<T> QrBackward<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR)
         where T : unmanaged, IFloatingPointIeee754<T> => BackendOf(q, nameof(q)).QrBackward(q, r, gradQ, gradR);
 
-    /// <inheritdoc cref="Backend.Pinv{T}"/>
+    /// <summary>
+    /// Moore-Penrose pseudo-inverse A+ of each matrix of <paramref name="a"/> through the SVD, with
+    /// torch.linalg.pinv's tolerance, on the backend that owns <paramref name="a"/>. The formula is
+    /// on <see cref="Backend.Pinv{T}"/>.
+    /// </summary>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <param name="a">The batch, m x n, any m and n, any <see cref="MatrixLayout"/>.</param>
+    /// <param name="tolerance">Which singular values count as zero (<see cref="RankTolerance"/>; the default is torch's).</param>
+    /// <returns>A+ (n x m per matrix, column-major) and the rank kept for each matrix; the caller disposes it.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="a"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="a"/> was disposed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A tolerance is negative or not finite.</exception>
+    /// <exception cref="NonFiniteInputException"><paramref name="a"/> holds NaN or an infinity.</exception>
+    /// <exception cref="SvdNotConvergedException">On CUDA, the SVD of a matrix did not converge.</exception>
     public static PinvResult<T> Pinv<T>(MatrixBatch<T> a, RankTolerance tolerance = default)
         where T : unmanaged, IFloatingPointIeee754<T> => BackendOf(a, nameof(a)).Pinv(a, tolerance);
 
-    /// <inheritdoc cref="Backend.PinvBackward{T}"/>
+    /// <summary>
+    /// Vector-Jacobian product of <see cref="Pinv{T}"/>: dL/dA from A, X = A+ and G = dL/dX, on the
+    /// backend that owns <paramref name="a"/>. The formula (Golub and Pereyra) is on
+    /// <see cref="Backend.PinvBackward{T}"/>.
+    /// </summary>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <param name="a">A, m x n.</param>
+    /// <param name="pinv">X = A+ from <see cref="Pinv{T}"/>, n x m.</param>
+    /// <param name="gradPinv">G = dL/dX, n x m.</param>
+    /// <returns>dL/dA, m x n per matrix, column-major; the caller disposes it.</returns>
+    /// <exception cref="ArgumentNullException">An input is null.</exception>
+    /// <exception cref="ObjectDisposedException">An input was disposed.</exception>
+    /// <exception cref="ArgumentException">The shapes do not match A's, or an input lives on another backend than <paramref name="a"/>.</exception>
+    /// <exception cref="NonFiniteInputException">An input holds NaN or an infinity.</exception>
     public static MatrixBatch<T> PinvBackward<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv)
         where T : unmanaged, IFloatingPointIeee754<T> => BackendOf(a, nameof(a)).PinvBackward(a, pinv, gradPinv);
 
-    /// <inheritdoc cref="Backend.Projector{T}"/>
+    /// <summary>
+    /// Factors A once, on the backend that owns <paramref name="a"/>, and returns a reusable projector
+    /// onto its column space (P = A A+) with project, residual, projection matrix, least squares and
+    /// their backward passes. The methods are on <see cref="Backend.Projector{T}"/> and
+    /// <see cref="Projector{T}"/>.
+    /// </summary>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <param name="a">A, m x n, any <see cref="MatrixLayout"/>.</param>
+    /// <param name="method">
+    /// <see cref="ProjectorMethod.Qr"/> (the default; m &gt;= n and full column rank) or
+    /// <see cref="ProjectorMethod.Svd"/> (any rank and shape).
+    /// </param>
+    /// <param name="tolerance">The rank tolerance (<see cref="RankTolerance"/>, torch.linalg.pinv semantics).</param>
+    /// <returns>The projector; the caller disposes it.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="a"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="a"/> was disposed.</exception>
+    /// <exception cref="ArgumentException">The QR method was asked for a wide A (m &lt; n).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="method"/> is not a <see cref="ProjectorMethod"/>, or a tolerance is negative or not finite.</exception>
+    /// <exception cref="NonFiniteInputException"><paramref name="a"/> holds NaN or an infinity.</exception>
+    /// <exception cref="RankDeficientException">Under the QR method, a matrix has rank below n.</exception>
     public static Projector<T> Projector<T>(MatrixBatch<T> a, ProjectorMethod method = ProjectorMethod.Qr, RankTolerance tolerance = default)
         where T : unmanaged, IFloatingPointIeee754<T> => BackendOf(a, nameof(a)).Projector(a, method, tolerance);
 

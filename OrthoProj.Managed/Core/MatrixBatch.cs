@@ -79,7 +79,7 @@ public abstract class MatrixBatch<T> : IDisposable
     /// <summary>The shape as "count x (rows x cols)", the form used in every error message.</summary>
     public string Shape => $"{Count} x ({Rows} x {Cols})";
 
-    private string DebuggerDisplay => $"{GetType().Name}<{typeof(T).Name}>[{Shape}] on {Device}{(IsDisposed ? " (disposed)" : string.Empty)}";
+    private string DebuggerDisplay => $"{TypeNames.Of(GetType())}[{Shape}] on {Device}{(IsDisposed ? " (disposed)" : string.Empty)}";
 
     /// <summary>Copies all elements, column-major whatever <see cref="Layout"/> is, matrix after matrix, into <paramref name="destination"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than <see cref="Length"/>.</exception>
@@ -95,6 +95,7 @@ public abstract class MatrixBatch<T> : IDisposable
     }
 
     /// <summary>Returns a new array with all elements, column-major, matrix after matrix.</summary>
+    /// <returns>A new array of <see cref="Length"/> elements.</returns>
     public T[] ToArray()
     {
         var result = new T[Length];
@@ -103,6 +104,7 @@ public abstract class MatrixBatch<T> : IDisposable
     }
 
     /// <summary>Returns this batch if it is in host memory, or a host copy of it.</summary>
+    /// <returns>This batch (no copy) when it is a <see cref="HostMatrixBatch{T}"/>; else a new column-major host batch, which the caller owns.</returns>
     public HostMatrixBatch<T> ToHost()
     {
         ThrowIfDisposed();
@@ -149,7 +151,7 @@ public abstract class MatrixBatch<T> : IDisposable
     }
 
     /// <exception cref="ObjectDisposedException">The batch was disposed.</exception>
-    protected internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
+    protected internal void ThrowIfDisposed() => TypeNames.ThrowIfDisposed(IsDisposed, this);
 }
 
 /// <summary>Where a batch's elements live.</summary>
@@ -179,7 +181,7 @@ internal static class ElementType
     {
         if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
         {
-            throw new NotSupportedException($"OrthoProj computes in float and double; {typeof(T).Name} is not supported.");
+            throw new NotSupportedException($"OrthoProj computes in float and double; {TypeNames.Of<T>()} is not supported.");
         }
     }
 

@@ -20,6 +20,7 @@ public static class TensorInterop
     /// ([..., 1, rows], e.g. a tensor created with those strides to hold LAPACK-ordered matrices).
     /// The batch reads and writes the tensor's elements and keeps the tensor alive.
     /// </summary>
+    /// <returns>A batch of prod(leading lengths) x (rows x cols) over the tensor's memory, row-major or column-major.</returns>
     /// <exception cref="ArgumentException">The tensor has fewer than two dimensions, or strides that are neither (a slice, a broadcast): use <see cref="ToMatrixBatch{T}"/>, which copies.</exception>
     public static HostMatrixBatch<T> AsMatrixBatch<T>(this Tensor<T> tensor)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -36,6 +37,7 @@ public static class TensorInterop
     }
 
     /// <summary>A new column-major batch holding the elements of <paramref name="tensor"/> (any strides): one copy.</summary>
+    /// <returns>A new column-major batch of prod(leading lengths) x (rows x cols).</returns>
     /// <exception cref="ArgumentException">The tensor has fewer than two dimensions.</exception>
     public static HostMatrixBatch<T> ToMatrixBatch<T>(this scoped in ReadOnlyTensorSpan<T> tensor)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -57,6 +59,7 @@ public static class TensorInterop
     /// A host batch whose memory is a managed array as a <see cref="Tensor{T}"/> of shape
     /// (count, rows, cols) over the same array, no copy; its strides carry the batch's layout.
     /// </summary>
+    /// <returns>A tensor of lengths [count, rows, cols] over the batch's array.</returns>
     /// <exception cref="NotSupportedException">The batch's memory is not an array (e.g. it wraps another library's native memory): use <see cref="CopyTo{T}"/>.</exception>
     public static Tensor<T> AsTensor<T>(this HostMatrixBatch<T> batch)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -9,6 +9,7 @@ public static class MathNetInterop
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         /// <summary>Stacks Math.NET matrices of one shape into a batch.</summary>
+        /// <returns>A new column-major batch of matrices.Count x (rows x cols), in the list's order.</returns>
         /// <exception cref="ArgumentException">The list is empty or the shapes differ.</exception>
         public static HostMatrixBatch<T> FromMatrices(IReadOnlyList<Matrix<T>> matrices)
         {
@@ -34,8 +35,10 @@ public static class MathNetInterop
             return result;
         }
 
-        /// <summary>Matrix <paramref name="index"/> as a Math.NET dense matrix (a copy).</summary>
-        public Matrix<T> ToMatrix(int index = 0) =>
-            Matrix<T>.Build.Dense(batch.Rows, batch.Cols, batch.GetMatrix(index).ToArray());
+        /// <summary>Matrix <paramref name="index"/> as a Math.NET dense matrix (a copy), from either <see cref="MatrixLayout"/>.</summary>
+        /// <returns>A new dense matrix of <see cref="MatrixBatch{T}.Rows"/> x <see cref="MatrixBatch{T}.Cols"/>.</returns>
+        public Matrix<T> ToMatrix(int index = 0) => batch.Layout == MatrixLayout.RowMajor
+            ? Matrix<T>.Build.DenseOfRowMajor(batch.Rows, batch.Cols, batch.GetMatrix(index).ToArray())
+            : Matrix<T>.Build.Dense(batch.Rows, batch.Cols, batch.GetMatrix(index).ToArray());
     }
 }

@@ -32,6 +32,7 @@ public sealed class CudaDeviceGroup : IDisposable
     /// <paramref name="options"/> (a caller's <see cref="CudaBackendOptions.ExternalStream"/> belongs
     /// to one device and is refused here).
     /// </summary>
+    /// <returns>The group, one backend per device in the order of <paramref name="ordinals"/>; the caller disposes it.</returns>
     /// <exception cref="InvalidOperationException">No device is visible, or one of them cannot start; the message says why.</exception>
     /// <exception cref="ArgumentException">An ordinal is repeated, or an external stream is given.</exception>
     public static CudaDeviceGroup Create(IReadOnlyList<int>? ordinals = null, CudaBackendOptions? options = null)
@@ -82,6 +83,7 @@ public sealed class CudaDeviceGroup : IDisposable
     /// equal as can be (the first count % parts shards one matrix larger): (first matrix, matrices).
     /// The same split serves processes (part = rank) when the batch is spread across machines.
     /// </summary>
+    /// <returns><paramref name="parts"/> shards, each (first matrix, number of matrices), in order.</returns>
     public static (int Start, int Count)[] Split(int count, int parts)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);

@@ -83,7 +83,7 @@ internal sealed class CudaMemoryPool(CudaDevice device, CudaStream stream) : IDi
         long size = (bytes + Granule - 1) / Granule * Granule;
         lock (gate)
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
+            TypeNames.ThrowIfDisposed(disposed, typeof(CudaBackend));   // the user holds the backend, not its pool
             if (free.TryGetValue(size, out Stack<DeviceBuffer<byte>>? stack) && stack.TryPop(out DeviceBuffer<byte>? cached))
             {
                 cachedBytes -= size;

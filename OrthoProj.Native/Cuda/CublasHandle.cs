@@ -67,6 +67,7 @@ public sealed class CublasHandle : SafeHandle
     }
 
     /// <summary>Creates a handle on <paramref name="device"/> with pedantic math.</summary>
+    /// <returns>A new handle; the caller disposes it.</returns>
     /// <exception cref="CudaException">cublasCreate_v2 failed.</exception>
     public static CublasHandle Create(CudaDevice device)
     {
@@ -90,7 +91,7 @@ public sealed class CublasHandle : SafeHandle
     /// <summary>Checks the handle is open, makes its context current and returns the raw handle.</summary>
     internal nint Enter()
     {
-        ObjectDisposedException.ThrowIf(IsClosed, this);
+        TypeNames.ThrowIfDisposed(IsClosed, this);
         Device.MakeCurrent();
         return handle;
     }

@@ -77,7 +77,7 @@ public sealed class CudaDevice : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(context.IsClosed, this);
+            TypeNames.ThrowIfDisposed(context.IsClosed, this);
             return context;
         }
     }
@@ -86,6 +86,7 @@ public sealed class CudaDevice : IDisposable
     /// Counts the devices. Returns <c>false</c> (never throws) when the driver is missing or
     /// cuInit fails, with <paramref name="reason"/> holding the probe trace or the driver error.
     /// </summary>
+    /// <returns><c>true</c> when the driver answered (<paramref name="count"/> may be 0); <c>false</c> with <paramref name="reason"/> otherwise.</returns>
     public static bool TryGetDeviceCount(out int count, out string reason)
     {
         count = 0;
@@ -124,6 +125,7 @@ public sealed class CudaDevice : IDisposable
     /// initialization fails; <paramref name="reason"/> then says why (the library probe trace
     /// or the CUresult of the failing call).
     /// </summary>
+    /// <returns><c>true</c> with the opened <paramref name="device"/>; <c>false</c> with <paramref name="reason"/> otherwise.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="ordinal"/> is negative.</exception>
     public static bool TryOpen(int ordinal, out CudaDevice? device, out string reason)
     {
@@ -172,6 +174,7 @@ public sealed class CudaDevice : IDisposable
     }
 
     /// <summary>Opens device <paramref name="ordinal"/> or throws with the reason it cannot.</summary>
+    /// <returns>The opened device; the caller disposes it.</returns>
     /// <exception cref="InvalidOperationException">No usable CUDA device; the message holds the reason.</exception>
     public static CudaDevice Open(int ordinal = 0) =>
         TryOpen(ordinal, out CudaDevice? device, out string reason)
@@ -206,6 +209,7 @@ public sealed class CudaDevice : IDisposable
     /// the caller's thread has another context current (e.g. another framework's), which is then
     /// current again when the call returns.
     /// </summary>
+    /// <returns>The scope; disposing it restores the thread's previous context.</returns>
     public ContextScope Enter() => CurrentContext.Enter(Context.DangerousGetHandle(), keepWhenNoneCurrent: true);
 
     /// <summary>
@@ -252,13 +256,16 @@ public sealed class CudaDevice : IDisposable
     }
 
     /// <summary>Allocates <paramref name="length"/> elements of device memory (cuMemAlloc_v2).</summary>
+    /// <returns>A new buffer of <paramref name="length"/> elements; the caller disposes it.</returns>
     public DeviceBuffer<T> Allocate<T>(long length, bool clear = false)
         where T : unmanaged => DeviceBuffer<T>.Allocate(this, length, clear);
 
     /// <summary>Creates a non-blocking stream in this context.</summary>
+    /// <returns>A new stream; the caller disposes it.</returns>
     public CudaStream CreateStream() => CudaStream.Create(this);
 
     /// <summary>Creates an event; timing events can measure elapsed time between two records.</summary>
+    /// <returns>A new event; the caller disposes it.</returns>
     public CudaEvent CreateEvent(bool enableTiming = true) => CudaEvent.Create(this, enableTiming);
 
     /// <summary>Reads an integer device attribute (cuDeviceGetAttribute).</summary>

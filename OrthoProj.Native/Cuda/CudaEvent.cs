@@ -32,6 +32,7 @@ public sealed class CudaEvent : IDisposable
     /// Milliseconds between the completion of <paramref name="start"/> and <paramref name="end"/>;
     /// both must have been recorded and completed (call <see cref="Synchronize"/> on the end event).
     /// </summary>
+    /// <returns>The time from <paramref name="start"/> to <paramref name="end"/>, in milliseconds.</returns>
     public static float ElapsedMilliseconds(CudaEvent start, CudaEvent end)
     {
         ArgumentNullException.ThrowIfNull(start);
@@ -70,9 +71,10 @@ public sealed class CudaEvent : IDisposable
     }
 
     /// <summary>The raw CUevent; valid only while this object is alive.</summary>
+    /// <returns>The CUevent handle.</returns>
     public nint DangerousGetHandle()
     {
-        ObjectDisposedException.ThrowIf(handle.IsClosed, this);
+        TypeNames.ThrowIfDisposed(handle.IsClosed, this);
         return handle.DangerousGetHandle();
     }
 

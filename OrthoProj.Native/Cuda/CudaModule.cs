@@ -31,6 +31,7 @@ public sealed class CudaModule : IDisposable
     public bool IsDisposed => handle.IsClosed;
 
     /// <summary>Loads a CUBIN, fatbin or PTX image (PTX need not be NUL-terminated: a terminator is added).</summary>
+    /// <returns>The loaded module; the caller disposes it.</returns>
     /// <exception cref="ArgumentException"><paramref name="image"/> is empty.</exception>
     /// <exception cref="CudaException">The driver rejected the image (e.g. CUDA_ERROR_NO_BINARY_FOR_GPU).</exception>
     public static unsafe CudaModule Load(CudaDevice device, ReadOnlySpan<byte> image)
@@ -61,6 +62,7 @@ public sealed class CudaModule : IDisposable
     }
 
     /// <summary>Loads a module image from a file.</summary>
+    /// <returns>The loaded module; the caller disposes it.</returns>
     public static CudaModule LoadFile(CudaDevice device, string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -74,6 +76,7 @@ public sealed class CudaModule : IDisposable
     /// which fatbin was passed over and why. A fatbin is never loaded without that check: one
     /// built from other sources would run kernels the caller's launch wrappers do not describe.
     /// </summary>
+    /// <returns>The loaded module, or <c>null</c> when no matching fatbin was found (<paramref name="trace"/> says why).</returns>
     /// <exception cref="CudaException">The driver rejected the fatbin (e.g. CUDA_ERROR_NO_BINARY_FOR_GPU).</exception>
     public static CudaModule? TryLoadShippedFatbin(CudaDevice device, IReadOnlyDictionary<string, byte[]> sources, ICollection<string> trace)
     {
@@ -83,11 +86,12 @@ public sealed class CudaModule : IDisposable
     }
 
     /// <summary>The kernel named <paramref name="name"/> (its extern "C" or mangled name).</summary>
+    /// <returns>The kernel, valid while the module is alive.</returns>
     /// <exception cref="CudaException">No such kernel (CUDA_ERROR_NOT_FOUND).</exception>
     public CudaKernel GetKernel(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        ObjectDisposedException.ThrowIf(handle.IsClosed, this);
+        TypeNames.ThrowIfDisposed(handle.IsClosed, this);
         return kernels.GetOrAdd(name, static (n, module) => module.LookUp(n), this);
     }
 
@@ -96,7 +100,7 @@ public sealed class CudaModule : IDisposable
 
     internal nint DangerousGetHandle()
     {
-        ObjectDisposedException.ThrowIf(handle.IsClosed, this);
+        TypeNames.ThrowIfDisposed(handle.IsClosed, this);
         return handle.DangerousGetHandle();
     }
 
@@ -151,6 +155,7 @@ public readonly record struct Dim3(int X, int Y = 1, int Z = 1)
     public static implicit operator Dim3(int x) => new(x);
 
     /// <summary>A one-dimensional shape (same as the implicit conversion).</summary>
+    /// <returns>(<paramref name="x"/>, 1, 1).</returns>
     public static Dim3 FromInt32(int x) => new(x);
 }
 

@@ -53,9 +53,11 @@ public sealed class CudaRuntimeInfo
         && (Driver is null || Driver.Version.Major >= CudaMajor);
 
     /// <summary>The cuSOLVER major that ships with CUDA <paramref name="cudaMajor"/> (docs/design.md section 2).</summary>
+    /// <returns>The cuSOLVER major version.</returns>
     public static int CusolverMajorFor(int cudaMajor) => cudaMajor >= 13 ? cudaMajor - 1 : 11;
 
     /// <summary>Loads cuBLAS, cuSOLVER and NVRTC (not the driver: optional) and reads their versions.</summary>
+    /// <returns>The libraries found and their versions.</returns>
     /// <exception cref="NativeLibraryLoadException">A library is missing; the message holds the probe trace.</exception>
     public static unsafe CudaRuntimeInfo Query()
     {

@@ -43,6 +43,7 @@ public sealed class CudaStream : IDisposable
     /// Wraps a CUstream owned elsewhere, or a default stream (0 or <see cref="Legacy"/>,
     /// <see cref="PerThread"/>); disposing the wrapper does not destroy it.
     /// </summary>
+    /// <returns>A wrapper that does not own <paramref name="stream"/>.</returns>
     public static CudaStream FromHandle(CudaDevice device, nint stream)
     {
         ArgumentNullException.ThrowIfNull(device);
@@ -50,9 +51,10 @@ public sealed class CudaStream : IDisposable
     }
 
     /// <summary>The raw CUstream; valid only while this object is alive.</summary>
+    /// <returns>The CUstream handle.</returns>
     public nint DangerousGetHandle()
     {
-        ObjectDisposedException.ThrowIf(Handle.IsClosed, this);
+        TypeNames.ThrowIfDisposed(Handle.IsClosed, this);
         return Handle.DangerousGetHandle();
     }
 

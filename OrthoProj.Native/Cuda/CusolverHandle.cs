@@ -26,6 +26,7 @@ public sealed class CusolverHandle : SafeHandle
     public override bool IsInvalid => handle == 0;
 
     /// <summary>Creates a handle on <paramref name="device"/>.</summary>
+    /// <returns>A new handle; the caller disposes it.</returns>
     /// <exception cref="CudaException">cusolverDnCreate failed.</exception>
     public static CusolverHandle Create(CudaDevice device)
     {
@@ -47,7 +48,7 @@ public sealed class CusolverHandle : SafeHandle
     /// <summary>Checks the handle is open, makes its context current and returns the raw handle.</summary>
     internal nint Enter()
     {
-        ObjectDisposedException.ThrowIf(IsClosed, this);
+        TypeNames.ThrowIfDisposed(IsClosed, this);
         Device.MakeCurrent();
         return handle;
     }

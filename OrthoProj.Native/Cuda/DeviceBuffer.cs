@@ -51,6 +51,7 @@ public sealed class DeviceBuffer<T> : IDisposable
     /// Allocates <paramref name="length"/> elements on <paramref name="device"/>, zeroed when
     /// <paramref name="clear"/> is true (cuMemAlloc_v2, cuMemsetD8_v2).
     /// </summary>
+    /// <returns>A new buffer of <paramref name="length"/> elements; the caller disposes it.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="device"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative or too large.</exception>
     /// <exception cref="CudaException">The allocation failed (e.g. CUDA_ERROR_OUT_OF_MEMORY).</exception>
@@ -58,7 +59,7 @@ public sealed class DeviceBuffer<T> : IDisposable
     {
         ArgumentNullException.ThrowIfNull(device);
         long bytes = DeviceCopy.CheckedByteCount<T>(length);
-        ObjectDisposedException.ThrowIf(device.IsDisposed, device);
+        TypeNames.ThrowIfDisposed(device.IsDisposed, device);
         if (bytes == 0)
         {
             return new DeviceBuffer<T>(device, 0, null);
@@ -81,6 +82,7 @@ public sealed class DeviceBuffer<T> : IDisposable
     }
 
     /// <summary>Allocates a buffer of <paramref name="source"/>'s length and copies it to the device.</summary>
+    /// <returns>A new buffer holding a copy of <paramref name="source"/>; the caller disposes it.</returns>
     public static DeviceBuffer<T> CreateFrom(CudaDevice device, ReadOnlySpan<T> source)
     {
         DeviceBuffer<T> buffer = Allocate(device, source.Length);
@@ -97,14 +99,16 @@ public sealed class DeviceBuffer<T> : IDisposable
     }
 
     /// <summary>The raw device address; valid only while the buffer is alive.</summary>
+    /// <returns>The device address of the first element.</returns>
     /// <exception cref="ObjectDisposedException">The buffer has been disposed.</exception>
     public nint DangerousGetPointer()
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
+        TypeNames.ThrowIfDisposed(disposed, this);
         return memory?.DangerousGetHandle() ?? 0;
     }
 
     /// <summary>A view of <paramref name="length"/> elements from <paramref name="start"/>.</summary>
+    /// <returns>A view of elements <paramref name="start"/> to <paramref name="start"/> + <paramref name="length"/> - 1 (no copy).</returns>
     /// <exception cref="ArgumentOutOfRangeException">The range is outside the buffer.</exception>
     public DeviceView<T> Slice(long start, long length) => View.Slice(start, length);
 
@@ -132,6 +136,7 @@ public sealed class DeviceBuffer<T> : IDisposable
     public void Clear(CudaStream? stream = null) => View.Clear(stream);
 
     /// <summary>Copies the buffer into a new array.</summary>
+    /// <returns>A new array of <see cref="Length"/> elements.</returns>
     public T[] ToArray() => View.ToArray();
 
     /// <summary>Frees the device memory. Calling it again does nothing.</summary>

@@ -66,6 +66,7 @@ public readonly struct DeviceView<T> : IEquatable<DeviceView<T>>
     public static bool operator !=(DeviceView<T> left, DeviceView<T> right) => !left.Equals(right);
 
     /// <summary>The sub-view of <paramref name="length"/> elements from <paramref name="start"/>.</summary>
+    /// <returns>A view of elements <paramref name="start"/> to <paramref name="start"/> + <paramref name="length"/> - 1 (no copy).</returns>
     /// <exception cref="ArgumentOutOfRangeException">The range is outside the view.</exception>
     public unsafe DeviceView<T> Slice(long start, long length)
     {
@@ -133,6 +134,7 @@ public readonly struct DeviceView<T> : IEquatable<DeviceView<T>>
     public void Clear(CudaStream? stream = null) => DeviceCopy.Clear<T>(Device, Pointer, Length, stream);
 
     /// <summary>Copies the device memory into a new array.</summary>
+    /// <returns>A new array of <see cref="Length"/> elements.</returns>
     /// <exception cref="InvalidOperationException">The view holds more elements than an array can.</exception>
     public T[] ToArray()
     {

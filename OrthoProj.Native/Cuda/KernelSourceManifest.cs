@@ -13,6 +13,7 @@ namespace OrthoProj.Native;
 public static class KernelSourceManifest
 {
     /// <summary>The manifest entries of <paramref name="sources"/>: file name to lowercase SHA-256 hex.</summary>
+    /// <returns>File name to SHA-256 hash (lower-case hex).</returns>
     public static Dictionary<string, string> Hash(IReadOnlyDictionary<string, byte[]> sources)
     {
         ArgumentNullException.ThrowIfNull(sources);
@@ -23,6 +24,7 @@ public static class KernelSourceManifest
     }
 
     /// <summary>The manifest text for <paramref name="sources"/>, as the CMake script writes it.</summary>
+    /// <returns>The manifest's text.</returns>
     public static string Format(IReadOnlyDictionary<string, byte[]> sources) =>
         string.Concat(Hash(sources).OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Value}  {e.Key}\n"));
 
@@ -31,6 +33,7 @@ public static class KernelSourceManifest
     /// (from <see cref="Hash"/>): <c>null</c> when they list the same files with the same hashes,
     /// otherwise why not (missing manifest, unreadable line, first differing file).
     /// </summary>
+    /// <returns><c>null</c> when they match; otherwise the reason.</returns>
     public static string? Compare(string manifestPath, IReadOnlyDictionary<string, string> expected)
     {
         ArgumentException.ThrowIfNullOrEmpty(manifestPath);

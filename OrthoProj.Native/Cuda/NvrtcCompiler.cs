@@ -89,6 +89,7 @@ public sealed class NvrtcCompiler
     public string? CacheDirectory { get; }
 
     /// <summary>The default cache folder: ORTHOPROJ_KERNEL_CACHE, else $XDG_CACHE_HOME or ~/.cache, plus orthoproj/kernels.</summary>
+    /// <returns>The folder's path (it need not exist).</returns>
     public static string DefaultCacheDirectory()
     {
         string? configured = Environment.GetEnvironmentVariable(CacheVariable);
@@ -105,6 +106,7 @@ public sealed class NvrtcCompiler
     }
 
     /// <summary>Compiles for <paramref name="device"/>'s architecture.</summary>
+    /// <returns>The compiled image.</returns>
     public CudaKernelImage Compile(string source, string programName, CudaDevice device, IReadOnlyList<string>? options = null, IReadOnlyDictionary<string, string>? headers = null)
     {
         ArgumentNullException.ThrowIfNull(device);
@@ -121,6 +123,7 @@ public sealed class NvrtcCompiler
     /// <param name="architecture">The target compute capability as major * 10 + minor.</param>
     /// <param name="options">Extra NVRTC options (e.g. "-std=c++17", "--include-path=..."); must not set the architecture.</param>
     /// <param name="headers">In-memory headers by include name, for #include without a file system.</param>
+    /// <returns>The compiled image.</returns>
     /// <exception cref="ArgumentException">Empty source or name, or an option sets the architecture.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="architecture"/> is below what NVRTC supports.</exception>
     /// <exception cref="NvrtcCompilationException">The source does not compile; the log is attached.</exception>

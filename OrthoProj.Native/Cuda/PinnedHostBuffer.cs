@@ -35,6 +35,7 @@ public sealed class PinnedHostBuffer<T> : IDisposable
     public unsafe Span<T> Span => new((void*)DangerousGetPointer(), Length);
 
     /// <summary>Allocates <paramref name="length"/> pinned elements in <paramref name="device"/>'s context.</summary>
+    /// <returns>A new buffer of <paramref name="length"/> elements; the caller disposes it.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
     /// <exception cref="CudaException">cuMemHostAlloc failed.</exception>
     public static unsafe PinnedHostBuffer<T> Allocate(CudaDevice device, int length)
@@ -53,10 +54,11 @@ public sealed class PinnedHostBuffer<T> : IDisposable
     }
 
     /// <summary>The host address of the first element; valid only while the buffer is alive.</summary>
+    /// <returns>The host address of the first element.</returns>
     /// <exception cref="ObjectDisposedException">The buffer has been disposed.</exception>
     public nint DangerousGetPointer()
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
+        TypeNames.ThrowIfDisposed(disposed, this);
         return memory?.DangerousGetHandle() ?? 0;
     }
 

@@ -28,6 +28,7 @@ public static class ShippedFatbin
     public const string ManifestName = "orthoproj_kernels.sources.sha256";
 
     /// <summary>The folders searched, in order, without duplicates (they need not exist).</summary>
+    /// <returns>The folders, in search order.</returns>
     public static IReadOnlyList<string> SearchFolders()
     {
         var folders = new List<string>();
@@ -64,6 +65,7 @@ public static class ShippedFatbin
     /// </summary>
     /// <param name="sources">The kernel sources the caller embeds: file name and bytes.</param>
     /// <param name="trace">Receives the reasons a fatbin that was found is not used.</param>
+    /// <returns>The fatbin's path, or <c>null</c> when none matches.</returns>
     public static string? Find(IReadOnlyDictionary<string, byte[]> sources, ICollection<string> trace)
     {
         ArgumentNullException.ThrowIfNull(sources);

@@ -47,6 +47,7 @@ public static unsafe class NativeLapack
     /// Sets the number of threads the native library uses inside one call. Returns <c>false</c>
     /// (and changes nothing) when no LAPACK is loaded or it has no thread control.
     /// </summary>
+    /// <returns><c>true</c> when the thread count was set.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="threads"/> is below 1.</exception>
     public static bool SetThreads(int threads)
     {
@@ -94,6 +95,7 @@ public static unsafe class NativeLapack
     }
 
     /// <summary>The native library's thread count, or <c>null</c> when it cannot be queried.</summary>
+    /// <returns>The thread count, or <c>null</c>.</returns>
     public static int? GetThreads()
     {
         Resolve();

@@ -28,6 +28,7 @@ public static class LapackLibraries
     /// Loads LAPACK and BLAS if not yet loaded; returns <c>false</c> (never throws) when none is
     /// present, with <paramref name="probeTrace"/> saying what was tried.
     /// </summary>
+    /// <returns><c>true</c> when LAPACK and BLAS are loaded; <c>false</c> otherwise (<paramref name="probeTrace"/> says why).</returns>
     public static bool TryLoad(out IReadOnlyList<string> probeTrace)
     {
         lock (Gate)
