@@ -29,6 +29,8 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
 
     public MatrixBatch<T> Scratch(int rows, int cols, int count, bool zeroed = false) => new HostMatrixBatch<T>(rows, cols, count);
 
+    public void Clear(MatrixBatch<T> x) => Host(x).Span.Clear();
+
     public void Copy(MatrixBatch<T> source, MatrixBatch<T> destination) => Host(source).Span.CopyTo(Host(destination).Span);
 
     public void CopyBlock(MatrixBatch<T> source, MatrixBatch<T> destination)

@@ -45,6 +45,8 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
             return new CudaMatrixBatch<T>(backend, new DeviceView<T>(backend.CudaDevice, pointer, length), rows, cols, count);
         }
 
+        public void Clear(MatrixBatch<T> x) => ops.Clear<T>(Ptr(x), x.Length);
+
         public void Copy(MatrixBatch<T> source, MatrixBatch<T> destination) => ops.Copy<T>(Ptr(source), Ptr(destination), source.Length);
 
         public void CopyBlock(MatrixBatch<T> source, MatrixBatch<T> destination)
