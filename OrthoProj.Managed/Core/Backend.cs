@@ -8,6 +8,9 @@ namespace OrthoProj;
 /// </summary>
 public abstract class Backend
 {
+    private long deliveredCopies;
+    private long resultAllocations;
+
     /// <summary>A short name, e.g. "cpu" or "cuda:0".</summary>
     public abstract string Name { get; }
 
@@ -364,7 +367,12 @@ public abstract class Backend
     /// stream): <see cref="MatrixBatch{T}.Assign"/> orders the copy after the core's work and the
     /// release of the core's batch after the copy (on CUDA, <c>CudaMatrixBatch.OrderUseBy</c>).
     /// </summary>
-    internal static MatrixBatch<T> Deliver<T>(MatrixBatch<T> result, MatrixBatch<T>? output)
+    /// <remarks>
+    /// Every core of OrthoProj's backends writes into the outputs it is given, so this copies only
+    /// for a core that does not (a backend outside the library); <see cref="DeliveredCopies"/>
+    /// counts those copies, which the conformance suite holds at zero.
+    /// </remarks>
+    internal MatrixBatch<T> Deliver<T>(MatrixBatch<T> result, MatrixBatch<T>? output)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (output is null || ReferenceEquals(result, output))
@@ -372,6 +380,7 @@ public abstract class Backend
             return result;
         }
 
+        Interlocked.Increment(ref deliveredCopies);
         using (result)
         {
             output.Assign(result);
@@ -379,6 +388,19 @@ public abstract class Backend
 
         return output;
     }
+
+    /// <summary>Results <see cref="Deliver{T}"/> copied into a given output (a core that ignored it); tests hold it at zero.</summary>
+    internal long DeliveredCopies => Interlocked.Read(ref deliveredCopies);
+
+    /// <summary>
+    /// Result batches the general path's seam allocated (<c>IBatchOps.Allocate</c>, on the CPU and
+    /// on CUDA) and the fused CUDA kernels took from the pool: tests check that an operation given
+    /// its outputs allocates none.
+    /// </summary>
+    internal long ResultAllocations => Interlocked.Read(ref resultAllocations);
+
+    /// <summary>Counts one result allocation (<see cref="ResultAllocations"/>).</summary>
+    internal void CountResultAllocation() => Interlocked.Increment(ref resultAllocations);
 
     /// <summary>
     /// <paramref name="x"/> in LAPACK's column-major layout, for the cores that read no other: x itself,

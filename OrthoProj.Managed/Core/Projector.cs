@@ -303,7 +303,7 @@ public abstract class Projector<T> : IDisposable
         Backend.CheckOutput(gradY, Rows, p, Count, nameof(gradY));
     }
 
-    private static ProjectorGradients<T> Deliver(ProjectorGradients<T> result, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) =>
+    private ProjectorGradients<T> Deliver(ProjectorGradients<T> result, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) =>
         gradA is null && gradY is null ? result : new(Backend.Deliver(result.GradA, gradA), Backend.Deliver(result.GradY, gradY));
 
     /// <summary>y and its cotangent checked together (one status read on a device backend), then their shapes.</summary>

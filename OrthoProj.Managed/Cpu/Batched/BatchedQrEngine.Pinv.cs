@@ -23,7 +23,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
         int m = a.Rows, n = a.Cols, count = a.Count, w = TOps.Width;
         int groups = (count + w - 1) / w;
         int mn = m * n;
-        var x = output ?? HostMatrixBatch<T>.Rent(n, m, count, backend, clear: false);
+        var x = output ?? Rent(backend, n, m, count);
         int unproven = 0;
         ForGroups(groups, parallel, (3 * mn) + (2 * n) + 2, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>
         {

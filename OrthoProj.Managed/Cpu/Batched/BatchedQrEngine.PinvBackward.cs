@@ -23,7 +23,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
     {
         int m = a.Rows, n = a.Cols, count = a.Count, w = TOps.Width;
         int mn = m * n, nn = n * n;
-        var ga = output ?? HostMatrixBatch<T>.Rent(m, n, count, backend, clear: false);
+        var ga = output ?? Rent(backend, m, n, count);
         ForGroups((count + w - 1) / w, parallel, (6 * mn) + (5 * nn) + 4, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>
         {
             Span<TV> av = s[..mn], xv = s.Slice(mn, mn), gv = s.Slice(2 * mn, mn), gav = s.Slice(3 * mn, mn);

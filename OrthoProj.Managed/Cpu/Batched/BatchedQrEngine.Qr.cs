@@ -25,8 +25,8 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
     {
         int m = a.Rows, n = a.Cols, count = a.Count, w = TOps.Width;
         int c = mode == QrMode.Complete ? m : n;
-        var q = qOut ?? HostMatrixBatch<T>.Rent(m, c, count, backend, clear: false);
-        var r = rOut ?? HostMatrixBatch<T>.Rent(c, n, count, backend, clear: false);
+        var q = qOut ?? Rent(backend, m, c, count);
+        var r = rOut ?? Rent(backend, c, n, count);
         int groups = (count + w - 1) / w;
         int mn = m * n;
         ForGroups(groups, parallel, mn + (2 * n) + 2 + (m * c) + (c * n), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>

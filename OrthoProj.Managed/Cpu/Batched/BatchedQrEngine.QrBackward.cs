@@ -29,7 +29,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
     public static HostMatrixBatch<T> QrBackward(CpuBackend backend, HostMatrixBatch<T> q, HostMatrixBatch<T> r, HostMatrixBatch<T>? gq, HostMatrixBatch<T>? gr, ParallelOptions parallel, HostMatrixBatch<T>? output = null)
     {
         int m = q.Rows, n = r.Cols, count = q.Count, w = TOps.Width;
-        var ga = output ?? HostMatrixBatch<T>.Rent(m, n, count, backend, clear: false);
+        var ga = output ?? Rent(backend, m, n, count);
         int groups = (count + w - 1) / w;
         int mn = m * n, nn = n * n;
         var failed = new (int Lane, int Rank, string Detail)[groups];

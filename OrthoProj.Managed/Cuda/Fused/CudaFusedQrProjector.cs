@@ -144,6 +144,7 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
     {
         if (output is null)
         {
+            backend.CountResultAllocation();
             return owned.Track(ops.Alloc<T>(rows, cols, Count, clear));
         }
 
