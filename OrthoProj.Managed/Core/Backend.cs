@@ -8,6 +8,9 @@ namespace OrthoProj;
 /// </summary>
 public abstract class Backend
 {
+    private long deliveredCopies;
+    private long resultAllocations;
+
     /// <summary>A short name, e.g. "cpu" or "cuda:0".</summary>
     public abstract string Name { get; }
 
@@ -42,7 +45,20 @@ public abstract class Backend
     /// </summary>
     /// <param name="a">The batch, m x n, any m and n.</param>
     /// <param name="mode">Reduced (Q: m x min(m, n)) or complete (Q: m x m).</param>
-    public QrResult<T> Qr<T>(MatrixBatch<T> a, QrMode mode = QrMode.Reduced)
+    /// <param name="q">
+    /// Where to write Q (m x c per matrix, c = min(m, n) reduced or m complete; either layout on the
+    /// host; it must not be <paramref name="a"/> or <paramref name="r"/>), or null for a new batch.
+    /// Given, it is the batch returned, written in place (a row-major batch on the general CPU path:
+    /// computed column-major, then one transposing pass into it).
+    /// </param>
+    /// <param name="r">Where to write R (c x n per matrix), as <paramref name="q"/>; or null for a new batch.</param>
+    /// <returns>
+    /// Q and R; a batch you gave is the one returned, and stays yours: disposing the result disposes
+    /// only the batches the operation allocated.
+    /// </returns>
+    /// <exception cref="ArgumentException">An output has another shape, lives on another backend, or is an input.</exception>
+    /// <exception cref="ObjectDisposedException">An input or output is disposed.</exception>
+    public QrResult<T> Qr<T>(MatrixBatch<T> a, QrMode mode = QrMode.Reduced, MatrixBatch<T>? q = null, MatrixBatch<T>? r = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckInput(a, nameof(a));
@@ -51,7 +67,13 @@ public abstract class Backend
             throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown QR mode.");
         }
 
-        return QrCore(ColumnMajor(a), mode);
+        int c = mode == QrMode.Reduced ? Math.Min(a.Rows, a.Cols) : a.Rows;
+        CheckOutput(q, a.Rows, c, a.Count, nameof(q));
+        CheckOutput(r, c, a.Cols, a.Count, nameof(r));
+        CheckDistinct(q, nameof(q), a, r);
+        CheckDistinct(r, nameof(r), a);
+        QrResult<T> result = QrCore(ColumnMajor(a), mode, q, r);
+        return new QrResult<T>(Deliver(result.Q, q), Deliver(result.R, r)) { KeepsQ = q is not null, KeepsR = r is not null };
     }
 
     /// <summary>
@@ -64,7 +86,14 @@ public abstract class Backend
     /// <param name="r">R from the reduced factorization, k x n.</param>
     /// <param name="gradQ">dL/dQ (m x k), or null when L does not depend on Q.</param>
     /// <param name="gradR">dL/dR (k x n), or null when L does not depend on R.</param>
-    /// <returns>dL/dA, m x n per matrix.</returns>
+    /// <param name="output">
+    /// Where to write dL/dA (m x n per matrix, either layout on the host; not one of the inputs), or
+    /// null for a new batch. Given, it is the batch returned, written in place (a row-major batch on
+    /// the general CPU path: computed column-major, then one transposing pass into it).
+    /// </param>
+    /// <returns>dL/dA, m x n per matrix: <paramref name="output"/> when given, else a new batch.</returns>
+    /// <exception cref="ArgumentException">Q and R are not reduced factors of one batch, or a cotangent or the output has another shape, lives on another backend, or the output is an input.</exception>
+    /// <exception cref="ObjectDisposedException">An input or the output is disposed.</exception>
     /// <exception cref="NotSupportedException">Q comes from the complete mode with m &gt; n.</exception>
     /// <remarks>
     /// Each matrix is differentiated scaled by powers of two (R to unit magnitude, then gQ and gR
@@ -78,7 +107,7 @@ public abstract class Backend
     /// has a repeated column): the gradient does not exist there. Names the first such matrix and
     /// its rank; the message carries <see cref="RankDeficientException.QrBackwardHint"/>.
     /// </exception>
-    public MatrixBatch<T> QrBackward<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR)
+    public MatrixBatch<T> QrBackward<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR, MatrixBatch<T>? output = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(q);
@@ -107,20 +136,41 @@ public abstract class Backend
             CheckSameShape(gradR, r, nameof(gradR), "R");
         }
 
-        return QrBackwardCore(ColumnMajor(q), ColumnMajor(r), gradQ is null ? null : ColumnMajor(gradQ), gradR is null ? null : ColumnMajor(gradR));
+        CheckOutput(output, m, n, q.Count, nameof(output));
+        CheckDistinct(output, nameof(output), q, r, gradQ, gradR);
+        return Deliver(QrBackwardCore(ColumnMajor(q), ColumnMajor(r), gradQ is null ? null : ColumnMajor(gradQ), gradR is null ? null : ColumnMajor(gradR), output), output);
     }
 
     /// <summary>
-    /// Moore-Penrose pseudo-inverse A+ of each matrix through the SVD (LAPACK gesdd / cuSOLVER gesvdj),
-    /// with torch.linalg.pinv's tolerance: A+ = V_r S_r^-1 U_r^T over the singular values above
-    /// max(atol, rtol * s_max).
+    /// Moore-Penrose pseudo-inverse A+ of each matrix with torch.linalg.pinv's tolerance: the singular
+    /// values above max(atol, rtol * s_max) are kept. A tall batch (m &gt;= n) whose every matrix the
+    /// CPU backend proves of full rank under that rule (from the norms of R and R^-1, so that no
+    /// singular value can fall below the threshold) goes through QR: A+ = R^-1 Q^T. Every other batch,
+    /// and every batch on CUDA, goes through the SVD (LAPACK gesdd / cuSOLVER gesvdj):
+    /// A+ = V_r S_r^-1 U_r^T. Both give the same A+ to rounding.
     /// </summary>
-    public PinvResult<T> Pinv<T>(MatrixBatch<T> a, RankTolerance tolerance = default)
+    /// <param name="a">A, m x n, any m and n.</param>
+    /// <param name="tolerance">The rank tolerance (torch.linalg.pinv semantics).</param>
+    /// <param name="output">
+    /// Where to write A+ (n x m per matrix, either layout on the host; not <paramref name="a"/>), or
+    /// null for a new batch. Given, it is the batch returned, written in place (a row-major batch on
+    /// the general CPU path: computed column-major, then one pass into it).
+    /// </param>
+    /// <returns>
+    /// A+ and the rank of each matrix; a batch you gave is the one returned and stays yours: disposing
+    /// the result then disposes nothing.
+    /// </returns>
+    /// <exception cref="ArgumentException">The output has another shape, lives on another backend, or is <paramref name="a"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The input or the output is disposed.</exception>
+    public PinvResult<T> Pinv<T>(MatrixBatch<T> a, RankTolerance tolerance = default, MatrixBatch<T>? output = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckInput(a, nameof(a));
         tolerance.Validate();
-        return PinvCore(ColumnMajor(a), tolerance);
+        CheckOutput(output, a.Cols, a.Rows, a.Count, nameof(output));
+        CheckDistinct(output, nameof(output), a);
+        PinvResult<T> result = PinvCore(ColumnMajor(a), tolerance, output);
+        return output is null ? result : new PinvResult<T>(Deliver(result.Pinv, output), result.Rank) { KeepsPinv = true };
     }
 
     /// <summary>
@@ -131,7 +181,15 @@ public abstract class Backend
     /// <param name="a">A, m x n.</param>
     /// <param name="pinv">X = A+ from <see cref="Pinv{T}"/>, n x m.</param>
     /// <param name="gradPinv">G = dL/dX, n x m.</param>
-    public MatrixBatch<T> PinvBackward<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv)
+    /// <param name="output">
+    /// Where to write dL/dA (m x n per matrix, either layout on the host; not one of the inputs), or
+    /// null for a new batch. Given, it is the batch returned, written in place (a row-major batch on
+    /// the general CPU path: computed column-major, then one transposing pass into it).
+    /// </param>
+    /// <returns>dL/dA, m x n per matrix: <paramref name="output"/> when given, else a new batch.</returns>
+    /// <exception cref="ArgumentException">pinv, gradPinv or the output has another shape or lives on another backend, or the output is an input.</exception>
+    /// <exception cref="ObjectDisposedException">An input or the output is disposed.</exception>
+    public MatrixBatch<T> PinvBackward<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv, MatrixBatch<T>? output = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(a);
@@ -144,7 +202,9 @@ public abstract class Backend
         }
 
         CheckSameShape(gradPinv, pinv, nameof(gradPinv), "pinv");
-        return PinvBackwardCore(ColumnMajor(a), ColumnMajor(pinv), ColumnMajor(gradPinv));
+        CheckOutput(output, a.Rows, a.Cols, a.Count, nameof(output));
+        CheckDistinct(output, nameof(output), a, pinv, gradPinv);
+        return Deliver(PinvBackwardCore(ColumnMajor(a), ColumnMajor(pinv), ColumnMajor(gradPinv), output), output);
     }
 
     /// <summary>
@@ -155,6 +215,7 @@ public abstract class Backend
     /// <param name="a">A, m x n.</param>
     /// <param name="method">QR (default; m &gt;= n, full column rank) or SVD (any rank and shape).</param>
     /// <param name="tolerance">The rank tolerance (torch.linalg.pinv semantics).</param>
+    /// <returns>The projector, which holds the factorization until it is disposed.</returns>
     /// <exception cref="RankDeficientException">Under the QR method, a matrix has rank below n.</exception>
     public Projector<T> Projector<T>(MatrixBatch<T> a, ProjectorMethod method = ProjectorMethod.Qr, RankTolerance tolerance = default)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -174,20 +235,24 @@ public abstract class Backend
         return ProjectorCore(a, method, tolerance);
     }
 
+    // The cores below: arguments are validated; an output, when not null, has the result's shape
+    // (either layout on the host) and is written directly: the core returns it (the public layer's
+    // Deliver is then a no-op, and copies only for a core that returned its own batch instead).
+
     /// <summary>Core of <see cref="Qr{T}"/>; arguments are validated.</summary>
-    protected abstract QrResult<T> QrCore<T>(MatrixBatch<T> a, QrMode mode)
+    protected abstract QrResult<T> QrCore<T>(MatrixBatch<T> a, QrMode mode, MatrixBatch<T>? q, MatrixBatch<T>? r)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>Core of <see cref="QrBackward{T}"/>; arguments are validated.</summary>
-    protected abstract MatrixBatch<T> QrBackwardCore<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR)
+    protected abstract MatrixBatch<T> QrBackwardCore<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR, MatrixBatch<T>? output)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>Core of <see cref="Pinv{T}"/>; arguments are validated.</summary>
-    protected abstract PinvResult<T> PinvCore<T>(MatrixBatch<T> a, RankTolerance tolerance)
+    protected abstract PinvResult<T> PinvCore<T>(MatrixBatch<T> a, RankTolerance tolerance, MatrixBatch<T>? output)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>Core of <see cref="PinvBackward{T}"/>; arguments are validated.</summary>
-    protected abstract MatrixBatch<T> PinvBackwardCore<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv)
+    protected abstract MatrixBatch<T> PinvBackwardCore<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv, MatrixBatch<T>? output)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>
@@ -302,7 +367,12 @@ public abstract class Backend
     /// stream): <see cref="MatrixBatch{T}.Assign"/> orders the copy after the core's work and the
     /// release of the core's batch after the copy (on CUDA, <c>CudaMatrixBatch.OrderUseBy</c>).
     /// </summary>
-    internal static MatrixBatch<T> Deliver<T>(MatrixBatch<T> result, MatrixBatch<T>? output)
+    /// <remarks>
+    /// Every core of OrthoProj's backends writes into the outputs it is given, so this copies only
+    /// for a core that does not (a backend outside the library); <see cref="DeliveredCopies"/>
+    /// counts those copies, which the conformance suite holds at zero.
+    /// </remarks>
+    internal MatrixBatch<T> Deliver<T>(MatrixBatch<T> result, MatrixBatch<T>? output)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (output is null || ReferenceEquals(result, output))
@@ -310,6 +380,7 @@ public abstract class Backend
             return result;
         }
 
+        Interlocked.Increment(ref deliveredCopies);
         using (result)
         {
             output.Assign(result);
@@ -317,6 +388,19 @@ public abstract class Backend
 
         return output;
     }
+
+    /// <summary>Results <see cref="Deliver{T}"/> copied into a given output (a core that ignored it); tests hold it at zero.</summary>
+    internal long DeliveredCopies => Interlocked.Read(ref deliveredCopies);
+
+    /// <summary>
+    /// Result batches the general path's seam allocated (<c>IBatchOps.Allocate</c>, on the CPU and
+    /// on CUDA) and the fused CUDA kernels took from the pool: tests check that an operation given
+    /// its outputs allocates none.
+    /// </summary>
+    internal long ResultAllocations => Interlocked.Read(ref resultAllocations);
+
+    /// <summary>Counts one result allocation (<see cref="ResultAllocations"/>).</summary>
+    internal void CountResultAllocation() => Interlocked.Increment(ref resultAllocations);
 
     /// <summary>
     /// <paramref name="x"/> in LAPACK's column-major layout, for the cores that read no other: x itself,
@@ -339,6 +423,28 @@ public abstract class Backend
     protected virtual void OrderUse<T>(MatrixBatch<T> x)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+    }
+
+    /// <summary>
+    /// Checks that a given output is none of the call's <paramref name="others"/> (inputs, or an
+    /// output checked before it): an operation reads its inputs while it writes its outputs.
+    /// </summary>
+    /// <exception cref="ArgumentException">The output is one of them.</exception>
+    protected internal static void CheckDistinct<T>(MatrixBatch<T>? output, string paramName, params ReadOnlySpan<MatrixBatch<T>?> others)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (output is null)
+        {
+            return;
+        }
+
+        foreach (MatrixBatch<T>? other in others)
+        {
+            if (ReferenceEquals(output, other))
+            {
+                throw new ArgumentException($"{paramName} is also an input or another output of this call; give a separate batch.", paramName);
+            }
+        }
     }
 
     /// <exception cref="ArgumentException">The shapes differ.</exception>

@@ -43,13 +43,15 @@ public static class Linalg
     /// <see cref="QrMode.Reduced"/> (Q: m x k, R: k x n, k = min(m, n)) or
     /// <see cref="QrMode.Complete"/> (Q: m x m, R: m x n).
     /// </param>
-    /// <returns>Q and R, column-major, on the backend of <paramref name="a"/>; the caller disposes them.</returns>
+    /// <param name="q">Where to write Q (either layout), or null for a new batch.</param>
+    /// <param name="r">Where to write R (either layout), or null for a new batch.</param>
+    /// <returns>Q and R, on the backend of <paramref name="a"/>: the given batches, or new column-major ones that the caller disposes (disposing the result releases only what the operation allocated).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="a"/> is null.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="a"/> was disposed.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="mode"/> is not a <see cref="QrMode"/>.</exception>
     /// <exception cref="NonFiniteInputException"><paramref name="a"/> holds NaN or an infinity.</exception>
-    public static QrResult<T> Qr<T>(MatrixBatch<T> a, QrMode mode = QrMode.Reduced)
-        where T : unmanaged, IFloatingPointIeee754<T> => BackendOf(a, nameof(a)).Qr(a, mode);
+    public static QrResult<T> Qr<T>(MatrixBatch<T> a, QrMode mode = QrMode.Reduced, MatrixBatch<T>? q = null, MatrixBatch<T>? r = null)
+        where T : unmanaged, IFloatingPointIeee754<T> => BackendOf(a, nameof(a)).Qr(a, mode, q, r);
 
     /// <summary>
     /// Vector-Jacobian product of <see cref="Qr{T}"/> (reduced): dL/dA from Q, R and the cotangents,
@@ -61,7 +63,8 @@ public static class Linalg
     /// <param name="r">R from the reduced factorization, k x n.</param>
     /// <param name="gradQ">dL/dQ (m x k), or null when L does not depend on Q.</param>
     /// <param name="gradR">dL/dR (k x n), or null when L does not depend on R.</param>
-    /// <returns>dL/dA, m x n per matrix, column-major; the caller disposes it.</returns>
+    /// <param name="output">Where to write dL/dA (m x n per matrix, either layout; not one of the inputs), or null for a new batch; given, it is the batch returned.</param>
+    /// <returns>dL/dA, m x n per matrix: <paramref name="output"/>, or a new column-major batch that the caller disposes.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="q"/> or <paramref name="r"/> is null.</exception>
     /// <exception cref="ObjectDisposedException">An input was disposed.</exception>
     /// <exception cref="ArgumentException">
@@ -71,25 +74,26 @@ public static class Linalg
     /// <exception cref="NotSupportedException"><paramref name="q"/> comes from <see cref="QrMode.Complete"/> with m &gt; n.</exception>
     /// <exception cref="NonFiniteInputException">An input holds NaN or an infinity.</exception>
     /// <exception cref="RankDeficientException">The leading k x k block of R of some matrix is numerically singular: the gradient does not exist there.</exception>
-    public static MatrixBatch<T> QrBackward<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR)
-        where T : unmanaged, IFloatingPointIeee754<T> => BackendOf(q, nameof(q)).QrBackward(q, r, gradQ, gradR);
+    public static MatrixBatch<T> QrBackward<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR, MatrixBatch<T>? output = null)
+        where T : unmanaged, IFloatingPointIeee754<T> => BackendOf(q, nameof(q)).QrBackward(q, r, gradQ, gradR, output);
 
     /// <summary>
-    /// Moore-Penrose pseudo-inverse A+ of each matrix of <paramref name="a"/> through the SVD, with
-    /// torch.linalg.pinv's tolerance, on the backend that owns <paramref name="a"/>. The formula is
-    /// on <see cref="Backend.Pinv{T}"/>.
+    /// Moore-Penrose pseudo-inverse A+ of each matrix of <paramref name="a"/>, with torch.linalg.pinv's
+    /// tolerance, on the backend that owns <paramref name="a"/>. The routes (R^-1 Q^T for a tall matrix
+    /// proven of full rank, the SVD otherwise) are on <see cref="Backend.Pinv{T}"/>.
     /// </summary>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
     /// <param name="a">The batch, m x n, any m and n, any <see cref="MatrixLayout"/>.</param>
     /// <param name="tolerance">Which singular values count as zero (<see cref="RankTolerance"/>; the default is torch's).</param>
-    /// <returns>A+ (n x m per matrix, column-major) and the rank kept for each matrix; the caller disposes it.</returns>
+    /// <param name="output">Where to write A+ (n x m per matrix, either layout), or null for a new batch.</param>
+    /// <returns>A+ (<paramref name="output"/>, or a new column-major batch) and the rank kept for each matrix; disposing the result releases only what the operation allocated.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="a"/> is null.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="a"/> was disposed.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A tolerance is negative or not finite.</exception>
     /// <exception cref="NonFiniteInputException"><paramref name="a"/> holds NaN or an infinity.</exception>
     /// <exception cref="SvdNotConvergedException">On CUDA, the SVD of a matrix did not converge.</exception>
-    public static PinvResult<T> Pinv<T>(MatrixBatch<T> a, RankTolerance tolerance = default)
-        where T : unmanaged, IFloatingPointIeee754<T> => BackendOf(a, nameof(a)).Pinv(a, tolerance);
+    public static PinvResult<T> Pinv<T>(MatrixBatch<T> a, RankTolerance tolerance = default, MatrixBatch<T>? output = null)
+        where T : unmanaged, IFloatingPointIeee754<T> => BackendOf(a, nameof(a)).Pinv(a, tolerance, output);
 
     /// <summary>
     /// Vector-Jacobian product of <see cref="Pinv{T}"/>: dL/dA from A, X = A+ and G = dL/dX, on the
@@ -100,13 +104,14 @@ public static class Linalg
     /// <param name="a">A, m x n.</param>
     /// <param name="pinv">X = A+ from <see cref="Pinv{T}"/>, n x m.</param>
     /// <param name="gradPinv">G = dL/dX, n x m.</param>
-    /// <returns>dL/dA, m x n per matrix, column-major; the caller disposes it.</returns>
+    /// <param name="output">Where to write dL/dA (m x n per matrix, either layout; not one of the inputs), or null for a new batch; given, it is the batch returned.</param>
+    /// <returns>dL/dA, m x n per matrix: <paramref name="output"/>, or a new column-major batch that the caller disposes.</returns>
     /// <exception cref="ArgumentNullException">An input is null.</exception>
     /// <exception cref="ObjectDisposedException">An input was disposed.</exception>
     /// <exception cref="ArgumentException">The shapes do not match A's, or an input lives on another backend than <paramref name="a"/>.</exception>
     /// <exception cref="NonFiniteInputException">An input holds NaN or an infinity.</exception>
-    public static MatrixBatch<T> PinvBackward<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv)
-        where T : unmanaged, IFloatingPointIeee754<T> => BackendOf(a, nameof(a)).PinvBackward(a, pinv, gradPinv);
+    public static MatrixBatch<T> PinvBackward<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv, MatrixBatch<T>? output = null)
+        where T : unmanaged, IFloatingPointIeee754<T> => BackendOf(a, nameof(a)).PinvBackward(a, pinv, gradPinv, output);
 
     /// <summary>
     /// Factors A once, on the backend that owns <paramref name="a"/>, and returns a reusable projector

@@ -36,11 +36,27 @@ public enum ProjectorMethod
 public sealed record QrResult<T>(MatrixBatch<T> Q, MatrixBatch<T> R) : IDisposable
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>Disposes both factors.</summary>
+    /// <summary>Q is a batch the caller gave <see cref="Backend.Qr{T}"/>: it stays the caller's.</summary>
+    internal bool KeepsQ { get; init; }
+
+    /// <summary>R is a batch the caller gave: it stays the caller's.</summary>
+    internal bool KeepsR { get; init; }
+
+    /// <summary>
+    /// Disposes the factors the operation allocated; a batch the caller gave (the q or r output
+    /// parameters) is left to the caller, who owns it.
+    /// </summary>
     public void Dispose()
     {
-        Q.Dispose();
-        R.Dispose();
+        if (!KeepsQ)
+        {
+            Q.Dispose();
+        }
+
+        if (!KeepsR)
+        {
+            R.Dispose();
+        }
     }
 }
 
@@ -50,8 +66,17 @@ public sealed record QrResult<T>(MatrixBatch<T> Q, MatrixBatch<T> R) : IDisposab
 public sealed record PinvResult<T>(MatrixBatch<T> Pinv, IReadOnlyList<int> Rank) : IDisposable
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>Disposes the pseudo-inverse.</summary>
-    public void Dispose() => Pinv.Dispose();
+    /// <summary>Pinv is a batch the caller gave <see cref="Backend.Pinv{T}"/>: it stays the caller's.</summary>
+    internal bool KeepsPinv { get; init; }
+
+    /// <summary>Disposes the pseudo-inverse when the operation allocated it; a batch the caller gave is left to the caller.</summary>
+    public void Dispose()
+    {
+        if (!KeepsPinv)
+        {
+            Pinv.Dispose();
+        }
+    }
 }
 
 /// <summary>The gradients of a projector operation with respect to A and to its right-hand side Y.</summary>

@@ -179,28 +179,28 @@ public sealed class CpuBackend : Backend
 
     /// <inheritdoc/>
     /// <remarks>Batches of small matrices (m &gt;= n) take the SIMD lanes as <see cref="SmallMatrixPath"/> says; the rest LAPACK per matrix.</remarks>
-    protected override QrResult<T> QrCore<T>(MatrixBatch<T> a, QrMode mode)
+    protected override QrResult<T> QrCore<T>(MatrixBatch<T> a, QrMode mode, MatrixBatch<T>? q, MatrixBatch<T>? r)
     {
         if (TakesLanes<T>(a.Rows, a.Cols, a.Count))
         {
             Interlocked.Increment(ref lanesQrCalls);
-            return Cpu.Batched.BatchedQr<T>.Factor(this, (HostMatrixBatch<T>)a, mode, parallel);
+            return Cpu.Batched.BatchedQr<T>.Factor(this, (HostMatrixBatch<T>)a, mode, parallel, q: (HostMatrixBatch<T>?)q, r: (HostMatrixBatch<T>?)r);
         }
 
-        return Projection.QrDecomposition.Factor(Kernels<T>(), a, mode);
+        return Projection.QrDecomposition.Factor(Kernels<T>(), a, mode, q, r);
     }
 
     /// <inheritdoc/>
     /// <remarks>m &gt;= n batches of small matrices take the SIMD lanes as <see cref="SmallMatrixPath"/> says; wide ones and the rest the general path.</remarks>
-    protected override MatrixBatch<T> QrBackwardCore<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR)
+    protected override MatrixBatch<T> QrBackwardCore<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR, MatrixBatch<T>? output)
     {
         if (TakesLanes<T>(q.Rows, r.Cols, q.Count))
         {
             Interlocked.Increment(ref lanesQrBackwardCalls);
-            return Cpu.Batched.BatchedQr<T>.Backward(this, (HostMatrixBatch<T>)q, (HostMatrixBatch<T>)r, (HostMatrixBatch<T>?)gradQ, (HostMatrixBatch<T>?)gradR, parallel);
+            return Cpu.Batched.BatchedQr<T>.Backward(this, (HostMatrixBatch<T>)q, (HostMatrixBatch<T>)r, (HostMatrixBatch<T>?)gradQ, (HostMatrixBatch<T>?)gradR, parallel, output: (HostMatrixBatch<T>?)output);
         }
 
-        return Projection.QrDecomposition.Backward(Kernels<T>(), q, r, gradQ, gradR);
+        return Projection.QrDecomposition.Backward(Kernels<T>(), q, r, gradQ, gradR, output);
     }
 
     /// <inheritdoc/>
@@ -209,28 +209,28 @@ public sealed class CpuBackend : Backend
     /// every matrix is proven of full rank there; otherwise the general path (QR where it proves the
     /// rank, else the SVD).
     /// </remarks>
-    protected override PinvResult<T> PinvCore<T>(MatrixBatch<T> a, RankTolerance tolerance)
+    protected override PinvResult<T> PinvCore<T>(MatrixBatch<T> a, RankTolerance tolerance, MatrixBatch<T>? output)
     {
-        if (TakesLanes<T>(a.Rows, a.Cols, a.Count) && Cpu.Batched.BatchedQr<T>.PinvFullRank(this, (HostMatrixBatch<T>)a, tolerance, parallel) is { } pinv)
+        if (TakesLanes<T>(a.Rows, a.Cols, a.Count) && Cpu.Batched.BatchedQr<T>.PinvFullRank(this, (HostMatrixBatch<T>)a, tolerance, parallel, output: (HostMatrixBatch<T>?)output) is { } pinv)
         {
             Interlocked.Increment(ref lanesPinvCalls);
             return Projection.PseudoInverse.OfFullRank(pinv, a.Cols);
         }
 
-        return Projection.PseudoInverse.Compute(Kernels<T>(), a, tolerance);
+        return Projection.PseudoInverse.Compute(Kernels<T>(), a, tolerance, output);
     }
 
     /// <inheritdoc/>
     /// <remarks>A tall batch of small matrices takes the SIMD lanes as <see cref="SmallMatrixPath"/> says.</remarks>
-    protected override MatrixBatch<T> PinvBackwardCore<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv)
+    protected override MatrixBatch<T> PinvBackwardCore<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv, MatrixBatch<T>? output)
     {
         if (TakesLanes<T>(a.Rows, a.Cols, a.Count))
         {
             Interlocked.Increment(ref lanesPinvBackwardCalls);
-            return Cpu.Batched.BatchedQr<T>.PinvBackward(this, (HostMatrixBatch<T>)a, (HostMatrixBatch<T>)pinv, (HostMatrixBatch<T>)gradPinv, parallel);
+            return Cpu.Batched.BatchedQr<T>.PinvBackward(this, (HostMatrixBatch<T>)a, (HostMatrixBatch<T>)pinv, (HostMatrixBatch<T>)gradPinv, parallel, output: (HostMatrixBatch<T>?)output);
         }
 
-        return Projection.PseudoInverse.Backward(Kernels<T>(), a, pinv, gradPinv);
+        return Projection.PseudoInverse.Backward(Kernels<T>(), a, pinv, gradPinv, output);
     }
 
     /// <inheritdoc/>

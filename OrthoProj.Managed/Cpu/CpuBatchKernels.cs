@@ -25,9 +25,15 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
 
     public override TResult Run<TResult>(Func<IBatchOps<T>, TResult> body) => body(this);
 
-    public MatrixBatch<T> Allocate(int rows, int cols, int count) => HostMatrixBatch<T>.Rent(rows, cols, count, backend, clear: true);
+    public MatrixBatch<T> Allocate(int rows, int cols, int count)
+    {
+        backend.CountResultAllocation();
+        return HostMatrixBatch<T>.Rent(rows, cols, count, backend, clear: true);
+    }
 
     public MatrixBatch<T> Scratch(int rows, int cols, int count, bool zeroed = false) => new HostMatrixBatch<T>(rows, cols, count);
+
+    public void Clear(MatrixBatch<T> x) => Host(x).Span.Clear();
 
     public void Copy(MatrixBatch<T> source, MatrixBatch<T> destination) => Host(source).Span.CopyTo(Host(destination).Span);
 

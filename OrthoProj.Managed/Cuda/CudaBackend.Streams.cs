@@ -8,7 +8,7 @@ public sealed partial class CudaBackend
     /// <c>torch.cuda.ExternalStream.wait_event</c> through the handle) then reads this backend's
     /// results in order. Dispose the event when done; it is created without timing.
     /// </summary>
-    public CudaEvent RecordEvent() => TryRecordEvent() ?? throw new ObjectDisposedException(ToString());
+    public CudaEvent RecordEvent() => TryRecordEvent() ?? throw TypeNames.Disposed(typeof(CudaBackend));
 
     /// <summary>
     /// Makes this backend's later work wait for all work queued so far on <paramref name="other"/>'s

@@ -428,20 +428,21 @@ public sealed partial class CudaBackend : Backend, IDisposable
     }
 
     /// <inheritdoc/>
-    protected override QrResult<T> QrCore<T>(MatrixBatch<T> a, QrMode mode) =>
-        Projection.QrDecomposition.Factor(new CudaBatchKernels<T>(this), a, mode);
+    /// <remarks>Q and R are written in place into the batches given (device batches are column-major).</remarks>
+    protected override QrResult<T> QrCore<T>(MatrixBatch<T> a, QrMode mode, MatrixBatch<T>? q, MatrixBatch<T>? r) =>
+        Projection.QrDecomposition.Factor(new CudaBatchKernels<T>(this), a, mode, q, r);
 
     /// <inheritdoc/>
-    protected override MatrixBatch<T> QrBackwardCore<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR) =>
-        Projection.QrDecomposition.Backward(new CudaBatchKernels<T>(this), q, r, gradQ, gradR);
+    protected override MatrixBatch<T> QrBackwardCore<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR, MatrixBatch<T>? output) =>
+        Projection.QrDecomposition.Backward(new CudaBatchKernels<T>(this), q, r, gradQ, gradR, output);
 
     /// <inheritdoc/>
-    protected override PinvResult<T> PinvCore<T>(MatrixBatch<T> a, RankTolerance tolerance) =>
-        Projection.PseudoInverse.Compute(new CudaBatchKernels<T>(this), a, tolerance);
+    protected override PinvResult<T> PinvCore<T>(MatrixBatch<T> a, RankTolerance tolerance, MatrixBatch<T>? output) =>
+        Projection.PseudoInverse.Compute(new CudaBatchKernels<T>(this), a, tolerance, output);
 
     /// <inheritdoc/>
-    protected override MatrixBatch<T> PinvBackwardCore<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv) =>
-        Projection.PseudoInverse.Backward(new CudaBatchKernels<T>(this), a, pinv, gradPinv);
+    protected override MatrixBatch<T> PinvBackwardCore<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv, MatrixBatch<T>? output) =>
+        Projection.PseudoInverse.Backward(new CudaBatchKernels<T>(this), a, pinv, gradPinv, output);
 
     /// <summary>
     /// Which path a QR-method <see cref="Backend.Projector{T}"/> of small matrices takes: the fused
@@ -507,5 +508,5 @@ public sealed partial class CudaBackend : Backend, IDisposable
     /// <summary>The fused small-matrix kernels (cuda/fused_qr.cu), loaded at first use; call under the backend's lock.</summary>
     internal KernelModule FusedKernels => fusedKernels ??= KernelModule.Load(CudaDevice, Cuda.Kernels.FusedKernels.Unit);
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
+    private void ThrowIfDisposed() => TypeNames.ThrowIfDisposed(disposed, this);
 }

@@ -31,7 +31,11 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
 
     private sealed class Scope(CudaBackend backend, CudaBackend.Ops ops) : IBatchOps<T>
     {
-        public MatrixBatch<T> Allocate(int rows, int cols, int count) => ops.Alloc<T>(rows, cols, count, clear: true);
+        public MatrixBatch<T> Allocate(int rows, int cols, int count)
+        {
+            backend.CountResultAllocation();
+            return ops.Alloc<T>(rows, cols, count, clear: true);
+        }
 
         public MatrixBatch<T> Scratch(int rows, int cols, int count, bool zeroed = false)
         {
@@ -44,6 +48,8 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
 
             return new CudaMatrixBatch<T>(backend, new DeviceView<T>(backend.CudaDevice, pointer, length), rows, cols, count);
         }
+
+        public void Clear(MatrixBatch<T> x) => ops.Clear<T>(Ptr(x), x.Length);
 
         public void Copy(MatrixBatch<T> source, MatrixBatch<T> destination) => ops.Copy<T>(Ptr(source), Ptr(destination), source.Length);
 

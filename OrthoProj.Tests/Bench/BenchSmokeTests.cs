@@ -210,25 +210,25 @@ public sealed class BenchSmokeTests
             return false;
         }
 
-        protected override QrResult<T> QrCore<T>(MatrixBatch<T> a, QrMode mode)
+        protected override QrResult<T> QrCore<T>(MatrixBatch<T> a, QrMode mode, MatrixBatch<T>? q, MatrixBatch<T>? r)
         {
             using QrResult<T> qr = inner.Qr(a, mode);
             return new QrResult<T>(Skew(qr.Q), Skew(qr.R));
         }
 
-        protected override MatrixBatch<T> QrBackwardCore<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR)
+        protected override MatrixBatch<T> QrBackwardCore<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR, MatrixBatch<T>? output)
         {
             using MatrixBatch<T> g = inner.QrBackward(q, r, gradQ, gradR);
             return Skew(g);
         }
 
-        protected override PinvResult<T> PinvCore<T>(MatrixBatch<T> a, RankTolerance tolerance)
+        protected override PinvResult<T> PinvCore<T>(MatrixBatch<T> a, RankTolerance tolerance, MatrixBatch<T>? output)
         {
             using PinvResult<T> p = inner.Pinv(a, tolerance);
             return new PinvResult<T>(Skew(p.Pinv), p.Rank);
         }
 
-        protected override MatrixBatch<T> PinvBackwardCore<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv)
+        protected override MatrixBatch<T> PinvBackwardCore<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv, MatrixBatch<T>? output)
         {
             using MatrixBatch<T> g = inner.PinvBackward(a, pinv, gradPinv);
             return Skew(g);

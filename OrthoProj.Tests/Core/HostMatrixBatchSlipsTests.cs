@@ -129,7 +129,6 @@ public sealed class HostMatrixBatchSlipsTests
     }
 
     [TestMethod]
-    [Ignore("Until Projector.cs (not this branch's to edit) calls TypeNames.ThrowIfDisposed(disposed, this): today the message names the internal class, mangled.")]
     public void DisposedProjector_NamesThePublicType()
     {
         using var a = HostMatrixBatch<double>.FromArray(new double[,] { { 1, 0 }, { 0, 1 }, { 1, 1 } });

@@ -45,7 +45,7 @@ public sealed class CrossBackendOrderingTests
     }
 
     [TestMethod]
-    public void AResultDeliveredIntoTheOwnersOutput_ThenReusedByTheUser()
+    public void AResultWrittenIntoTheOwnersOutput_ThenReusedByTheUser()
     {
         using CudaBackend owner = CudaBackend.Create(0, new CudaBackendOptions());
         using CudaBackend user = CudaBackend.Create(0, new CudaBackendOptions { SmallMatrixPath = SmallMatrixPath.Always });
@@ -58,13 +58,13 @@ public sealed class CrossBackendOrderingTests
             expected = alone.ToArray();
         }
 
-        // The fused projector's Project returns a batch of its own: Deliver copies it into the
-        // owner's output on the owner's stream, then gives it back to the user's pool.
+        // The fused kernel writes the owner's output in place, on the user's stream (no batch of
+        // its own, no copy): the user's call is the output's last use, which the owner's read waits for.
         var output = (CudaMatrixBatch<double>)owner.Zeros<double>(M, 2, Count);
         Assert.AreSame(output, p.Project(y, output));
-        Assert.AreSame(owner, output.LastUser, "the copy into the output was the owner's");
+        Assert.AreSame(user, output.LastUser, "the user's kernel wrote the owner's output in place");
 
-        // The user takes the block it delivered from at once and writes it on its own stream.
+        // The user runs again at once on its own stream.
         using MatrixBatch<double> next = p.Project(user.FromHost<double>(Matrices(M, 2, 4), M, 2, Count));
         AssertClose(expected, output.ToArray(), "the owner copied the user's result after it was written and before it was reused");
         output.Dispose();

@@ -51,11 +51,11 @@ internal sealed class ShardedBackend(CudaDeviceGroup group) : Backend
     protected internal override bool TryFindNonFinite<T>(MatrixBatch<T> x, out int index, out double value) =>
         CpuBackend.Default.TryFindNonFinite(x, out index, out value);
 
-    protected override QrResult<T> QrCore<T>(MatrixBatch<T> a, QrMode mode)
+    protected override QrResult<T> QrCore<T>(MatrixBatch<T> a, QrMode mode, MatrixBatch<T>? qOut, MatrixBatch<T>? rOut)
     {
         int m = a.Rows, n = a.Cols, c = mode == QrMode.Complete ? m : Math.Min(m, n);
-        var q = new HostMatrixBatch<T>(m, c, a.Count);
-        var r = new HostMatrixBatch<T>(c, n, a.Count);
+        HostMatrixBatch<T> q = Into(qOut, m, c, a.Count);
+        HostMatrixBatch<T> r = Into(rOut, c, n, a.Count);
         ForEachShard(a.Count, (cuda, start, size) =>
         {
             using MatrixBatch<T> ad = Up(cuda, a, start, size);
@@ -66,9 +66,9 @@ internal sealed class ShardedBackend(CudaDeviceGroup group) : Backend
         return new QrResult<T>(q, r);
     }
 
-    protected override MatrixBatch<T> QrBackwardCore<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR)
+    protected override MatrixBatch<T> QrBackwardCore<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR, MatrixBatch<T>? output)
     {
-        var ga = new HostMatrixBatch<T>(q.Rows, r.Cols, q.Count);
+        HostMatrixBatch<T> ga = Into(output, q.Rows, r.Cols, q.Count);
         ForEachShard(q.Count, (cuda, start, size) =>
         {
             using MatrixBatch<T> qd = Up(cuda, q, start, size), rd = Up(cuda, r, start, size);
@@ -80,9 +80,9 @@ internal sealed class ShardedBackend(CudaDeviceGroup group) : Backend
         return ga;
     }
 
-    protected override PinvResult<T> PinvCore<T>(MatrixBatch<T> a, RankTolerance tolerance)
+    protected override PinvResult<T> PinvCore<T>(MatrixBatch<T> a, RankTolerance tolerance, MatrixBatch<T>? output)
     {
-        var x = new HostMatrixBatch<T>(a.Cols, a.Rows, a.Count);
+        HostMatrixBatch<T> x = Into(output, a.Cols, a.Rows, a.Count);
         var rank = new int[a.Count];
         ForEachShard(a.Count, (cuda, start, size) =>
         {
@@ -94,9 +94,9 @@ internal sealed class ShardedBackend(CudaDeviceGroup group) : Backend
         return new PinvResult<T>(x, rank);
     }
 
-    protected override MatrixBatch<T> PinvBackwardCore<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv)
+    protected override MatrixBatch<T> PinvBackwardCore<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv, MatrixBatch<T>? output)
     {
-        var ga = new HostMatrixBatch<T>(a.Rows, a.Cols, a.Count);
+        HostMatrixBatch<T> ga = Into(output, a.Rows, a.Cols, a.Count);
         ForEachShard(a.Count, (cuda, start, size) =>
         {
             using MatrixBatch<T> ad = Up(cuda, a, start, size), xd = Up(cuda, pinv, start, size), gd = Up(cuda, gradPinv, start, size);
@@ -168,6 +168,14 @@ internal sealed class ShardedBackend(CudaDeviceGroup group) : Backend
         cuda.FromHost<T>(((HostMatrixBatch<T>)x).Span.Slice(start * x.MatrixLength, size * x.MatrixLength), x.Rows, x.Cols, size);
 
     /// <summary>A device result into matrices start.. of a host batch.</summary>
+    /// <summary>
+    /// The host batch the shards are gathered into: a column-major output the caller gave (gathered in
+    /// place), else a new one (a row-major output then receives it through Backend.Deliver).
+    /// </summary>
+    private static HostMatrixBatch<T> Into<T>(MatrixBatch<T>? output, int rows, int cols, int count)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        output is HostMatrixBatch<T> { Layout: MatrixLayout.ColumnMajor } host ? host : new HostMatrixBatch<T>(rows, cols, count);
+
     internal static void Down<T>(MatrixBatch<T> result, HostMatrixBatch<T> into, int start)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         result.CopyTo(into.Span.Slice(start * into.MatrixLength, result.Length));

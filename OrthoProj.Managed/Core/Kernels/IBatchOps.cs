@@ -19,6 +19,12 @@ internal interface IBatchOps<T>
     /// <summary>A batch that lives until the enclosing Run returns: zero-filled when <paramref name="zeroed"/>, else uninitialized.</summary>
     MatrixBatch<T> Scratch(int rows, int cols, int count, bool zeroed = false);
 
+    /// <summary>
+    /// x = 0: for a result written into a batch the caller gave (which holds anything) where the
+    /// formula leaves part of it unwritten, e.g. gA when Y has no columns.
+    /// </summary>
+    void Clear(MatrixBatch<T> x);
+
     /// <summary>destination = source (same shape).</summary>
     void Copy(MatrixBatch<T> source, MatrixBatch<T> destination);
 

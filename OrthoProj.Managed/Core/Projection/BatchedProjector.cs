@@ -36,22 +36,22 @@ internal sealed class BatchedProjector<T> : Projector<T>
         return new BatchedProjector<T>(kernels, basis, method);
     }
 
-    protected override MatrixBatch<T> ProjectCore(MatrixBatch<T> y, MatrixBatch<T>? output) => Output(Rows, y.Cols, (ops, z) =>
+    protected override MatrixBatch<T> ProjectCore(MatrixBatch<T> y, MatrixBatch<T>? output) => Output(output, Rows, y.Cols, (ops, z) =>
         basis.Times(ops, basis.TransposeTimes(ops, y), z));
 
-    protected override MatrixBatch<T> ResidualCore(MatrixBatch<T> y, MatrixBatch<T>? output) => Output(Rows, y.Cols, (ops, e) =>
+    protected override MatrixBatch<T> ResidualCore(MatrixBatch<T> y, MatrixBatch<T>? output) => Output(output, Rows, y.Cols, (ops, e) =>
         basis.Residual(ops, y, e));
 
-    protected override MatrixBatch<T> MatrixCore(MatrixBatch<T>? output) => Output(Rows, Rows, (ops, p) =>
+    protected override MatrixBatch<T> MatrixCore(MatrixBatch<T>? output) => Output(output, Rows, Rows, (ops, p) =>
     {
         MatrixBatch<T> u = basis.Basis(ops);
         ops.Gemm(false, true, T.One, u, u, T.Zero, p);
     });
 
-    protected override MatrixBatch<T> SolveCore(MatrixBatch<T> y, MatrixBatch<T>? output) => Output(Cols, y.Cols, (ops, x) =>
+    protected override MatrixBatch<T> SolveCore(MatrixBatch<T> y, MatrixBatch<T>? output) => Output(output, Cols, y.Cols, (ops, x) =>
         ops.Copy(basis.WTimes(ops, basis.TransposeTimes(ops, y)), x));
 
-    protected override ProjectorGradients<T> ProjectBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradZ, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Gradients(y, (ops, gA, gy) =>
+    protected override ProjectorGradients<T> ProjectBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradZ, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Gradients(y, gradA, gradY, (ops, gA, gy) =>
     {
         BackwardParts<T> parts = basis.Parts(ops, y, gradZ);
         ops.Copy(parts.Pg, gy);                                     // gy = P gz
@@ -61,7 +61,7 @@ internal sealed class BatchedProjector<T> : Projector<T>
         RankTwoP(ops, T.One, rg, parts.X, parts.R, basis.WTimes(ops, parts.Cg), gA);   // u = A+ gz
     });
 
-    protected override ProjectorGradients<T> ResidualBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradE, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Gradients(y, (ops, gA, gy) =>
+    protected override ProjectorGradients<T> ResidualBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradE, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Gradients(y, gradA, gradY, (ops, gA, gy) =>
     {
         BackwardParts<T> parts = basis.Parts(ops, y, gradE);
         ops.Copy(gradE, gy);
@@ -69,7 +69,7 @@ internal sealed class BatchedProjector<T> : Projector<T>
         RankTwoP(ops, -T.One, gy, parts.X, parts.R, basis.WTimes(ops, parts.Cg), gA);  // u = A+ ge
     });
 
-    protected override MatrixBatch<T> MatrixBackwardCore(MatrixBatch<T> gradP, MatrixBatch<T>? output) => Output(Rows, Cols, (ops, gA) =>
+    protected override MatrixBatch<T> MatrixBackwardCore(MatrixBatch<T> gradP, MatrixBatch<T>? output) => Output(output, Rows, Cols, (ops, gA) =>
     {
         // gA = (I - P) S A+^T = [(I - P) S U] W^T, S = gP + gP^T.
         int m = Rows, k = basis.Width;
@@ -84,7 +84,7 @@ internal sealed class BatchedProjector<T> : Projector<T>
         ops.Transpose(basis.WTimes(ops, t), gA);                    // (W t^T)^T, n x m -> m x n
     });
 
-    protected override ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Gradients(y, (ops, gA, gy) =>
+    protected override ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Gradients(y, gradA, gradY, (ops, gA, gy) =>
     {
         (MatrixBatch<T> x, MatrixBatch<T> r) = SolutionAndResidual(ops, y);
         MatrixBatch<T> wtg = basis.WTransposeTimes(ops, gradX);
@@ -126,15 +126,39 @@ internal sealed class BatchedProjector<T> : Projector<T>
         ops.Gemm(false, true, alpha, left, right, T.Zero, gA);
     }
 
-    /// <summary>Allocates one output and fills it; the output is released if filling fails.</summary>
-    private MatrixBatch<T> Output(int rows, int cols, Action<IBatchOps<T>, MatrixBatch<T>> fill) =>
-        kernels.Run(ops => Owned.Fill(ops.Allocate(rows, cols, Count), result => fill(ops, result)));
-
-    /// <summary>Allocates gA (m x n) and gy (m x p) and fills them; both are released if filling fails.</summary>
-    private ProjectorGradients<T> Gradients(MatrixBatch<T> y, Action<IBatchOps<T>, MatrixBatch<T>, MatrixBatch<T>> fill) => kernels.Run(ops => Owned.Build(owned =>
+    /// <summary>
+    /// Fills one result into the caller's <paramref name="output"/> when given (in place when it is
+    /// column-major; through scratch and one transposing pass when it is a row-major host batch,
+    /// <see cref="ResultTarget{T}"/>), else into a new batch, released if filling fails.
+    /// </summary>
+    private MatrixBatch<T> Output(MatrixBatch<T>? output, int rows, int cols, Action<IBatchOps<T>, MatrixBatch<T>> fill) => kernels.Run(ops => Owned.Build(owned =>
     {
-        MatrixBatch<T> gA = owned.Track(ops.Allocate(Rows, Cols, Count)), gy = owned.Track(ops.Allocate(Rows, y.Cols, Count));
-        fill(ops, gA, gy);
-        return new ProjectorGradients<T>(gA, gy);
+        var target = ResultTarget<T>.Of(ops, owned, output, rows, cols, Count);
+        fill(ops, target.Batch);
+        return target.Complete(ops);
+    }));
+
+    /// <summary>
+    /// Fills gA (m x n) and gy (m x p) into the caller's batches where given (as <see cref="Output"/>),
+    /// else into new ones, released if filling fails. With p = 0 the formulas have nothing to sum
+    /// and gA is zero.
+    /// </summary>
+    private ProjectorGradients<T> Gradients(MatrixBatch<T> y, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY, Action<IBatchOps<T>, MatrixBatch<T>, MatrixBatch<T>> fill) => kernels.Run(ops => Owned.Build(owned =>
+    {
+        var gA = ResultTarget<T>.Of(ops, owned, gradA, Rows, Cols, Count);
+        var gy = ResultTarget<T>.Of(ops, owned, gradY, Rows, y.Cols, Count);
+        if (y.Cols == 0)
+        {
+            if (gA.Batch.Length > 0)
+            {
+                ops.Clear(gA.Batch);
+            }
+        }
+        else
+        {
+            fill(ops, gA.Batch, gy.Batch);
+        }
+
+        return new ProjectorGradients<T>(gA.Complete(ops), gy.Complete(ops));
     }));
 }

@@ -14,19 +14,25 @@ namespace OrthoProj.Projection;
 internal static class PseudoInverse
 {
     /// <summary>A+ (n x m per matrix) and the rank of each matrix; a is validated.</summary>
-    public static PinvResult<T> Compute<T>(BatchKernels<T> kernels, MatrixBatch<T> a, RankTolerance tolerance)
+    /// <remarks>
+    /// A+ is written into <paramref name="output"/> when given (<see cref="ResultTarget{T}"/>: in
+    /// place when column-major, one transposing pass for a row-major host batch), else into a new batch.
+    /// </remarks>
+    public static PinvResult<T> Compute<T>(BatchKernels<T> kernels, MatrixBatch<T> a, RankTolerance tolerance, MatrixBatch<T>? output = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (a.Rows >= a.Cols && a.Cols > 0 && a.Count > 0 && kernels.CanProveFullRank && ViaQr(kernels, a, tolerance) is { } viaQr)
+        if (a.Rows >= a.Cols && a.Cols > 0 && a.Count > 0 && kernels.CanProveFullRank && ViaQr(kernels, a, tolerance, output) is { } viaQr)
         {
             return OfFullRank(viaQr, a.Cols);
         }
 
         using var basis = (SvdBasis<T>)BasisFactory.FromSvd(kernels, a, tolerance);
-        MatrixBatch<T> x = kernels.Run(ops => Owned.Fill(ops.Allocate(a.Cols, a.Rows, a.Count), result =>
+        MatrixBatch<T> x = kernels.Run(ops => Owned.Build(owned =>
         {
-            ops.Gemm(false, true, T.One, basis.ScaledW, basis.U, T.Zero, result);
-            ops.ScaleByPowerOfTwo(result, basis.Exponents, +1);
+            var target = ResultTarget<T>.Of(ops, owned, output, a.Cols, a.Rows, a.Count);
+            ops.Gemm(false, true, T.One, basis.ScaledW, basis.U, T.Zero, target.Batch);
+            ops.ScaleByPowerOfTwo(target.Batch, basis.Exponents, +1);
+            return target.Complete(ops);
         }));
         return new PinvResult<T>(x, basis.Rank);
     }
@@ -45,7 +51,7 @@ internal static class PseudoInverse
     /// QR, R'^-1 for the proof (n^3 / 3 of the 2 m n^2 the QR costs) and one triangular solve on Q;
     /// null when some matrix is not proven (the caller takes the SVD route for the batch).
     /// </summary>
-    private static MatrixBatch<T>? ViaQr<T>(BatchKernels<T> kernels, MatrixBatch<T> a, RankTolerance tolerance)
+    private static MatrixBatch<T>? ViaQr<T>(BatchKernels<T> kernels, MatrixBatch<T> a, RankTolerance tolerance, MatrixBatch<T>? output)
         where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run(ops =>
     {
         int m = a.Rows, n = a.Cols, count = a.Count;
@@ -59,10 +65,20 @@ internal static class PseudoInverse
         }
 
         ops.SolveUpper(r, true, q, right: true);     // Q R'^-T = (R'^-1 Q^T)^T
-        return Owned.Fill(ops.Allocate(n, m, count), x =>
+        if (output is { Layout: MatrixLayout.RowMajor })
         {
-            ops.Transpose(q, x);
-            ops.ScaleByPowerOfTwo(x, e, +1);         // A+ = 2^e (2^e A)+
+            // A row-major n x m A+ is stored as the column-major m x n Q R'^-T itself: no transpose.
+            ops.ScaleByPowerOfTwo(q, e, +1);
+            ops.Copy(q, HostMatrixBatch<T>.Wrap(((HostMatrixBatch<T>)output).Memory, m, n, count));
+            return output;
+        }
+
+        return Owned.Build(owned =>
+        {
+            var x = ResultTarget<T>.Of(ops, owned, output, n, m, count);
+            ops.Transpose(q, x.Batch);
+            ops.ScaleByPowerOfTwo(x.Batch, e, +1);   // A+ = 2^e (2^e A)+
+            return x.Complete(ops);
         });
     });
 
@@ -71,8 +87,18 @@ internal static class PseudoInverse
     /// so it is computed on A' = 2^e A, X' = 2^-e X, G' = 2^f G (each at unit magnitude, every
     /// intermediate in range) and scaled back by 2^(2e - f) in one exact step.
     /// </summary>
-    public static MatrixBatch<T> Backward<T>(BatchKernels<T> kernels, MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv)
-        where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run(ops => Owned.Fill(ops.Allocate(a.Rows, a.Cols, a.Count), ga =>
+    /// <remarks>gA is written into <paramref name="output"/> when given, as <see cref="Compute{T}"/> writes A+.</remarks>
+    public static MatrixBatch<T> Backward<T>(BatchKernels<T> kernels, MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv, MatrixBatch<T>? output = null)
+        where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run(ops => Owned.Build(owned =>
+    {
+        var target = ResultTarget<T>.Of(ops, owned, output, a.Rows, a.Cols, a.Count);
+        BackwardInto(ops, a, pinv, gradPinv, target.Batch);
+        return target.Complete(ops);
+    }));
+
+    /// <summary>gA of <see cref="Backward{T}"/> written into <paramref name="ga"/> (m x n, column-major).</summary>
+    private static void BackwardInto<T>(IBatchOps<T> ops, MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv, MatrixBatch<T> ga)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int m = a.Rows, n = a.Cols, count = a.Count;
         if (m == 0 || n == 0 || count == 0)
@@ -95,7 +121,7 @@ internal static class PseudoInverse
         }
 
         ops.ScaleByPowerOfTwo(ga, e, 2, f, -1);
-    }));
+    }
 
     /// <summary>m &gt;= n: the n x n products X X^T, G X^T, X A, X Z.</summary>
     private static void Tall<T>(IBatchOps<T> ops, MatrixBatch<T> a, MatrixBatch<T> x, MatrixBatch<T> g, MatrixBatch<T> ga)

@@ -11,23 +11,30 @@ internal static class QrDecomposition
     /// A = Q R with LAPACK's signs: reduced (Q m x k, R k x n, k = min(m, n)) or complete (Q m x m,
     /// R m x n). 2^e A has the same Q and R' = 2^e R.
     /// </summary>
-    public static QrResult<T> Factor<T>(BatchKernels<T> kernels, MatrixBatch<T> a, QrMode mode)
+    /// <remarks>
+    /// Q and R are written into <paramref name="qOut"/> and <paramref name="rOut"/> when given
+    /// (<see cref="ResultTarget{T}"/>: in place when column-major, one transposing pass for a
+    /// row-major host batch), else into new batches.
+    /// </remarks>
+    public static QrResult<T> Factor<T>(BatchKernels<T> kernels, MatrixBatch<T> a, QrMode mode, MatrixBatch<T>? qOut = null, MatrixBatch<T>? rOut = null)
         where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run(ops => Owned.Build(owned =>
     {
         int m = a.Rows, n = a.Cols, k = Math.Min(m, n), count = a.Count;
         int c = mode == QrMode.Reduced && m >= n ? n : m;     // Q's columns: thin, or complete
-        MatrixBatch<T> q = owned.Track(ops.Allocate(m, c, count)), r = owned.Track(ops.Allocate(c, n, count));
+        var q = ResultTarget<T>.Of(ops, owned, qOut, m, c, count);
+        var r = ResultTarget<T>.Of(ops, owned, rOut, c, n, count);
         if (k == 0)
         {
-            ops.SetIdentity(q);     // nothing to factor: Q is the identity's first c columns, R is zero
+            // Nothing to factor: Q is the identity's first c columns, R (empty when k = 0) is zero.
+            ops.SetIdentity(q.Batch);
         }
         else if (count > 0)
         {
-            using BatchInts e = ops.Qr(a, q, r);
-            ops.ScaleByPowerOfTwo(r, e, -1);
+            using BatchInts e = ops.Qr(a, q.Batch, r.Batch);
+            ops.ScaleByPowerOfTwo(r.Batch, e, -1);
         }
 
-        return new QrResult<T>(q, r);
+        return new QrResult<T>(q.Complete(ops), r.Complete(ops));
     }));
 
     /// <summary>
@@ -42,8 +49,17 @@ internal static class QrDecomposition
     /// (the QR-method projector's rule, rtol = eps max(m, n)), or <see cref="RankDeficientException"/>
     /// names the first matrix that fails.
     /// </remarks>
-    public static MatrixBatch<T> Backward<T>(BatchKernels<T> kernels, MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gq, MatrixBatch<T>? gr)
-        where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run(ops => Owned.Fill(ops.Allocate(q.Rows, r.Cols, q.Count), ga =>
+    public static MatrixBatch<T> Backward<T>(BatchKernels<T> kernels, MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gq, MatrixBatch<T>? gr, MatrixBatch<T>? output = null)
+        where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run(ops => Owned.Build(owned =>
+    {
+        var target = ResultTarget<T>.Of(ops, owned, output, q.Rows, r.Cols, q.Count);
+        BackwardInto(ops, q, r, gq, gr, target.Batch);
+        return target.Complete(ops);
+    }));
+
+    /// <summary>gA of <see cref="Backward{T}"/> written into <paramref name="ga"/> (m x n, column-major; empty when k = 0).</summary>
+    private static void BackwardInto<T>(IBatchOps<T> ops, MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gq, MatrixBatch<T>? gr, MatrixBatch<T> ga)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int m = q.Rows, n = r.Cols, k = q.Cols, count = q.Count;
         if (k == 0 || count == 0)
@@ -80,7 +96,7 @@ internal static class QrDecomposition
         }
 
         ops.ScaleByPowerOfTwo(ga, e, 1, f, -1);
-    }));
+    }
 
     /// <summary>c = (gQ + Q S) R^-T for Q m x k, R and gR k x k (only R's upper triangle read).</summary>
     private static void SquareRule<T>(IBatchOps<T> ops, MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T> gq, MatrixBatch<T> gr, MatrixBatch<T> c)

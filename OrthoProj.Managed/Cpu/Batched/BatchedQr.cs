@@ -20,15 +20,17 @@ internal static class BatchedQr<T>
     /// <param name="mode">Reduced or complete.</param>
     /// <param name="parallel">Threads over groups.</param>
     /// <param name="width">The SIMD width (tests force each one).</param>
-    public static QrResult<T> Factor(CpuBackend backend, HostMatrixBatch<T> a, QrMode mode, ParallelOptions parallel, LaneWidth width = LaneWidth.Auto)
+    /// <param name="q">Where to write Q (either layout, written in place by the scatter), or null for a new batch.</param>
+    /// <param name="r">Where to write R, as <paramref name="q"/>.</param>
+    public static QrResult<T> Factor(CpuBackend backend, HostMatrixBatch<T> a, QrMode mode, ParallelOptions parallel, LaneWidth width = LaneWidth.Auto, HostMatrixBatch<T>? q = null, HostMatrixBatch<T>? r = null)
     {
         CheckShape(a.Rows, a.Cols, a.Count);
         return BatchedQrProjector<T>.Resolve(width) switch
         {
-            LaneWidth.Vector512 => BatchedQrEngine<T, Vector512<T>, Lanes512<T>>.FactorQr(backend, a, mode, parallel),
-            LaneWidth.Vector256 => BatchedQrEngine<T, Vector256<T>, Lanes256<T>>.FactorQr(backend, a, mode, parallel),
-            LaneWidth.Vector128 => BatchedQrEngine<T, Vector128<T>, Lanes128<T>>.FactorQr(backend, a, mode, parallel),
-            _ => BatchedQrEngine<T, T, LanesScalar<T>>.FactorQr(backend, a, mode, parallel),
+            LaneWidth.Vector512 => BatchedQrEngine<T, Vector512<T>, Lanes512<T>>.FactorQr(backend, a, mode, parallel, q, r),
+            LaneWidth.Vector256 => BatchedQrEngine<T, Vector256<T>, Lanes256<T>>.FactorQr(backend, a, mode, parallel, q, r),
+            LaneWidth.Vector128 => BatchedQrEngine<T, Vector128<T>, Lanes128<T>>.FactorQr(backend, a, mode, parallel, q, r),
+            _ => BatchedQrEngine<T, T, LanesScalar<T>>.FactorQr(backend, a, mode, parallel, q, r),
         };
     }
 
@@ -44,16 +46,17 @@ internal static class BatchedQr<T>
     /// <param name="gr">dL/dR, or null.</param>
     /// <param name="parallel">Threads over groups.</param>
     /// <param name="width">The SIMD width (tests force each one).</param>
+    /// <param name="output">Where to write gA (either layout, in place), or null for a new batch.</param>
     /// <exception cref="RankDeficientException">R of some matrix fails the QR rank rule (the first such index).</exception>
-    public static HostMatrixBatch<T> Backward(CpuBackend backend, HostMatrixBatch<T> q, HostMatrixBatch<T> r, HostMatrixBatch<T>? gq, HostMatrixBatch<T>? gr, ParallelOptions parallel, LaneWidth width = LaneWidth.Auto)
+    public static HostMatrixBatch<T> Backward(CpuBackend backend, HostMatrixBatch<T> q, HostMatrixBatch<T> r, HostMatrixBatch<T>? gq, HostMatrixBatch<T>? gr, ParallelOptions parallel, LaneWidth width = LaneWidth.Auto, HostMatrixBatch<T>? output = null)
     {
         CheckShape(q.Rows, r.Cols, q.Count);
         return BatchedQrProjector<T>.Resolve(width) switch
         {
-            LaneWidth.Vector512 => BatchedQrEngine<T, Vector512<T>, Lanes512<T>>.QrBackward(backend, q, r, gq, gr, parallel),
-            LaneWidth.Vector256 => BatchedQrEngine<T, Vector256<T>, Lanes256<T>>.QrBackward(backend, q, r, gq, gr, parallel),
-            LaneWidth.Vector128 => BatchedQrEngine<T, Vector128<T>, Lanes128<T>>.QrBackward(backend, q, r, gq, gr, parallel),
-            _ => BatchedQrEngine<T, T, LanesScalar<T>>.QrBackward(backend, q, r, gq, gr, parallel),
+            LaneWidth.Vector512 => BatchedQrEngine<T, Vector512<T>, Lanes512<T>>.QrBackward(backend, q, r, gq, gr, parallel, output),
+            LaneWidth.Vector256 => BatchedQrEngine<T, Vector256<T>, Lanes256<T>>.QrBackward(backend, q, r, gq, gr, parallel, output),
+            LaneWidth.Vector128 => BatchedQrEngine<T, Vector128<T>, Lanes128<T>>.QrBackward(backend, q, r, gq, gr, parallel, output),
+            _ => BatchedQrEngine<T, T, LanesScalar<T>>.QrBackward(backend, q, r, gq, gr, parallel, output),
         };
     }
 
@@ -66,15 +69,16 @@ internal static class BatchedQr<T>
     /// <param name="tolerance">torch.linalg.pinv's rule.</param>
     /// <param name="parallel">Threads over groups.</param>
     /// <param name="width">The SIMD width (tests force each one).</param>
-    public static HostMatrixBatch<T>? PinvFullRank(CpuBackend backend, HostMatrixBatch<T> a, RankTolerance tolerance, ParallelOptions parallel, LaneWidth width = LaneWidth.Auto)
+    /// <param name="output">Where to write A+ (either layout, in place), or null for a new batch; when null is returned it holds partial values.</param>
+    public static HostMatrixBatch<T>? PinvFullRank(CpuBackend backend, HostMatrixBatch<T> a, RankTolerance tolerance, ParallelOptions parallel, LaneWidth width = LaneWidth.Auto, HostMatrixBatch<T>? output = null)
     {
         CheckShape(a.Rows, a.Cols, a.Count);
         return BatchedQrProjector<T>.Resolve(width) switch
         {
-            LaneWidth.Vector512 => BatchedQrEngine<T, Vector512<T>, Lanes512<T>>.PinvFullRank(backend, a, tolerance, parallel),
-            LaneWidth.Vector256 => BatchedQrEngine<T, Vector256<T>, Lanes256<T>>.PinvFullRank(backend, a, tolerance, parallel),
-            LaneWidth.Vector128 => BatchedQrEngine<T, Vector128<T>, Lanes128<T>>.PinvFullRank(backend, a, tolerance, parallel),
-            _ => BatchedQrEngine<T, T, LanesScalar<T>>.PinvFullRank(backend, a, tolerance, parallel),
+            LaneWidth.Vector512 => BatchedQrEngine<T, Vector512<T>, Lanes512<T>>.PinvFullRank(backend, a, tolerance, parallel, output),
+            LaneWidth.Vector256 => BatchedQrEngine<T, Vector256<T>, Lanes256<T>>.PinvFullRank(backend, a, tolerance, parallel, output),
+            LaneWidth.Vector128 => BatchedQrEngine<T, Vector128<T>, Lanes128<T>>.PinvFullRank(backend, a, tolerance, parallel, output),
+            _ => BatchedQrEngine<T, T, LanesScalar<T>>.PinvFullRank(backend, a, tolerance, parallel, output),
         };
     }
 
@@ -85,15 +89,16 @@ internal static class BatchedQr<T>
     /// <param name="gradPinv">G = dL/dX, n x m.</param>
     /// <param name="parallel">Threads over groups.</param>
     /// <param name="width">The SIMD width (tests force each one).</param>
-    public static HostMatrixBatch<T> PinvBackward(CpuBackend backend, HostMatrixBatch<T> a, HostMatrixBatch<T> pinv, HostMatrixBatch<T> gradPinv, ParallelOptions parallel, LaneWidth width = LaneWidth.Auto)
+    /// <param name="output">Where to write gA (either layout, in place), or null for a new batch.</param>
+    public static HostMatrixBatch<T> PinvBackward(CpuBackend backend, HostMatrixBatch<T> a, HostMatrixBatch<T> pinv, HostMatrixBatch<T> gradPinv, ParallelOptions parallel, LaneWidth width = LaneWidth.Auto, HostMatrixBatch<T>? output = null)
     {
         CheckShape(a.Rows, a.Cols, a.Count);
         return BatchedQrProjector<T>.Resolve(width) switch
         {
-            LaneWidth.Vector512 => BatchedQrEngine<T, Vector512<T>, Lanes512<T>>.PinvBackward(backend, a, pinv, gradPinv, parallel),
-            LaneWidth.Vector256 => BatchedQrEngine<T, Vector256<T>, Lanes256<T>>.PinvBackward(backend, a, pinv, gradPinv, parallel),
-            LaneWidth.Vector128 => BatchedQrEngine<T, Vector128<T>, Lanes128<T>>.PinvBackward(backend, a, pinv, gradPinv, parallel),
-            _ => BatchedQrEngine<T, T, LanesScalar<T>>.PinvBackward(backend, a, pinv, gradPinv, parallel),
+            LaneWidth.Vector512 => BatchedQrEngine<T, Vector512<T>, Lanes512<T>>.PinvBackward(backend, a, pinv, gradPinv, parallel, output),
+            LaneWidth.Vector256 => BatchedQrEngine<T, Vector256<T>, Lanes256<T>>.PinvBackward(backend, a, pinv, gradPinv, parallel, output),
+            LaneWidth.Vector128 => BatchedQrEngine<T, Vector128<T>, Lanes128<T>>.PinvBackward(backend, a, pinv, gradPinv, parallel, output),
+            _ => BatchedQrEngine<T, T, LanesScalar<T>>.PinvBackward(backend, a, pinv, gradPinv, parallel, output),
         };
     }
 

@@ -17,12 +17,13 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
     /// orthonormal, <see cref="RankTolerance.ProvesFullRank{T}"/>), then A+ = 2^e X' in one exact
     /// scaling. Null when some matrix is not proven: the caller takes the SVD route for the batch.
     /// </summary>
-    public static HostMatrixBatch<T>? PinvFullRank(CpuBackend backend, HostMatrixBatch<T> a, RankTolerance tolerance, ParallelOptions parallel)
+    /// <remarks>A+ is scattered straight into <paramref name="output"/> when given (either layout); when some matrix is not proven it holds partial values, and the caller's SVD route overwrites it.</remarks>
+    public static HostMatrixBatch<T>? PinvFullRank(CpuBackend backend, HostMatrixBatch<T> a, RankTolerance tolerance, ParallelOptions parallel, HostMatrixBatch<T>? output = null)
     {
         int m = a.Rows, n = a.Cols, count = a.Count, w = TOps.Width;
         int groups = (count + w - 1) / w;
         int mn = m * n;
-        var x = HostMatrixBatch<T>.Rent(n, m, count, backend, clear: false);
+        var x = output ?? Rent(backend, n, m, count);
         int unproven = 0;
         ForGroups(groups, parallel, (3 * mn) + (2 * n) + 2, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>
         {
@@ -63,7 +64,11 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
 
         if (unproven != 0)
         {
-            x.Dispose();
+            if (output is null)
+            {
+                x.Dispose();
+            }
+
             return null;
         }
 

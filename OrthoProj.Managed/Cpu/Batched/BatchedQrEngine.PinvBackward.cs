@@ -18,11 +18,12 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
     /// G' = 2^f G at unit magnitude; the gradient is homogeneous (degree 2 in X, 1 in G, 0 in A X), so
     /// gA = 2^(2e - f) gA(A', X', G') in one rounding.
     /// </remarks>
-    public static HostMatrixBatch<T> PinvBackward(CpuBackend backend, HostMatrixBatch<T> a, HostMatrixBatch<T> pinv, HostMatrixBatch<T> gradPinv, ParallelOptions parallel)
+    /// <remarks>gA is scattered straight into <paramref name="output"/> when given (either layout).</remarks>
+    public static HostMatrixBatch<T> PinvBackward(CpuBackend backend, HostMatrixBatch<T> a, HostMatrixBatch<T> pinv, HostMatrixBatch<T> gradPinv, ParallelOptions parallel, HostMatrixBatch<T>? output = null)
     {
         int m = a.Rows, n = a.Cols, count = a.Count, w = TOps.Width;
         int mn = m * n, nn = n * n;
-        var ga = HostMatrixBatch<T>.Rent(m, n, count, backend, clear: false);
+        var ga = output ?? Rent(backend, m, n, count);
         ForGroups((count + w - 1) / w, parallel, (6 * mn) + (5 * nn) + 4, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>
         {
             Span<TV> av = s[..mn], xv = s.Slice(mn, mn), gv = s.Slice(2 * mn, mn), gav = s.Slice(3 * mn, mn);

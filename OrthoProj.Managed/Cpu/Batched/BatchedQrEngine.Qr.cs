@@ -20,12 +20,13 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
     /// rounding as <see cref="PowerOfTwoScaling.Scale{T}"/>. Any rank: a zero column gives tau = 0
     /// (H = I) and a zero diagonal, as LAPACK's larfg.
     /// </summary>
-    public static QrResult<T> FactorQr(CpuBackend backend, HostMatrixBatch<T> a, QrMode mode, ParallelOptions parallel)
+    /// <remarks>Q and R are scattered straight into <paramref name="qOut"/> and <paramref name="rOut"/> when given (either layout).</remarks>
+    public static QrResult<T> FactorQr(CpuBackend backend, HostMatrixBatch<T> a, QrMode mode, ParallelOptions parallel, HostMatrixBatch<T>? qOut = null, HostMatrixBatch<T>? rOut = null)
     {
         int m = a.Rows, n = a.Cols, count = a.Count, w = TOps.Width;
         int c = mode == QrMode.Complete ? m : n;
-        var q = HostMatrixBatch<T>.Rent(m, c, count, backend, clear: false);
-        var r = HostMatrixBatch<T>.Rent(c, n, count, backend, clear: false);
+        var q = qOut ?? Rent(backend, m, c, count);
+        var r = rOut ?? Rent(backend, c, n, count);
         int groups = (count + w - 1) / w;
         int mn = m * n;
         ForGroups(groups, parallel, mn + (2 * n) + 2 + (m * c) + (c * n), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>

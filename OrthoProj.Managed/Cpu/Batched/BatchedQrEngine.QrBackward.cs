@@ -25,10 +25,11 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
     /// eps max(m, n)), or <see cref="RankDeficientException"/> with <see cref="RankDeficientException.QrBackwardHint"/>
     /// for the lowest failing index, as the general path raises it.
     /// </remarks>
-    public static HostMatrixBatch<T> QrBackward(CpuBackend backend, HostMatrixBatch<T> q, HostMatrixBatch<T> r, HostMatrixBatch<T>? gq, HostMatrixBatch<T>? gr, ParallelOptions parallel)
+    /// <remarks>gA is scattered straight into <paramref name="output"/> when given (either layout).</remarks>
+    public static HostMatrixBatch<T> QrBackward(CpuBackend backend, HostMatrixBatch<T> q, HostMatrixBatch<T> r, HostMatrixBatch<T>? gq, HostMatrixBatch<T>? gr, ParallelOptions parallel, HostMatrixBatch<T>? output = null)
     {
         int m = q.Rows, n = r.Cols, count = q.Count, w = TOps.Width;
-        var ga = HostMatrixBatch<T>.Rent(m, n, count, backend, clear: false);
+        var ga = output ?? Rent(backend, m, n, count);
         int groups = (count + w - 1) / w;
         int mn = m * n, nn = n * n;
         var failed = new (int Lane, int Rank, string Detail)[groups];

@@ -161,7 +161,17 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps> : BatchedQrProjector<
             return (HostMatrixBatch<T>)output;
         }
 
-        return HostMatrixBatch<T>.Rent(rows, cols, count, Backend, clear: false);
+        return Rent(Backend, rows, cols, count);
+    }
+
+    /// <summary>
+    /// A result batch from the pool, not zeroed (the scatter writes every element), counted in
+    /// <see cref="Backend.ResultAllocations"/> (tests check that given outputs take its place).
+    /// </summary>
+    private static HostMatrixBatch<T> Rent(Backend backend, int rows, int cols, int count)
+    {
+        backend.CountResultAllocation();
+        return HostMatrixBatch<T>.Rent(rows, cols, count, backend, clear: false);
     }
 
     /// <summary>double.CreateTruncating without the generic conversion call (it does not inline).</summary>

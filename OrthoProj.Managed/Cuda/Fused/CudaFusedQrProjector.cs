@@ -75,29 +75,40 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
         });
     }
 
-    protected override MatrixBatch<T> ProjectCore(MatrixBatch<T> y, MatrixBatch<T>? output) => Forward(y, Rows, FusedKernels.Project);
+    protected override MatrixBatch<T> ProjectCore(MatrixBatch<T> y, MatrixBatch<T>? output) => Forward(y, Rows, output, FusedKernels.Project);
 
-    protected override MatrixBatch<T> ResidualCore(MatrixBatch<T> y, MatrixBatch<T>? output) => Forward(y, Rows, FusedKernels.Residual);
+    protected override MatrixBatch<T> ResidualCore(MatrixBatch<T> y, MatrixBatch<T>? output) => Forward(y, Rows, output, FusedKernels.Residual);
 
-    protected override MatrixBatch<T> SolveCore(MatrixBatch<T> y, MatrixBatch<T>? output) => backend.Run(ops => Owned.Fill(ops.Alloc<T>(Cols, y.Cols, Count), x =>
+    protected override MatrixBatch<T> SolveCore(MatrixBatch<T> y, MatrixBatch<T>? output) => backend.Run(ops => Owned.Build(owned =>
     {
+        CudaMatrixBatch<T> x = Target(ops, owned, output, Cols, y.Cols);
         if (y.Cols > 0)
         {
             ops.Launcher(kernels).Solve(Ptr<T>(factor), Ptr<T>(tau), Ptr<int>(exponents), Rows, Cols, Count, Ptr(y), y.Cols, x.Ptr);
         }
+
+        return x;
     }));
 
-    protected override MatrixBatch<T> MatrixCore(MatrixBatch<T>? output) => backend.Run(ops =>
-        Owned.Fill(ops.Alloc<T>(Rows, Rows, Count), p => ops.Launcher(kernels).Matrix(Ptr<T>(factor), Ptr<T>(tau), Rows, Cols, Count, p.Ptr)));
+    protected override MatrixBatch<T> MatrixCore(MatrixBatch<T>? output) => backend.Run(ops => Owned.Build(owned =>
+    {
+        CudaMatrixBatch<T> p = Target(ops, owned, output, Rows, Rows);
+        ops.Launcher(kernels).Matrix(Ptr<T>(factor), Ptr<T>(tau), Rows, Cols, Count, p.Ptr);
+        return p;
+    }));
 
-    protected override ProjectorGradients<T> ProjectBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradZ, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Backward(y, gradZ, FusedKernels.ProjectBackward);
+    protected override ProjectorGradients<T> ProjectBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradZ, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Backward(y, gradZ, gradA, gradY, FusedKernels.ProjectBackward);
 
-    protected override ProjectorGradients<T> ResidualBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradE, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Backward(y, gradE, FusedKernels.ResidualBackward);
+    protected override ProjectorGradients<T> ResidualBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradE, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Backward(y, gradE, gradA, gradY, FusedKernels.ResidualBackward);
 
-    protected override ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Backward(y, gradX, FusedKernels.SolveBackward);
+    protected override ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Backward(y, gradX, gradA, gradY, FusedKernels.SolveBackward);
 
-    protected override MatrixBatch<T> MatrixBackwardCore(MatrixBatch<T> gradP, MatrixBatch<T>? output) => backend.Run(ops =>
-        Owned.Fill(ops.Alloc<T>(Rows, Cols, Count), ga => ops.Launcher(kernels).MatrixBackward(Ptr<T>(factor), Ptr<T>(tau), Ptr<int>(exponents), Rows, Cols, Count, Ptr(gradP), ga.Ptr)));
+    protected override MatrixBatch<T> MatrixBackwardCore(MatrixBatch<T> gradP, MatrixBatch<T>? output) => backend.Run(ops => Owned.Build(owned =>
+    {
+        CudaMatrixBatch<T> ga = Target(ops, owned, output, Rows, Cols);
+        ops.Launcher(kernels).MatrixBackward(Ptr<T>(factor), Ptr<T>(tau), Ptr<int>(exponents), Rows, Cols, Count, Ptr(gradP), ga.Ptr);
+        return ga;
+    }));
 
     protected override void Dispose(bool disposing)
     {
@@ -124,20 +135,45 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
     private static unsafe long SizeOf<TElement>()
         where TElement : unmanaged => sizeof(TElement);
 
-    /// <summary>One forward kernel over Y (m x p) into a new outRows x p batch.</summary>
-    private MatrixBatch<T> Forward(MatrixBatch<T> y, int outRows, FusedForwardKernel<T> kernel) => backend.Run(ops => Owned.Fill(ops.Alloc<T>(outRows, y.Cols, Count), result =>
+    /// <summary>
+    /// The batch a kernel writes a rows x cols result into: the caller's output when given (a device
+    /// batch, column-major, of this device; the public layer ordered its stream), written in place by
+    /// the kernel; else a new one from the pool, released if the operation fails.
+    /// </summary>
+    private CudaMatrixBatch<T> Target(CudaBackend.Ops ops, List<IDisposable> owned, MatrixBatch<T>? output, int rows, int cols, bool clear = false)
     {
+        if (output is null)
+        {
+            backend.CountResultAllocation();
+            return owned.Track(ops.Alloc<T>(rows, cols, Count, clear));
+        }
+
+        var given = (CudaMatrixBatch<T>)output;
+        if (clear && given.Length > 0)
+        {
+            ops.Clear<T>(given.Ptr, given.Length);
+        }
+
+        return given;
+    }
+
+    /// <summary>One forward kernel over Y (m x p) into the output, or a new outRows x p batch.</summary>
+    private MatrixBatch<T> Forward(MatrixBatch<T> y, int outRows, MatrixBatch<T>? output, FusedForwardKernel<T> kernel) => backend.Run(ops => Owned.Build(owned =>
+    {
+        CudaMatrixBatch<T> result = Target(ops, owned, output, outRows, y.Cols);
         if (y.Cols > 0)
         {
             kernel(ops.Launcher(kernels), Ptr<T>(factor), Ptr<T>(tau), Rows, Cols, Count, Ptr(y), y.Cols, result.Ptr);
         }
+
+        return result;
     }));
 
-    /// <summary>One backward kernel: gA (m x n, zero when p = 0) and gy (m x p).</summary>
-    private ProjectorGradients<T> Backward(MatrixBatch<T> y, MatrixBatch<T> g, FusedBackwardKernel<T> kernel) => backend.Run(ops => Owned.Build(owned =>
+    /// <summary>One backward kernel: gA (m x n, zero when p = 0) and gy (m x p), into the outputs given or new batches.</summary>
+    private ProjectorGradients<T> Backward(MatrixBatch<T> y, MatrixBatch<T> g, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY, FusedBackwardKernel<T> kernel) => backend.Run(ops => Owned.Build(owned =>
     {
         int p = y.Cols;
-        CudaMatrixBatch<T> ga = owned.Track(ops.Alloc<T>(Rows, Cols, Count, clear: p == 0)), gy = owned.Track(ops.Alloc<T>(Rows, p, Count));
+        CudaMatrixBatch<T> ga = Target(ops, owned, gradA, Rows, Cols, clear: p == 0), gy = Target(ops, owned, gradY, Rows, p);
         if (p > 0)
         {
             kernel(ops.Launcher(kernels), Ptr<T>(factor), Ptr<T>(tau), Ptr<int>(exponents), Rows, Cols, Count, Ptr(y), Ptr(g), p, ga.Ptr, gy.Ptr);
