@@ -325,7 +325,9 @@ public abstract class Projector<T> : IDisposable
     }
 
     private ProjectorGradients<T> Deliver(ProjectorGradients<T> result, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) =>
-        gradA is null && gradY is null ? result : new(Backend.Deliver(result.GradA, gradA), Backend.Deliver(result.GradY, gradY));
+        gradA is null && gradY is null
+            ? result
+            : new(Backend.Deliver(result.GradA, gradA), Backend.Deliver(result.GradY, gradY)) { KeepsGradA = gradA is not null, KeepsGradY = gradY is not null };
 
     /// <summary>y and its cotangent checked together (one status read on a device backend), then their shapes.</summary>
     private void CheckYAndCotangent(MatrixBatch<T> y, MatrixBatch<T> g, string paramName)

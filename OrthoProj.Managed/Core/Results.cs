@@ -85,11 +85,27 @@ public sealed record PinvResult<T>(MatrixBatch<T> Pinv, IReadOnlyList<int> Rank)
 public sealed record ProjectorGradients<T>(MatrixBatch<T> GradA, MatrixBatch<T> GradY) : IDisposable
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>Disposes both gradients.</summary>
+    /// <summary>GradA is a batch the caller gave the backward pass: it stays the caller's.</summary>
+    internal bool KeepsGradA { get; init; }
+
+    /// <summary>GradY is a batch the caller gave the backward pass: it stays the caller's.</summary>
+    internal bool KeepsGradY { get; init; }
+
+    /// <summary>
+    /// Disposes the gradients the operation allocated; a batch the caller gave (the gradA or gradY
+    /// output parameters) is left to the caller, who owns it, as in <see cref="QrResult{T}"/>.
+    /// </summary>
     public void Dispose()
     {
-        GradA.Dispose();
-        GradY.Dispose();
+        if (!KeepsGradA)
+        {
+            GradA.Dispose();
+        }
+
+        if (!KeepsGradY)
+        {
+            GradY.Dispose();
+        }
     }
 }
 

@@ -78,6 +78,30 @@ public abstract partial class ConformanceSuite
     }
 
     [TestMethod]
+    public void DisposingAResult_ReleasesWhatTheOperationAllocated_AndLeavesGivenOutputsToTheCaller()
+    {
+        const int m = 7, n = 4, p = 2;
+        MatrixBatch<double> a = Up(FullRankData.Random<double>(m, n, 2, seed: 31));
+        MatrixBatch<double> y = Up(TestData.Random<double>(m, p, 2, seed: 32));
+        using MatrixBatch<double> q = NaNs(m, n, 2, MatrixLayout.ColumnMajor), ga = NaNs(m, n, 2, MatrixLayout.ColumnMajor), x = NaNs(n, m, 2, MatrixLayout.ColumnMajor);
+
+        QrResult<double> qr = Backend.Qr(a, q: q);
+        qr.Dispose();
+        Assert.IsFalse(q.IsDisposed, "Qr: the given Q");
+        Assert.IsTrue(qr.R.IsDisposed, "Qr: the R it allocated");
+
+        PinvResult<double> pinv = Backend.Pinv(a, output: x);
+        pinv.Dispose();
+        Assert.IsFalse(x.IsDisposed, "Pinv: the given output");
+
+        using Projector<double> proj = Backend.Projector(a);
+        ProjectorGradients<double> gradients = proj.ProjectBackward(y, y, gradA: ga);
+        gradients.Dispose();
+        Assert.IsFalse(ga.IsDisposed, "ProjectBackward: the given gA");
+        Assert.IsTrue(gradients.GradY.IsDisposed, "ProjectBackward: the gy it allocated");
+    }
+
+    [TestMethod]
     public void QrPinvAndBackwards_BadOutputs_AreRefusedByNameBeforeAnythingRuns()
     {
         const int m = 5, n = 3;
