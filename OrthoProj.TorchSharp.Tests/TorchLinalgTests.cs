@@ -200,6 +200,55 @@ public sealed class TorchLinalgTests
     }
 
     [TestMethod]
+    public void Results_HaveTheStridesTorchLinalgGivesThem()
+    {
+        Tensor a = Reference.Random([4, 6, 3], ScalarType.Float64, new Generator(61)), y = Reference.Random([4, 6, 2], ScalarType.Float64, new Generator(67));
+        (Tensor q, Tensor r) = TorchLinalg.Qr(a);
+        (Tensor qRef, Tensor rRef) = torch.linalg.qr(a);
+        CollectionAssert.AreEqual(qRef.stride(), q.stride(), "Q: column-major, as LAPACK writes it");
+        CollectionAssert.AreEqual(rRef.stride(), r.stride(), "R");
+        Assert.AreEqual(ColumnMajor(torch.linalg.lstsq(a, y).Solution), ColumnMajor(TorchLinalg.Lstsq(a, y)), "lstsq's solution");
+        Assert.AreEqual(ColumnMajor(torch.linalg.pinv(a)), ColumnMajor(TorchLinalg.Pinv(a)), "pinv");
+        Assert.AreEqual(ColumnMajor(Reference.Project(a, y)), ColumnMajor(TorchLinalg.Project(a, y)), "a projection");
+
+        static bool ColumnMajor(Tensor t) => t.stride(-2) == 1;
+    }
+
+    [TestMethod]
+    [DataRow("Qr: Q")]
+    [DataRow("Pinv: A+")]
+    [DataRow("Residual: y")]
+    [DataRow("Lstsq: A")]
+    [DataRow("ProjectionMatrix: A")]
+    [DataRow("Pinv: A")]
+    [DataRow("Qr: A")]
+    public void ATensorModifiedInPlaceBeforeTheBackwardThatReadsIt_GivesNaNAndLibtorchsRefusalAtTheNextCall(string name)
+    {
+        // Inputs and results that a backward reads in place are saved for backward, so libtorch's
+        // version counter catches the change, as it does for its own functions.
+        Tensor leaf = Reference.Random([2, 6, 3], ScalarType.Float64, new Generator(71)).requires_grad_(true);
+        Tensor a = leaf * 1.0, y = Reference.Random([2, 6, 2], ScalarType.Float64, new Generator(73));
+        Tensor output = name switch
+        {
+            "Qr: Q" or "Qr: A" => TorchLinalg.Qr(a).Q,
+            "Pinv: A+" or "Pinv: A" => TorchLinalg.Pinv(a),
+            "Residual: y" => TorchLinalg.Residual(a, y),
+            "Lstsq: A" => TorchLinalg.Lstsq(a, y),
+            _ => TorchLinalg.ProjectionMatrix(a),
+        };
+        Tensor modified = name.EndsWith(": A") ? a : name == "Residual: y" ? y : output;
+        using (torch.no_grad())
+        {
+            modified.add_(1.0);
+        }
+
+        Tensor grad = torch.autograd.grad([(output * output).sum()], [leaf])[0];
+        Assert.IsTrue(grad.isnan().all().item<bool>(), name);
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => TorchLinalg.Pinv(a));
+        StringAssert.Contains(e.Message, "modified by an inplace operation");
+    }
+
+    [TestMethod]
     public void QrBackward_RankDeficientR_GivesNaNInsteadOfStoppingTheProcess()
     {
         Tensor a = torch.rand([5, 3], dtype: ScalarType.Float64);

@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,8 +8,8 @@ namespace OrthoProj.TorchSharp;
 /// Tensors of shape (..., rows, cols) as OrthoProj batches and back, without copies where the layout
 /// allows: a contiguous tensor is a row-major batch, the transposed view of a contiguous tensor
 /// (e.g. <c>x.mT</c>) a column-major one, both read in place; any other view is made contiguous
-/// once by libtorch. The projector's results are written straight into tensors allocated here
-/// (<see cref="Empty"/>); QR's and pinv's leave as one copy into a new tensor (<see cref="ToTensor"/>).
+/// once by libtorch. Every result and gradient is written by OrthoProj straight into a tensor
+/// allocated here (<see cref="Empty"/>), in the layout torch.linalg gives the same result.
 /// </summary>
 internal static class TensorBatches
 {
@@ -34,28 +33,36 @@ internal static class TensorBatches
         where T : unmanaged, IFloatingPointIeee754<T> => new(t);
 
     /// <summary>
-    /// A new (batchShape..., rows, cols) tensor of <paramref name="dtype"/> and a row-major batch over
-    /// its memory, for an operation to write its result into.
+    /// A new (batchShape..., rows, cols) tensor of <paramref name="dtype"/> and a batch over its
+    /// memory, for an operation to write its result into: row-major (a contiguous tensor) or
+    /// column-major (the strides torch.linalg gives LAPACK's results).
     /// </summary>
-    public static (Tensor Tensor, HostMatrixBatch<T> Batch) Empty<T>(long[] batchShape, int rows, int cols, int count, ScalarType dtype)
+    public static (Tensor Tensor, HostMatrixBatch<T> Batch) Empty<T>(long[] batchShape, int rows, int cols, int count, ScalarType dtype, MatrixLayout layout = MatrixLayout.RowMajor)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Tensor tensor = torch.empty([.. batchShape, rows, cols], dtype);
-        Memory<T> memory = tensor.numel() == 0 ? Memory<T>.Empty : new TensorMemory<T>(tensor).Memory;
-        return (tensor, HostMatrixBatch<T>.Wrap(memory[..checked(rows * cols * count)], rows, cols, count, MatrixLayout.RowMajor));
+        // A column-major result is a tensor of its own with column-major strides, as torch.linalg.qr
+        // makes it, not the transposed view of another: libtorch forbids modifying in place a view
+        // that a function with several outputs returns. Its memory is reached through that view.
+        long[] shape = [.. batchShape, rows, cols];
+        Tensor tensor = layout == MatrixLayout.RowMajor ? torch.empty(shape, dtype) : torch.empty_strided(shape, ColumnMajorStrides(shape), dtype);
+        Memory<T> memory = tensor.numel() == 0 ? Memory<T>.Empty : new TensorMemory<T>(layout == MatrixLayout.RowMajor ? tensor : tensor.mT).Memory;
+        return (tensor, HostMatrixBatch<T>.Wrap(memory[..checked(rows * cols * count)], rows, cols, count, layout));
     }
 
-    /// <summary>A batch as a (batchShape..., rows, cols) tensor of <paramref name="dtype"/>: one copy, into the transposed view of a new tensor.</summary>
-    public static Tensor ToTensor<T>(MatrixBatch<T> x, long[] batchShape, ScalarType dtype)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Strides of a (..., rows, cols) tensor stored matrix after matrix, each column-major.</summary>
+    private static long[] ColumnMajorStrides(long[] shape)
     {
-        Tensor storage = torch.empty([.. batchShape, x.Cols, x.Rows], dtype);
-        if (x.Length > 0)
+        var strides = new long[shape.Length];
+        strides[^2] = 1;
+        strides[^1] = shape[^2];
+        long step = shape[^2] * shape[^1];
+        for (int d = shape.Length - 3; d >= 0; d--)
         {
-            x.CopyTo(MemoryMarshal.Cast<byte, T>(storage.bytes));
+            strides[d] = step;
+            step *= shape[d];
         }
 
-        return storage.transpose(-1, -2);
+        return strides;
     }
 }
 

@@ -48,13 +48,13 @@ internal static class BackwardGuard
             Tensor? bad = NonFiniteMatrices(gradOutputs);
             if (bad is null)
             {
-                return state.Backward(gradOutputs, createGraph);
+                return state.Backward(ctx, gradOutputs, createGraph);
             }
 
             // The other matrices get their true gradients: the bad ones' cotangents are zeroed for
             // the computation, and their gradients are NaN.
             Tensor?[] cleaned = [.. gradOutputs.Select(g => Defined(g) ? g!.masked_fill(bad, 0.0) : g)];
-            return [.. state.Backward(cleaned, createGraph).Select(g => g is null ? g! : g.masked_fill(bad, double.NaN))];
+            return [.. state.Backward(ctx, cleaned, createGraph).Select(g => g is null ? g! : g.masked_fill(bad, double.NaN))];
         }
         catch (Exception e)
         {
@@ -117,6 +117,8 @@ internal interface IBackward
     /// The gradients of the function's vars (null for those that are not tensors), from the
     /// cotangents of its outputs (undefined where an output is unused): OrthoProj's first-order
     /// vector-Jacobian product, or, when <paramref name="createGraph"/>, the differentiable route.
+    /// <paramref name="ctx"/> holds the tensors the forward saved for backward (libtorch checks
+    /// that they were not modified in place since).
     /// </summary>
-    List<Tensor> Backward(IReadOnlyList<Tensor?> gradOutputs, bool createGraph);
+    List<Tensor> Backward(autograd.AutogradContext ctx, IReadOnlyList<Tensor?> gradOutputs, bool createGraph);
 }

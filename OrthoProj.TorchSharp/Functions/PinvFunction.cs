@@ -24,66 +24,40 @@ internal sealed class PinvFunction : autograd.SingleTensorFunction<PinvFunction>
     private static Tensor Forward<T>(autograd.AutogradContext ctx, Tensor a, RankTolerance tolerance, bool differentiable)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var state = new State<T>(a, tolerance);
-        Tensor x = TensorBatches.ToTensor(state.Pinv, TensorBatches.BatchShape(a), a.dtype);
+        // A+ is written straight into the tensor returned, row-major as torch.linalg.pinv gives it.
+        (Tensor x, HostMatrixBatch<T> output) = TensorBatches.Empty<T>(TensorBatches.BatchShape(a), checked((int)a.shape[^1]), checked((int)a.shape[^2]), TensorBatches.Count(a), a.dtype);
+        using (TensorBatch<T> aBatch = TensorBatches.ToBatch<T>(a))
+        {
+            using PinvResult<T> pinv = Linalg.Pinv(aBatch.Batch, tolerance, output);     // the ranks are not kept
+        }
+
         if (differentiable)
         {
-            BackwardGuard.Save(ctx, state, a, null, null);
-        }
-        else
-        {
-            state.Release();
+            ctx.save_for_backward([x, a]);     // read in place by the backward; libtorch refuses either if modified in place since
+            BackwardGuard.Save(ctx, new State<T>(tolerance), a, null, null);
         }
 
         return x;
     }
 
-    /// <summary>A read in place and A+, what the Golub-Pereyra backward needs; released after it.</summary>
-    private sealed class State<T> : IBackward
+    /// <summary>What the Golub-Pereyra backward needs besides the saved A+ and A: the tolerance.</summary>
+    private sealed class State<T>(RankTolerance tolerance) : IBackward
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        private readonly Tensor input;
-        private readonly RankTolerance tolerance;
-        private readonly long[] batchShape;
-        private readonly ScalarType dtype;
-        private TensorBatch<T>? a;
-
-        public State(Tensor a, RankTolerance tolerance)
+        public List<Tensor> Backward(autograd.AutogradContext ctx, IReadOnlyList<Tensor?> gradOutputs, bool createGraph)
         {
-            input = a;
-            this.tolerance = tolerance;
-            batchShape = TensorBatches.BatchShape(a);
-            dtype = a.dtype;
-            this.a = TensorBatches.ToBatch<T>(a);
-            Pinv = Linalg.Pinv(this.a.Batch, tolerance).Pinv;     // the ranks are not kept
+            List<Tensor> saved = ctx.get_saved_variables();     // throws if A+ or A changed since the forward
+            Tensor x = saved[0], a = saved[1];
+            return [createGraph ? GraphBackward.Pinv(a, tolerance, gradOutputs[0]!)[0] : Gradient(a, x, gradOutputs[0]!), null!, null!];
         }
 
-        public MatrixBatch<T> Pinv { get; }
-
-        public List<Tensor> Backward(IReadOnlyList<Tensor?> gradOutputs, bool createGraph)
+        /// <summary>OrthoProj's PinvBackward, A and A+ read in place, written straight into a new tensor.</summary>
+        private static Tensor Gradient(Tensor a, Tensor pinv, Tensor gradOutput)
         {
-            try
-            {
-                return [createGraph ? GraphBackward.Pinv(input, tolerance, gradOutputs[0]!)[0] : Gradient(gradOutputs[0]!), null!, null!];
-            }
-            finally
-            {
-                Release();
-            }
-        }
-
-        public void Release()
-        {
-            a?.Dispose();
-            a = null;
-        }
-
-        private Tensor Gradient(Tensor gradOutput)
-        {
-            a ??= TensorBatches.ToBatch<T>(input);     // a second backward through a retained graph
-            using TensorBatch<T> g = TensorBatches.ToBatch<T>(gradOutput);
-            using MatrixBatch<T> ga = Linalg.PinvBackward(a.Batch, Pinv, g.Batch);
-            return TensorBatches.ToTensor(ga, batchShape, dtype);
+            using TensorBatch<T> x = TensorBatches.ToBatch<T>(pinv), aBatch = TensorBatches.ToBatch<T>(a), g = TensorBatches.ToBatch<T>(gradOutput);
+            (Tensor gradA, HostMatrixBatch<T> output) = TensorBatches.Empty<T>(TensorBatches.BatchShape(a), aBatch.Batch.Rows, aBatch.Batch.Cols, aBatch.Batch.Count, a.dtype);
+            Linalg.PinvBackward(aBatch.Batch, x.Batch, g.Batch, output);
+            return gradA;
         }
     }
 }

@@ -24,6 +24,7 @@ internal sealed class ProjectionMatrixFunction : autograd.SingleTensorFunction<P
         Tensor p = state.Forward();
         if (differentiable)
         {
+            ctx.save_for_backward([a]);     // libtorch then refuses the backward if A was modified in place since
             BackwardGuard.Save(ctx, state, a, null);
         }
         else
@@ -50,10 +51,11 @@ internal sealed class ProjectionMatrixFunction : autograd.SingleTensorFunction<P
             return p;
         }
 
-        public List<Tensor> Backward(IReadOnlyList<Tensor?> gradOutputs, bool createGraph)
+        public List<Tensor> Backward(autograd.AutogradContext ctx, IReadOnlyList<Tensor?> gradOutputs, bool createGraph)
         {
             try
             {
+                Tensor a = ctx.get_saved_variables()[0];     // throws if A changed since the forward
                 return [createGraph ? GraphBackward.ProjectionMatrix(a, gradOutputs[0]!)[0] : Gradient(gradOutputs[0]!), null!];
             }
             finally

@@ -67,6 +67,7 @@ internal sealed class ProjectorFunction : autograd.SingleTensorFunction<Projecto
         Tensor result = state.Forward();
         if (differentiable)
         {
+            ctx.save_for_backward([a, y]);     // libtorch then refuses the backward if either was modified in place since
             BackwardGuard.Save(ctx, state, a, y, null, null);
         }
         else
@@ -92,7 +93,11 @@ internal sealed class ProjectorFunction : autograd.SingleTensorFunction<Projecto
         public Tensor Forward()
         {
             HostMatrixBatch<T> y = Y();
-            (Tensor result, HostMatrixBatch<T> output) = TensorBatches.Empty<T>(batchShape, operation == ProjectorOperation.Solve ? Cols() : y.Rows, y.Cols, y.Count, dtype);
+            // Written straight into the tensor returned, in torch's layouts: lstsq's solution is
+            // column-major, a product of matrices row-major.
+            (Tensor result, HostMatrixBatch<T> output) = operation == ProjectorOperation.Solve
+                ? TensorBatches.Empty<T>(batchShape, Cols(), y.Cols, y.Count, dtype, MatrixLayout.ColumnMajor)
+                : TensorBatches.Empty<T>(batchShape, y.Rows, y.Cols, y.Count, dtype);
             _ = operation switch
             {
                 ProjectorOperation.Project => Projector().Project(y, output),
@@ -102,11 +107,12 @@ internal sealed class ProjectorFunction : autograd.SingleTensorFunction<Projecto
             return result;
         }
 
-        public List<Tensor> Backward(IReadOnlyList<Tensor?> gradOutputs, bool createGraph)
+        public List<Tensor> Backward(autograd.AutogradContext ctx, IReadOnlyList<Tensor?> gradOutputs, bool createGraph)
         {
             try
             {
-                List<Tensor> grads = createGraph ? GraphGradients(gradOutputs[0]!) : Gradients(gradOutputs[0]!);
+                List<Tensor> inputs = ctx.get_saved_variables();     // throws if A or Y changed since the forward
+                List<Tensor> grads = createGraph ? GraphGradients(inputs[0], inputs[1], gradOutputs[0]!) : Gradients(gradOutputs[0]!);
                 return [.. grads, null!, null!];
             }
             finally
@@ -139,7 +145,7 @@ internal sealed class ProjectorFunction : autograd.SingleTensorFunction<Projecto
             return [gradA, gradY];
         }
 
-        private List<Tensor> GraphGradients(Tensor gradOutput) => operation switch
+        private List<Tensor> GraphGradients(Tensor a, Tensor y, Tensor gradOutput) => operation switch
         {
             ProjectorOperation.Project => GraphBackward.Project(a, y, gradOutput),
             ProjectorOperation.Residual => GraphBackward.Residual(a, y, gradOutput),

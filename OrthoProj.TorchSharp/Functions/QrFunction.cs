@@ -28,28 +28,37 @@ internal sealed class QrFunction : autograd.MultiTensorFunction<QrFunction>
     private static List<Tensor> Forward<T>(autograd.AutogradContext ctx, Tensor a, linalg.QRMode mode, bool differentiable)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var state = new State<T>(a, mode);
-        if (differentiable)
+        long[] batchShape = TensorBatches.BatchShape(a);
+        int m = checked((int)a.shape[^2]), n = checked((int)a.shape[^1]), count = TensorBatches.Count(a);
+        int k = mode == linalg.QRMode.Complete ? m : Math.Min(m, n);
+
+        // Q and R are written straight into the tensors returned, column-major as torch.linalg.qr
+        // gives them; mode "r" lets OrthoProj allocate the Q it drops, and returns torch's empty Q.
+        (Tensor r, HostMatrixBatch<T> rBatch) = TensorBatches.Empty<T>(batchShape, k, n, count, a.dtype, MatrixLayout.ColumnMajor);
+        (Tensor q, HostMatrixBatch<T>? qBatch) = mode == linalg.QRMode.R
+            ? (torch.empty(0, a.dtype), null)
+            : TensorBatches.Empty<T>(batchShape, m, k, count, a.dtype, MatrixLayout.ColumnMajor);
+        using (TensorBatch<T> aBatch = TensorBatches.ToBatch<T>(a))
         {
-            BackwardGuard.Save(ctx, state, a, null, null);     // Q and R (managed memory) stay for the backward
+            using QrResult<T> factors = Linalg.Qr(aBatch.Batch, mode == linalg.QRMode.Complete ? QrMode.Complete : QrMode.Reduced, qBatch, rBatch);
         }
 
-        Tensor q = mode == linalg.QRMode.R ? torch.empty(0, a.dtype) : state.ToTensor(state.Factors.Q);     // torch.linalg.qr's empty Q
-        return [q, state.ToTensor(state.Factors.R)];
+        if (differentiable)
+        {
+            ctx.save_for_backward([q, r, a]);     // read in place by the backward; libtorch refuses them if modified in place since
+            BackwardGuard.Save(ctx, new State<T>(mode), a, null, null);
+        }
+
+        return [q, r];
     }
 
-    private sealed class State<T>(Tensor a, linalg.QRMode mode) : IBackward
+    private sealed class State<T>(linalg.QRMode mode) : IBackward
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        private readonly long[] batchShape = TensorBatches.BatchShape(a);
-        private readonly ScalarType dtype = a.dtype;
-
-        public QrResult<T> Factors { get; } = Factor(a, mode);
-
-        public Tensor ToTensor(MatrixBatch<T> x) => TensorBatches.ToTensor(x, batchShape, dtype);
-
-        public List<Tensor> Backward(IReadOnlyList<Tensor?> gradOutputs, bool createGraph)
+        public List<Tensor> Backward(autograd.AutogradContext ctx, IReadOnlyList<Tensor?> gradOutputs, bool createGraph)
         {
+            List<Tensor> saved = ctx.get_saved_variables();     // throws if Q, R or A changed since the forward
+            Tensor a = saved[2];
             long m = a.shape[^2], n = a.shape[^1];
             if (mode == linalg.QRMode.R)
             {
@@ -63,32 +72,28 @@ internal sealed class QrFunction : autograd.MultiTensorFunction<QrFunction>
             }
 
             Tensor? gradQ = Cotangent(gradOutputs[0]), gradR = Cotangent(gradOutputs[1]);
-            return [createGraph ? GraphBackward.Qr(a, gradQ, gradR)[0] : Gradient(gradQ, gradR), null!, null!];
+            return [createGraph ? GraphBackward.Qr(a, gradQ, gradR)[0] : Gradient(saved[0], saved[1], gradQ, gradR), null!, null!];
         }
 
         private static Tensor? Cotangent(Tensor? g) => BackwardGuard.Defined(g) ? g : null;
 
-        private Tensor Gradient(Tensor? gradQ, Tensor? gradR)
+        /// <summary>OrthoProj's QrBackward on the saved Q and R, written straight into a new tensor.</summary>
+        private static Tensor Gradient(Tensor qTensor, Tensor rTensor, Tensor? gradQ, Tensor? gradR)
         {
+            using TensorBatch<T> q = TensorBatches.ToBatch<T>(qTensor), r = TensorBatches.ToBatch<T>(rTensor);
             using TensorBatch<T>? gq = Batch(gradQ), gr = Batch(gradR);
+            (Tensor gradA, HostMatrixBatch<T> output) = TensorBatches.Empty<T>(TensorBatches.BatchShape(qTensor), q.Batch.Rows, r.Batch.Cols, q.Batch.Count, qTensor.dtype);
             try
             {
-                using MatrixBatch<T> ga = Linalg.QrBackward(Factors.Q, Factors.R, gq?.Batch, gr?.Batch);
-                return ToTensor(ga);
+                Linalg.QrBackward(q.Batch, r.Batch, gq?.Batch, gr?.Batch, output);
+                return gradA;
             }
             catch (RankDeficientException)
             {
                 // R^-T does not exist for some matrix: the gradient is not defined there (torch.linalg.qr
                 // gives inf/NaN too), and TorchSharp cannot carry an exception out of a backward.
-                return torch.full([.. batchShape, Factors.Q.Rows, Factors.R.Cols], double.NaN, dtype);
+                return gradA.fill_(double.NaN);
             }
-        }
-
-        /// <summary>Mode "r" factors as "reduced" and returns R only (its Q is dropped).</summary>
-        private static QrResult<T> Factor(Tensor a, linalg.QRMode mode)
-        {
-            using TensorBatch<T> batch = TensorBatches.ToBatch<T>(a);     // Q and R are OrthoProj's own memory
-            return Linalg.Qr(batch.Batch, mode == linalg.QRMode.Complete ? QrMode.Complete : QrMode.Reduced);
         }
 
         private static TensorBatch<T>? Batch(Tensor? g) => g is null ? null : TensorBatches.ToBatch<T>(g);
