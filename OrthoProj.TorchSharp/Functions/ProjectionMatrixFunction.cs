@@ -55,8 +55,8 @@ internal sealed class ProjectionMatrixFunction : autograd.SingleTensorFunction<P
         {
             try
             {
-                Tensor a = ctx.get_saved_variables()[0];     // throws if A changed since the forward
-                return [createGraph ? GraphBackward.ProjectionMatrix(a, gradOutputs[0]!)[0] : Gradient(gradOutputs[0]!), null!];
+                Tensor savedA = ctx.get_saved_variables()[0];     // throws if A changed since the forward
+                return [createGraph ? GraphBackward.ProjectionMatrix(savedA, gradOutputs[0]!)[0] : Gradient(gradOutputs[0]!), null!];
             }
             finally
             {
