@@ -304,13 +304,13 @@ public sealed class HostMatrixBatch<T> : MatrixBatch<T>
     /// <summary>
     /// Transposes each column-major <paramref name="rows"/> x <paramref name="cols"/> matrix of
     /// <paramref name="source"/> into <paramref name="destination"/> (equivalently: column-major to
-    /// row-major): W x W blocks in registers where the processor has AVX (the lanes' block transposes),
+    /// row-major): W x W blocks in registers where the processor has AVX (<see cref="BlockTranspose"/>),
     /// the edges element by element, tile by tile so that both sides stay in cache for large matrices.
     /// </summary>
     private static void Transpose(ReadOnlySpan<T> source, Span<T> destination, int rows, int cols)
     {
         const int Tile = 32;
-        bool blocks = Cpu.Batched.LaneTranspose.Supports<Vector256<T>, T>();
+        bool blocks = BlockTranspose.Supports<Vector256<T>, T>();
         int w = blocks ? Vector256<T>.Count : Tile;
         int length = rows * cols;
         for (int start = 0; start < destination.Length; start += length)
@@ -329,7 +329,7 @@ public sealed class HostMatrixBatch<T> : MatrixBatch<T>
                             if (blocks && j + w <= je && i + w <= ie)
                             {
                                 // Rows j..j+W-1 of the source's transpose (its columns), elements i..i+W-1.
-                                Cpu.Batched.LaneTranspose.Transpose<Vector256<T>, T>(ref Unsafe.Add(ref s, (j * rows) + i), rows, ref Unsafe.Add(ref d, (i * cols) + j), cols);
+                                BlockTranspose.Transpose<Vector256<T>, T>(ref Unsafe.Add(ref s, (j * rows) + i), rows, ref Unsafe.Add(ref d, (i * cols) + j), cols);
                                 continue;
                             }
 

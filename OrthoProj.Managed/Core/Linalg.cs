@@ -19,7 +19,7 @@ public static class Linalg
     /// <exception cref="ArgumentException">The backend does not compute on host memory.</exception>
     public static Backend HostBackend
     {
-        get => hostBackend ?? CpuBackend.Default;
+        get => hostBackend ?? HostBackendProvider.Default; // CpuBackend.Default, registered by the CPU layer
         set
         {
             ArgumentNullException.ThrowIfNull(value);

@@ -33,7 +33,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
             d.Clear();
         }
 
-        if (source.Layout == MatrixLayout.RowMajor && lanes == w && cols % w == 0 && LaneTranspose.Supports<TV, T>())
+        if (source.Layout == MatrixLayout.RowMajor && lanes == w && cols % w == 0 && BlockTranspose.Supports<TV, T>())
         {
             // Full group, rows of whole blocks: W lanes x W consecutive elements of row i (columns
             // j..j+W-1) transpose into the lane vectors of (i, j..j+W-1), which lie m vectors apart.
@@ -42,7 +42,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
             {
                 for (int j = 0; j < cols; j += w)
                 {
-                    LaneTranspose.Transpose<TV, T>(ref Unsafe.Add(ref s0, (i * cols) + j), matLen, ref Unsafe.Add(ref dr, ((j * rows) + i) * w), rows * w);
+                    BlockTranspose.Transpose<TV, T>(ref Unsafe.Add(ref s0, (i * cols) + j), matLen, ref Unsafe.Add(ref dr, ((j * rows) + i) * w), rows * w);
                 }
             }
 
@@ -67,14 +67,14 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
         }
 
         int done = 0;
-        if (lanes == w && LaneTranspose.Supports<TV, T>())
+        if (lanes == w && BlockTranspose.Supports<TV, T>())
         {
             // Full group: W x W block transposes in registers, then the remainder element by element.
             ref T s0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(src), first * matLen);
             int blocks = matLen / w;
             for (int b = 0; b < blocks; b++)
             {
-                LaneTranspose.Transpose<TV, T>(ref Unsafe.Add(ref s0, b * w), matLen, ref Unsafe.Add(ref dr, b * w * w), w);
+                BlockTranspose.Transpose<TV, T>(ref Unsafe.Add(ref s0, b * w), matLen, ref Unsafe.Add(ref dr, b * w * w), w);
             }
 
             done = blocks * w;
@@ -100,7 +100,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
         int rows = destination.Rows, cols = destination.Cols, matLen = rows * cols;
         Span<T> dst = destination.Span;
         ref T sr = ref MemoryMarshal.GetReference(MemoryMarshal.Cast<TV, T>(src[..matLen]));
-        if (destination.Layout == MatrixLayout.RowMajor && lanes == w && cols % w == 0 && LaneTranspose.Supports<TV, T>())
+        if (destination.Layout == MatrixLayout.RowMajor && lanes == w && cols % w == 0 && BlockTranspose.Supports<TV, T>())
         {
             // The inverse of Gather's row-major blocks: the lane vectors of (i, j..j+W-1) into W rows of W elements.
             ref T d0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(dst), first * matLen);
@@ -108,7 +108,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
             {
                 for (int j = 0; j < cols; j += w)
                 {
-                    LaneTranspose.Transpose<TV, T>(ref Unsafe.Add(ref sr, ((j * rows) + i) * w), rows * w, ref Unsafe.Add(ref d0, (i * cols) + j), matLen);
+                    BlockTranspose.Transpose<TV, T>(ref Unsafe.Add(ref sr, ((j * rows) + i) * w), rows * w, ref Unsafe.Add(ref d0, (i * cols) + j), matLen);
                 }
             }
 
@@ -133,13 +133,13 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
         }
 
         int done = 0;
-        if (lanes == w && LaneTranspose.Supports<TV, T>())
+        if (lanes == w && BlockTranspose.Supports<TV, T>())
         {
             ref T d0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(dst), first * matLen);
             int blocks = matLen / w;
             for (int b = 0; b < blocks; b++)
             {
-                LaneTranspose.Transpose<TV, T>(ref Unsafe.Add(ref sr, b * w * w), w, ref Unsafe.Add(ref d0, b * w), matLen);
+                BlockTranspose.Transpose<TV, T>(ref Unsafe.Add(ref sr, b * w * w), w, ref Unsafe.Add(ref d0, b * w), matLen);
             }
 
             done = blocks * w;

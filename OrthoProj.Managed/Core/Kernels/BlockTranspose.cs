@@ -2,16 +2,18 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace OrthoProj.Cpu.Batched;
+namespace OrthoProj.Kernels;
 
 /// <summary>
-/// In-register transposes of W x W blocks for moving matrices between a column-major batch and the
-/// lane layout: 16 x 16 float and 8 x 8 double with AVX-512 two-source permutes (log2(W) rounds of
-/// "perfect shuffle": row i and row i + W/2 interleaved element by element into rows 2i and 2i + 1,
-/// each round rotating the row-index bits into the column index); 8 x 8 float and 4 x 4 double
-/// with AVX's unpack, shuffle and 128-bit lane permutes (the classic three-stage transpose).
+/// In-register transposes of W x W blocks, for moving matrices between layouts: a column-major and
+/// a row-major host batch (<see cref="HostMatrixBatch{T}"/>), a batch and the CPU lanes' layout
+/// (their gather and scatter). 16 x 16 float and 8 x 8 double with AVX-512 two-source permutes
+/// (log2(W) rounds of "perfect shuffle": row i and row i + W/2 interleaved element by element into
+/// rows 2i and 2i + 1, each round rotating the row-index bits into the column index); 8 x 8 float
+/// and 4 x 4 double with AVX's unpack, shuffle and 128-bit lane permutes (the classic three-stage
+/// transpose). In Core because Core's layout conversions need it; the lanes use it from here.
 /// </summary>
-internal static class LaneTranspose
+internal static class BlockTranspose
 {
     /// <summary>Whether <see cref="Transpose{TV, T}"/> is available for lane vectors of type <typeparamref name="TV"/>.</summary>
     public static bool Supports<TV, T>() =>

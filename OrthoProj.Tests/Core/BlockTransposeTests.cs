@@ -1,12 +1,12 @@
 using System.Numerics;
 using System.Runtime.Intrinsics;
-using OrthoProj.Cpu.Batched;
+using OrthoProj.Kernels;
 
-namespace OrthoProj.Tests.Cpu;
+namespace OrthoProj.Tests.Core;
 
-/// <summary>The in-register block transposes behind the lanes' gather and scatter, at every width this processor has.</summary>
+/// <summary>The in-register block transposes behind the layout conversions and the lanes' gather and scatter, at every width this processor has.</summary>
 [TestClass]
-public sealed class LaneTransposeTests
+public sealed class BlockTransposeTests
 {
     [TestMethod]
     public void EverySupportedWidth_TransposesAStridedBlock()
@@ -23,7 +23,7 @@ public sealed class LaneTransposeTests
     private static int Check<TV, T>(int w)
         where T : unmanaged, INumber<T>
     {
-        if (!LaneTranspose.Supports<TV, T>())
+        if (!BlockTranspose.Supports<TV, T>())
         {
             return 0;
         }
@@ -37,7 +37,7 @@ public sealed class LaneTransposeTests
         }
 
         var dst = new T[w * dstStride];
-        LaneTranspose.Transpose<TV, T>(ref src[0], srcStride, ref dst[0], dstStride);
+        BlockTranspose.Transpose<TV, T>(ref src[0], srcStride, ref dst[0], dstStride);
         for (int r = 0; r < w; r++)
         {
             for (int c = 0; c < w; c++)
