@@ -1,87 +1,16 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace OrthoProj.Cpu.Batched;
 
-/// <summary>The factorization kernels: the lane rescale, Householder QR of a group, and the rank check.</summary>
-internal sealed partial class BatchedQrEngine<T, TV, TOps>
+/// <summary>
+/// Householder QR of a group in the lanes (LAPACK geqr2 in lock-step, the seam's Geqrf) and the
+/// reflector kernels it shares with <see cref="LaneReflectors{T, TV, TOps}"/>.
+/// </summary>
+internal static class LaneHouseholder<T, TV, TOps>
     where T : unmanaged, IFloatingPointIeee754<T>
     where TV : unmanaged
     where TOps : struct, ILaneOps<TV, T>
 {
-    /// <summary>
-    /// Scales each lane's matrix by 2^e with <see cref="PowerOfTwoScaling"/>'s exponent
-    /// (e = -ilogb(max |a_ij|), 0 for an all-zero matrix), so that the factorization sees its
-    /// largest magnitude in [1, 2): the column norms' sums of squares neither overflow nor underflow,
-    /// and subnormal inputs are factored at full precision. Powers of two scale exactly; the factor
-    /// stays that of 2^e A (reflectors and tau are A's, R' = 2^e R), and <paramref name="up"/>
-    /// receives 2^e per lane as two factors (2^e = up[0] up[1], each representable in T; up[1] = 1
-    /// unless e &gt; 127 in float, 1023 in double), by which every R^-1 application is scaled back.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScaleLanes(ref TV a, int length, ref TV up)
-    {
-        // Four independent maxima: one chain would wait on the max latency at every element.
-        TV m0 = TOps.Zero, m1 = TOps.Zero, m2 = TOps.Zero, m3 = TOps.Zero;
-        int k = 0;
-        for (; k + 4 <= length; k += 4)
-        {
-            m0 = TOps.Max(m0, TOps.Abs(Unsafe.Add(ref a, k)));
-            m1 = TOps.Max(m1, TOps.Abs(Unsafe.Add(ref a, k + 1)));
-            m2 = TOps.Max(m2, TOps.Abs(Unsafe.Add(ref a, k + 2)));
-            m3 = TOps.Max(m3, TOps.Abs(Unsafe.Add(ref a, k + 3)));
-        }
-
-        for (; k < length; k++)
-        {
-            m0 = TOps.Max(m0, TOps.Abs(Unsafe.Add(ref a, k)));
-        }
-
-        TV max = TOps.Max(TOps.Max(m0, m1), TOps.Max(m2, m3));
-
-        int w = TOps.Width;
-        int top = typeof(T) == typeof(float) ? 127 : 1023;   // 2^top is the largest power of two in T
-        Span<T> factors = MemoryMarshal.Cast<TV, T>(MemoryMarshal.CreateSpan(ref up, 2));
-        bool any = false, two = false;
-        for (int lane = 0; lane < w; lane++)
-        {
-            int e = PowerOfTwoScaling.ExponentOfMax(Unsafe.Add(ref Unsafe.As<TV, T>(ref max), lane));
-            int e1 = Math.Min(e, top);
-            factors[lane] = PowerOfTwoScaling.Pow2<T>(e1);         // down to 2^-127 (2^-1023): an exact subnormal
-            factors[w + lane] = PowerOfTwoScaling.Pow2<T>(e - e1);
-            any |= e != 0;
-            two |= e > top;
-        }
-
-        TV u0 = up, u1 = Unsafe.Add(ref up, 1);
-        if (!any)
-        {
-            return;
-        }
-
-        // Each step is exact but for a subnormal result, which only the single step of e < 0 gives:
-        // one rounding, as PowerOfTwoScaling.Scale. Two steps only where 2^e exceeds T (both scale up).
-        for (int i = 0; i < length; i++)
-        {
-            Unsafe.Add(ref a, i) = TOps.Mul(Unsafe.Add(ref a, i), u0);
-        }
-
-        if (two)
-        {
-            for (int i = 0; i < length; i++)
-            {
-                Unsafe.Add(ref a, i) = TOps.Mul(Unsafe.Add(ref a, i), u1);
-            }
-        }
-    }
-
-    /// <summary>The scale exponent e of one lane of group <paramref name="g"/>: the factor is of 2^e A.</summary>
-    private int LaneExponent(int g, int lane)
-    {
-        ReadOnlySpan<T> up = MemoryMarshal.Cast<TV, T>(MemoryMarshal.CreateSpan(ref Up(g), 2));
-        return T.ILogB(up[lane]) + T.ILogB(up[TOps.Width + lane]);
-    }
-
     /// <summary>Householder QR of one group in place (LAPACK geqr2 in lock-step over the lanes).</summary>
     /// <remarks>
     /// Left-looking over blocks of four columns: a block first receives every earlier reflector, then is
@@ -90,7 +19,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
     /// through the cache once per column.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FactorGroup(ref TV a, ref TV tau, ref TV rinv, int m, int n)
+    public static void Geqrf(ref TV a, ref TV tau, ref TV rinv, int m, int n)
     {
         TV one = TOps.Broadcast(T.One);
         for (int jb = 0; jb < n; jb += 4)
@@ -160,7 +89,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
     /// one pass and both updates from a second, halving the loads and stores of a per reflector.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ApplyPairToFourColumns(ref TV a, ref TV tau, int k, int m, int j)
+    public static void ApplyPairToFourColumns(ref TV a, ref TV tau, int k, int m, int j)
     {
         ref TV vk = ref Unsafe.Add(ref a, k * m);
         ref TV vl = ref Unsafe.Add(ref vk, m);
@@ -228,7 +157,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
     /// hide the FMA latency and share each load of v.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ApplyToColumns(ref TV a, ref TV ak, TV t, int k, int m, int js, int je)
+    public static void ApplyToColumns(ref TV a, ref TV ak, TV t, int k, int m, int js, int je)
     {
         int j = js;
         for (; j + 4 <= je; j += 4)
@@ -271,66 +200,30 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
         }
     }
 
-    /// <summary>
-    /// The rank rule's fast path for atol = 0 (then scale-free), in the lanes: true when every lane's
-    /// min |R_jj| exceeds <paramref name="margin"/> (rtol * 1.001, broadcast) times max |R_jj|, a
-    /// margin that no rounding of the exact rule (in double, <see cref="RankTolerance.QrRank{T}"/>)
-    /// can cross; otherwise the lanes go to that rule.
-    /// </summary>
-    private bool ClearlyFullRank(ref TV f, TV margin)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ApplyReflector(ref TV v, TV t, int k, int m, ref TV x)
     {
-        TV max = TOps.Zero, min = TOps.Broadcast(T.PositiveInfinity);
-        for (int j = 0; j < n; j++)
+        // Four partial sums: one chain of dependent FMAs would wait on the FMA latency every row.
+        TV s = Unsafe.Add(ref x, k), s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;
+        int i = k + 1;
+        for (; i + 4 <= m; i += 4)
         {
-            TV d = TOps.Abs(Unsafe.Add(ref f, (j * m) + j));
-            max = TOps.Max(max, d);
-            min = TOps.Select(TOps.LessThan(d, min), d, min);
+            s = TOps.Fma(Unsafe.Add(ref v, i), Unsafe.Add(ref x, i), s);
+            s1 = TOps.Fma(Unsafe.Add(ref v, i + 1), Unsafe.Add(ref x, i + 1), s1);
+            s2 = TOps.Fma(Unsafe.Add(ref v, i + 2), Unsafe.Add(ref x, i + 2), s2);
+            s3 = TOps.Fma(Unsafe.Add(ref v, i + 3), Unsafe.Add(ref x, i + 3), s3);
         }
 
-        TV threshold = TOps.Mul(margin, max);
-        return !TOps.Any(TOps.Select(TOps.LessThan(threshold, min), TOps.Zero, TOps.EqualsZero(TOps.Zero)));
-    }
-
-    /// <summary>
-    /// The first lane (below <paramref name="lanes"/>) of group <paramref name="g"/> whose R has
-    /// |R_jj| &lt;= max(atol, rtol * max |R_jj|), or -1; with that lane's rank and the detail text.
-    /// The factor is of 2^e A, so the rule compares |R'_jj| with max(atol 2^e, rtol * max |R'_jj|)
-    /// (<see cref="RankTolerance.QrRank{T}"/> with the lane's exponent): the unscaled rule exactly.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int FirstRankDeficientLane(int g, int lanes, RankTolerance tolerance, out int rank, out string detail)
-    {
-        int w = TOps.Width;
-        ReadOnlySpan<T> f = MemoryMarshal.Cast<TV, T>(MemoryMarshal.CreateSpan(ref Qr(g), m * n));
-        rank = n;
-        detail = string.Empty;
-        for (int lane = 0; lane < lanes; lane++)
+        for (; i < m; i++)
         {
-            double maxDiag = 0, minDiag = double.PositiveInfinity;
-            for (int j = 0; j < n; j++)
-            {
-                double d = Math.Abs(ToDouble(f[(((j * m) + j) * w) + lane]));
-                maxDiag = Math.Max(maxDiag, d);
-                minDiag = Math.Min(minDiag, d);
-            }
-
-            int e = LaneExponent(g, lane);
-            double threshold = tolerance.Threshold<T>(m, n, maxDiag, e);
-            if (minDiag > threshold)
-            {
-                continue;
-            }
-
-            // R_jj of this lane is at lane + j (m + 1) w in the interleaved factor.
-            int r = tolerance.QrRank(f[lane..], (m + 1) * w, m, n, out string text, e);
-            if (r < n)
-            {
-                rank = r;
-                detail = text;
-                return lane;
-            }
+            s = TOps.Fma(Unsafe.Add(ref v, i), Unsafe.Add(ref x, i), s);
         }
 
-        return -1;
+        s = TOps.Mul(TOps.Add(TOps.Add(s, s1), TOps.Add(s2, s3)), t);
+        Unsafe.Add(ref x, k) = TOps.Sub(Unsafe.Add(ref x, k), s);
+        for (i = k + 1; i < m; i++)
+        {
+            Unsafe.Add(ref x, i) = TOps.Fnma(s, Unsafe.Add(ref v, i), Unsafe.Add(ref x, i));
+        }
     }
 }

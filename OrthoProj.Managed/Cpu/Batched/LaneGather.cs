@@ -1,15 +1,14 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace OrthoProj.Cpu.Batched;
 
 /// <summary>
-/// Moving matrices between the caller's batches and the lane layout. A row-major batch is read and
-/// written in place in the same element loop (a row-major m x n matrix is a column-major n x m one
-/// read with the strides swapped), so the adapter's tensors never need a transposed copy.
+/// Moving matrices between the caller's batches and the lane layout (the seam's Copy, in the lanes). A
+/// row-major batch is read and written in place in the same element loop (a row-major m x n matrix is a
+/// column-major n x m one read with the strides swapped), so the adapter's tensors never need a transposed copy.
 /// </summary>
-internal sealed partial class BatchedQrEngine<T, TV, TOps>
+internal static class LaneGather<T, TV, TOps>
     where T : unmanaged, IFloatingPointIeee754<T>
     where TV : unmanaged
     where TOps : struct, ILaneOps<TV, T>
@@ -19,7 +18,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
     /// (element (i, j) of lane l at <c>(j * rows + i) * W + l</c>); lanes past the batch get zeros.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Gather(HostMatrixBatch<T> source, int g, Span<TV> dst)
+    public static void Gather(HostMatrixBatch<T> source, int g, Span<TV> dst)
     {
         int w = TOps.Width;
         int first = g * w;
@@ -92,7 +91,7 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
 
     /// <summary>Copies the valid lanes of group <paramref name="g"/> back to the matrices of <paramref name="destination"/>, in its layout.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Scatter(Span<TV> src, HostMatrixBatch<T> destination, int g)
+    public static void Scatter(Span<TV> src, HostMatrixBatch<T> destination, int g)
     {
         int w = TOps.Width;
         int first = g * w;
@@ -151,6 +150,33 @@ internal sealed partial class BatchedQrEngine<T, TV, TOps>
             for (int e = done; e < matLen; e++)
             {
                 Unsafe.Add(ref d, e) = Unsafe.Add(ref sr, (e * w) + lane);
+            }
+        }
+    }
+
+    /// <summary>Gathers group <paramref name="g"/> of <paramref name="x"/>, or zeros when x is null (a cotangent not given).</summary>
+    public static void GatherOrZeros(HostMatrixBatch<T>? x, int g, Span<TV> dst)
+    {
+        if (x is null)
+        {
+            dst.Clear();
+        }
+        else
+        {
+            Gather(x, g, dst);
+        }
+    }
+
+    /// <summary>Lanes from <paramref name="lanes"/> on (past the batch, zeroed by Gather) become [I_n; 0], which factors to R = I, tau = 0.</summary>
+    public static void PadWithIdentity(Span<TV> x, int rows, int cols, int lanes)
+    {
+        int w = TOps.Width;
+        Span<T> xt = MemoryMarshal.Cast<TV, T>(x);
+        for (int lane = lanes; lane < w; lane++)
+        {
+            for (int j = 0; j < cols; j++)
+            {
+                xt[(((j * rows) + j) * w) + lane] = T.One;
             }
         }
     }
