@@ -11,7 +11,7 @@ internal static class BatchedQr<T>
 {
     /// <summary>
     /// A = Q R, reduced (Q m x n, R n x n) or complete (Q m x m, R m x n), as new column-major batches
-    /// owned by <paramref name="backend"/> (<see cref="LaneQr{T, TV, TOps}"/>).
+    /// owned by <paramref name="backend"/> (<see cref="Lanes{T, TV, TOps}.Qr"/>).
     /// </summary>
     /// <param name="backend">The backend that owns the results.</param>
     /// <param name="a">A, column-major or row-major.</param>
@@ -29,7 +29,7 @@ internal static class BatchedQr<T>
     /// <summary>
     /// gA (m x n, new, column-major) from the reduced factors Q (m x n), R (n x n) and the cotangents
     /// (null: zero): gA = (gQ + Q S) R^-T, M = gR R^T - Q^T gQ, S = copyltu(M)
-    /// (<see cref="LaneQrBackward{T, TV, TOps}"/>).
+    /// (<see cref="Lanes{T, TV, TOps}.QrBackward"/>).
     /// </summary>
     /// <param name="backend">The backend that owns the result.</param>
     /// <param name="q">Q, m x n.</param>
@@ -48,7 +48,7 @@ internal static class BatchedQr<T>
 
     /// <summary>
     /// A+ (n x m, new, column-major) of a tall batch when every matrix is proven of full rank, or null
-    /// (then the SVD decides, <see cref="Projection.PseudoInverse"/>) (<see cref="LanePinv{T, TV, TOps}"/>).
+    /// (then the SVD decides, <see cref="Projection.PseudoInverse"/>) (<see cref="Lanes{T, TV, TOps}.Pinv"/>).
     /// </summary>
     /// <param name="backend">The backend that owns the result.</param>
     /// <param name="a">A, m x n, m &gt;= n, column-major or row-major.</param>
@@ -62,7 +62,7 @@ internal static class BatchedQr<T>
         return LaneDispatch.Run(width, new PinvCall(backend, a, tolerance, parallel, output));
     }
 
-    /// <summary>gA (m x n, new, column-major) for X = A+ and G = dL/dX of a tall batch (<see cref="LanePinvBackward{T, TV, TOps}"/>).</summary>
+    /// <summary>gA (m x n, new, column-major) for X = A+ and G = dL/dX of a tall batch (<see cref="Lanes{T, TV, TOps}.PinvBackward"/>).</summary>
     /// <param name="backend">The backend that owns the result.</param>
     /// <param name="a">A, m x n, m &gt;= n.</param>
     /// <param name="pinv">X = A+, n x m.</param>
@@ -88,27 +88,27 @@ internal static class BatchedQr<T>
     {
         public QrResult<T> Run<TV, TOps>()
             where TV : unmanaged
-            where TOps : struct, ILaneOps<TV, T> => LaneQr<T, TV, TOps>.Factor(Backend, A, Mode, Parallel, Q, R);
+            where TOps : struct, ILaneOps<TV, T> => Lanes<T, TV, TOps>.Qr.Factor(Backend, A, Mode, Parallel, Q, R);
     }
 
     private sealed record BackwardCall(CpuBackend Backend, HostMatrixBatch<T> Q, HostMatrixBatch<T> R, HostMatrixBatch<T>? GQ, HostMatrixBatch<T>? GR, ParallelOptions Parallel, HostMatrixBatch<T>? Output) : ILaneOperation<T, HostMatrixBatch<T>>
     {
         public HostMatrixBatch<T> Run<TV, TOps>()
             where TV : unmanaged
-            where TOps : struct, ILaneOps<TV, T> => LaneQrBackward<T, TV, TOps>.Backward(Backend, Q, R, GQ, GR, Parallel, Output);
+            where TOps : struct, ILaneOps<TV, T> => Lanes<T, TV, TOps>.QrBackward.Backward(Backend, Q, R, GQ, GR, Parallel, Output);
     }
 
     private sealed record PinvCall(CpuBackend Backend, HostMatrixBatch<T> A, RankTolerance Tolerance, ParallelOptions Parallel, HostMatrixBatch<T>? Output) : ILaneOperation<T, HostMatrixBatch<T>?>
     {
         public HostMatrixBatch<T>? Run<TV, TOps>()
             where TV : unmanaged
-            where TOps : struct, ILaneOps<TV, T> => LanePinv<T, TV, TOps>.ViaQr(Backend, A, Tolerance, Parallel, Output);
+            where TOps : struct, ILaneOps<TV, T> => Lanes<T, TV, TOps>.Pinv.ViaQr(Backend, A, Tolerance, Parallel, Output);
     }
 
     private sealed record PinvBackwardCall(CpuBackend Backend, HostMatrixBatch<T> A, HostMatrixBatch<T> Pinv, HostMatrixBatch<T> GradPinv, ParallelOptions Parallel, HostMatrixBatch<T>? Output) : ILaneOperation<T, HostMatrixBatch<T>>
     {
         public HostMatrixBatch<T> Run<TV, TOps>()
             where TV : unmanaged
-            where TOps : struct, ILaneOps<TV, T> => LanePinvBackward<T, TV, TOps>.Backward(Backend, A, Pinv, GradPinv, Parallel, Output);
+            where TOps : struct, ILaneOps<TV, T> => Lanes<T, TV, TOps>.PinvBackward.Backward(Backend, A, Pinv, GradPinv, Parallel, Output);
     }
 }

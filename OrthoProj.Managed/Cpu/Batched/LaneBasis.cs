@@ -31,36 +31,36 @@ internal readonly ref struct LaneBasis<T, TV, TOps>
 
     /// <summary>x := Q^T x (length m): U^T x in rows [0, n), the rest of Q^T x below.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void TransposeTimes(ref TV x) => LaneReflectors<T, TV, TOps>.ApplyQt(ref f, ref tau, m, n, ref x);
+    public void TransposeTimes(ref TV x) => Lanes<T, TV, TOps>.Reflectors.ApplyQt(ref f, ref tau, m, n, ref x);
 
     /// <summary>x := Q x: U c for c = x[0..n) where rows [n, m) are zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Times(ref TV x) => LaneReflectors<T, TV, TOps>.ApplyQ(ref f, ref tau, m, n, ref x);
+    public void Times(ref TV x) => Lanes<T, TV, TOps>.Reflectors.ApplyQ(ref f, ref tau, m, n, ref x);
 
     /// <summary>x := P x = U (U^T x).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Project(ref TV x) => LaneReflectors<T, TV, TOps>.Project(ref f, ref tau, m, n, ref x);
+    public void Project(ref TV x) => Lanes<T, TV, TOps>.Reflectors.Project(ref f, ref tau, m, n, ref x);
 
     /// <summary>x := (I - P) x = Q [0; (Q^T x)[n..m)].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Complement(ref TV x) => LaneReflectors<T, TV, TOps>.Complement(ref f, ref tau, m, n, ref x);
+    public void Complement(ref TV x) => Lanes<T, TV, TOps>.Reflectors.Complement(ref f, ref tau, m, n, ref x);
 
     /// <summary>x[0..n) := W x[0..n) = R^-1 x[0..n).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void WTimes(ref TV x) => LaneTriangular<T, TV, TOps>.SolveR(ref f, ref rinv, ref up, m, n, ref x);
+    public void WTimes(ref TV x) => Lanes<T, TV, TOps>.Triangular.SolveR(ref f, ref rinv, ref up, m, n, ref x);
 
     /// <summary>x[0..n) := W^T x[0..n) = R^-T x[0..n).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void WTransposeTimes(ref TV x) => LaneTriangular<T, TV, TOps>.SolveRT(ref f, ref rinv, ref up, m, n, ref x);
+    public void WTransposeTimes(ref TV x) => Lanes<T, TV, TOps>.Triangular.SolveRT(ref f, ref rinv, ref up, m, n, ref x);
 
     /// <summary>U itself (m x n).</summary>
-    public void Basis(ref TV u) => LaneReflectors<T, TV, TOps>.FormQ(ref f, ref tau, m, n, n, ref u);
+    public void Basis(ref TV u) => Lanes<T, TV, TOps>.Reflectors.FormQ(ref f, ref tau, m, n, n, ref u);
 
     /// <summary>C := C W^T = 2^e C R'^-T for C m x n (a right-side solve).</summary>
     public void TimesWTranspose(ref TV c)
     {
-        LaneTriangular<T, TV, TOps>.SolveUpperTransposeRight(ref f, m, ref rinv, m, n, ref c);
-        LaneScaling<T, TV, TOps>.ScaleUp(ref up, m * n, ref c);
+        Lanes<T, TV, TOps>.Triangular.SolveUpperTransposeRight(ref f, m, ref rinv, m, n, ref c);
+        Lanes<T, TV, TOps>.Scaling.ScaleUp(ref up, m * n, ref c);
     }
 
     /// <summary>
@@ -75,14 +75,14 @@ internal readonly ref struct LaneBasis<T, TV, TOps>
         for (int c = 0; c < p; c++)
         {
             ref TV yc = ref Unsafe.Add(ref y, c * m);
-            LaneProducts<T, TV, TOps>.Copy(ref yc, ref tmp, m);
+            Lanes<T, TV, TOps>.Products.Copy(ref yc, ref tmp, m);
             TransposeTimes(ref tmp);
             if (!heads.IsEmpty)
             {
-                LaneProducts<T, TV, TOps>.Copy(ref tmp, ref heads[c * n], n);
+                Lanes<T, TV, TOps>.Products.Copy(ref tmp, ref heads[c * n], n);
             }
 
-            LaneProducts<T, TV, TOps>.Clear(ref Unsafe.Add(ref tmp, n), m - n);
+            Lanes<T, TV, TOps>.Products.Clear(ref Unsafe.Add(ref tmp, n), m - n);
             Times(ref tmp);
             KeepSecondPass(ref yc, ref tmp, ref Unsafe.Add(ref e, c * m), quarter);
         }
@@ -101,15 +101,15 @@ internal readonly ref struct LaneBasis<T, TV, TOps>
         for (int c = 0; c < p; c++)
         {
             ref TV yc = ref Unsafe.Add(ref y, c * m);
-            LaneProducts<T, TV, TOps>.Copy(ref yc, ref tmp, m);
-            LaneProducts<T, TV, TOps>.Copy(ref Unsafe.Add(ref g, c * m), ref tmp2, m);
-            LaneReflectors<T, TV, TOps>.ApplyQt2(ref f, ref tau, m, n, ref tmp, ref tmp2);
-            LaneProducts<T, TV, TOps>.Copy(ref tmp2, ref cg[c * n], n);
-            LaneProducts<T, TV, TOps>.Clear(ref Unsafe.Add(ref tmp2, n), m - n);
-            LaneProducts<T, TV, TOps>.Copy(ref tmp, ref cy[c * n], n);
-            LaneProducts<T, TV, TOps>.Clear(ref Unsafe.Add(ref tmp, n), m - n);
-            LaneReflectors<T, TV, TOps>.ApplyQ2(ref f, ref tau, m, n, ref tmp, ref tmp2);
-            LaneProducts<T, TV, TOps>.Copy(ref tmp2, ref Unsafe.Add(ref pg, c * m), m);
+            Lanes<T, TV, TOps>.Products.Copy(ref yc, ref tmp, m);
+            Lanes<T, TV, TOps>.Products.Copy(ref Unsafe.Add(ref g, c * m), ref tmp2, m);
+            Lanes<T, TV, TOps>.Reflectors.ApplyQt2(ref f, ref tau, m, n, ref tmp, ref tmp2);
+            Lanes<T, TV, TOps>.Products.Copy(ref tmp2, ref cg[c * n], n);
+            Lanes<T, TV, TOps>.Products.Clear(ref Unsafe.Add(ref tmp2, n), m - n);
+            Lanes<T, TV, TOps>.Products.Copy(ref tmp, ref cy[c * n], n);
+            Lanes<T, TV, TOps>.Products.Clear(ref Unsafe.Add(ref tmp, n), m - n);
+            Lanes<T, TV, TOps>.Reflectors.ApplyQ2(ref f, ref tau, m, n, ref tmp, ref tmp2);
+            Lanes<T, TV, TOps>.Products.Copy(ref tmp2, ref Unsafe.Add(ref pg, c * m), m);
             KeepSecondPass(ref yc, ref tmp, ref Unsafe.Add(ref r, c * m), quarter);
         }
     }
@@ -140,7 +140,7 @@ internal readonly ref struct LaneBasis<T, TV, TOps>
             return;
         }
 
-        LaneProducts<T, TV, TOps>.Copy(ref e, ref py, m);
+        Lanes<T, TV, TOps>.Products.Copy(ref e, ref py, m);
         Project(ref py);
         for (int i = 0; i < m; i++)
         {

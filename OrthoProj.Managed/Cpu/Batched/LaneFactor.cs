@@ -62,7 +62,7 @@ internal sealed class LaneFactor<T, TV, TOps> : IDisposable
     /// <summary>1 / R'_kk of group g (n).</summary>
     public ref TV Rinv(int g) => ref storage.Section(g, 2);
 
-    /// <summary>2^e of group g as two factors per lane (<see cref="LaneScaling{T, TV, TOps}.ScaleToUnit"/>).</summary>
+    /// <summary>2^e of group g as two factors per lane (<see cref="Lanes{T, TV, TOps}.Scaling.ScaleToUnit"/>).</summary>
     public ref TV Up(int g) => ref storage.Section(g, 3);
 
     /// <summary>The basis of group g: U, W and the residual on its columns (<see cref="LaneBasis{T, TV, TOps}"/>).</summary>
@@ -82,12 +82,12 @@ internal sealed class LaneFactor<T, TV, TOps> : IDisposable
         System.Threading.Tasks.Parallel.For(0, Groups, Parallel, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g) =>
         {
             Span<TV> f = MemoryMarshal.CreateSpan(ref Qr(g), m * n);
-            LaneGather<T, TV, TOps>.Gather(a, g, f);
+            Lanes<T, TV, TOps>.Layout.Gather(a, g, f);
             int lanes = LaneGroups.Lanes(g, Count, w);
-            LaneGather<T, TV, TOps>.PadWithIdentity(f, m, n, lanes);     // [I_n; 0] factors to R = I, tau = 0
-            LaneScaling<T, TV, TOps>.ScaleToUnit(ref f[0], m * n, ref Up(g));
-            LaneHouseholder<T, TV, TOps>.Geqrf(ref f[0], ref Tau(g), ref Rinv(g), m, n);
-            firstBad[g] = atol == 0 && LaneRank<T, TV, TOps>.ClearlyFullRank(ref f[0], m, n, margin) ? -1 : QrRank(g, tolerance, out _, out _);
+            Lanes<T, TV, TOps>.Layout.PadWithIdentity(f, m, n, lanes);     // [I_n; 0] factors to R = I, tau = 0
+            Lanes<T, TV, TOps>.Scaling.ScaleToUnit(ref f[0], m * n, ref Up(g));
+            Lanes<T, TV, TOps>.Householder.Geqrf(ref f[0], ref Tau(g), ref Rinv(g), m, n);
+            firstBad[g] = atol == 0 && Lanes<T, TV, TOps>.Rank.ClearlyFullRank(ref f[0], m, n, margin) ? -1 : QrRank(g, tolerance, out _, out _);
         });
 
         for (int g = 0; g < Groups; g++)
@@ -100,11 +100,11 @@ internal sealed class LaneFactor<T, TV, TOps> : IDisposable
         }
     }
 
-    /// <summary>The first rank-deficient lane of group g, or -1 (<see cref="LaneRank{T, TV, TOps}.FirstDeficientLane"/>).</summary>
+    /// <summary>The first rank-deficient lane of group g, or -1 (<see cref="Lanes{T, TV, TOps}.Rank.FirstDeficientLane"/>).</summary>
     private int QrRank(int g, RankTolerance tolerance, out int rank, out string detail)
     {
         Span<int> e = stackalloc int[TOps.Width];
-        LaneScaling<T, TV, TOps>.Exponents(ref Up(g), e);
-        return LaneRank<T, TV, TOps>.FirstDeficientLane(ref Qr(g), Rows, Rows, Cols, LaneGroups.Lanes(g, Count, TOps.Width), e, tolerance, out rank, out detail);
+        Lanes<T, TV, TOps>.Scaling.Exponents(ref Up(g), e);
+        return Lanes<T, TV, TOps>.Rank.FirstDeficientLane(ref Qr(g), Rows, Rows, Cols, LaneGroups.Lanes(g, Count, TOps.Width), e, tolerance, out rank, out detail);
     }
 }

@@ -59,7 +59,7 @@ internal sealed class LaneProjector<T, TV, TOps> : BatchedQrProjector<T>
             ref TV yc = ref yv[c * m];
             basis.TransposeTimes(ref yc);
             basis.WTimes(ref yc);
-            LaneProducts<T, TV, TOps>.Copy(ref yc, ref x[c * n], n);
+            Lanes<T, TV, TOps>.Products.Copy(ref yc, ref x[c * n], n);
         }
 
         return x;
@@ -73,8 +73,8 @@ internal sealed class LaneProjector<T, TV, TOps> : BatchedQrProjector<T>
         {
             Span<TV> u = s[..(m * n)], pv = s.Slice(m * n, m * m);
             factor.Group(g).Basis(ref u[0]);
-            LaneProducts<T, TV, TOps>.OuterGram(ref u[0], m, n, pv);
-            LaneGather<T, TV, TOps>.Scatter(pv, p, g);
+            Lanes<T, TV, TOps>.Products.OuterGram(ref u[0], m, n, pv);
+            Lanes<T, TV, TOps>.Layout.Scatter(pv, p, g);
         });
         return p;
     }
@@ -86,32 +86,32 @@ internal sealed class LaneProjector<T, TV, TOps> : BatchedQrProjector<T>
         LaneGroups.ForEach<TV>(factor.Groups, factor.Parallel, (m * m) + (2 * m * n), [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>
         {
             Span<TV> gp = s[..(m * m)], u = s.Slice(m * m, m * n), su = s.Slice((m * m) + (m * n), m * n);
-            LaneGather<T, TV, TOps>.Gather((HostMatrixBatch<T>)gradP, g, gp);
+            Lanes<T, TV, TOps>.Layout.Gather((HostMatrixBatch<T>)gradP, g, gp);
             LaneBasis<T, TV, TOps> basis = factor.Group(g);
             basis.Basis(ref u[0]);
             for (int j = 0; j < n; j++)
             {
-                LaneSymmetric<T, TV, TOps>.SymmetricTimes(ref gp[0], ref u[j * m], m, ref su[j * m]);   // S U
+                Lanes<T, TV, TOps>.Symmetric.SymmetricTimes(ref gp[0], ref u[j * m], m, ref su[j * m]);   // S U
                 basis.Complement(ref su[j * m]);                                                     // (I - P) S U
             }
 
             basis.TimesWTranspose(ref su[0]);
-            LaneGather<T, TV, TOps>.Scatter(su, gA, g);
+            Lanes<T, TV, TOps>.Layout.Scatter(su, gA, g);
         });
         return gA;
     }
 
     /// <summary>gy = P gz; gA = (I - P) gz x^T + r u^T, u = A+ gz.</summary>
     protected override ProjectorGradients<T> ProjectBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradZ, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) =>
-        LaneGradients<T, TV, TOps>.Run(factor, Backend, y, gradZ, gradA, gradY, LaneGradients<T, TV, TOps>.Rule.Project);
+        Lanes<T, TV, TOps>.Gradients.Run(factor, Backend, y, gradZ, gradA, gradY, Lanes<T, TV, TOps>.Gradients.Rule.Project);
 
     /// <summary>gy = (I - P) ge; gA = -[(I - P) ge x^T + r u^T], u = A+ ge.</summary>
     protected override ProjectorGradients<T> ResidualBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradE, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) =>
-        LaneGradients<T, TV, TOps>.Run(factor, Backend, y, gradE, gradA, gradY, LaneGradients<T, TV, TOps>.Rule.Residual);
+        Lanes<T, TV, TOps>.Gradients.Run(factor, Backend, y, gradE, gradA, gradY, Lanes<T, TV, TOps>.Gradients.Rule.Residual);
 
     /// <summary>gy = w = A+^T gx; gA = -w x^T + r (A+ w)^T (full rank: no third term).</summary>
     protected override ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) =>
-        LaneGradients<T, TV, TOps>.Run(factor, Backend, y, gradX, gradA, gradY, LaneGradients<T, TV, TOps>.Rule.Solve);
+        Lanes<T, TV, TOps>.Gradients.Run(factor, Backend, y, gradX, gradA, gradY, Lanes<T, TV, TOps>.Gradients.Rule.Solve);
 
     /// <summary>Returns or frees the factor storage.</summary>
     protected override void Dispose(bool disposing)
@@ -140,8 +140,8 @@ internal sealed class LaneProjector<T, TV, TOps> : BatchedQrProjector<T>
         LaneGroups.ForEach<TV>(factor.Groups, factor.Parallel, my + scratch, (g, s) =>
         {
             Span<TV> yv = s[..my];
-            LaneGather<T, TV, TOps>.Gather((HostMatrixBatch<T>)y, g, yv);
-            LaneGather<T, TV, TOps>.Scatter(fill(g, yv, s[my..]), result, g);
+            Lanes<T, TV, TOps>.Layout.Gather((HostMatrixBatch<T>)y, g, yv);
+            Lanes<T, TV, TOps>.Layout.Scatter(fill(g, yv, s[my..]), result, g);
         });
         return result;
     }
