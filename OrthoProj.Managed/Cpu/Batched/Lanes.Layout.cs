@@ -16,139 +16,105 @@ internal static partial class Lanes<T, TV, TOps>
         /// Copies the W matrices of group <paramref name="g"/> of <paramref name="source"/> into lane layout
         /// (element (i, j) of lane l at <c>(j * rows + i) * W + l</c>); lanes past the batch get zeros.
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Gather(HostMatrixBatch<T> source, int g, Span<TV> dst)
         {
-            int w = TOps.Width;
-            int first = g * w;
-            int lanes = Math.Min(w, source.Count - first);
-            int rows = source.Rows, cols = source.Cols, matLen = rows * cols;
-            ReadOnlySpan<T> src = source.Span;
-            Span<T> d = MemoryMarshal.Cast<TV, T>(dst[..matLen]);
-            ref T dr = ref MemoryMarshal.GetReference(d);
-            if (lanes < w)
+            if (LaneGroups.Lanes(g, source.Count, TOps.Width) < TOps.Width)
             {
-                d.Clear();
+                dst[..(source.Rows * source.Cols)].Clear();
             }
 
-            if (source.Layout == MatrixLayout.RowMajor && lanes == w && cols % w == 0 && LaneTranspose.Supports<TV, T>())
-            {
-                // Full group, rows of whole blocks: W lanes x W consecutive elements of row i (columns
-                // j..j+W-1) transpose into the lane vectors of (i, j..j+W-1), which lie m vectors apart.
-                ref T s0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(src), first * matLen);
-                for (int i = 0; i < rows; i++)
-                {
-                    for (int j = 0; j < cols; j += w)
-                    {
-                        LaneTranspose.Transpose<TV, T>(ref Unsafe.Add(ref s0, (i * cols) + j), matLen, ref Unsafe.Add(ref dr, ((j * rows) + i) * w), rows * w);
-                    }
-                }
-
-                return;
-            }
-
-            if (source.Layout == MatrixLayout.RowMajor)
-            {
-                for (int lane = 0; lane < lanes; lane++)
-                {
-                    ref T s = ref Unsafe.Add(ref MemoryMarshal.GetReference(src), (first + lane) * matLen);
-                    for (int i = 0; i < rows; i++)
-                    {
-                        for (int j = 0; j < cols; j++)
-                        {
-                            Unsafe.Add(ref dr, (((j * rows) + i) * w) + lane) = Unsafe.Add(ref s, (i * cols) + j);
-                        }
-                    }
-                }
-
-                return;
-            }
-
-            int done = 0;
-            if (lanes == w && LaneTranspose.Supports<TV, T>())
-            {
-                // Full group: W x W block transposes in registers, then the remainder element by element.
-                ref T s0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(src), first * matLen);
-                int blocks = matLen / w;
-                for (int b = 0; b < blocks; b++)
-                {
-                    LaneTranspose.Transpose<TV, T>(ref Unsafe.Add(ref s0, b * w), matLen, ref Unsafe.Add(ref dr, b * w * w), w);
-                }
-
-                done = blocks * w;
-            }
-
-            for (int lane = 0; lane < lanes; lane++)
-            {
-                ref T s = ref Unsafe.Add(ref MemoryMarshal.GetReference(src), (first + lane) * matLen);
-                for (int e = done; e < matLen; e++)
-                {
-                    Unsafe.Add(ref dr, (e * w) + lane) = Unsafe.Add(ref s, e);
-                }
-            }
+            Move(source, g, dst, gather: true);
         }
 
         /// <summary>Copies the valid lanes of group <paramref name="g"/> back to the matrices of <paramref name="destination"/>, in its layout.</summary>
+        public static void Scatter(Span<TV> src, HostMatrixBatch<T> destination, int g) => Move(destination, g, src, gather: false);
+
+        /// <summary>
+        /// Gather (batch to lanes) or scatter (lanes to batch) of group g, both by the same walk: a full group
+        /// by W x W block transposes in registers where <see cref="LaneTranspose"/> supports TV (a row-major
+        /// batch's rows of whole blocks; a column-major batch's W consecutive elements, the remainder element by
+        /// element), otherwise element by element, a row-major matrix read as a column-major one with the strides swapped.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Scatter(Span<TV> src, HostMatrixBatch<T> destination, int g)
+        private static void Move(HostMatrixBatch<T> batch, int g, Span<TV> lanes, bool gather)
         {
-            int w = TOps.Width;
-            int first = g * w;
-            int lanes = Math.Min(w, destination.Count - first);
-            int rows = destination.Rows, cols = destination.Cols, matLen = rows * cols;
-            Span<T> dst = destination.Span;
-            ref T sr = ref MemoryMarshal.GetReference(MemoryMarshal.Cast<TV, T>(src[..matLen]));
-            if (destination.Layout == MatrixLayout.RowMajor && lanes == w && cols % w == 0 && LaneTranspose.Supports<TV, T>())
+            int w = TOps.Width, first = g * w, valid = LaneGroups.Lanes(g, batch.Count, w);
+            int rows = batch.Rows, cols = batch.Cols, matLen = rows * cols;
+            ref T b0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(batch.Span), first * matLen);
+            ref T l0 = ref MemoryMarshal.GetReference(MemoryMarshal.Cast<TV, T>(lanes[..matLen]));
+            bool blocks = valid == w && LaneTranspose.Supports<TV, T>();
+            if (batch.Layout == MatrixLayout.RowMajor)
             {
-                // The inverse of Gather's row-major blocks: the lane vectors of (i, j..j+W-1) into W rows of W elements.
-                ref T d0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(dst), first * matLen);
-                for (int i = 0; i < rows; i++)
+                if (blocks && cols % w == 0)
                 {
-                    for (int j = 0; j < cols; j += w)
-                    {
-                        LaneTranspose.Transpose<TV, T>(ref Unsafe.Add(ref sr, ((j * rows) + i) * w), rows * w, ref Unsafe.Add(ref d0, (i * cols) + j), matLen);
-                    }
-                }
-
-                return;
-            }
-
-            if (destination.Layout == MatrixLayout.RowMajor)
-            {
-                for (int lane = 0; lane < lanes; lane++)
-                {
-                    ref T d = ref Unsafe.Add(ref MemoryMarshal.GetReference(dst), (first + lane) * matLen);
+                    // Rows of whole blocks: W lanes x W consecutive elements of row i (columns j..j+W-1)
+                    // against the lane vectors of (i, j..j+W-1), which lie m vectors apart.
                     for (int i = 0; i < rows; i++)
                     {
-                        for (int j = 0; j < cols; j++)
+                        for (int j = 0; j < cols; j += w)
                         {
-                            Unsafe.Add(ref d, (i * cols) + j) = Unsafe.Add(ref sr, (((j * rows) + i) * w) + lane);
+                            Block(ref Unsafe.Add(ref b0, (i * cols) + j), matLen, ref Unsafe.Add(ref l0, ((j * rows) + i) * w), rows * w, gather);
                         }
                     }
+
+                    return;
+                }
+
+                for (int lane = 0; lane < valid; lane++)
+                {
+                    Elements(ref Unsafe.Add(ref b0, lane * matLen), cols, 1, ref Unsafe.Add(ref l0, lane), w, rows * w, rows, cols, gather);
                 }
 
                 return;
             }
 
             int done = 0;
-            if (lanes == w && LaneTranspose.Supports<TV, T>())
+            if (blocks)
             {
-                ref T d0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(dst), first * matLen);
-                int blocks = matLen / w;
-                for (int b = 0; b < blocks; b++)
+                for (int b = 0; b < matLen / w; b++)
                 {
-                    LaneTranspose.Transpose<TV, T>(ref Unsafe.Add(ref sr, b * w * w), w, ref Unsafe.Add(ref d0, b * w), matLen);
+                    Block(ref Unsafe.Add(ref b0, b * w), matLen, ref Unsafe.Add(ref l0, b * w * w), w, gather);
                 }
 
-                done = blocks * w;
+                done = matLen / w * w;
             }
 
-            for (int lane = 0; lane < lanes; lane++)
+            for (int lane = 0; lane < valid; lane++)
             {
-                ref T d = ref Unsafe.Add(ref MemoryMarshal.GetReference(dst), (first + lane) * matLen);
-                for (int e = done; e < matLen; e++)
+                Elements(ref Unsafe.Add(ref b0, (lane * matLen) + done), 0, 1, ref Unsafe.Add(ref l0, (done * w) + lane), 0, w, 1, matLen - done, gather);
+            }
+        }
+
+        /// <summary>One W x W block transpose between the batch (rows <paramref name="bStride"/> apart) and the lanes.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Block(ref T b, nint bStride, ref T l, nint lStride, bool gather)
+        {
+            if (gather)
+            {
+                LaneTranspose.Transpose<TV, T>(ref b, bStride, ref l, lStride);
+            }
+            else
+            {
+                LaneTranspose.Transpose<TV, T>(ref l, lStride, ref b, bStride);
+            }
+        }
+
+        /// <summary>Element (i, j) at b[i bi + j bj] to or from l[i li + j lj], for i &lt; rows, j &lt; cols.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Elements(ref T b, nint bi, nint bj, ref T l, nint li, nint lj, int rows, int cols, bool gather)
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                for (int j = 0; j < cols; j++)
                 {
-                    Unsafe.Add(ref d, e) = Unsafe.Add(ref sr, (e * w) + lane);
+                    if (gather)
+                    {
+                        Unsafe.Add(ref l, (i * li) + (j * lj)) = Unsafe.Add(ref b, (i * bi) + (j * bj));
+                    }
+                    else
+                    {
+                        Unsafe.Add(ref b, (i * bi) + (j * bj)) = Unsafe.Add(ref l, (i * li) + (j * lj));
+                    }
                 }
             }
         }
