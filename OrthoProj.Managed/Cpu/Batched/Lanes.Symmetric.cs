@@ -113,15 +113,17 @@ internal static partial class Lanes<T, TV, TOps>
                 int l = 0;
                 for (; l + 4 <= n; l += 4)
                 {
-                    // Columns l..l+3 of Q are m apart from the first: one base, four offsets.
-                    ref TV ql = ref Unsafe.Add(ref q, l * m);
+                    ref TV q0 = ref Unsafe.Add(ref q, l * m);
+                    ref TV q1 = ref Unsafe.Add(ref q0, m);
+                    ref TV q2 = ref Unsafe.Add(ref q1, m);
+                    ref TV q3 = ref Unsafe.Add(ref q2, m);
                     TV s0 = Unsafe.Add(ref sj, l), s1 = Unsafe.Add(ref sj, l + 1), s2 = Unsafe.Add(ref sj, l + 2), s3 = Unsafe.Add(ref sj, l + 3);
                     for (int k = 0; k < m; k++)
                     {
-                        TV x = TOps.Fma(Unsafe.Add(ref ql, k), s0, Unsafe.Add(ref cj, k));
-                        x = TOps.Fma(Unsafe.Add(ref ql, m + k), s1, x);
-                        x = TOps.Fma(Unsafe.Add(ref ql, (2 * m) + k), s2, x);
-                        Unsafe.Add(ref cj, k) = TOps.Fma(Unsafe.Add(ref ql, (3 * m) + k), s3, x);
+                        TV x = TOps.Fma(Unsafe.Add(ref q0, k), s0, Unsafe.Add(ref cj, k));
+                        x = TOps.Fma(Unsafe.Add(ref q1, k), s1, x);
+                        x = TOps.Fma(Unsafe.Add(ref q2, k), s2, x);
+                        Unsafe.Add(ref cj, k) = TOps.Fma(Unsafe.Add(ref q3, k), s3, x);
                     }
                 }
 
