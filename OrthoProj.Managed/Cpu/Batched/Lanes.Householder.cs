@@ -106,30 +106,11 @@ internal static partial class Lanes<T, TV, TOps>
             TV s1 = TOps.Fma(vkl, Unsafe.Add(ref a1, l), Unsafe.Add(ref a1, k));
             TV s2 = TOps.Fma(vkl, Unsafe.Add(ref a2, l), Unsafe.Add(ref a2, k));
             TV s3 = TOps.Fma(vkl, Unsafe.Add(ref a3, l), Unsafe.Add(ref a3, k));
-            TV u0 = Unsafe.Add(ref a0, l), u1 = Unsafe.Add(ref a1, l), u2 = Unsafe.Add(ref a2, l), u3 = Unsafe.Add(ref a3, l);
-            for (int i = l + 1; i < m; i++)
-            {
-                TV x = Unsafe.Add(ref vk, i), y = Unsafe.Add(ref vl, i);
-                c = TOps.Fma(x, y, c);
-                TV b0 = Unsafe.Add(ref a0, i), b1 = Unsafe.Add(ref a1, i), b2 = Unsafe.Add(ref a2, i), b3 = Unsafe.Add(ref a3, i);
-                s0 = TOps.Fma(x, b0, s0);
-                u0 = TOps.Fma(y, b0, u0);
-                s1 = TOps.Fma(x, b1, s1);
-                u1 = TOps.Fma(y, b1, u1);
-                s2 = TOps.Fma(x, b2, s2);
-                u2 = TOps.Fma(y, b2, u2);
-                s3 = TOps.Fma(x, b3, s3);
-                u3 = TOps.Fma(y, b3, u3);
-            }
-
-            s0 = TOps.Mul(s0, tk);
-            s1 = TOps.Mul(s1, tk);
-            s2 = TOps.Mul(s2, tk);
-            s3 = TOps.Mul(s3, tk);
-            u0 = TOps.Mul(TOps.Fnma(s0, c, u0), tl);
-            u1 = TOps.Mul(TOps.Fnma(s1, c, u1), tl);
-            u2 = TOps.Mul(TOps.Fnma(s2, c, u2), tl);
-            u3 = TOps.Mul(TOps.Fnma(s3, c, u3), tl);
+            var pair = new PairSums(c, s0, s1, s2, s3, Unsafe.Add(ref a0, l), Unsafe.Add(ref a1, l), Unsafe.Add(ref a2, l), Unsafe.Add(ref a3, l));
+            pair.Dots(ref vk, ref vl, l + 1, m, ref a0);
+            pair.Scale(tk, tl);
+            (s0, s1, s2, s3) = (pair.S0, pair.S1, pair.S2, pair.S3);
+            TV u0 = pair.U0, u1 = pair.U1, u2 = pair.U2, u3 = pair.U3;
 
             // a -= sk v_k + sl v_l.
             Unsafe.Add(ref a0, k) = TOps.Sub(Unsafe.Add(ref a0, k), s0);
@@ -140,14 +121,7 @@ internal static partial class Lanes<T, TV, TOps>
             Unsafe.Add(ref a1, l) = TOps.Sub(TOps.Fnma(s1, vkl, Unsafe.Add(ref a1, l)), u1);
             Unsafe.Add(ref a2, l) = TOps.Sub(TOps.Fnma(s2, vkl, Unsafe.Add(ref a2, l)), u2);
             Unsafe.Add(ref a3, l) = TOps.Sub(TOps.Fnma(s3, vkl, Unsafe.Add(ref a3, l)), u3);
-            for (int i = l + 1; i < m; i++)
-            {
-                TV x = Unsafe.Add(ref vk, i), y = Unsafe.Add(ref vl, i);
-                Unsafe.Add(ref a0, i) = TOps.Fnma(u0, y, TOps.Fnma(s0, x, Unsafe.Add(ref a0, i)));
-                Unsafe.Add(ref a1, i) = TOps.Fnma(u1, y, TOps.Fnma(s1, x, Unsafe.Add(ref a1, i)));
-                Unsafe.Add(ref a2, i) = TOps.Fnma(u2, y, TOps.Fnma(s2, x, Unsafe.Add(ref a2, i)));
-                Unsafe.Add(ref a3, i) = TOps.Fnma(u3, y, TOps.Fnma(s3, x, Unsafe.Add(ref a3, i)));
-            }
+            pair.Update(ref vk, ref vl, l + 1, m, ref a0);
         }
 
         /// <summary>
@@ -223,6 +197,72 @@ internal static partial class Lanes<T, TV, TOps>
             for (i = k + 1; i < m; i++)
             {
                 Unsafe.Add(ref x, i) = TOps.Fnma(s, Unsafe.Add(ref v, i), Unsafe.Add(ref x, i));
+            }
+        }
+
+        /// <summary>
+        /// The sums of a pair of reflectors x (applied first, tau tk) and y (tau tl) on four columns a_q (m apart):
+        /// c = x . y, s_q = x . a_q, u_q = y . a_q from one pass over the rows below both heads, then
+        /// s_q = tk s_q and u_q = tl (u_q - s_q c), and a_q -= s_q x + u_q y below both heads in a second.
+        /// Shared by <see cref="ApplyPairToFourColumns"/> (H_(k+1) H_k) and <see cref="Reflectors.ApplyPairDownToFourColumns"/> (H_(k-1) H_k).
+        /// </summary>
+        public struct PairSums(TV c, TV s0, TV s1, TV s2, TV s3, TV u0, TV u1, TV u2, TV u3)
+        {
+            public TV C = c, S0 = s0, S1 = s1, S2 = s2, S3 = s3, U0 = u0, U1 = u1, U2 = u2, U3 = u3;
+
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public void Dots(ref TV x, ref TV y, int from, int m, ref TV a0)
+            {
+                ref TV a1 = ref Unsafe.Add(ref a0, m);
+                ref TV a2 = ref Unsafe.Add(ref a1, m);
+                ref TV a3 = ref Unsafe.Add(ref a2, m);
+                TV c = C, s0 = S0, s1 = S1, s2 = S2, s3 = S3, u0 = U0, u1 = U1, u2 = U2, u3 = U3;
+                for (int i = from; i < m; i++)
+                {
+                    TV xi = Unsafe.Add(ref x, i), yi = Unsafe.Add(ref y, i);
+                    c = TOps.Fma(xi, yi, c);
+                    TV b0 = Unsafe.Add(ref a0, i), b1 = Unsafe.Add(ref a1, i), b2 = Unsafe.Add(ref a2, i), b3 = Unsafe.Add(ref a3, i);
+                    s0 = TOps.Fma(xi, b0, s0);
+                    u0 = TOps.Fma(yi, b0, u0);
+                    s1 = TOps.Fma(xi, b1, s1);
+                    u1 = TOps.Fma(yi, b1, u1);
+                    s2 = TOps.Fma(xi, b2, s2);
+                    u2 = TOps.Fma(yi, b2, u2);
+                    s3 = TOps.Fma(xi, b3, s3);
+                    u3 = TOps.Fma(yi, b3, u3);
+                }
+
+                (C, S0, S1, S2, S3, U0, U1, U2, U3) = (c, s0, s1, s2, s3, u0, u1, u2, u3);
+            }
+
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public void Scale(TV tk, TV tl)
+            {
+                S0 = TOps.Mul(S0, tk);
+                S1 = TOps.Mul(S1, tk);
+                S2 = TOps.Mul(S2, tk);
+                S3 = TOps.Mul(S3, tk);
+                U0 = TOps.Mul(TOps.Fnma(S0, C, U0), tl);
+                U1 = TOps.Mul(TOps.Fnma(S1, C, U1), tl);
+                U2 = TOps.Mul(TOps.Fnma(S2, C, U2), tl);
+                U3 = TOps.Mul(TOps.Fnma(S3, C, U3), tl);
+            }
+
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public readonly void Update(ref TV x, ref TV y, int from, int m, ref TV a0)
+            {
+                ref TV a1 = ref Unsafe.Add(ref a0, m);
+                ref TV a2 = ref Unsafe.Add(ref a1, m);
+                ref TV a3 = ref Unsafe.Add(ref a2, m);
+                TV s0 = S0, s1 = S1, s2 = S2, s3 = S3, u0 = U0, u1 = U1, u2 = U2, u3 = U3;
+                for (int i = from; i < m; i++)
+                {
+                    TV xi = Unsafe.Add(ref x, i), yi = Unsafe.Add(ref y, i);
+                    Unsafe.Add(ref a0, i) = TOps.Fnma(u0, yi, TOps.Fnma(s0, xi, Unsafe.Add(ref a0, i)));
+                    Unsafe.Add(ref a1, i) = TOps.Fnma(u1, yi, TOps.Fnma(s1, xi, Unsafe.Add(ref a1, i)));
+                    Unsafe.Add(ref a2, i) = TOps.Fnma(u2, yi, TOps.Fnma(s2, xi, Unsafe.Add(ref a2, i)));
+                    Unsafe.Add(ref a3, i) = TOps.Fnma(u3, yi, TOps.Fnma(s3, xi, Unsafe.Add(ref a3, i)));
+                }
             }
         }
     }

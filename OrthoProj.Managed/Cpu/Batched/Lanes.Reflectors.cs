@@ -138,29 +138,11 @@ internal static partial class Lanes<T, TV, TOps>
             TV s0 = Unsafe.Add(ref a0, k), s1 = Unsafe.Add(ref a1, k), s2 = Unsafe.Add(ref a2, k), s3 = Unsafe.Add(ref a3, k);
             TV w0 = TOps.Fma(uk, s0, Unsafe.Add(ref a0, l)), w1 = TOps.Fma(uk, s1, Unsafe.Add(ref a1, l));
             TV w2 = TOps.Fma(uk, s2, Unsafe.Add(ref a2, l)), w3 = TOps.Fma(uk, s3, Unsafe.Add(ref a3, l));
-            for (int i = k + 1; i < m; i++)
-            {
-                TV x = Unsafe.Add(ref v, i), y = Unsafe.Add(ref u, i);
-                c = TOps.Fma(y, x, c);
-                TV b0 = Unsafe.Add(ref a0, i), b1 = Unsafe.Add(ref a1, i), b2 = Unsafe.Add(ref a2, i), b3 = Unsafe.Add(ref a3, i);
-                s0 = TOps.Fma(x, b0, s0);
-                w0 = TOps.Fma(y, b0, w0);
-                s1 = TOps.Fma(x, b1, s1);
-                w1 = TOps.Fma(y, b1, w1);
-                s2 = TOps.Fma(x, b2, s2);
-                w2 = TOps.Fma(y, b2, w2);
-                s3 = TOps.Fma(x, b3, s3);
-                w3 = TOps.Fma(y, b3, w3);
-            }
-
-            s0 = TOps.Mul(s0, tk);
-            s1 = TOps.Mul(s1, tk);
-            s2 = TOps.Mul(s2, tk);
-            s3 = TOps.Mul(s3, tk);
-            w0 = TOps.Mul(TOps.Fnma(s0, c, w0), tl);
-            w1 = TOps.Mul(TOps.Fnma(s1, c, w1), tl);
-            w2 = TOps.Mul(TOps.Fnma(s2, c, w2), tl);
-            w3 = TOps.Mul(TOps.Fnma(s3, c, w3), tl);
+            var pair = new Householder.PairSums(c, s0, s1, s2, s3, w0, w1, w2, w3);
+            pair.Dots(ref v, ref u, k + 1, m, ref a0);
+            pair.Scale(tk, tl);
+            (s0, s1, s2, s3) = (pair.S0, pair.S1, pair.S2, pair.S3);
+            (w0, w1, w2, w3) = (pair.U0, pair.U1, pair.U2, pair.U3);
 
             // a -= sk v + sl u: row l has u only, row k both (v_k = 1, u_k), below both.
             Unsafe.Add(ref a0, l) = TOps.Sub(Unsafe.Add(ref a0, l), w0);
@@ -171,14 +153,7 @@ internal static partial class Lanes<T, TV, TOps>
             Unsafe.Add(ref a1, k) = TOps.Fnma(w1, uk, TOps.Sub(Unsafe.Add(ref a1, k), s1));
             Unsafe.Add(ref a2, k) = TOps.Fnma(w2, uk, TOps.Sub(Unsafe.Add(ref a2, k), s2));
             Unsafe.Add(ref a3, k) = TOps.Fnma(w3, uk, TOps.Sub(Unsafe.Add(ref a3, k), s3));
-            for (int i = k + 1; i < m; i++)
-            {
-                TV x = Unsafe.Add(ref v, i), y = Unsafe.Add(ref u, i);
-                Unsafe.Add(ref a0, i) = TOps.Fnma(w0, y, TOps.Fnma(s0, x, Unsafe.Add(ref a0, i)));
-                Unsafe.Add(ref a1, i) = TOps.Fnma(w1, y, TOps.Fnma(s1, x, Unsafe.Add(ref a1, i)));
-                Unsafe.Add(ref a2, i) = TOps.Fnma(w2, y, TOps.Fnma(s2, x, Unsafe.Add(ref a2, i)));
-                Unsafe.Add(ref a3, i) = TOps.Fnma(w3, y, TOps.Fnma(s3, x, Unsafe.Add(ref a3, i)));
-            }
+            pair.Update(ref v, ref u, k + 1, m, ref a0);
         }
 
         /// <summary>x := P x = Q [(Q^T x)[0..n); 0], the basis's Times(TransposeTimes(x)) on one column.</summary>
