@@ -1,5 +1,3 @@
-using System.Runtime.Intrinsics;
-
 namespace OrthoProj.Cpu.Batched;
 
 /// <summary>
@@ -13,7 +11,7 @@ internal static class BatchedQr<T>
 {
     /// <summary>
     /// A = Q R, reduced (Q m x n, R n x n) or complete (Q m x m, R m x n), as new column-major batches
-    /// owned by <paramref name="backend"/> (<see cref="BatchedQrEngine{T, TV, TOps}.FactorQr"/>).
+    /// owned by <paramref name="backend"/> (<see cref="Lanes{T, TV, TOps}.Qr"/>).
     /// </summary>
     /// <param name="backend">The backend that owns the results.</param>
     /// <param name="a">A, column-major or row-major.</param>
@@ -25,19 +23,13 @@ internal static class BatchedQr<T>
     public static QrResult<T> Factor(CpuBackend backend, HostMatrixBatch<T> a, QrMode mode, ParallelOptions parallel, LaneWidth width = LaneWidth.Auto, HostMatrixBatch<T>? q = null, HostMatrixBatch<T>? r = null)
     {
         CheckShape(a.Rows, a.Cols, a.Count);
-        return BatchedQrProjector<T>.Resolve(width) switch
-        {
-            LaneWidth.Vector512 => BatchedQrEngine<T, Vector512<T>, Lanes512<T>>.FactorQr(backend, a, mode, parallel, q, r),
-            LaneWidth.Vector256 => BatchedQrEngine<T, Vector256<T>, Lanes256<T>>.FactorQr(backend, a, mode, parallel, q, r),
-            LaneWidth.Vector128 => BatchedQrEngine<T, Vector128<T>, Lanes128<T>>.FactorQr(backend, a, mode, parallel, q, r),
-            _ => BatchedQrEngine<T, T, LanesScalar<T>>.FactorQr(backend, a, mode, parallel, q, r),
-        };
+        return LaneDispatch.Run(width, new FactorCall(backend, a, mode, parallel, q, r));
     }
 
     /// <summary>
     /// gA (m x n, new, column-major) from the reduced factors Q (m x n), R (n x n) and the cotangents
     /// (null: zero): gA = (gQ + Q S) R^-T, M = gR R^T - Q^T gQ, S = copyltu(M)
-    /// (<see cref="BatchedQrEngine{T, TV, TOps}.QrBackward"/>).
+    /// (<see cref="Lanes{T, TV, TOps}.QrBackward"/>).
     /// </summary>
     /// <param name="backend">The backend that owns the result.</param>
     /// <param name="q">Q, m x n.</param>
@@ -51,18 +43,12 @@ internal static class BatchedQr<T>
     public static HostMatrixBatch<T> Backward(CpuBackend backend, HostMatrixBatch<T> q, HostMatrixBatch<T> r, HostMatrixBatch<T>? gq, HostMatrixBatch<T>? gr, ParallelOptions parallel, LaneWidth width = LaneWidth.Auto, HostMatrixBatch<T>? output = null)
     {
         CheckShape(q.Rows, r.Cols, q.Count);
-        return BatchedQrProjector<T>.Resolve(width) switch
-        {
-            LaneWidth.Vector512 => BatchedQrEngine<T, Vector512<T>, Lanes512<T>>.QrBackward(backend, q, r, gq, gr, parallel, output),
-            LaneWidth.Vector256 => BatchedQrEngine<T, Vector256<T>, Lanes256<T>>.QrBackward(backend, q, r, gq, gr, parallel, output),
-            LaneWidth.Vector128 => BatchedQrEngine<T, Vector128<T>, Lanes128<T>>.QrBackward(backend, q, r, gq, gr, parallel, output),
-            _ => BatchedQrEngine<T, T, LanesScalar<T>>.QrBackward(backend, q, r, gq, gr, parallel, output),
-        };
+        return LaneDispatch.Run(width, new BackwardCall(backend, q, r, gq, gr, parallel, output));
     }
 
     /// <summary>
     /// A+ (n x m, new, column-major) of a tall batch when every matrix is proven of full rank, or null
-    /// (then the SVD decides, <see cref="Projection.PseudoInverse"/>) (<see cref="BatchedQrEngine{T, TV, TOps}.PinvFullRank"/>).
+    /// (then the SVD decides, <see cref="Projection.PseudoInverse"/>) (<see cref="Lanes{T, TV, TOps}.Pinv"/>).
     /// </summary>
     /// <param name="backend">The backend that owns the result.</param>
     /// <param name="a">A, m x n, m &gt;= n, column-major or row-major.</param>
@@ -73,16 +59,10 @@ internal static class BatchedQr<T>
     public static HostMatrixBatch<T>? PinvFullRank(CpuBackend backend, HostMatrixBatch<T> a, RankTolerance tolerance, ParallelOptions parallel, LaneWidth width = LaneWidth.Auto, HostMatrixBatch<T>? output = null)
     {
         CheckShape(a.Rows, a.Cols, a.Count);
-        return BatchedQrProjector<T>.Resolve(width) switch
-        {
-            LaneWidth.Vector512 => BatchedQrEngine<T, Vector512<T>, Lanes512<T>>.PinvFullRank(backend, a, tolerance, parallel, output),
-            LaneWidth.Vector256 => BatchedQrEngine<T, Vector256<T>, Lanes256<T>>.PinvFullRank(backend, a, tolerance, parallel, output),
-            LaneWidth.Vector128 => BatchedQrEngine<T, Vector128<T>, Lanes128<T>>.PinvFullRank(backend, a, tolerance, parallel, output),
-            _ => BatchedQrEngine<T, T, LanesScalar<T>>.PinvFullRank(backend, a, tolerance, parallel, output),
-        };
+        return LaneDispatch.Run(width, new PinvCall(backend, a, tolerance, parallel, output));
     }
 
-    /// <summary>gA (m x n, new, column-major) for X = A+ and G = dL/dX of a tall batch (<see cref="BatchedQrEngine{T, TV, TOps}.PinvBackward"/>).</summary>
+    /// <summary>gA (m x n, new, column-major) for X = A+ and G = dL/dX of a tall batch (<see cref="Lanes{T, TV, TOps}.PinvBackward"/>).</summary>
     /// <param name="backend">The backend that owns the result.</param>
     /// <param name="a">A, m x n, m &gt;= n.</param>
     /// <param name="pinv">X = A+, n x m.</param>
@@ -93,13 +73,7 @@ internal static class BatchedQr<T>
     public static HostMatrixBatch<T> PinvBackward(CpuBackend backend, HostMatrixBatch<T> a, HostMatrixBatch<T> pinv, HostMatrixBatch<T> gradPinv, ParallelOptions parallel, LaneWidth width = LaneWidth.Auto, HostMatrixBatch<T>? output = null)
     {
         CheckShape(a.Rows, a.Cols, a.Count);
-        return BatchedQrProjector<T>.Resolve(width) switch
-        {
-            LaneWidth.Vector512 => BatchedQrEngine<T, Vector512<T>, Lanes512<T>>.PinvBackward(backend, a, pinv, gradPinv, parallel, output),
-            LaneWidth.Vector256 => BatchedQrEngine<T, Vector256<T>, Lanes256<T>>.PinvBackward(backend, a, pinv, gradPinv, parallel, output),
-            LaneWidth.Vector128 => BatchedQrEngine<T, Vector128<T>, Lanes128<T>>.PinvBackward(backend, a, pinv, gradPinv, parallel, output),
-            _ => BatchedQrEngine<T, T, LanesScalar<T>>.PinvBackward(backend, a, pinv, gradPinv, parallel, output),
-        };
+        return LaneDispatch.Run(width, new PinvBackwardCall(backend, a, pinv, gradPinv, parallel, output));
     }
 
     private static void CheckShape(int m, int n, int count)
@@ -108,5 +82,33 @@ internal static class BatchedQr<T>
         {
             throw new ArgumentException($"The batched QR path takes 1 <= n <= m <= {SmallMatrixPolicy.MaxRows}, n <= {SmallMatrixPolicy.MaxCols} and at least one matrix; A is {count} x ({m} x {n}).");
         }
+    }
+
+    private sealed record FactorCall(CpuBackend Backend, HostMatrixBatch<T> A, QrMode Mode, ParallelOptions Parallel, HostMatrixBatch<T>? Q, HostMatrixBatch<T>? R) : ILaneOperation<T, QrResult<T>>
+    {
+        public QrResult<T> Run<TV, TOps>()
+            where TV : unmanaged
+            where TOps : struct, ILaneOps<TV, T> => Lanes<T, TV, TOps>.Qr.Factor(Backend, A, Mode, Parallel, Q, R);
+    }
+
+    private sealed record BackwardCall(CpuBackend Backend, HostMatrixBatch<T> Q, HostMatrixBatch<T> R, HostMatrixBatch<T>? GQ, HostMatrixBatch<T>? GR, ParallelOptions Parallel, HostMatrixBatch<T>? Output) : ILaneOperation<T, HostMatrixBatch<T>>
+    {
+        public HostMatrixBatch<T> Run<TV, TOps>()
+            where TV : unmanaged
+            where TOps : struct, ILaneOps<TV, T> => Lanes<T, TV, TOps>.QrBackward.Backward(Backend, Q, R, GQ, GR, Parallel, Output);
+    }
+
+    private sealed record PinvCall(CpuBackend Backend, HostMatrixBatch<T> A, RankTolerance Tolerance, ParallelOptions Parallel, HostMatrixBatch<T>? Output) : ILaneOperation<T, HostMatrixBatch<T>?>
+    {
+        public HostMatrixBatch<T>? Run<TV, TOps>()
+            where TV : unmanaged
+            where TOps : struct, ILaneOps<TV, T> => Lanes<T, TV, TOps>.Pinv.ViaQr(Backend, A, Tolerance, Parallel, Output);
+    }
+
+    private sealed record PinvBackwardCall(CpuBackend Backend, HostMatrixBatch<T> A, HostMatrixBatch<T> Pinv, HostMatrixBatch<T> GradPinv, ParallelOptions Parallel, HostMatrixBatch<T>? Output) : ILaneOperation<T, HostMatrixBatch<T>>
+    {
+        public HostMatrixBatch<T> Run<TV, TOps>()
+            where TV : unmanaged
+            where TOps : struct, ILaneOps<TV, T> => Lanes<T, TV, TOps>.PinvBackward.Backward(Backend, A, Pinv, GradPinv, Parallel, Output);
     }
 }

@@ -1,21 +1,9 @@
-using System.Runtime.Intrinsics;
-
 namespace OrthoProj.Cpu.Batched;
-
-/// <summary>The SIMD width the batched path runs at; <see cref="Auto"/> picks the widest accelerated one.</summary>
-internal enum LaneWidth
-{
-    Auto,
-    Scalar,
-    Vector128,
-    Vector256,
-    Vector512,
-}
 
 /// <summary>
 /// The QR-method projector for batches of small matrices (m &gt;= n, m &lt;= 64, n &lt;= 32): the
 /// batch is factored by Householder QR in lock-step across SIMD lanes and every operation is fused
-/// per group of as many matrices as a vector has lanes (see <see cref="BatchedQrEngine{T, TV, TOps}"/>,
+/// per group of as many matrices as a vector has lanes (see <see cref="LaneProjector{T, TV, TOps}"/>,
 /// one subclass per width). The formulas are those of <see cref="Projection.BatchedProjector{T}"/> under
 /// QR (U = Q applied through the reflectors, W = R^-1 by triangular solves), so results equal the
 /// general path's to rounding.
@@ -30,13 +18,7 @@ internal abstract class BatchedQrProjector<T> : Projector<T>
     }
 
     /// <summary>The width <see cref="LaneWidth.Auto"/> picks: the widest hardware-accelerated vector of T.</summary>
-    internal static int DefaultWidth => Resolve(LaneWidth.Auto) switch
-    {
-        LaneWidth.Vector512 => Vector512<T>.Count,
-        LaneWidth.Vector256 => Vector256<T>.Count,
-        LaneWidth.Vector128 => Vector128<T>.Count,
-        _ => 1,
-    };
+    internal static int DefaultWidth => LaneDispatch.Width<T>(LaneWidth.Auto);
 
     /// <summary>Factors <paramref name="a"/> at <paramref name="width"/>; throws <see cref="RankDeficientException"/> for the lowest rank-deficient index.</summary>
     /// <param name="backend">The backend that owns the projector.</param>
@@ -52,22 +34,13 @@ internal abstract class BatchedQrProjector<T> : Projector<T>
             throw new ArgumentException($"The batched QR path takes 1 <= n <= m <= {SmallMatrixPolicy.MaxRows}, n <= {SmallMatrixPolicy.MaxCols} and at least one matrix; A is {a.Shape}.", nameof(a));
         }
 
-        return Resolve(width) switch
-        {
-            LaneWidth.Vector512 => new BatchedQrEngine<T, Vector512<T>, Lanes512<T>>(backend, a, tolerance, parallel, maxChunkBytes),
-            LaneWidth.Vector256 => new BatchedQrEngine<T, Vector256<T>, Lanes256<T>>(backend, a, tolerance, parallel, maxChunkBytes),
-            LaneWidth.Vector128 => new BatchedQrEngine<T, Vector128<T>, Lanes128<T>>(backend, a, tolerance, parallel, maxChunkBytes),
-            _ => new BatchedQrEngine<T, T, LanesScalar<T>>(backend, a, tolerance, parallel, maxChunkBytes),
-        };
+        return LaneDispatch.Run(width, new CreateCall(backend, a, tolerance, parallel, maxChunkBytes));
     }
 
-    /// <summary>The width <paramref name="width"/> stands for: itself, or under <see cref="LaneWidth.Auto"/> the widest accelerated one.</summary>
-    internal static LaneWidth Resolve(LaneWidth width) => width switch
+    private sealed record CreateCall(CpuBackend Backend, HostMatrixBatch<T> A, RankTolerance Tolerance, ParallelOptions Parallel, long MaxChunkBytes) : ILaneOperation<T, BatchedQrProjector<T>>
     {
-        LaneWidth.Auto when Vector512.IsHardwareAccelerated => LaneWidth.Vector512,
-        LaneWidth.Auto when Vector256.IsHardwareAccelerated => LaneWidth.Vector256,
-        LaneWidth.Auto when Vector128.IsHardwareAccelerated => LaneWidth.Vector128,
-        LaneWidth.Auto => LaneWidth.Scalar,
-        _ => width,
-    };
+        public BatchedQrProjector<T> Run<TV, TOps>()
+            where TV : unmanaged
+            where TOps : struct, ILaneOps<TV, T> => new LaneProjector<T, TV, TOps>(Backend, A, Tolerance, Parallel, MaxChunkBytes);
+    }
 }
