@@ -199,12 +199,12 @@ __device__ __forceinline__ void fused_store_column(T* y, int m, int lane, T y0, 
 // the code written out, with no load beyond those written here, none in an inner loop).
 //
 // FUSED_PROLOGUE_INDEX: the matrix b of this warp and the lane; a warp past the last matrix
-// returns, and so does every warp of a launch whose shape the kernel cannot take (m <= 64 rows,
-// n <= NMAX <= 32 columns, n <= m: the host's FusedShape.CanImplement refuses it first; this
-// keeps the registers in bounds whatever the host passed). Reads the parameters m, n, count.
+// returns. The shape (m <= 64 rows, n <= NMAX <= 32 columns, n <= m) is the host's to check
+// (KernelLauncher.WarpCannotImplement refuses any other before the launch): a device-side check
+// here cost fused_matrix_backward_n32_f32 a spill on sm_80. Reads the parameter count.
 #define FUSED_PROLOGUE_INDEX(NMAX) \
     const i64 b = (i64)blockIdx.x * FUSED_WARPS_PER_BLOCK + fused_warp_in_block(); \
-    if (b >= count || m > FUSED_MAX_ROWS || n > (NMAX) || n > m || n < 0) return; \
+    if (b >= count) return; \
     const int lane = fused_lane();
 
 // FUSED_PROLOGUE_FACTOR: the above, then matrix b's factor (m x n, from fused_qr_factor) in the
