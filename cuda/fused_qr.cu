@@ -200,8 +200,8 @@ __device__ __forceinline__ void fused_store_column(T* y, int m, int lane, T y0, 
 //
 // FUSED_PROLOGUE_INDEX: the matrix b of this warp and the lane; a warp past the last matrix
 // returns. The shape (m <= 64 rows, n <= NMAX <= 32 columns, n <= m) is the host's to check
-// (KernelLauncher.WarpCannotImplement refuses any other before the launch): a device-side check
-// here cost fused_matrix_backward_n32_f32 a spill on sm_80. Reads the parameter count.
+// (KernelLauncher.WarpCannotImplement refuses any other before the launch), so the kernels spend
+// no instruction on it. Reads the parameter count.
 #define FUSED_PROLOGUE_INDEX(NMAX) \
     const i64 b = (i64)blockIdx.x * FUSED_WARPS_PER_BLOCK + fused_warp_in_block(); \
     if (b >= count) return; \
