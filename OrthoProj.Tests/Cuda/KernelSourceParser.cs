@@ -130,12 +130,12 @@ internal static partial class KernelSourceParser
     }
 
     /// <summary>
-    /// A C# field's type in the notation of <see cref="ParseParameters"/>, for a struct closed over
-    /// <paramref name="element"/> (whose own type reads as "T").
+    /// A C# field's type, as declared in the struct's generic definition, in the notation of
+    /// <see cref="ParseParameters"/> (the type parameter reads as "T").
     /// </summary>
-    public static string Normalize(Type type, Type? element) =>
-        type.IsGenericType && type.GetGenericTypeDefinition() == typeof(DevicePtr<>) ? Normalize(type.GetGenericArguments()[0], element) + "*"
-        : type == element ? "T"
+    public static string Normalize(Type type) =>
+        type.IsGenericType && type.GetGenericTypeDefinition() == typeof(DevicePtr<>) ? Normalize(type.GetGenericArguments()[0]) + "*"
+        : type.IsGenericParameter ? "T"
         : type == typeof(int) ? "int"
         : type == typeof(long) ? "i64"
         : type == typeof(ulong) ? "u64"

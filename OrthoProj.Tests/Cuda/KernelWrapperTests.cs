@@ -260,7 +260,8 @@ public sealed partial class KernelWrapperTests
             int size = type == "T" ? elementSize : type is "int" ? 4 : 8;
             offset = (offset + size - 1) / size * size;
             align = Math.Max(align, size);
-            string csType = KernelSourceParser.Normalize(fields[i].FieldType, element);
+            Type declaredType = closed.IsGenericType ? closed.GetGenericTypeDefinition().GetField(fields[i].Name)!.FieldType : fields[i].FieldType;
+            string csType = KernelSourceParser.Normalize(declaredType);
             if (!string.Equals(fields[i].Name, name.Replace("_", string.Empty, StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase) || csType != type)
             {
                 errors.Add($"{where} field {i}: C# {csType} {fields[i].Name}, kernel_params.cuh {type} {name}");
@@ -287,13 +288,14 @@ public sealed partial class KernelWrapperTests
     private static (int Offset, int Size) FieldBytes(Type closed, FieldInfo field)
     {
         object instance = Activator.CreateInstance(closed)!;
+        // Each branch boxed as its own type (a conditional over numbers would widen them all to double).
         object ones = field.FieldType.IsGenericType
             ? Activator.CreateInstance(field.FieldType, (nint)(-1))!
-            : field.FieldType == typeof(int) ? -1
-            : field.FieldType == typeof(long) ? -1L
-            : field.FieldType == typeof(ulong) ? ulong.MaxValue
-            : field.FieldType == typeof(double) ? BitConverter.Int64BitsToDouble(-1L)
-            : field.FieldType == typeof(float) ? BitConverter.Int32BitsToSingle(-1)
+            : field.FieldType == typeof(int) ? (object)(-1)
+            : field.FieldType == typeof(long) ? (object)(-1L)
+            : field.FieldType == typeof(ulong) ? (object)ulong.MaxValue
+            : field.FieldType == typeof(double) ? (object)BitConverter.Int64BitsToDouble(-1L)
+            : field.FieldType == typeof(float) ? (object)BitConverter.Int32BitsToSingle(-1)
             : throw new InvalidOperationException($"no all-ones value for {field.FieldType}");
         field.SetValue(instance, ones);
         byte[] bytes = (byte[])typeof(KernelWrapperTests).GetMethod(nameof(BytesOf), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(closed).Invoke(null, [instance])!;
