@@ -215,12 +215,18 @@ __device__ __forceinline__ void fused_store_column(T* y, int m, int lane, T y0, 
     fused_load(factor + b * m * (i64)n, m, n, lane, a); \
     const T* taub = tau + b * n;
 
-// FUSED_PROLOGUE_SCALED: the above, then f1 f2 = 2^e for the exponent e of matrix b, so that
-// R^-1 = 2^e R'^-1 is applied as fused_scale(R'^-1 ..., f1, f2). Reads the parameter exponent.
-#define FUSED_PROLOGUE_SCALED(T, NMAX) \
-    FUSED_PROLOGUE_FACTOR(T, NMAX) \
+// FUSED_SCALE_FACTORS: f1 f2 = 2^e for the exponent e of matrix b, so that R^-1 = 2^e R'^-1 is
+// applied as fused_scale(R'^-1 ..., f1, f2). Reads the parameter exponent. A kernel that applies
+// R^-1 only in a late sweep states it there, not in the prologue, so that e is not held across
+// the earlier sweeps (fused_matrix_backward: held from the prologue, it is the value ptxas spills).
+#define FUSED_SCALE_FACTORS(T) \
     T f1, f2; \
     fused_pow2_factors(exponent[b], f1, f2);
+
+// FUSED_PROLOGUE_SCALED: FUSED_PROLOGUE_FACTOR, then FUSED_SCALE_FACTORS.
+#define FUSED_PROLOGUE_SCALED(T, NMAX) \
+    FUSED_PROLOGUE_FACTOR(T, NMAX) \
+    FUSED_SCALE_FACTORS(T)
 
 // ---------------------------------------------------------------- factorization
 
@@ -507,7 +513,7 @@ FUSED_INSTANTIATE(fused_solve_backward, FusedBackwardParams)
 template <typename T, int NMAX>
 __device__ void fused_matrix_backward_impl(const T* factor, const T* tau, const int* exponent, int m, int n, int count, const T* gp, T* ga)
 {
-    FUSED_PROLOGUE_SCALED(T, NMAX)
+    FUSED_PROLOGUE_FACTOR(T, NMAX)
     const T* gpb = gp + b * m * (i64)m;
     T* gab = ga + b * m * (i64)n;
     for (int i = 0; i < m; i++)
@@ -526,6 +532,7 @@ __device__ void fused_matrix_backward_impl(const T* factor, const T* tau, const 
         fused_store_column(gab + (i64)j * m, m, lane, t0, t1);
     }
     fused_warp_sync();
+    FUSED_SCALE_FACTORS(T)                        // only the third sweep applies R^-1
     for (int i = 0; i < m; i++)
     {
         T c = lane < n ? gab[i + (i64)lane * m] : (T)0;

@@ -9,7 +9,9 @@
 // Each struct is an X-macro, Name_FIELDS(T, F), listing F(type, name) in order. From it come the
 // struct itself (OP_DECLARE_PARAMS), the kernels' entry points, which pass the fields in order to
 // the kernel's _impl template (OP_INSTANTIATE, FUSED_INSTANTIATE: the _impl functions keep their
-// plain parameter lists, so the generated code is that of separate kernel parameters), and, in
+// plain parameter lists; the PTX is not identical to that of separate kernel parameters, since
+// NVVM loads the struct's fields once at the entry and schedules the address arithmetic
+// differently, so ptxas's report is checked per kernel by the NVRTC test), and, in
 // the host emulation (OrthoProj.Tests/Cuda/Emulation/fake_cuda.cpp), the list of pointer fields
 // that a launch reads (const T*) or writes (T*), for its hazard checks.
 //
