@@ -85,12 +85,14 @@ __device__ __forceinline__ T fused_scale(T x, T f1, T f2) { return x * f1 * f2; 
 // Instantiates name_impl<T, NMAX> as extern "C" kernels name_n<NMAX>_f32 / _f64 for the column
 // tiers the host picks from (NMAX = 16 for n <= 16, 32 for n <= 32): NMAX is the number of column
 // registers per row slot, so it must be a compile-time constant for the columns to stay in
-// registers. __launch_bounds__ lets ptxas use up to 255 registers per thread.
+// registers. __launch_bounds__ lets ptxas use up to 255 registers per thread. Each kernel takes
+// its parameter struct Params<T> (cuda/kernel_params.cuh) by value and passes its fields, in
+// order, to name_impl<T, NMAX>.
 #ifndef FUSED_INSTANTIATE
-#define FUSED_INSTANTIATE_N(name, N, PARAMS, ARGS) \
-    extern "C" __global__ void __launch_bounds__(FUSED_THREADS) name##_n##N##_f32 PARAMS(float) { name##_impl<float, N> ARGS; } \
-    extern "C" __global__ void __launch_bounds__(FUSED_THREADS) name##_n##N##_f64 PARAMS(double) { name##_impl<double, N> ARGS; }
-#define FUSED_INSTANTIATE(name, PARAMS, ARGS) \
-    FUSED_INSTANTIATE_N(name, 16, PARAMS, ARGS) \
-    FUSED_INSTANTIATE_N(name, 32, PARAMS, ARGS)
+#define FUSED_INSTANTIATE_N(name, N, Params) \
+    extern "C" __global__ void __launch_bounds__(FUSED_THREADS) name##_n##N##_f32(const Params<float> p) { OP_CALL_FIELDS((name##_impl<float, N>), Params, float); } \
+    extern "C" __global__ void __launch_bounds__(FUSED_THREADS) name##_n##N##_f64(const Params<double> p) { OP_CALL_FIELDS((name##_impl<double, N>), Params, double); }
+#define FUSED_INSTANTIATE(name, Params) \
+    FUSED_INSTANTIATE_N(name, 16, Params) \
+    FUSED_INSTANTIATE_N(name, 32, Params)
 #endif

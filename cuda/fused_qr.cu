@@ -21,6 +21,7 @@
 // Matrices are column-major and contiguous: matrix b of a batch of m x p starts at b * m * p.
 // No fast math: results must match the general path to rounding.
 #include "fused_common.cuh"
+#include "kernel_params.cuh"
 
 // Column k of a (both row slots), for a k known only at run time: a select chain over the
 // unrolled columns keeps a[][] in registers (an indexed read would move it to local memory).
@@ -193,10 +194,39 @@ __device__ __forceinline__ void fused_store_column(T* y, int m, int lane, T y0, 
     if (lane + 32 < m) y[lane + 32] = y1;
 }
 
-#define FUSED_MATRIX_INDEX(b) \
+// The one prologue of the fused kernels, in three steps that each kernel takes as far as it needs
+// (macros, so that what they declare are plain locals of the kernel: the generated code is that of
+// the code written out, with no load beyond those written here, none in an inner loop).
+//
+// FUSED_PROLOGUE_INDEX: the matrix b of this warp and the lane; a warp past the last matrix
+// returns. The shape (m <= 64 rows, n <= NMAX <= 32 columns, n <= m) is the host's to check
+// (KernelLauncher.WarpCannotImplement refuses any other before the launch), so the kernels spend
+// no instruction on it. Reads the parameter count.
+#define FUSED_PROLOGUE_INDEX(NMAX) \
     const i64 b = (i64)blockIdx.x * FUSED_WARPS_PER_BLOCK + fused_warp_in_block(); \
     if (b >= count) return; \
     const int lane = fused_lane();
+
+// FUSED_PROLOGUE_FACTOR: the above, then matrix b's factor (m x n, from fused_qr_factor) in the
+// registers a[2][NMAX] and taub, its n reflector scalars. Reads the parameters factor, tau.
+#define FUSED_PROLOGUE_FACTOR(T, NMAX) \
+    FUSED_PROLOGUE_INDEX(NMAX) \
+    T a[2][NMAX]; \
+    fused_load(factor + b * m * (i64)n, m, n, lane, a); \
+    const T* taub = tau + b * n;
+
+// FUSED_SCALE_FACTORS: f1 f2 = 2^e for the exponent e of matrix b, so that R^-1 = 2^e R'^-1 is
+// applied as fused_scale(R'^-1 ..., f1, f2). Reads the parameter exponent. A kernel that applies
+// R^-1 only in a late sweep states it there, not in the prologue, so that e is not held across
+// the earlier sweeps (fused_matrix_backward: held from the prologue, it is the value ptxas spills).
+#define FUSED_SCALE_FACTORS(T) \
+    T f1, f2; \
+    fused_pow2_factors(exponent[b], f1, f2);
+
+// FUSED_PROLOGUE_SCALED: FUSED_PROLOGUE_FACTOR, then FUSED_SCALE_FACTORS.
+#define FUSED_PROLOGUE_SCALED(T, NMAX) \
+    FUSED_PROLOGUE_FACTOR(T, NMAX) \
+    FUSED_SCALE_FACTORS(T)
 
 // ---------------------------------------------------------------- factorization
 
@@ -212,7 +242,7 @@ __device__ __forceinline__ void fused_store_column(T* y, int m, int lane, T y0, 
 template <typename T, int NMAX>
 __device__ void fused_qr_factor_impl(const T* A, int m, int n, int count, T* factor, T* tau, int* exponent, int* rank, double atol, double rtol, int* firstBad)
 {
-    FUSED_MATRIX_INDEX(b)
+    FUSED_PROLOGUE_INDEX(NMAX)
     const i64 mn = (i64)m * n;
     T a[2][NMAX];
     fused_load(A + b * mn, m, n, lane, a);
@@ -300,8 +330,7 @@ __device__ void fused_qr_factor_impl(const T* A, int m, int n, int count, T* fac
         if (r < n) atomicMax(firstBad, OP_INT_MAX - (int)b);
     }
 }
-#define FUSED_QR_FACTOR_PARAMS(T) (const T* A, int m, int n, int count, T* factor, T* tau, int* exponent, int* rank, double atol, double rtol, int* firstBad)
-FUSED_INSTANTIATE(fused_qr_factor, FUSED_QR_FACTOR_PARAMS, (A, m, n, count, factor, tau, exponent, rank, atol, rtol, firstBad))
+FUSED_INSTANTIATE(fused_qr_factor, FusedQrFactorParams)
 
 // ---------------------------------------------------------------- forward operations
 
@@ -309,10 +338,7 @@ FUSED_INSTANTIATE(fused_qr_factor, FUSED_QR_FACTOR_PARAMS, (A, m, n, count, fact
 template <typename T, int NMAX>
 __device__ void fused_project_impl(const T* factor, const T* tau, int m, int n, int count, const T* y, int p, T* z)
 {
-    FUSED_MATRIX_INDEX(b)
-    T a[2][NMAX];
-    fused_load(factor + b * m * (i64)n, m, n, lane, a);
-    const T* taub = tau + b * n;
+    FUSED_PROLOGUE_FACTOR(T, NMAX)
     for (int col = 0; col < p; col++)
     {
         i64 off = (b * p + col) * (i64)m;
@@ -325,18 +351,14 @@ __device__ void fused_project_impl(const T* factor, const T* tau, int m, int n, 
         fused_store_column(z + off, m, lane, y0, y1);
     }
 }
-#define FUSED_PROJECT_PARAMS(T) (const T* factor, const T* tau, int m, int n, int count, const T* y, int p, T* z)
-FUSED_INSTANTIATE(fused_project, FUSED_PROJECT_PARAMS, (factor, tau, m, n, count, y, p, z))
+FUSED_INSTANTIATE(fused_project, FusedForwardParams)
 
 // e = (I - P) y = Q [0; (Q^T y)_(n:m)] column by column, each with ResidualPolicy's second pass
 // decided for that column alone (fused_residual_column). Scale-free: only Q is applied.
 template <typename T, int NMAX>
 __device__ void fused_residual_impl(const T* factor, const T* tau, int m, int n, int count, const T* y, int p, T* e)
 {
-    FUSED_MATRIX_INDEX(b)
-    T a[2][NMAX];
-    fused_load(factor + b * m * (i64)n, m, n, lane, a);
-    const T* taub = tau + b * n;
+    FUSED_PROLOGUE_FACTOR(T, NMAX)
     for (int col = 0; col < p; col++)
     {
         i64 off = (b * p + col) * (i64)m;
@@ -346,19 +368,13 @@ __device__ void fused_residual_impl(const T* factor, const T* tau, int m, int n,
         fused_store_column(e + off, m, lane, e0, e1);
     }
 }
-#define FUSED_RESIDUAL_PARAMS(T) (const T* factor, const T* tau, int m, int n, int count, const T* y, int p, T* e)
-FUSED_INSTANTIATE(fused_residual, FUSED_RESIDUAL_PARAMS, (factor, tau, m, n, count, y, p, e))
+FUSED_INSTANTIATE(fused_residual, FusedForwardParams)
 
 // x = A+ y = R^-1 (Q^T y)_(0:n) = 2^e R'^-1 (Q^T y)_(0:n), n x p.
 template <typename T, int NMAX>
 __device__ void fused_solve_impl(const T* factor, const T* tau, const int* exponent, int m, int n, int count, const T* y, int p, T* x)
 {
-    FUSED_MATRIX_INDEX(b)
-    T a[2][NMAX];
-    fused_load(factor + b * m * (i64)n, m, n, lane, a);
-    const T* taub = tau + b * n;
-    T f1, f2;
-    fused_pow2_factors(exponent[b], f1, f2);      // 2^e = f1 f2: R^-1 = 2^e R'^-1
+    FUSED_PROLOGUE_SCALED(T, NMAX)
     for (int col = 0; col < p; col++)
     {
         T y0, y1;
@@ -368,17 +384,13 @@ __device__ void fused_solve_impl(const T* factor, const T* tau, const int* expon
         if (lane < n) x[(b * p + col) * (i64)n + lane] = xv;
     }
 }
-#define FUSED_SOLVE_PARAMS(T) (const T* factor, const T* tau, const int* exponent, int m, int n, int count, const T* y, int p, T* x)
-FUSED_INSTANTIATE(fused_solve, FUSED_SOLVE_PARAMS, (factor, tau, exponent, m, n, count, y, p, x))
+FUSED_INSTANTIATE(fused_solve, FusedSolveParams)
 
 // P = Q Q^T (m x m), column i = Q [(Q^T e_i)_(0:n); 0].
 template <typename T, int NMAX>
 __device__ void fused_matrix_impl(const T* factor, const T* tau, int m, int n, int count, T* pm)
 {
-    FUSED_MATRIX_INDEX(b)
-    T a[2][NMAX];
-    fused_load(factor + b * m * (i64)n, m, n, lane, a);
-    const T* taub = tau + b * n;
+    FUSED_PROLOGUE_FACTOR(T, NMAX)
     for (int i = 0; i < m; i++)
     {
         T y0 = lane == i ? (T)1 : (T)0, y1 = lane + 32 == i ? (T)1 : (T)0;
@@ -389,8 +401,7 @@ __device__ void fused_matrix_impl(const T* factor, const T* tau, int m, int n, i
         fused_store_column(pm + (b * m + i) * (i64)m, m, lane, y0, y1);
     }
 }
-#define FUSED_MATRIX_PARAMS(T) (const T* factor, const T* tau, int m, int n, int count, T* pm)
-FUSED_INSTANTIATE(fused_matrix, FUSED_MATRIX_PARAMS, (factor, tau, m, n, count, pm))
+FUSED_INSTANTIATE(fused_matrix, FusedMatrixParams)
 
 // ---------------------------------------------------------------- backward operations
 
@@ -424,12 +435,7 @@ __device__ __forceinline__ void fused_outer_update(T* ga, int m, int n, int lane
 template <typename T, int NMAX, bool RESIDUAL>
 __device__ void fused_projection_backward(const T* factor, const T* tau, const int* exponent, int m, int n, int count, const T* y, const T* g, int p, T* ga, T* gy)
 {
-    FUSED_MATRIX_INDEX(b)
-    T a[2][NMAX];
-    fused_load(factor + b * m * (i64)n, m, n, lane, a);
-    const T* taub = tau + b * n;
-    T f1, f2;
-    fused_pow2_factors(exponent[b], f1, f2);      // 2^e = f1 f2: R^-1 = 2^e R'^-1
+    FUSED_PROLOGUE_SCALED(T, NMAX)
     T* gab = ga + b * m * (i64)n;
     for (int col = 0; col < p; col++)
     {
@@ -470,9 +476,8 @@ __device__ void fused_residual_backward_impl(const T* factor, const T* tau, cons
 {
     fused_projection_backward<T, NMAX, true>(factor, tau, exponent, m, n, count, y, g, p, ga, gy);
 }
-#define FUSED_BACKWARD_PARAMS(T) (const T* factor, const T* tau, const int* exponent, int m, int n, int count, const T* y, const T* g, int p, T* ga, T* gy)
-FUSED_INSTANTIATE(fused_project_backward, FUSED_BACKWARD_PARAMS, (factor, tau, exponent, m, n, count, y, g, p, ga, gy))
-FUSED_INSTANTIATE(fused_residual_backward, FUSED_BACKWARD_PARAMS, (factor, tau, exponent, m, n, count, y, g, p, ga, gy))
+FUSED_INSTANTIATE(fused_project_backward, FusedBackwardParams)
+FUSED_INSTANTIATE(fused_residual_backward, FusedBackwardParams)
 
 // Backward of x = A+ y at full column rank: w = Q R^-T gx; gy = w; gA = -w x^T + r v^T with
 // v = R^-1 R^-T gx. gx is n x p. With R = 2^-e R': R^-T gx = 2^e R'^-T gx, and R^-1 of that is
@@ -480,12 +485,7 @@ FUSED_INSTANTIATE(fused_residual_backward, FUSED_BACKWARD_PARAMS, (factor, tau, 
 template <typename T, int NMAX>
 __device__ void fused_solve_backward_impl(const T* factor, const T* tau, const int* exponent, int m, int n, int count, const T* y, const T* gx, int p, T* ga, T* gy)
 {
-    FUSED_MATRIX_INDEX(b)
-    T a[2][NMAX];
-    fused_load(factor + b * m * (i64)n, m, n, lane, a);
-    const T* taub = tau + b * n;
-    T f1, f2;
-    fused_pow2_factors(exponent[b], f1, f2);      // 2^e = f1 f2: R^-1 = 2^e R'^-1
+    FUSED_PROLOGUE_SCALED(T, NMAX)
     T* gab = ga + b * m * (i64)n;
     for (int col = 0; col < p; col++)
     {
@@ -504,8 +504,7 @@ __device__ void fused_solve_backward_impl(const T* factor, const T* tau, const i
         fused_outer_update(gab, m, n, lane, col == 0, (T)-1, w0, w1, x, r0, r1, -v);
     }
 }
-#define FUSED_SOLVE_BACKWARD_PARAMS(T) (const T* factor, const T* tau, const int* exponent, int m, int n, int count, const T* y, const T* gx, int p, T* ga, T* gy)
-FUSED_INSTANTIATE(fused_solve_backward, FUSED_SOLVE_BACKWARD_PARAMS, (factor, tau, exponent, m, n, count, y, gx, p, ga, gy))
+FUSED_INSTANTIATE(fused_solve_backward, FusedBackwardParams)
 
 // Backward of P: gA = (I - P) S Q R^-T with S = gP + gP^T, in three sweeps over gA (m x n, used
 // as the warp's scratch): (1) row i of T = S Q is (Q^T s_i)_(0:n)^T with s_i = S[:, i];
@@ -514,12 +513,7 @@ FUSED_INSTANTIATE(fused_solve_backward, FUSED_SOLVE_BACKWARD_PARAMS, (factor, ta
 template <typename T, int NMAX>
 __device__ void fused_matrix_backward_impl(const T* factor, const T* tau, const int* exponent, int m, int n, int count, const T* gp, T* ga)
 {
-    FUSED_MATRIX_INDEX(b)
-    T a[2][NMAX];
-    fused_load(factor + b * m * (i64)n, m, n, lane, a);
-    const T* taub = tau + b * n;
-    T f1, f2;
-    fused_pow2_factors(exponent[b], f1, f2);      // 2^e = f1 f2: R^-1 = 2^e R'^-1
+    FUSED_PROLOGUE_FACTOR(T, NMAX)
     const T* gpb = gp + b * m * (i64)m;
     T* gab = ga + b * m * (i64)n;
     for (int i = 0; i < m; i++)
@@ -538,6 +532,7 @@ __device__ void fused_matrix_backward_impl(const T* factor, const T* tau, const 
         fused_store_column(gab + (i64)j * m, m, lane, t0, t1);
     }
     fused_warp_sync();
+    FUSED_SCALE_FACTORS(T)                        // only the third sweep applies R^-1
     for (int i = 0; i < m; i++)
     {
         T c = lane < n ? gab[i + (i64)lane * m] : (T)0;
@@ -545,5 +540,4 @@ __device__ void fused_matrix_backward_impl(const T* factor, const T* tau, const 
         if (lane < n) gab[i + (i64)lane * m] = xv;
     }
 }
-#define FUSED_MATRIX_BACKWARD_PARAMS(T) (const T* factor, const T* tau, const int* exponent, int m, int n, int count, const T* gp, T* ga)
-FUSED_INSTANTIATE(fused_matrix_backward, FUSED_MATRIX_BACKWARD_PARAMS, (factor, tau, exponent, m, n, count, gp, ga))
+FUSED_INSTANTIATE(fused_matrix_backward, FusedMatrixBackwardParams)

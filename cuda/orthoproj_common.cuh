@@ -12,8 +12,11 @@ typedef long long i64;
 #define OP_INT_MAX 2147483647
 
 // Instantiates the device template name##_impl under two extern "C" kernel names, name_f32 and
-// name_f64, so that the host looks kernels up by plain names (no C++ mangling). PARAMS is a
-// function-like macro giving the parameter list for an element type T; ARGS the argument list.
-#define OP_INSTANTIATE(name, PARAMS, ARGS) \
-    extern "C" __global__ void name##_f32 PARAMS(float) { name##_impl<float> ARGS; } \
-    extern "C" __global__ void name##_f64 PARAMS(double) { name##_impl<double> ARGS; }
+// name_f64, so that the host looks kernels up by plain names (no C++ mangling). Each takes its
+// parameter struct Params<T> (cuda/kernel_params.cuh) by value and passes its fields, in order,
+// to name##_impl<T>. OP_INSTANTIATE_UNTYPED: one entry, name, over a struct with no element type.
+#define OP_INSTANTIATE(name, Params) \
+    extern "C" __global__ void name##_f32(const Params<float> p) { OP_CALL_FIELDS((name##_impl<float>), Params, float); } \
+    extern "C" __global__ void name##_f64(const Params<double> p) { OP_CALL_FIELDS((name##_impl<double>), Params, double); }
+#define OP_INSTANTIATE_UNTYPED(name, Params) \
+    extern "C" __global__ void name(const Params p) { OP_CALL_FIELDS(name##_impl, Params, void); }

@@ -8,6 +8,7 @@
 // cuda/CMakeLists.txt into orthoproj_kernels.fatbin. No fast-math: results must match the CPU
 // backend to rounding.
 #include "orthoproj_common.cuh"
+#include "kernel_params.cuh"
 
 template <typename T> struct op_limits;
 template <> struct op_limits<float> { static __device__ __forceinline__ float max_value() { return 3.402823466e+38f; } };
@@ -38,8 +39,7 @@ __device__ void exponent_none_impl(int* out, int count)
         out[b] = OP_EXP_NONE;
     }
 }
-#define EXPONENT_NONE_PARAMS(T) (int* out, int count)
-OP_INSTANTIATE(exponent_none, EXPONENT_NONE_PARAMS, (out, count))
+OP_INSTANTIATE(exponent_none, ExponentNoneParams)
 
 // Per matrix b: L = ilogb(max |x_b|) over the rows x cols block (leading dimension ld), plus
 // shift[b] when shift is given (the magnitude of 2^shift x); OP_EXP_NONE for an all-zero block.
@@ -89,8 +89,7 @@ __device__ void max_exponent_impl(const T* x, int rows, int cols, int ld, i64 st
         }
     }
 }
-#define MAX_EXPONENT_PARAMS(T) (const T* x, int rows, int cols, int ld, i64 stride, const int* shift, int accumulate, int count, int* out)
-OP_INSTANTIATE(max_exponent, MAX_EXPONENT_PARAMS, (x, rows, cols, ld, stride, shift, accumulate, count, out))
+OP_INSTANTIATE(max_exponent, MaxExponentParams)
 
 __device__ __forceinline__ float op_ldexp(float x, int e) { return ldexpf(x, e); }
 __device__ __forceinline__ double op_ldexp(double x, int e) { return ldexp(x, e); }
@@ -110,8 +109,7 @@ __device__ void scale_exp2_impl(T* x, int rows, int cols, int ld, i64 stride, co
         *q = op_ldexp(*q, p);
     }
 }
-#define SCALE_EXP2_PARAMS(T) (T* x, int rows, int cols, int ld, i64 stride, const int* e1, int c1, const int* e2, int c2, int count)
-OP_INSTANTIATE(scale_exp2, SCALE_EXP2_PARAMS, (x, rows, cols, ld, stride, e1, c1, e2, c2, count))
+OP_INSTANTIATE(scale_exp2, ScaleExp2Params)
 
 // ---------------------------------------------------------------- checks
 
@@ -130,8 +128,7 @@ __device__ void find_nonfinite_impl(const T* x, int n, int* result)
         }
     }
 }
-#define FIND_NONFINITE_PARAMS(T) (const T* x, int n, int* result)
-OP_INSTANTIATE(find_nonfinite, FIND_NONFINITE_PARAMS, (x, n, result))
+OP_INSTANTIATE(find_nonfinite, FindNonfiniteParams)
 
 // C_b <- op(Q_b) C_b for each matrix b, Q_b = H_0 H_1 ... H_{k-1} the product of geqrf's reflectors
 // (H_i = I - tau_i v_i v_i^T, v_i = (0, .., 0, 1, V[i+1 .. m-1, i]), V m x k with leading dimension
@@ -170,8 +167,7 @@ __device__ void apply_reflectors_impl(const T* v, i64 strideV, const T* tau, i64
         }
     }
 }
-#define APPLY_REFLECTORS_PARAMS(T) (const T* v, i64 strideV, const T* tau, i64 strideTau, int m, int k, T* c, i64 strideC, int p, int rowStep, int colStep, int transpose, int count)
-OP_INSTANTIATE(apply_reflectors, APPLY_REFLECTORS_PARAMS, (v, strideV, tau, strideTau, m, k, c, strideC, p, rowStep, colStep, transpose, count))
+OP_INSTANTIATE(apply_reflectors, ApplyReflectorsParams)
 
 // Keeps the value a non-finite scan found, *value = x[INT_MAX - *flag] when *flag != 0, so that
 // the error can name it when it is read back later (CudaErrorChecking.Deferred), even after x is
@@ -188,12 +184,11 @@ __device__ void read_flagged_impl(const T* x, const int* flag, T* value)
         }
     }
 }
-#define READ_FLAGGED_PARAMS(T) (const T* x, const int* flag, T* value)
-OP_INSTANTIATE(read_flagged, READ_FLAGGED_PARAMS, (x, flag, value))
+OP_INSTANTIATE(read_flagged, ReadFlaggedParams)
 
 // The first b < count with flags[b * stride] != 0, as *result = INT_MAX - b (zero: none).
 // Summarizes per-matrix devInfo so that the host reads back one int on success.
-extern "C" __global__ void first_flagged(const int* flags, int count, int stride, int* result)
+__device__ void first_flagged_impl(const int* flags, int count, int stride, int* result)
 {
     OP_GRID_STRIDE(b, count)
     {
@@ -203,6 +198,7 @@ extern "C" __global__ void first_flagged(const int* flags, int count, int stride
         }
     }
 }
+OP_INSTANTIATE_UNTYPED(first_flagged, FirstFlaggedParams)
 
 // The QR method's rank rule, per matrix of the geqrf output (R in the upper triangle, leading
 // dimension lda): rank = #{ j : |R_jj| > max(atol, rtol * max_j |R_jj|) }, computed in double as
@@ -229,8 +225,7 @@ __device__ void qr_rank_impl(const T* a, int lda, int n, i64 stride, int count, 
         rank[b] = r;
     }
 }
-#define QR_RANK_PARAMS(T) (const T* a, int lda, int n, i64 stride, int count, double atol, double rtol, int* rank, const int* magnitude)
-OP_INSTANTIATE(qr_rank, QR_RANK_PARAMS, (a, lda, n, stride, count, atol, rtol, rank, magnitude))
+OP_INSTANTIATE(qr_rank, QrRankParams)
 
 // torch.linalg.pinv's threshold on descending singular values s (kk per matrix): rank = the
 // number of leading s_l > max(atol, rtol * s_0) (in double), inv_s[l] = 1 / s_l for l < rank and 0
@@ -257,8 +252,7 @@ __device__ void svd_threshold_impl(const T* s, int kk, i64 strideS, int count, d
         rank[b] = r;
     }
 }
-#define SVD_THRESHOLD_PARAMS(T) (const T* s, int kk, i64 strideS, int count, double atol, double rtol, int* rank, T* inv_s, T* keep, const int* magnitude)
-OP_INSTANTIATE(svd_threshold, SVD_THRESHOLD_PARAMS, (s, kk, strideS, count, atol, rtol, rank, inv_s, keep, magnitude))
+OP_INSTANTIATE(svd_threshold, SvdThresholdParams)
 
 // The residual's second-pass rule (ResidualPolicy in Core/Projection/RangeBasis.cs), per column:
 // column j of e = y - U U^T y keeps its first pass when ||e_j||^2 >= 0.25 ||y_j||^2 (sums in
@@ -287,8 +281,7 @@ __device__ void residual_second_pass_impl(const T* e, const T* y, int m, int p, 
         }
     }
 }
-#define RESIDUAL_SECOND_PASS_PARAMS(T) (const T* e, const T* y, int m, int p, i64 stride, T* t, int r, i64 tStride, int count)
-OP_INSTANTIATE(residual_second_pass, RESIDUAL_SECOND_PASS_PARAMS, (e, y, m, p, stride, t, r, tStride, count))
+OP_INSTANTIATE(residual_second_pass, ResidualSecondPassParams)
 
 // Zeros matrix b (len elements from b * stride) where rank[b] >= full: the rank-deficient
 // least-squares term of SolveBackward exists only for matrices with rank below n.
@@ -301,8 +294,7 @@ __device__ void zero_full_rank_impl(T* x, int len, i64 stride, const int* rank, 
         if (rank[b] >= full) x[b * stride + i % len] = (T)0;
     }
 }
-#define ZERO_FULL_RANK_PARAMS(T) (T* x, int len, i64 stride, const int* rank, int full, int count)
-OP_INSTANTIATE(zero_full_rank, ZERO_FULL_RANK_PARAMS, (x, len, stride, rank, full, count))
+OP_INSTANTIATE(zero_full_rank, ZeroFullRankParams)
 
 // ---------------------------------------------------------------- layout
 
@@ -317,8 +309,7 @@ __device__ void copy_strided_impl(const T* src, i64 srcStride, T* dst, i64 dstSt
         dst[b * dstStride + e] = src[b * srcStride + e];
     }
 }
-#define COPY_STRIDED_PARAMS(T) (const T* src, i64 srcStride, T* dst, i64 dstStride, int len, int count)
-OP_INSTANTIATE(copy_strided, COPY_STRIDED_PARAMS, (src, srcStride, dst, dstStride, len, count))
+OP_INSTANTIATE(copy_strided, CopyStridedParams)
 
 // dst (cols x rows) = src^T (src rows x cols), per matrix.
 template <typename T>
@@ -332,8 +323,7 @@ __device__ void transpose_impl(const T* src, int rows, int cols, i64 srcStride, 
         dst[b * dstStride + j + i * cols] = src[b * srcStride + e];
     }
 }
-#define TRANSPOSE_PARAMS(T) (const T* src, int rows, int cols, i64 srcStride, T* dst, i64 dstStride, int count)
-OP_INSTANTIATE(transpose, TRANSPOSE_PARAMS, (src, rows, cols, srcStride, dst, dstStride, count))
+OP_INSTANTIATE(transpose, TransposeParams)
 
 // The first cols columns of the rows x rows identity, per matrix.
 template <typename T>
@@ -346,8 +336,7 @@ __device__ void set_identity_impl(T* q, int rows, int cols, i64 stride, int coun
         q[b * stride + e] = (e % rows == e / rows) ? (T)1 : (T)0;
     }
 }
-#define SET_IDENTITY_PARAMS(T) (T* q, int rows, int cols, i64 stride, int count)
-OP_INSTANTIATE(set_identity, SET_IDENTITY_PARAMS, (q, rows, cols, stride, count))
+OP_INSTANTIATE(set_identity, SetIdentityParams)
 
 // R (rRows x n, leading dimension rRows) = the upper triangle of a (leading dimension lda >= rRows),
 // zeros below the diagonal: R out of geqrf's output.
@@ -362,8 +351,7 @@ __device__ void extract_upper_impl(const T* a, int lda, int n, i64 strideA, T* r
         r[b * strideR + e] = i <= j ? a[b * strideA + i + j * lda] : (T)0;
     }
 }
-#define EXTRACT_UPPER_PARAMS(T) (const T* a, int lda, int n, i64 strideA, T* r, int rRows, i64 strideR, int count)
-OP_INSTANTIATE(extract_upper, EXTRACT_UPPER_PARAMS, (a, lda, n, strideA, r, rRows, strideR, count))
+OP_INSTANTIATE(extract_upper, ExtractUpperParams)
 
 // S (k x k): the strict upper triangle mirrored to the lower, the diagonal kept once
 // (S[i, j] = S[j, i] for i > j). Each thread writes one lower entry and reads the matching upper
@@ -379,8 +367,7 @@ __device__ void mirror_upper_impl(T* s, int k, i64 stride, int count)
         if (i > j) s[b * stride + e] = s[b * stride + j + i * k];
     }
 }
-#define MIRROR_UPPER_PARAMS(T) (T* s, int k, i64 stride, int count)
-OP_INSTANTIATE(mirror_upper, MIRROR_UPPER_PARAMS, (s, k, stride, count))
+OP_INSTANTIATE(mirror_upper, MirrorUpperParams)
 
 // x[:, j] *= scale[j] per matrix (x rows x cols, scale cols per matrix with stride scaleStride).
 template <typename T>
@@ -393,8 +380,7 @@ __device__ void scale_columns_impl(T* x, int rows, int cols, i64 stride, const T
         x[b * stride + e] *= scale[b * scaleStride + e / rows];
     }
 }
-#define SCALE_COLUMNS_PARAMS(T) (T* x, int rows, int cols, i64 stride, const T* scale, i64 scaleStride, int count)
-OP_INSTANTIATE(scale_columns, SCALE_COLUMNS_PARAMS, (x, rows, cols, stride, scale, scaleStride, count))
+OP_INSTANTIATE(scale_columns, ScaleColumnsParams)
 
 // x = beta * x over a rows x cols block (leading dimension ld) of each matrix; beta == 0 writes
 // zeros without reading x (BLAS semantics for C when the inner dimension of a product is 0).
@@ -409,8 +395,7 @@ __device__ void scale_strided_impl(T* x, int rows, int cols, int ld, i64 stride,
         *p = beta == (T)0 ? (T)0 : beta * *p;
     }
 }
-#define SCALE_STRIDED_PARAMS(T) (T* x, int rows, int cols, int ld, i64 stride, T beta, int count)
-OP_INSTANTIATE(scale_strided, SCALE_STRIDED_PARAMS, (x, rows, cols, ld, stride, beta, count))
+OP_INSTANTIATE(scale_strided, ScaleStridedParams)
 
 // dst[0:rows, 0:cols] = src[0:rows, 0:cols] per matrix, each with its own leading dimension:
 // the top rows of Q^T y after ormqr, or c placed on top of a zero block before ormqr.
@@ -425,14 +410,14 @@ __device__ void copy_block_impl(const T* src, int ldSrc, i64 srcStride, T* dst, 
         dst[b * dstStride + i + j * ldDst] = src[b * srcStride + i + j * ldSrc];
     }
 }
-#define COPY_BLOCK_PARAMS(T) (const T* src, int ldSrc, i64 srcStride, T* dst, int ldDst, i64 dstStride, int rows, int cols, int count)
-OP_INSTANTIATE(copy_block, COPY_BLOCK_PARAMS, (src, ldSrc, srcStride, dst, ldDst, dstStride, rows, cols, count))
+OP_INSTANTIATE(copy_block, CopyBlockParams)
 
 // out[b] = base + b * strideBytes: the device pointer arrays that cuBLAS's *Batched routines take.
-extern "C" __global__ void pointer_array(unsigned long long base, long long strideBytes, int count, unsigned long long* out)
+__device__ void pointer_array_impl(unsigned long long base, long long strideBytes, int count, unsigned long long* out)
 {
     OP_GRID_STRIDE(b, count)
     {
         out[b] = base + (unsigned long long)(b * strideBytes);
     }
 }
+OP_INSTANTIATE_UNTYPED(pointer_array, PointerArrayParams)

@@ -34,43 +34,10 @@ internal static unsafe class Lapack
             return;
         }
 
-        int info = 0, query = -1;
-        T size = default;
         fixed (T* pa = a, pt = tau)
         {
-            if (typeof(T) == typeof(double))
-            {
-                LapackInterop.dgeqrf_(&m, &n, (double*)pa, &lda, (double*)pt, (double*)&size, &query, &info);
-            }
-            else
-            {
-                LapackInterop.sgeqrf_(&m, &n, (float*)pa, &lda, (float*)pt, (float*)&size, &query, &info);
-            }
-
-            Check(routine, info);
-            int lwork = WorkSize(size, n);
-            T[] work = ArrayPool<T>.Shared.Rent(lwork);
-            try
-            {
-                fixed (T* pw = work)
-                {
-                    if (typeof(T) == typeof(double))
-                    {
-                        LapackInterop.dgeqrf_(&m, &n, (double*)pa, &lda, (double*)pt, (double*)pw, &lwork, &info);
-                    }
-                    else
-                    {
-                        LapackInterop.sgeqrf_(&m, &n, (float*)pa, &lda, (float*)pt, (float*)pw, &lwork, &info);
-                    }
-                }
-            }
-            finally
-            {
-                ArrayPool<T>.Shared.Return(work);
-            }
+            Check(routine, CallWithWorkspace<T, GeqrfCall<T>>(routine, new(m, n, pa, lda, pt), minimum: n));
         }
-
-        Check(routine, info);
     }
 
     /// <summary>
@@ -92,43 +59,10 @@ internal static unsafe class Lapack
             return;
         }
 
-        int info = 0, query = -1;
-        T size = default;
         fixed (T* pa = a, pt = tau)
         {
-            if (typeof(T) == typeof(double))
-            {
-                LapackInterop.dorgqr_(&m, &n, &k, (double*)pa, &lda, (double*)pt, (double*)&size, &query, &info);
-            }
-            else
-            {
-                LapackInterop.sorgqr_(&m, &n, &k, (float*)pa, &lda, (float*)pt, (float*)&size, &query, &info);
-            }
-
-            Check(routine, info);
-            int lwork = WorkSize(size, n);
-            T[] work = ArrayPool<T>.Shared.Rent(lwork);
-            try
-            {
-                fixed (T* pw = work)
-                {
-                    if (typeof(T) == typeof(double))
-                    {
-                        LapackInterop.dorgqr_(&m, &n, &k, (double*)pa, &lda, (double*)pt, (double*)pw, &lwork, &info);
-                    }
-                    else
-                    {
-                        LapackInterop.sorgqr_(&m, &n, &k, (float*)pa, &lda, (float*)pt, (float*)pw, &lwork, &info);
-                    }
-                }
-            }
-            finally
-            {
-                ArrayPool<T>.Shared.Return(work);
-            }
+            Check(routine, CallWithWorkspace<T, OrgqrCall<T>>(routine, new(m, n, k, pa, lda, pt), minimum: n));
         }
-
-        Check(routine, info);
     }
 
     /// <summary>
@@ -152,43 +86,10 @@ internal static unsafe class Lapack
         }
 
         byte s = (byte)char.ToUpperInvariant(side), t = (byte)char.ToUpperInvariant(trans);
-        int info = 0, query = -1;
-        T size = default;
         fixed (T* pa = a, pt = tau, pc = c)
         {
-            if (typeof(T) == typeof(double))
-            {
-                LapackInterop.dormqr_(&s, &t, &m, &n, &k, (double*)pa, &lda, (double*)pt, (double*)pc, &ldc, (double*)&size, &query, &info, 1, 1);
-            }
-            else
-            {
-                LapackInterop.sormqr_(&s, &t, &m, &n, &k, (float*)pa, &lda, (float*)pt, (float*)pc, &ldc, (float*)&size, &query, &info, 1, 1);
-            }
-
-            Check(routine, info);
-            int lwork = WorkSize(size, left ? n : m);
-            T[] work = ArrayPool<T>.Shared.Rent(lwork);
-            try
-            {
-                fixed (T* pw = work)
-                {
-                    if (typeof(T) == typeof(double))
-                    {
-                        LapackInterop.dormqr_(&s, &t, &m, &n, &k, (double*)pa, &lda, (double*)pt, (double*)pc, &ldc, (double*)pw, &lwork, &info, 1, 1);
-                    }
-                    else
-                    {
-                        LapackInterop.sormqr_(&s, &t, &m, &n, &k, (float*)pa, &lda, (float*)pt, (float*)pc, &ldc, (float*)pw, &lwork, &info, 1, 1);
-                    }
-                }
-            }
-            finally
-            {
-                ArrayPool<T>.Shared.Return(work);
-            }
+            Check(routine, CallWithWorkspace<T, OrmqrCall<T>>(routine, new(s, t, m, n, k, pa, lda, pt, pc, ldc), minimum: left ? n : m));
         }
-
-        Check(routine, info);
     }
 
     /// <summary>
@@ -270,52 +171,19 @@ internal static unsafe class Lapack
         }
 
         byte j = (byte)job;
-        int info = 0, query = -1;
-        T size = default;
         int[] iwork = ArrayPool<int>.Shared.Rent(8 * k);
         try
         {
             fixed (T* pa = a, ps = s, pu = u, pv = vt)
             fixed (int* pi = iwork)
             {
-                if (typeof(T) == typeof(double))
-                {
-                    LapackInterop.dgesdd_(&j, &m, &n, (double*)pa, &lda, (double*)ps, (double*)pu, &ldu, (double*)pv, &ldvt, (double*)&size, &query, pi, &info, 1);
-                }
-                else
-                {
-                    LapackInterop.sgesdd_(&j, &m, &n, (float*)pa, &lda, (float*)ps, (float*)pu, &ldu, (float*)pv, &ldvt, (float*)&size, &query, pi, &info, 1);
-                }
-
-                Check(routine, info);
-                int lwork = WorkSize(size, 1);
-                T[] work = ArrayPool<T>.Shared.Rent(lwork);
-                try
-                {
-                    fixed (T* pw = work)
-                    {
-                        if (typeof(T) == typeof(double))
-                        {
-                            LapackInterop.dgesdd_(&j, &m, &n, (double*)pa, &lda, (double*)ps, (double*)pu, &ldu, (double*)pv, &ldvt, (double*)pw, &lwork, pi, &info, 1);
-                        }
-                        else
-                        {
-                            LapackInterop.sgesdd_(&j, &m, &n, (float*)pa, &lda, (float*)ps, (float*)pu, &ldu, (float*)pv, &ldvt, (float*)pw, &lwork, pi, &info, 1);
-                        }
-                    }
-                }
-                finally
-                {
-                    ArrayPool<T>.Shared.Return(work);
-                }
+                Check(routine, CallWithWorkspace<T, GesddCall<T>>(routine, new(j, m, n, pa, lda, ps, pu, ldu, pv, ldvt, pi), minimum: 1));
             }
         }
         finally
         {
             ArrayPool<int>.Shared.Return(iwork);
         }
-
-        Check(routine, info);
     }
 
     /// <summary>
@@ -441,6 +309,123 @@ internal static unsafe class Lapack
         Covers(tau, k, nameof(tau));
         Covers<T>(c, m, n, ldc, nameof(c));
         return left;
+    }
+
+    /// <summary>
+    /// One LAPACK routine that takes a workspace, its other arguments bound: <see cref="Invoke"/>
+    /// calls the s or d routine with the given WORK and LWORK and
+    /// returns INFO. <see cref="CallWithWorkspace{T, TCall}"/> runs the query (LWORK = -1), the
+    /// rent and the call for every such routine; the struct is a generic argument, so each call
+    /// site is specialized and inlined, with no delegate or allocation.
+    /// </summary>
+    private interface IWorkspaceCall<T>
+        where T : unmanaged
+    {
+        int Invoke(T* work, int lwork);
+    }
+
+    /// <summary>
+    /// The workspace pattern of LAPACK written once: the query (LWORK = -1, the optimal size in
+    /// WORK(1)), a workspace of at least <paramref name="minimum"/> rented from the shared pool,
+    /// the call, the return of the workspace. Returns the call's INFO (a failed query throws).
+    /// </summary>
+    private static int CallWithWorkspace<T, TCall>(string routine, TCall call, int minimum)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TCall : struct, IWorkspaceCall<T>
+    {
+        T size = default;
+        Check(routine, call.Invoke(&size, -1));
+        int lwork = WorkSize(size, minimum);
+        T[] work = ArrayPool<T>.Shared.Rent(lwork);
+        try
+        {
+            fixed (T* pw = work)
+            {
+                return call.Invoke(pw, lwork);
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(work);
+        }
+    }
+
+    private readonly struct GeqrfCall<T>(int m, int n, T* a, int lda, T* tau) : IWorkspaceCall<T>
+        where T : unmanaged
+    {
+        public int Invoke(T* work, int lwork)
+        {
+            int mm = m, nn = n, ld = lda, info = 0;
+            if (typeof(T) == typeof(double))
+            {
+                LapackInterop.dgeqrf_(&mm, &nn, (double*)a, &ld, (double*)tau, (double*)work, &lwork, &info);
+            }
+            else
+            {
+                LapackInterop.sgeqrf_(&mm, &nn, (float*)a, &ld, (float*)tau, (float*)work, &lwork, &info);
+            }
+
+            return info;
+        }
+    }
+
+    private readonly struct OrgqrCall<T>(int m, int n, int k, T* a, int lda, T* tau) : IWorkspaceCall<T>
+        where T : unmanaged
+    {
+        public int Invoke(T* work, int lwork)
+        {
+            int mm = m, nn = n, kk = k, ld = lda, info = 0;
+            if (typeof(T) == typeof(double))
+            {
+                LapackInterop.dorgqr_(&mm, &nn, &kk, (double*)a, &ld, (double*)tau, (double*)work, &lwork, &info);
+            }
+            else
+            {
+                LapackInterop.sorgqr_(&mm, &nn, &kk, (float*)a, &ld, (float*)tau, (float*)work, &lwork, &info);
+            }
+
+            return info;
+        }
+    }
+
+    private readonly struct OrmqrCall<T>(byte side, byte trans, int m, int n, int k, T* a, int lda, T* tau, T* c, int ldc) : IWorkspaceCall<T>
+        where T : unmanaged
+    {
+        public int Invoke(T* work, int lwork)
+        {
+            byte s = side, t = trans;
+            int mm = m, nn = n, kk = k, la = lda, lc = ldc, info = 0;
+            if (typeof(T) == typeof(double))
+            {
+                LapackInterop.dormqr_(&s, &t, &mm, &nn, &kk, (double*)a, &la, (double*)tau, (double*)c, &lc, (double*)work, &lwork, &info, 1, 1);
+            }
+            else
+            {
+                LapackInterop.sormqr_(&s, &t, &mm, &nn, &kk, (float*)a, &la, (float*)tau, (float*)c, &lc, (float*)work, &lwork, &info, 1, 1);
+            }
+
+            return info;
+        }
+    }
+
+    private readonly struct GesddCall<T>(byte jobz, int m, int n, T* a, int lda, T* s, T* u, int ldu, T* vt, int ldvt, int* iwork) : IWorkspaceCall<T>
+        where T : unmanaged
+    {
+        public int Invoke(T* work, int lwork)
+        {
+            byte j = jobz;
+            int mm = m, nn = n, la = lda, lu = ldu, lv = ldvt, info = 0;
+            if (typeof(T) == typeof(double))
+            {
+                LapackInterop.dgesdd_(&j, &mm, &nn, (double*)a, &la, (double*)s, (double*)u, &lu, (double*)vt, &lv, (double*)work, &lwork, iwork, &info, 1);
+            }
+            else
+            {
+                LapackInterop.sgesdd_(&j, &mm, &nn, (float*)a, &la, (float*)s, (float*)u, &lu, (float*)vt, &lv, (float*)work, &lwork, iwork, &info, 1);
+            }
+
+            return info;
+        }
     }
 
     /// <summary>Throws a <see cref="LapackException"/> for a nonzero INFO.</summary>

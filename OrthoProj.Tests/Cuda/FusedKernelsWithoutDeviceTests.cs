@@ -85,9 +85,11 @@ public sealed partial class FusedKernelsWithoutDeviceTests
         string source = KernelModule.ReadSource(FusedKernels.Unit.SourceFile);
         string header = KernelModule.ReadSource("fused_common.cuh");
         StringAssert.Contains(header, $"#define FUSED_WARPS_PER_BLOCK {KernelLauncher.WarpsPerBlock}");
-        foreach (int tier in KernelEntry.ColumnTiers)
+        StringAssert.Contains(header, $"#define FUSED_MAX_ROWS {KernelLauncher.WarpMaxRows}");
+        StringAssert.Contains(header, $"#define FUSED_MAX_COLS {KernelHandle.ColumnTiers[^1]}");
+        foreach (int tier in KernelHandle.ColumnTiers)
         {
-            StringAssert.Contains(header, $"FUSED_INSTANTIATE_N(name, {tier}, PARAMS, ARGS)");
+            StringAssert.Contains(header, $"FUSED_INSTANTIATE_N(name, {tier}, Params)");
         }
 
         StringAssert.DoesNotMatch(source + header, FastMathPattern(), "no fast-math intrinsics");
@@ -113,10 +115,8 @@ public sealed partial class FusedKernelsWithoutDeviceTests
         Assert.IsFalse(SmallMatrixPolicy.Chooses(SmallMatrixPath.Auto, ProjectorMethod.Qr, 32, 16, 3, minimumAutoCount: 4), "Auto: fewer than a CPU group");
         Assert.IsTrue(SmallMatrixPolicy.Chooses(SmallMatrixPath.Always, ProjectorMethod.Qr, 32, 16, 3, minimumAutoCount: 4));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SmallMatrixPolicy.Chooses((SmallMatrixPath)7, ProjectorMethod.Qr, 2, 1, 1, minimumAutoCount: 1));
-        KernelEntry backward = FusedKernels.Unit.ByWrapper(nameof(FusedKernels.ProjectBackward));
-        Assert.AreEqual("fused_project_backward_n16_f32", backward.EntryName(f64: false, KernelEntry.TierIndex(16)));
-        KernelEntry factor = FusedKernels.Unit.ByWrapper(nameof(FusedKernels.QrFactor));
-        Assert.AreEqual("fused_qr_factor_n32_f64", factor.EntryName(f64: true, KernelEntry.TierIndex(17)));
+        Assert.AreEqual("fused_project_backward_n16_f32", FusedKernels<float>.ProjectBackward.EntryName(16));
+        Assert.AreEqual("fused_qr_factor_n32_f64", FusedKernels<double>.QrFactor.EntryName(17));
         Assert.AreEqual(3, KernelLauncher.WarpBlocks(9));
         Assert.AreEqual(16384, KernelLauncher.WarpBlocks(65536));
     }

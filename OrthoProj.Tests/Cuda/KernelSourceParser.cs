@@ -3,20 +3,26 @@ using OrthoProj.Cuda.Kernels;
 
 namespace OrthoProj.Tests.Cuda;
 
-/// <summary>One extern "C" kernel as declared in a cuda/*.cu file.</summary>
+/// <summary>One extern "C" kernel as instantiated in a cuda/*.cu file.</summary>
 /// <param name="File">The .cu file's name.</param>
 /// <param name="Name">The base name (before _n16/_f32 suffixes).</param>
-/// <param name="Shape">How it is instantiated: a plain extern "C" kernel, OP_INSTANTIATE or FUSED_INSTANTIATE.</param>
-/// <param name="Parameters">Each parameter as (normalized type, name): "T*", "int*", "int", "i64", "u64", "double", "T".</param>
-internal sealed record SourceKernel(string File, string Name, KernelShape Shape, IReadOnlyList<(string Type, string Name)> Parameters);
+/// <param name="Shape">How it is instantiated: OP_INSTANTIATE_UNTYPED, OP_INSTANTIATE or FUSED_INSTANTIATE.</param>
+/// <param name="Struct">Its parameter struct (cuda/kernel_params.cuh).</param>
+/// <param name="Impl">The normalized parameters of its name_impl template, as <see cref="KernelSourceParser.ParseParameters"/> gives them (empty when not found).</param>
+internal sealed record SourceKernel(string File, string Name, KernelShape Shape, string Struct, IReadOnlyList<(string Type, string Name)> Impl);
+
+/// <summary>One parameter struct of cuda/kernel_params.cuh.</summary>
+/// <param name="Name">The struct's name.</param>
+/// <param name="Fields">Each field as (normalized type, name, written): "T*", "int*", "int", "i64", "u64", "u64*", "double", "T".</param>
+internal sealed record SourceStruct(string Name, IReadOnlyList<(string Type, string Name)> Fields);
 
 /// <summary>
-/// Reads the kernel declarations of the cuda/*.cu sources: the plain <c>extern "C" __global__</c>
-/// kernels and those instantiated by OP_INSTANTIATE (cuda/orthoproj_common.cuh) and
-/// FUSED_INSTANTIATE (cuda/fused_common.cuh) with their <c>#define X_PARAMS(T) (...)</c> lists.
-/// Anything kernel-like it does not understand (another instantiation macro, an extern "C" or
-/// __global__ it cannot read) is reported as an error, so a new form of declaration cannot slip
-/// past the wrapper check unseen.
+/// Reads the kernels of the cuda/*.cu sources (OP_INSTANTIATE, OP_INSTANTIATE_UNTYPED and
+/// FUSED_INSTANTIATE lines, each naming a kernel and its parameter struct, and each kernel's
+/// name_impl parameter list) and the parameter structs of cuda/kernel_params.cuh (its
+/// <c>#define Name_FIELDS(T, F) F(type, name) ...</c> lines). Anything kernel-like it does not
+/// understand (another instantiation macro, an extern "C" or __global__ outside the macros) is
+/// reported as an error, so a new form of declaration cannot slip past the checks unseen.
 /// </summary>
 internal static partial class KernelSourceParser
 {
@@ -33,21 +39,14 @@ internal static partial class KernelSourceParser
     public static List<SourceKernel> Parse(string file, string text, List<string> errors)
     {
         string code = CommentPattern().Replace(text, " ");
-        var defines = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (Match m in DefinePattern().Matches(code))
-        {
-            defines[m.Groups[1].Value] = m.Groups[2].Value;
-        }
-
         var kernels = new List<SourceKernel>();
-        int instantiations = 0;
         foreach (Match m in AnyInstantiationPattern().Matches(code))
         {
-            instantiations++;
             string macro = m.Groups[1].Value;
             KernelShape shape = macro switch
             {
                 "OP_INSTANTIATE" => KernelShape.Typed,
+                "OP_INSTANTIATE_UNTYPED" => KernelShape.Untyped,
                 "FUSED_INSTANTIATE" => KernelShape.WarpPerMatrix,
                 _ => (KernelShape)(-1),
             };
@@ -57,30 +56,53 @@ internal static partial class KernelSourceParser
                 continue;
             }
 
-            string paramsMacro = m.Groups[3].Value;
-            if (!defines.TryGetValue(paramsMacro, out string? list))
+            string name = m.Groups[2].Value;
+            Match impl = Regex.Match(code, @"__device__\s+void\s+" + name + @"_impl\s*\(([^)]*)\)");
+            if (!impl.Success)
             {
-                errors.Add($"{file}: {m.Groups[2].Value} uses {paramsMacro}, which has no #define {paramsMacro}(T) (...)");
-                continue;
+                errors.Add($"{file}: {name} has no __device__ void {name}_impl(...)");
             }
 
-            kernels.Add(new SourceKernel(file, m.Groups[2].Value, shape, ParseParameters(list)));
-        }
-
-        int direct = 0;
-        foreach (Match m in ExternKernelPattern().Matches(code))
-        {
-            direct++;
-            kernels.Add(new SourceKernel(file, m.Groups[1].Value, KernelShape.Untyped, ParseParameters(m.Groups[2].Value)));
+            kernels.Add(new SourceKernel(file, name, shape, m.Groups[3].Value, impl.Success ? ParseParameters(impl.Groups[1].Value) : []));
         }
 
         int externs = ExternCPattern().Count(code), globals = GlobalPattern().Count(code);
-        if (externs != direct || globals != direct)
+        if (externs != 0 || globals != 0)
         {
-            errors.Add($"{file}: {externs} extern \"C\" and {globals} __global__ outside the instantiation macros, of which {direct} were read as kernels");
+            errors.Add($"{file}: {externs} extern \"C\" and {globals} __global__ outside the instantiation macros");
         }
 
         return kernels;
+    }
+
+    /// <summary>The parameter structs of cuda/kernel_params.cuh.</summary>
+    public static List<SourceStruct> ParseStructs(string text, List<string> errors)
+    {
+        string code = CommentPattern().Replace(text, " ");
+        var structs = new List<SourceStruct>();
+        foreach (Match m in FieldsPattern().Matches(code))
+        {
+            string name = m.Groups[1].Value;
+            var fields = new List<(string, string)>();
+            foreach (Match f in FieldPattern().Matches(m.Groups[2].Value))
+            {
+                fields.AddRange(ParseParameters(f.Groups[1].Value + " " + f.Groups[2].Value));
+            }
+
+            if (fields.Count == 0)
+            {
+                errors.Add($"kernel_params.cuh: {name}_FIELDS lists no F(type, name)");
+            }
+
+            if (!Regex.IsMatch(code, @"OP_DECLARE_PARAMS(_UNTYPED)?\(" + name + @"\)"))
+            {
+                errors.Add($"kernel_params.cuh: {name}_FIELDS is never declared as a struct (OP_DECLARE_PARAMS({name}))");
+            }
+
+            structs.Add(new SourceStruct(name, fields));
+        }
+
+        return structs;
     }
 
     /// <summary>Normalizes one C parameter list: "(const T* x, i64 stride)" -> [("T*", "x"), ("i64", "stride")].</summary>
@@ -107,7 +129,10 @@ internal static partial class KernelSourceParser
         return result;
     }
 
-    /// <summary>A wrapper parameter's type in the same notation as <see cref="ParseParameters"/>.</summary>
+    /// <summary>
+    /// A C# field's type, as declared in the struct's generic definition, in the notation of
+    /// <see cref="ParseParameters"/> (the type parameter reads as "T").
+    /// </summary>
     public static string Normalize(Type type) =>
         type.IsGenericType && type.GetGenericTypeDefinition() == typeof(DevicePtr<>) ? Normalize(type.GetGenericArguments()[0]) + "*"
         : type.IsGenericParameter ? "T"
@@ -121,14 +146,14 @@ internal static partial class KernelSourceParser
     [GeneratedRegex(@"//[^\n]*|/\*.*?\*/", RegexOptions.Singleline)]
     private static partial Regex CommentPattern();
 
-    [GeneratedRegex(@"#define\s+(\w+)\(T\)\s*\(([^)]*)\)")]
-    private static partial Regex DefinePattern();
-
-    [GeneratedRegex(@"^\s*(\w*INSTANTIATE\w*)\(\s*(\w+)\s*,\s*(\w+)", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^\s*(\w*INSTANTIATE\w*)\(\s*(\w+)\s*,\s*(\w+)\s*\)", RegexOptions.Multiline)]
     private static partial Regex AnyInstantiationPattern();
 
-    [GeneratedRegex(@"extern\s+""C""\s+__global__\s+(?:__launch_bounds__\([^)]*\)\s+)?void\s+(\w+)\s*\(([^)]*)\)")]
-    private static partial Regex ExternKernelPattern();
+    [GeneratedRegex(@"#define\s+(\w+)_FIELDS\(T, F\)([^\n]*)")]
+    private static partial Regex FieldsPattern();
+
+    [GeneratedRegex(@"F\(([^,()]+),\s*(\w+)\)")]
+    private static partial Regex FieldPattern();
 
     [GeneratedRegex(@"extern\s+""C""")]
     private static partial Regex ExternCPattern();

@@ -1,3 +1,6 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using OrthoProj.Cuda.Kernels;
@@ -6,16 +9,19 @@ using OrthoProj.Native;
 namespace OrthoProj.Tests.Cuda;
 
 /// <summary>
-/// The typed launch wrappers (<see cref="GeneralKernels"/>, <see cref="FusedKernels"/>) against the
-/// kernels: every extern "C" kernel in cuda/*.cu has a wrapper with the same parameters (types and
-/// names, in order), every wrapper's entries (float and double, each column tier) are in the module
-/// NVRTC compiles, and arguments reach the driver as the kernel reads them. Nothing here needs a GPU.
+/// The typed kernel handles (<see cref="GeneralKernels"/>, <see cref="FusedKernels{T}"/>) and
+/// parameter structs (Cuda/Kernels/KernelParams.cs) against the kernels: every kernel in cuda/*.cu
+/// has a handle of its shape over its parameter struct; every struct of cuda/kernel_params.cuh
+/// has a C# mirror with the same fields (names, order, types) at the same offsets and size under
+/// C's layout rules; every kernel's _impl takes its struct's fields in order; every handle's
+/// entries (float and double, each column tier) are in the module NVRTC compiles. Nothing here
+/// needs a GPU.
 /// </summary>
 [TestClass]
 public sealed partial class KernelWrapperTests
 {
     [TestMethod]
-    public void EverySourceKernel_HasAWrapper_WithItsParameters()
+    public void EverySourceKernel_HasAHandle_OverItsParameterStruct()
     {
         string[] files = RequireSources();
         var errors = new List<string>();
@@ -28,52 +34,93 @@ public sealed partial class KernelWrapperTests
             parsed.AddRange(KernelSourceParser.Parse(Path.GetFileName(path), source, errors));
         }
 
+        Dictionary<string, SourceStruct> structs = KernelSourceParser.ParseStructs(KernelModule.ReadSource("kernel_params.cuh"), errors).ToDictionary(x => x.Name);
         foreach (IGrouping<string, SourceKernel> file in parsed.GroupBy(k => k.File))
         {
             KernelUnit? unit = KernelUnit.All.SingleOrDefault(u => u.SourceFile == file.Key);
             if (unit is null)
             {
-                errors.Add($"{file.Key} declares {string.Join(", ", file.Select(k => k.Name))} but no [KernelUnit(\"{file.Key}\")] wrapper class exists");
+                errors.Add($"{file.Key} declares {string.Join(", ", file.Select(k => k.Name))} but no KernelUnit(\"{file.Key}\") exists");
                 continue;
             }
 
             foreach (SourceKernel kernel in file)
             {
-                KernelEntry? entry = unit.Entries.SingleOrDefault(e => e.Name == kernel.Name);
-                if (entry is null)
+                KernelHandle[] handles = [.. unit.Handles.Where(h => h.Name == kernel.Name)];
+                int expectedHandles = kernel.Shape == KernelShape.Untyped ? 1 : 2;
+                if (handles.Length != expectedHandles)
                 {
-                    errors.Add($"{file.Key}: kernel {kernel.Name} has no wrapper in {unit.WrapperType.Name}");
+                    errors.Add($"{file.Key}: kernel {kernel.Name} has {handles.Length} handles; expected {expectedHandles} (one per element type)");
                     continue;
                 }
 
-                if (entry.Shape != kernel.Shape)
+                foreach (KernelHandle handle in handles)
                 {
-                    errors.Add($"{kernel.Name}: the source instantiates it as {kernel.Shape}, the wrapper {entry.Wrapper.Name} says {entry.Shape}");
+                    KernelShape shape = handle.Shape == KernelShape.TypedBlockPerItem ? KernelShape.Typed : handle.Shape;
+                    if (shape != kernel.Shape)
+                    {
+                        errors.Add($"{kernel.Name}: the source instantiates it as {kernel.Shape}, the handle says {handle.Shape}");
+                    }
+
+                    string structName = handle.Parameters.Name.Split('`')[0];
+                    if (structName != kernel.Struct)
+                    {
+                        errors.Add($"{kernel.Name}: the source passes {kernel.Struct}, the handle takes {handle.Parameters.Name}");
+                    }
                 }
 
-                string expected = string.Join(", ", kernel.Parameters.Select(p => $"{p.Type} {p.Name}"));
-                string actual = string.Join(", ", entry.Parameters.Select(p => $"{KernelSourceParser.Normalize(p.ParameterType)} {p.Name}"));
-                if (!string.Equals(expected, actual, StringComparison.OrdinalIgnoreCase))
+                if (structs.TryGetValue(kernel.Struct, out SourceStruct? declared))
                 {
-                    errors.Add($"{kernel.Name}: source ({expected}){Environment.NewLine}    wrapper {entry.Wrapper.Name} ({actual})");
+                    string fields = string.Join(", ", declared.Fields.Select(f => f.Type));
+                    string impl = string.Join(", ", kernel.Impl.Select(f => f.Type));
+                    if (fields != impl)
+                    {
+                        errors.Add($"{kernel.Name}: {kernel.Struct} has ({fields}){Environment.NewLine}    but {kernel.Name}_impl takes ({impl})");
+                    }
+                }
+                else
+                {
+                    errors.Add($"{kernel.Name}: {kernel.Struct} is not in kernel_params.cuh");
                 }
             }
 
-            foreach (KernelEntry entry in unit.Entries.Where(e => !file.Any(k => k.Name == e.Name)))
+            foreach (KernelHandle handle in unit.Handles.Where(h => !file.Any(k => k.Name == h.Name)))
             {
-                errors.Add($"{unit.WrapperType.Name}.{entry.Wrapper.Name} wraps {entry.Name}, which {file.Key} does not declare");
+                errors.Add($"handle {handle.Name} ({handle.Parameters.Name}) names a kernel that {file.Key} does not declare");
             }
         }
 
         foreach (KernelUnit unit in KernelUnit.All.Where(u => !parsed.Any(k => k.File == u.SourceFile)))
         {
-            errors.Add($"{unit.WrapperType.Name} wraps {unit.SourceFile}, which declares no kernel in {string.Join(", ", files.Select(Path.GetFileName))}");
+            errors.Add($"{unit.SourceFile} declares no kernel in {string.Join(", ", files.Select(Path.GetFileName))}");
         }
 
-        Assert.IsGreaterThanOrEqualTo(KernelUnit.All.Sum(u => u.Entries.Count), parsed.Count, "kernels read from the sources");
+        Assert.AreEqual(KernelUnit.All.Sum(u => u.Handles.Count), parsed.Sum(k => k.Shape == KernelShape.Untyped ? 1 : 2), "handles against the kernels read from the sources");
         Assert.AreEqual(0, errors.Count, string.Join(Environment.NewLine, errors));
         StringAssert.DoesNotMatch(text.ToString(), FastMathPattern(), "no fast-math intrinsics: results must match the CPU to rounding");
         Assert.IsFalse(KernelModule.CompileOptions.Any(o => o.Contains("fast", StringComparison.OrdinalIgnoreCase)), "no --use_fast_math");
+    }
+
+    [TestMethod]
+    public void EveryParameterStruct_MatchesTheHeader_FieldsTypesOffsetsAndSize()
+    {
+        var errors = new List<string>();
+        List<SourceStruct> structs = KernelSourceParser.ParseStructs(KernelModule.ReadSource("kernel_params.cuh"), errors);
+        Assert.IsNotEmpty(structs, "kernel_params.cuh declares structs");
+        Type[] mirrors = [.. typeof(KernelHandle).Assembly.GetTypes().Where(t => t.Namespace == typeof(KernelHandle).Namespace && t.IsValueType && t.Name.Split('`')[0].EndsWith("Params", StringComparison.Ordinal))];
+        CollectionAssert.AreEquivalent(structs.Select(x => x.Name).ToList(), mirrors.Select(t => t.Name.Split('`')[0]).ToList(), "one C# struct per struct of kernel_params.cuh");
+        foreach (SourceStruct declared in structs)
+        {
+            Type open = mirrors.Single(t => t.Name.Split('`')[0] == declared.Name);
+            bool typed = open.IsGenericTypeDefinition;
+            foreach (Type? element in typed ? new[] { typeof(float), typeof(double) } : new Type?[] { null })
+            {
+                Type closed = element is null ? open : open.MakeGenericType(element);
+                CheckLayout(declared, closed, element, errors);
+            }
+        }
+
+        Assert.AreEqual(0, errors.Count, string.Join(Environment.NewLine, errors));
     }
 
     [TestMethod]
@@ -96,21 +143,35 @@ public sealed partial class KernelWrapperTests
         var errors = new List<string>();
         const string Source = """
             // extern "C" in a comment is not a kernel
-            #define A_PARAMS(T) (const T* x, i64 stride, const int* rank, int count)
-            OP_INSTANTIATE(alpha, A_PARAMS, (x, stride, rank, count))
-            extern "C" __global__ void beta(unsigned long long base, long long s, unsigned long long* out) { }
-            NEW_INSTANTIATE(gamma, A_PARAMS, (x))
-            OP_INSTANTIATE(delta, MISSING_PARAMS, (x))
+            template <typename T> __device__ void alpha_impl(const T* x, i64 stride, const int* rank, int count) { }
+            OP_INSTANTIATE(alpha, AlphaParams)
+            __device__ void beta_impl(unsigned long long base, long long s, unsigned long long* out) { }
+            OP_INSTANTIATE_UNTYPED(beta, BetaParams)
+            NEW_INSTANTIATE(gamma, AlphaParams)
+            OP_INSTANTIATE(delta, AlphaParams)
             template <typename T> __global__ void epsilon(T* x) { }
             """;
         List<SourceKernel> kernels = KernelSourceParser.Parse("test.cu", Source, errors);
-        CollectionAssert.AreEqual(new[] { "alpha", "beta" }, kernels.Select(k => k.Name).ToArray());
-        CollectionAssert.AreEqual(new[] { ("T*", "x"), ("i64", "stride"), ("int*", "rank"), ("int", "count") }, kernels[0].Parameters.ToArray());
-        CollectionAssert.AreEqual(new[] { ("u64", "base"), ("i64", "s"), ("u64*", "out") }, kernels[1].Parameters.ToArray());
+        CollectionAssert.AreEqual(new[] { "alpha", "beta", "delta" }, kernels.Select(k => k.Name).ToArray());
+        CollectionAssert.AreEqual(new[] { ("T*", "x"), ("i64", "stride"), ("int*", "rank"), ("int", "count") }, kernels[0].Impl.ToArray());
+        CollectionAssert.AreEqual(new[] { ("u64", "base"), ("i64", "s"), ("u64*", "out") }, kernels[1].Impl.ToArray());
+        Assert.AreEqual(KernelShape.Untyped, kernels[1].Shape);
         Assert.AreEqual(3, errors.Count, string.Join(Environment.NewLine, errors));
         StringAssert.Contains(errors[0], "NEW_INSTANTIATE");
-        StringAssert.Contains(errors[1], "MISSING_PARAMS");
-        StringAssert.Contains(errors[2], "2 __global__");
+        StringAssert.Contains(errors[1], "delta_impl");
+        StringAssert.Contains(errors[2], "1 __global__");
+
+        var structErrors = new List<string>();
+        List<SourceStruct> structs = KernelSourceParser.ParseStructs(
+            """
+            #define AlphaParams_FIELDS(T, F) F(const T*, x) F(i64, stride) F(unsigned long long*, out)
+            OP_DECLARE_PARAMS(AlphaParams)
+            #define LostParams_FIELDS(T, F) F(int, n)
+            """,
+            structErrors);
+        CollectionAssert.AreEqual(new[] { ("T*", "x"), ("i64", "stride"), ("u64*", "out") }, structs[0].Fields.ToArray());
+        Assert.HasCount(1, structErrors, string.Join(Environment.NewLine, structErrors));
+        StringAssert.Contains(structErrors[0], "LostParams");
     }
 
     [TestMethod]
@@ -133,15 +194,17 @@ public sealed partial class KernelWrapperTests
             Assert.AreEqual(CudaImageKind.Cubin, image.Kind, $"NVRTC {NvrtcCompiler.NvrtcVersion} should know sm_{architecture}");
             byte[] cubin = image.Image.ToArray();
             Assert.IsTrue(cubin.AsSpan().StartsWith("\u007fELF"u8), "a CUBIN is an ELF image");
-            foreach (KernelEntry entry in unit.Entries)
+            foreach (IGrouping<string, KernelHandle> kernel in unit.Handles.GroupBy(h => h.Name))
             {
-                string[] names = [.. entry.EntryNames];
-                int expected = entry.Shape switch { KernelShape.Untyped => 1, KernelShape.Typed => 2, _ => 2 * KernelEntry.ColumnTiers.Length };
-                Assert.HasCount(expected, names, $"{entry.Name}: one entry per element type (and tier)");
-                if (entry.Shape != KernelShape.Untyped)
+                string[] names = [.. kernel.SelectMany(h => h.EntryNames)];
+                KernelShape shape = kernel.First().Shape;
+                int expected = shape switch { KernelShape.Untyped => 1, KernelShape.WarpPerMatrix => 2 * KernelHandle.ColumnTiers.Length, _ => 2 };
+                Assert.HasCount(expected, names, $"{kernel.Key}: one entry per element type (and tier)");
+                CollectionAssert.AllItemsAreUnique(names, kernel.Key);
+                if (shape != KernelShape.Untyped)
                 {
-                    Assert.AreEqual(names.Length / 2, names.Count(n => n.EndsWith("_f32", StringComparison.Ordinal)), $"{entry.Name}: float entries");
-                    Assert.AreEqual(names.Length / 2, names.Count(n => n.EndsWith("_f64", StringComparison.Ordinal)), $"{entry.Name}: double entries");
+                    Assert.AreEqual(names.Length / 2, names.Count(n => n.EndsWith("_f32", StringComparison.Ordinal)), $"{kernel.Key}: float entries");
+                    Assert.AreEqual(names.Length / 2, names.Count(n => n.EndsWith("_f64", StringComparison.Ordinal)), $"{kernel.Key}: double entries");
                 }
 
                 foreach (string name in names)
@@ -149,57 +212,105 @@ public sealed partial class KernelWrapperTests
                     // extern "C": the lowered name is the name itself; the ELF string table holds each
                     // entry's symbol as a NUL-delimited string.
                     byte[] symbol = Encoding.ASCII.GetBytes("\0" + name + "\0");
-                    Assert.IsGreaterThanOrEqualTo(0, cubin.AsSpan().IndexOf(symbol), $"{unit.SourceFile}: kernel {name} ({entry.Wrapper.Name}) missing from the sm_{architecture} CUBIN");
+                    Assert.IsGreaterThanOrEqualTo(0, cubin.AsSpan().IndexOf(symbol), $"{unit.SourceFile}: kernel {name} missing from the sm_{architecture} CUBIN");
                 }
             }
         }
     }
 
     [TestMethod]
-    public void WrapperNames_AreUniquePerUnit_AndEveryUnitHasKernels()
+    public void Handles_SelectTheirEntries_AndWarpLaunchesAreCheckedBeforehand()
     {
-        // The launcher finds a kernel by its wrapper's method name: an overload would be ambiguous.
+        Assert.AreEqual("scale_strided_f64", GeneralKernels.Handles<double>.ScaleStrided.EntryName);
+        Assert.AreEqual("scale_strided_f32", GeneralKernels.Handles<float>.ScaleStrided.EntryName);
+        Assert.AreEqual(KernelShape.TypedBlockPerItem, GeneralKernels.Handles<float>.MaxExponent.Shape);
+        Assert.AreEqual("pointer_array", GeneralKernels.PointerArrayKernel.EntryName);
+        Assert.AreEqual("fused_project_backward_n16_f32", FusedKernels<float>.ProjectBackward.EntryName(16));
+        Assert.AreEqual("fused_qr_factor_n32_f64", FusedKernels<double>.QrFactor.EntryName(17));
+        Assert.IsNull(KernelLauncher.WarpCannotImplement(64, 32, 0));
+        Assert.IsNull(KernelLauncher.WarpCannotImplement(1, 1, 5));
+        Assert.IsNotNull(KernelLauncher.WarpCannotImplement(65, 32, 1), "m > 64");
+        Assert.IsNotNull(KernelLauncher.WarpCannotImplement(64, 33, 1), "n > 32");
+        Assert.IsNotNull(KernelLauncher.WarpCannotImplement(3, 4, 1), "n > m");
+        Assert.IsNotNull(KernelLauncher.WarpCannotImplement(3, 0, 1), "n = 0");
+        Assert.ThrowsExactly<InvalidOperationException>(() => new WarpKernel<FusedForwardParams<Half>>("fused_project"), "a typed kernel over neither float nor double");
         foreach (KernelUnit unit in KernelUnit.All)
         {
-            Assert.IsNotEmpty(unit.Entries, unit.SourceFile);
-            var names = unit.Entries.Select(e => e.Wrapper.Name).ToList();
-            CollectionAssert.AllItemsAreUnique(names, unit.SourceFile);
-            CollectionAssert.AllItemsAreUnique(unit.Entries.Select(e => e.Name).ToList(), unit.SourceFile);
-            Assert.AreEqual(unit.WrapperType.GetMethods().Count(m => m.IsStatic && m.DeclaringType == unit.WrapperType && m.Name != "get_Unit"), names.Count, $"{unit.WrapperType.Name}: every public method is a [CudaKernel] wrapper");
+            Assert.IsNotEmpty(unit.Handles, unit.SourceFile);
+            CollectionAssert.AllItemsAreUnique(unit.Handles.SelectMany(h => h.EntryNames).ToList(), unit.SourceFile);
         }
     }
 
-    [TestMethod]
-    public void KernelArguments_AreTheBytesTheDriverReads()
+    // The C layout of the header's fields (natural alignment, as nvcc and the host compilers lay
+    // out these structs) against the C# struct's: names, order, types, offsets, size.
+    private static void CheckLayout(SourceStruct declared, Type closed, Type? element, List<string> errors)
     {
-        Assert.AreEqual((long)(uint)BitConverter.SingleToInt32Bits(-1.5f), KernelArg.Element(-1.5f).Bits);
-        Assert.AreEqual(KernelArgKind.Float32, KernelArg.Element(-1.5f).Kind);
-        Assert.AreEqual(0L, KernelArg.Element(0.0f).Bits >> 32, "a float argument occupies the low four bytes only");
-        Assert.AreEqual(BitConverter.DoubleToInt64Bits(-1.5), KernelArg.Element(-1.5).Bits);
-        Assert.AreEqual(KernelArgKind.Float64, ((KernelArg)0.25).Kind);
-        KernelArg minusOne = -1;
-        Assert.AreEqual(0xFFFF_FFFFL, minusOne.Bits, "an int occupies the low four bytes only");
-        Assert.AreEqual(KernelArgKind.Int32, minusOne.Kind);
-        Assert.AreEqual(-1L, ((KernelArg)(-1L)).Bits);
-        Assert.AreEqual(KernelArgKind.Int64, ((KernelArg)(-1L)).Kind);
-        Assert.AreEqual(KernelArgKind.UInt64, ((KernelArg)ulong.MaxValue).Kind);
-        KernelArg pointer = new DevicePtr<float>(unchecked((nint)0x7f00_1234_5600));
-        Assert.AreEqual(0x7f00_1234_5600L, pointer.Bits);
-        Assert.AreEqual(KernelArgKind.Pointer, pointer.Kind);
-        Assert.ThrowsExactly<NotSupportedException>(() => KernelArg.Element((Half)1));
+        FieldInfo[] fields = [.. closed.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic).OrderBy(f => f.MetadataToken)];
+        string where = closed.Name.Split('`')[0] + (element is null ? string.Empty : $"<{element.Name}>");
+        if (fields.Length != declared.Fields.Count)
+        {
+            errors.Add($"{where}: {fields.Length} fields in C#, {declared.Fields.Count} in kernel_params.cuh");
+            return;
+        }
+
+        int offset = 0, align = 1, elementSize = element == typeof(double) ? 8 : 4;
+        for (int i = 0; i < fields.Length; i++)
+        {
+            (string type, string name) = declared.Fields[i];
+            int size = type == "T" ? elementSize : type is "int" ? 4 : 8;
+            offset = (offset + size - 1) / size * size;
+            align = Math.Max(align, size);
+            Type declaredType = closed.IsGenericType ? closed.GetGenericTypeDefinition().GetField(fields[i].Name)!.FieldType : fields[i].FieldType;
+            string csType = KernelSourceParser.Normalize(declaredType);
+            if (!string.Equals(fields[i].Name, name.Replace("_", string.Empty, StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase) || csType != type)
+            {
+                errors.Add($"{where} field {i}: C# {csType} {fields[i].Name}, kernel_params.cuh {type} {name}");
+            }
+
+            (int csOffset, int csSize) = FieldBytes(closed, fields[i]);
+            if (csOffset != offset || csSize != size)
+            {
+                errors.Add($"{where}.{fields[i].Name}: C# bytes [{csOffset}, +{csSize}), C [{offset}, +{size})");
+            }
+
+            offset += size;
+        }
+
+        int total = (offset + align - 1) / align * align;
+        int csTotal = (int)typeof(KernelWrapperTests).GetMethod(nameof(SizeOf), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(closed).Invoke(null, null)!;
+        if (csTotal != total)
+        {
+            errors.Add($"{where}: sizeof {csTotal} in C#, {total} in C");
+        }
     }
 
-    [TestMethod]
-    public void ParameterKinds_FollowTheWrapperSignature()
+    // Where a field's bytes lie in the struct: set to all ones in a zeroed instance, then found.
+    private static (int Offset, int Size) FieldBytes(Type closed, FieldInfo field)
     {
-        KernelEntry scale = GeneralKernels.Unit.ByWrapper(nameof(GeneralKernels.ScaleStrided));
-        CollectionAssert.AreEqual(
-            new[] { KernelArgKind.Pointer, KernelArgKind.Int32, KernelArgKind.Int32, KernelArgKind.Int32, KernelArgKind.Int64, KernelArgKind.Element, KernelArgKind.Int32 },
-            scale.Kinds);
-        Assert.AreEqual("scale_strided_f64", scale.EntryName(f64: true, 0));
-        KernelEntry pointers = GeneralKernels.Unit.ByWrapper(nameof(GeneralKernels.PointerArray));
-        Assert.AreEqual("pointer_array", pointers.EntryName(f64: true, 0));
-        Assert.ThrowsExactly<InvalidOperationException>(() => GeneralKernels.Unit.ByWrapper("NoSuchKernel"));
+        object instance = Activator.CreateInstance(closed)!;
+        // Each branch boxed as its own type (a conditional over numbers would widen them all to double).
+        object ones = field.FieldType.IsGenericType
+            ? Activator.CreateInstance(field.FieldType, (nint)(-1))!
+            : field.FieldType == typeof(int) ? (object)(-1)
+            : field.FieldType == typeof(long) ? (object)(-1L)
+            : field.FieldType == typeof(ulong) ? (object)ulong.MaxValue
+            : field.FieldType == typeof(double) ? (object)BitConverter.Int64BitsToDouble(-1L)
+            : field.FieldType == typeof(float) ? (object)BitConverter.Int32BitsToSingle(-1)
+            : throw new InvalidOperationException($"no all-ones value for {field.FieldType}");
+        field.SetValue(instance, ones);
+        byte[] bytes = (byte[])typeof(KernelWrapperTests).GetMethod(nameof(BytesOf), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(closed).Invoke(null, [instance])!;
+        int first = Array.IndexOf(bytes, (byte)0xFF), last = Array.LastIndexOf(bytes, (byte)0xFF);
+        return (first, last - first + 1);
+    }
+
+    private static int SizeOf<TStruct>()
+        where TStruct : unmanaged => Unsafe.SizeOf<TStruct>();
+
+    private static byte[] BytesOf<TStruct>(object boxed)
+        where TStruct : unmanaged
+    {
+        TStruct value = (TStruct)boxed;
+        return MemoryMarshal.AsBytes(new ReadOnlySpan<TStruct>(ref value)).ToArray();
     }
 
     private static string[] RequireSources()

@@ -60,7 +60,7 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
             DevicePtr<int> flag = ops.Temp<int>(1);
             ops.Clear<int>(flag, 1);
             (double atol, double rtol) = tolerance.Resolve<T>(m, n);
-            ops.Launcher(kernels).QrFactor(a.Ptr, m, n, count, Ptr<T>(f), Ptr<T>(t), Ptr<int>(e), rank, atol, rtol, flag);
+            ops.Launcher(kernels).Launch(FusedKernels<T>.QrFactor, new FusedQrFactorParams<T> { A = a.Ptr, M = m, N = n, Count = count, Factor = Ptr<T>(f), Tau = Ptr<T>(t), Exponent = Ptr<int>(e), Rank = rank, Atol = atol, Rtol = rtol, FirstBad = flag });
             int found = ops.ReadElement<int>(flag, 0);
             if (found != 0)
             {
@@ -75,16 +75,16 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
         });
     }
 
-    protected override MatrixBatch<T> ProjectCore(MatrixBatch<T> y, MatrixBatch<T>? output) => Forward(y, Rows, output, FusedKernels.Project);
+    protected override MatrixBatch<T> ProjectCore(MatrixBatch<T> y, MatrixBatch<T>? output) => Forward(y, Rows, output, FusedKernels<T>.Project);
 
-    protected override MatrixBatch<T> ResidualCore(MatrixBatch<T> y, MatrixBatch<T>? output) => Forward(y, Rows, output, FusedKernels.Residual);
+    protected override MatrixBatch<T> ResidualCore(MatrixBatch<T> y, MatrixBatch<T>? output) => Forward(y, Rows, output, FusedKernels<T>.Residual);
 
     protected override MatrixBatch<T> SolveCore(MatrixBatch<T> y, MatrixBatch<T>? output) => backend.Run(ops => Owned.Build(owned =>
     {
         CudaMatrixBatch<T> x = Target(ops, owned, output, Cols, y.Cols);
         if (y.Cols > 0)
         {
-            ops.Launcher(kernels).Solve(Ptr<T>(factor), Ptr<T>(tau), Ptr<int>(exponents), Rows, Cols, Count, Ptr(y), y.Cols, x.Ptr);
+            ops.Launcher(kernels).Launch(FusedKernels<T>.Solve, new FusedSolveParams<T> { Factor = Ptr<T>(factor), Tau = Ptr<T>(tau), Exponent = Ptr<int>(exponents), M = Rows, N = Cols, Count = Count, Y = Ptr(y), P = y.Cols, X = x.Ptr });
         }
 
         return x;
@@ -93,20 +93,20 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
     protected override MatrixBatch<T> MatrixCore(MatrixBatch<T>? output) => backend.Run(ops => Owned.Build(owned =>
     {
         CudaMatrixBatch<T> p = Target(ops, owned, output, Rows, Rows);
-        ops.Launcher(kernels).Matrix(Ptr<T>(factor), Ptr<T>(tau), Rows, Cols, Count, p.Ptr);
+        ops.Launcher(kernels).Launch(FusedKernels<T>.Matrix, new FusedMatrixParams<T> { Factor = Ptr<T>(factor), Tau = Ptr<T>(tau), M = Rows, N = Cols, Count = Count, Pm = p.Ptr });
         return p;
     }));
 
-    protected override ProjectorGradients<T> ProjectBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradZ, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Backward(y, gradZ, gradA, gradY, FusedKernels.ProjectBackward);
+    protected override ProjectorGradients<T> ProjectBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradZ, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Backward(y, gradZ, gradA, gradY, FusedKernels<T>.ProjectBackward);
 
-    protected override ProjectorGradients<T> ResidualBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradE, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Backward(y, gradE, gradA, gradY, FusedKernels.ResidualBackward);
+    protected override ProjectorGradients<T> ResidualBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradE, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Backward(y, gradE, gradA, gradY, FusedKernels<T>.ResidualBackward);
 
-    protected override ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Backward(y, gradX, gradA, gradY, FusedKernels.SolveBackward);
+    protected override ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Backward(y, gradX, gradA, gradY, FusedKernels<T>.SolveBackward);
 
     protected override MatrixBatch<T> MatrixBackwardCore(MatrixBatch<T> gradP, MatrixBatch<T>? output) => backend.Run(ops => Owned.Build(owned =>
     {
         CudaMatrixBatch<T> ga = Target(ops, owned, output, Rows, Cols);
-        ops.Launcher(kernels).MatrixBackward(Ptr<T>(factor), Ptr<T>(tau), Ptr<int>(exponents), Rows, Cols, Count, Ptr(gradP), ga.Ptr);
+        ops.Launcher(kernels).Launch(FusedKernels<T>.MatrixBackward, new FusedMatrixBackwardParams<T> { Factor = Ptr<T>(factor), Tau = Ptr<T>(tau), Exponent = Ptr<int>(exponents), M = Rows, N = Cols, Count = Count, Gp = Ptr(gradP), Ga = ga.Ptr });
         return ga;
     }));
 
@@ -158,25 +158,25 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
     }
 
     /// <summary>One forward kernel over Y (m x p) into the output, or a new outRows x p batch.</summary>
-    private MatrixBatch<T> Forward(MatrixBatch<T> y, int outRows, MatrixBatch<T>? output, FusedForwardKernel<T> kernel) => backend.Run(ops => Owned.Build(owned =>
+    private MatrixBatch<T> Forward(MatrixBatch<T> y, int outRows, MatrixBatch<T>? output, WarpKernel<FusedForwardParams<T>> kernel) => backend.Run(ops => Owned.Build(owned =>
     {
         CudaMatrixBatch<T> result = Target(ops, owned, output, outRows, y.Cols);
         if (y.Cols > 0)
         {
-            kernel(ops.Launcher(kernels), Ptr<T>(factor), Ptr<T>(tau), Rows, Cols, Count, Ptr(y), y.Cols, result.Ptr);
+            ops.Launcher(kernels).Launch(kernel, new FusedForwardParams<T> { Factor = Ptr<T>(factor), Tau = Ptr<T>(tau), M = Rows, N = Cols, Count = Count, Y = Ptr(y), P = y.Cols, Result = result.Ptr });
         }
 
         return result;
     }));
 
     /// <summary>One backward kernel: gA (m x n, zero when p = 0) and gy (m x p), into the outputs given or new batches.</summary>
-    private ProjectorGradients<T> Backward(MatrixBatch<T> y, MatrixBatch<T> g, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY, FusedBackwardKernel<T> kernel) => backend.Run(ops => Owned.Build(owned =>
+    private ProjectorGradients<T> Backward(MatrixBatch<T> y, MatrixBatch<T> g, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY, WarpKernel<FusedBackwardParams<T>> kernel) => backend.Run(ops => Owned.Build(owned =>
     {
         int p = y.Cols;
         CudaMatrixBatch<T> ga = Target(ops, owned, gradA, Rows, Cols, clear: p == 0), gy = Target(ops, owned, gradY, Rows, p);
         if (p > 0)
         {
-            kernel(ops.Launcher(kernels), Ptr<T>(factor), Ptr<T>(tau), Ptr<int>(exponents), Rows, Cols, Count, Ptr(y), Ptr(g), p, ga.Ptr, gy.Ptr);
+            ops.Launcher(kernels).Launch(kernel, new FusedBackwardParams<T> { Factor = Ptr<T>(factor), Tau = Ptr<T>(tau), Exponent = Ptr<int>(exponents), M = Rows, N = Cols, Count = Count, Y = Ptr(y), G = Ptr(g), P = p, Ga = ga.Ptr, Gy = gy.Ptr });
         }
 
         return new ProjectorGradients<T>(ga, gy);

@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Reflection;
 
 namespace OrthoProj.Cuda.Kernels;
@@ -6,138 +5,139 @@ namespace OrthoProj.Cuda.Kernels;
 /// <summary>How a kernel's C++ template is instantiated as extern "C" entries, and how it is launched.</summary>
 internal enum KernelShape
 {
-    /// <summary>One entry, no element type; grid-stride over the work items (the wrapper's first parameter).</summary>
+    /// <summary>One entry, no element type (OP_INSTANTIATE_UNTYPED); grid-stride over the launch's work items.</summary>
     Untyped,
 
-    /// <summary>name_f32 and name_f64 (OP_INSTANTIATE); grid-stride over the work items (the wrapper's first parameter), or one block per item where the wrapper launches it so (max_exponent).</summary>
+    /// <summary>name_f32 and name_f64 (OP_INSTANTIATE); grid-stride over the launch's work items.</summary>
     Typed,
+
+    /// <summary>name_f32 and name_f64 (OP_INSTANTIATE); one block per item (max_exponent).</summary>
+    TypedBlockPerItem,
 
     /// <summary>
     /// name_n16/_n32 x _f32/_f64 (FUSED_INSTANTIATE); one warp per matrix, the tier chosen by the
-    /// kernel's parameter <c>n</c>, the grid by its parameter <c>count</c>.
+    /// parameters' column count, the grid by their matrix count (<see cref="IWarpParams"/>).
     /// </summary>
     WarpPerMatrix,
 }
 
-/// <summary>Marks a static class whose methods are the launch wrappers of one translation unit in cuda/.</summary>
-/// <param name="sourceFile">The .cu file's name in cuda/ (also its embedded resource name).</param>
-[AttributeUsage(AttributeTargets.Class, Inherited = false)]
-internal sealed class KernelUnitAttribute(string sourceFile) : Attribute
+/// <summary>
+/// The parameters of a warp-per-matrix kernel: the shape that picks the column tier and the grid,
+/// and the kernel's can-implement check (as CUTLASS's): a launch the kernel cannot take is refused
+/// on the host, before anything is queued.
+/// </summary>
+internal interface IWarpParams
 {
-    /// <summary>The .cu file's name.</summary>
-    public string SourceFile { get; } = sourceFile;
+    /// <summary>Rows of each matrix (m).</summary>
+    int Rows { get; }
+
+    /// <summary>Columns of each matrix (n): picks the tier.</summary>
+    int Cols { get; }
+
+    /// <summary>Matrices: one warp each.</summary>
+    int Count { get; }
 }
 
 /// <summary>
-/// Marks a launch wrapper: an extension method on <see cref="KernelLauncher"/> whose parameters
-/// (after the launcher, and after the work-item count for grid-stride kernels) are the kernel's C
-/// parameters, in order and typed (<see cref="DevicePtr{T}"/> for <c>T*</c>, int, long for
-/// <c>i64</c>, double, T). The kernel table is built from these attributes, so a kernel exists for
-/// the host exactly when it has a wrapper.
+/// A typed handle of one kernel: its base name in cuda/, how it is launched, its parameter struct
+/// (Cuda/Kernels/KernelParams.cs, the mirror of cuda/kernel_params.cuh) and the extern "C" entries it
+/// selects. Handles are static fields of the unit classes (<see cref="GeneralKernels"/>,
+/// <see cref="FusedKernels{T}"/>); the launcher takes the handle and a struct of the handle's own
+/// parameter type, so a kernel and its arguments are matched by the compiler.
 /// </summary>
-/// <param name="name">The kernel's base name in the source (before _n16/_f32 suffixes).</param>
-/// <param name="shape">How it is instantiated and launched.</param>
-[AttributeUsage(AttributeTargets.Method, Inherited = false)]
-internal sealed class CudaKernelAttribute(string name, KernelShape shape) : Attribute
-{
-    /// <summary>The kernel's base name.</summary>
-    public string Name { get; } = name;
-
-    /// <summary>How it is instantiated and launched.</summary>
-    public KernelShape Shape { get; } = shape;
-}
-
-/// <summary>One kernel: its wrapper, its entry names and its parameter kinds (derived from the wrapper).</summary>
-internal sealed class KernelEntry
+internal abstract class KernelHandle
 {
     /// <summary>The column tiers of <see cref="KernelShape.WarpPerMatrix"/> kernels (FUSED_INSTANTIATE in cuda/fused_common.cuh).</summary>
     public static readonly int[] ColumnTiers = [16, 32];
 
-    private readonly string[] entryNames; // [tier * 2 + (f64 ? 1 : 0)]
-
-    internal KernelEntry(MethodInfo wrapper, CudaKernelAttribute attribute)
+    private protected KernelHandle(string name, KernelShape shape, Type parameters)
     {
-        Wrapper = wrapper;
-        Name = attribute.Name;
-        Shape = attribute.Shape;
-        ParameterInfo[] parameters = wrapper.GetParameters();
-        int skip = Shape == KernelShape.WarpPerMatrix ? 1 : 2;
-        if (parameters.Length < skip || parameters[0].ParameterType != typeof(KernelLauncher)
-            || (skip == 2 && (parameters[1].ParameterType != typeof(long) || parameters[1].Name != "workItems")))
+        Name = name;
+        Shape = shape;
+        Parameters = parameters;
+        Type? element = parameters.IsGenericType ? parameters.GetGenericArguments()[0] : null;
+        if ((shape == KernelShape.Untyped) != (element is null) || (element is not null && element != typeof(float) && element != typeof(double)))
         {
-            throw new InvalidOperationException($"Kernel wrapper {wrapper.DeclaringType?.Name}.{wrapper.Name} must take (this KernelLauncher{(skip == 2 ? ", long workItems" : string.Empty)}, kernel parameters...).");
+            throw new InvalidOperationException($"Kernel {name} ({shape}) cannot take {parameters}: typed kernels take a struct over float or double, untyped ones a struct without an element type.");
         }
 
-        Parameters = parameters[skip..];
-        Kinds = [.. Parameters.Select(p => KindOf(p.ParameterType))];
-        entryNames = Shape switch
+        string suffix = element == typeof(double) ? "_f64" : "_f32";
+        EntryNames = shape switch
         {
-            KernelShape.Untyped => [Name, Name],
-            KernelShape.Typed => [Name + "_f32", Name + "_f64"],
-            _ => [.. ColumnTiers.SelectMany(tier => new[] { $"{Name}_n{tier}_f32", $"{Name}_n{tier}_f64" })],
+            KernelShape.Untyped => [name],
+            KernelShape.WarpPerMatrix => [.. ColumnTiers.Select(tier => $"{name}_n{tier}{suffix}")],
+            _ => [name + suffix],
         };
     }
 
-    /// <summary>The launch wrapper.</summary>
-    public MethodInfo Wrapper { get; }
-
-    /// <summary>The kernel's base name.</summary>
+    /// <summary>The kernel's base name in the source (before _n16/_f32 suffixes).</summary>
     public string Name { get; }
 
     /// <summary>How it is instantiated and launched.</summary>
     public KernelShape Shape { get; }
 
-    /// <summary>The wrapper's parameters that are the kernel's, in the kernel's order.</summary>
-    public IReadOnlyList<ParameterInfo> Parameters { get; }
+    /// <summary>The parameter struct, closed over the element type.</summary>
+    public Type Parameters { get; }
 
-    /// <summary>The kind of each kernel parameter.</summary>
-    public KernelArgKind[] Kinds { get; }
-
-    /// <summary>Every extern "C" entry of this kernel in the module.</summary>
-    public IEnumerable<string> EntryNames => entryNames.Distinct(StringComparer.Ordinal);
+    /// <summary>The extern "C" entries this handle launches (one per column tier for warp-per-matrix kernels).</summary>
+    public IReadOnlyList<string> EntryNames { get; }
 
     /// <summary>The column tier for n columns (a tier holds NMAX columns per row slot in registers).</summary>
     public static int TierIndex(int cols) => cols <= ColumnTiers[0] ? 0 : 1;
 
-    /// <summary>The entry for element type double (<paramref name="f64"/>) or float, at tier <paramref name="tierIndex"/>.</summary>
-    public string EntryName(bool f64, int tierIndex) => entryNames[(tierIndex * 2) + (f64 ? 1 : 0)];
+    /// <inheritdoc/>
+    public override string ToString() => Name;
+}
 
-    private static KernelArgKind KindOf(Type type) =>
-        type.IsGenericType && type.GetGenericTypeDefinition() == typeof(DevicePtr<>) ? KernelArgKind.Pointer
-        : type.IsGenericParameter ? KernelArgKind.Element
-        : type == typeof(int) ? KernelArgKind.Int32
-        : type == typeof(long) ? KernelArgKind.Int64
-        : type == typeof(ulong) ? KernelArgKind.UInt64
-        : type == typeof(double) ? KernelArgKind.Float64
-        : type == typeof(float) ? KernelArgKind.Float32
-        : throw new InvalidOperationException($"A kernel parameter cannot be a {type}.");
+/// <summary>A grid-stride or block-per-item kernel taking <typeparamref name="TParams"/>.</summary>
+/// <typeparam name="TParams">Its parameter struct.</typeparam>
+/// <param name="name">The kernel's base name.</param>
+/// <param name="blockPerItem">One block per item (max_exponent) rather than one thread.</param>
+internal sealed class Kernel<TParams>(string name, bool blockPerItem = false)
+    : KernelHandle(name, !typeof(TParams).IsGenericType ? KernelShape.Untyped : blockPerItem ? KernelShape.TypedBlockPerItem : KernelShape.Typed, typeof(TParams))
+    where TParams : unmanaged
+{
+    /// <summary>The one entry.</summary>
+    public string EntryName => EntryNames[0];
+}
+
+/// <summary>A warp-per-matrix kernel (cuda/fused_qr.cu) taking <typeparamref name="TParams"/>.</summary>
+/// <typeparam name="TParams">Its parameter struct.</typeparam>
+/// <param name="name">The kernel's base name.</param>
+internal sealed class WarpKernel<TParams>(string name) : KernelHandle(name, KernelShape.WarpPerMatrix, typeof(TParams))
+    where TParams : unmanaged, IWarpParams
+{
+    /// <summary>The entry of the tier for <paramref name="cols"/> columns.</summary>
+    public string EntryName(int cols) => EntryNames[TierIndex(cols)];
 }
 
 /// <summary>
-/// One translation unit of cuda/ and its kernels, derived by reflection from the wrapper class
-/// marked <see cref="KernelUnitAttribute"/> (see <see cref="GeneralKernels"/>, <see cref="FusedKernels"/>).
+/// One translation unit of cuda/ and its kernels: the handles held as static fields by its classes
+/// (a generic class over the element type is read closed over float and double).
 /// </summary>
 internal sealed class KernelUnit
 {
-    private readonly FrozenDictionary<string, KernelEntry> byWrapper;
-
-    /// <summary>The unit of the wrapper class <paramref name="wrappers"/> (each class holds its one instance).</summary>
-    internal KernelUnit(Type wrappers)
+    /// <summary>The unit of <paramref name="sourceFile"/>, its handles in <paramref name="holders"/>.</summary>
+    internal KernelUnit(string sourceFile, params Type[] holders)
     {
-        WrapperType = wrappers;
-        SourceFile = wrappers.GetCustomAttribute<KernelUnitAttribute>()?.SourceFile
-            ?? throw new InvalidOperationException($"{wrappers.Name} lacks [KernelUnit].");
-        var entries = new List<KernelEntry>();
-        foreach (MethodInfo method in wrappers.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static).OrderBy(m => m.MetadataToken))
+        SourceFile = sourceFile;
+        var handles = new List<KernelHandle>();
+        foreach (Type holder in holders)
         {
-            if (method.GetCustomAttribute<CudaKernelAttribute>() is { } attribute)
+            Type[] closed = holder.IsGenericTypeDefinition ? [holder.MakeGenericType(typeof(float)), holder.MakeGenericType(typeof(double))] : [holder];
+            foreach (Type type in closed)
             {
-                entries.Add(new KernelEntry(method, attribute));
+                foreach (FieldInfo field in type.GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static).OrderBy(f => f.MetadataToken))
+                {
+                    if (field.GetValue(null) is KernelHandle handle)
+                    {
+                        handles.Add(handle);
+                    }
+                }
             }
         }
 
-        Entries = entries;
-        byWrapper = entries.ToFrozenDictionary(e => e.Wrapper.Name, StringComparer.Ordinal);
+        Handles = handles;
     }
 
     /// <summary>Every unit the backend loads.</summary>
@@ -146,17 +146,9 @@ internal sealed class KernelUnit
     /// <summary>The .cu file in cuda/.</summary>
     public string SourceFile { get; }
 
-    /// <summary>The class holding the wrappers.</summary>
-    public Type WrapperType { get; }
+    /// <summary>Every handle, per element type.</summary>
+    public IReadOnlyList<KernelHandle> Handles { get; }
 
-    /// <summary>Every kernel with a wrapper.</summary>
-    public IReadOnlyList<KernelEntry> Entries { get; }
-
-    /// <summary>Every extern "C" entry name the wrappers launch.</summary>
-    public IEnumerable<string> EntryNames => Entries.SelectMany(e => e.EntryNames);
-
-    /// <summary>The kernel whose wrapper method is named <paramref name="wrapperName"/>.</summary>
-    public KernelEntry ByWrapper(string wrapperName) =>
-        byWrapper.TryGetValue(wrapperName, out KernelEntry? entry) ? entry
-        : throw new InvalidOperationException($"{WrapperType.Name}.{wrapperName} is not a [CudaKernel] wrapper.");
+    /// <summary>Every extern "C" entry name the handles launch.</summary>
+    public IEnumerable<string> EntryNames => Handles.SelectMany(h => h.EntryNames).Distinct(StringComparer.Ordinal);
 }

@@ -1,14 +1,11 @@
-using System.Runtime.CompilerServices;
-
 namespace OrthoProj.Cuda.Kernels;
 
 /// <summary>
-/// Launches the kernels of one loaded <see cref="KernelModule"/> on one stream. The kernels are
-/// called through their typed wrappers (<see cref="GeneralKernels"/>, <see cref="FusedKernels"/>),
-/// extension methods on this type; the wrappers pass their arguments here with their own method
-/// name, which selects the kernel, and every argument's kind is checked against the wrapper's
-/// declared parameter before the launch, so a wrapper body that drifts from its signature fails
-/// on its first launch instead of handing the GPU wrong bytes.
+/// Launches the kernels of one loaded <see cref="KernelModule"/> on one stream: a typed handle
+/// (<see cref="Kernel{TParams}"/>, <see cref="WarpKernel{TParams}"/>) with a struct of its own
+/// parameter type, passed to the kernel by value (cuLaunchKernel's kernelParams holds one pointer,
+/// to a copy of the struct that the driver copies at the call). The struct's layout is checked
+/// against cuda/kernel_params.cuh by the tests, so there is nothing to check per launch.
 /// </summary>
 /// <param name="module">The loaded translation unit.</param>
 /// <param name="stream">The stream the launches are queued on.</param>
@@ -23,106 +20,71 @@ internal readonly struct KernelLauncher(KernelModule module, CudaStream stream)
     /// <summary>Matrices (warps) per block of the warp-per-matrix kernels: FUSED_WARPS_PER_BLOCK in cuda/fused_common.cuh.</summary>
     public const int WarpsPerBlock = 4;
 
+    /// <summary>Rows the warp-per-matrix kernels take at most: FUSED_MAX_ROWS in cuda/fused_common.cuh.</summary>
+    public const int WarpMaxRows = 64;
+
     /// <summary>Blocks for a warp-per-matrix launch over <paramref name="count"/> matrices.</summary>
     public static int WarpBlocks(int count) => (int)(((long)count + WarpsPerBlock - 1) / WarpsPerBlock);
-
-    /// <summary>
-    /// Launches the grid-stride kernel of wrapper <paramref name="wrapper"/> instantiated for
-    /// <typeparamref name="T"/> over <paramref name="workItems"/> items (nothing when there are none).
-    /// </summary>
-    public void Launch<T>(long workItems, ReadOnlySpan<KernelArg> args, [CallerMemberName] string wrapper = "")
-        where T : unmanaged
-    {
-        if (workItems <= 0)
-        {
-            return;
-        }
-
-        KernelEntry entry = module.Unit.ByWrapper(wrapper);
-        int blocks = (int)Math.Clamp((workItems + BlockSize - 1) / BlockSize, 1, MaxBlocks);
-        Run(entry, typeof(T) == typeof(double), 0, blocks, BlockSize, args);
-    }
-
-    /// <summary>
-    /// Launches the block-per-item kernel of wrapper <paramref name="wrapper"/> (max_exponent: one
-    /// block of <see cref="BlockSize"/> threads per matrix, block-stride over the rest past
-    /// <see cref="MaxBlocks"/>) instantiated for <typeparamref name="T"/> over
-    /// <paramref name="workItems"/> items (nothing when there are none).
-    /// </summary>
-    public void LaunchBlockPerItem<T>(long workItems, ReadOnlySpan<KernelArg> args, [CallerMemberName] string wrapper = "")
-        where T : unmanaged
-    {
-        if (workItems <= 0)
-        {
-            return;
-        }
-
-        KernelEntry entry = module.Unit.ByWrapper(wrapper);
-        Run(entry, typeof(T) == typeof(double), 0, BlockPerItemBlocks(workItems), BlockSize, args);
-    }
 
     /// <summary>Blocks of a block-per-item launch over <paramref name="workItems"/> items.</summary>
     public static int BlockPerItemBlocks(long workItems) => (int)Math.Clamp(workItems, 1, MaxBlocks);
 
-    /// <summary>Launches an untyped grid-stride kernel; see <see cref="Launch{T}"/>.</summary>
-    public void Launch(long workItems, ReadOnlySpan<KernelArg> args, [CallerMemberName] string wrapper = "")
+    /// <summary>
+    /// Why a warp-per-matrix kernel cannot take an m x n batch of <paramref name="count"/>
+    /// matrices (the kernels' can-implement rule: 1 &lt;= n &lt;= m &lt;= 64, n &lt;= 32, a
+    /// non-negative count; the kernels return at once otherwise), or null when it can.
+    /// </summary>
+    public static string? WarpCannotImplement(int m, int n, int count) =>
+        n < 1 || n > m || m > WarpMaxRows || n > KernelHandle.ColumnTiers[^1] || count < 0
+            ? $"the warp-per-matrix kernels take 1 <= n <= m <= {WarpMaxRows}, n <= {KernelHandle.ColumnTiers[^1]}: {m} x {n} x {count} given"
+            : null;
+
+    /// <summary>
+    /// Launches <paramref name="kernel"/> over <paramref name="workItems"/> items (grid-stride
+    /// threads, or one block per item for a block-per-item kernel); nothing when there are none.
+    /// </summary>
+    public void Launch<TParams>(Kernel<TParams> kernel, long workItems, in TParams parameters)
+        where TParams : unmanaged
     {
         if (workItems <= 0)
         {
             return;
         }
 
-        KernelEntry entry = module.Unit.ByWrapper(wrapper);
-        int blocks = (int)Math.Clamp((workItems + BlockSize - 1) / BlockSize, 1, MaxBlocks);
-        Run(entry, f64: false, 0, blocks, BlockSize, args);
+        int blocks = kernel.Shape == KernelShape.TypedBlockPerItem
+            ? BlockPerItemBlocks(workItems)
+            : (int)Math.Clamp((workItems + BlockSize - 1) / BlockSize, 1, MaxBlocks);
+        Run(kernel.EntryName, blocks, BlockSize, parameters);
     }
 
     /// <summary>
-    /// Launches the warp-per-matrix kernel of wrapper <paramref name="wrapper"/> for
-    /// <paramref name="cols"/> columns (which selects the tier) over <paramref name="count"/> matrices.
+    /// Launches the warp-per-matrix <paramref name="kernel"/>: the tier from the parameters' column
+    /// count, one warp per matrix; refused (<see cref="ArgumentException"/>) for a shape the kernel
+    /// cannot take, nothing for an empty batch.
     /// </summary>
-    public void LaunchWarps<T>(int cols, int count, ReadOnlySpan<KernelArg> args, [CallerMemberName] string wrapper = "")
-        where T : unmanaged
+    public void Launch<TParams>(WarpKernel<TParams> kernel, in TParams parameters)
+        where TParams : unmanaged, IWarpParams
     {
-        KernelEntry entry = module.Unit.ByWrapper(wrapper);
-        Run(entry, typeof(T) == typeof(double), KernelEntry.TierIndex(cols), WarpBlocks(count), 32 * WarpsPerBlock, args);
+        if (WarpCannotImplement(parameters.Rows, parameters.Cols, parameters.Count) is { } reason)
+        {
+            throw new ArgumentException($"{kernel.Name}: {reason}.", nameof(parameters));
+        }
+
+        if (parameters.Count == 0)
+        {
+            return;
+        }
+
+        Run(kernel.EntryName(parameters.Cols), WarpBlocks(parameters.Count), 32 * WarpsPerBlock, parameters);
     }
 
-    private void Run(KernelEntry entry, bool f64, int tier, int blocks, int threads, ReadOnlySpan<KernelArg> args)
+    private unsafe void Run<TParams>(string entry, int blocks, int threads, TParams parameters)
+        where TParams : unmanaged
     {
-        KernelArgKind[] kinds = entry.Kinds;
-        if (args.Length != kinds.Length)
-        {
-            throw new InvalidOperationException($"{entry.Wrapper.Name} passes {args.Length} arguments; the kernel {entry.Name} takes {kinds.Length}.");
-        }
+        CudaKernel kernel = module.Get(entry);
 
-        Span<long> values = stackalloc long[args.Length];
-        for (int i = 0; i < args.Length; i++)
-        {
-            KernelArgKind expected = kinds[i] == KernelArgKind.Element ? (f64 ? KernelArgKind.Float64 : KernelArgKind.Float32) : kinds[i];
-            if (args[i].Kind != expected)
-            {
-                throw new InvalidOperationException($"{entry.Wrapper.Name} passes a {args[i].Kind} as parameter {i} ({entry.Parameters[i].Name}) of {entry.Name}, declared {expected}.");
-            }
-
-            values[i] = args[i].Bits;
-        }
-
-        CudaKernel kernel = module.Get(entry.EntryName(f64, tier));
-        Span<nint> pointers = stackalloc nint[args.Length];
-        unsafe
-        {
-            fixed (long* first = values)
-            {
-                // cuLaunchKernel reads each parameter from its own address, by the parameter's size
-                // (4 bytes of an int or float, from the low end of its 8-byte slot).
-                for (int i = 0; i < values.Length; i++)
-                {
-                    pointers[i] = (nint)(first + i);
-                }
-
-                kernel.Launch(blocks, threads, 0, stream, pointers);
-            }
-        }
+        // The kernel's one parameter is the struct: kernelParams[0] points at this copy, which
+        // cuLaunchKernel copies before it returns.
+        kernel.Launch(blocks, threads, 0, stream, (nint)(&parameters));
     }
 }

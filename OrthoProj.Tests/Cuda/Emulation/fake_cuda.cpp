@@ -52,6 +52,9 @@ struct Kernel
     Invoker invoke;
     std::vector<size_t> sizes;
     std::vector<ParamKind> kinds;
+    // The pointer fields of the kernel's parameter struct (cuda/kernel_params.cuh), read from the
+    // copied argument: (address, written), for the hazard checks.
+    std::function<void(const void*, std::vector<std::pair<void*, bool>>&)> pointers;
     bool warp = false;
 };
 template <class P> static ParamKind KindOf()
@@ -72,17 +75,31 @@ static Kernel MakeInvoker(void (*f)(A...))
     return k;
 }
 struct Registrar { Registrar(const char* name, Kernel k) { k.name = name; Kernels()[name] = std::move(k); } };
+// Every kernel takes one struct (cuda/kernel_params.cuh); its Name_FIELDS list names the pointer
+// fields, const T* read and T* read and written, as the separate parameters did before.
+template <class P> static void PointerField(const P& value, std::vector<std::pair<void*, bool>>& out)
+{
+    if constexpr (std::is_pointer_v<P>) out.emplace_back((void*)value, !std::is_const_v<std::remove_pointer_t<P>>);
+}
+#define EMU_POINTER(type, name) PointerField<type>(p.name, out);
+#define EMU_POINTERS(Type, Name, T) \
+    [](const void* a, std::vector<std::pair<void*, bool>>& out) { const Type& p = *static_cast<const Type*>(a); (void)p; (void)out; Name##_FIELDS(T, EMU_POINTER) }
+#define EMU_POINTERS_OF(Params, T) EMU_POINTERS(Params<T>, Params, T)
+template <class P> static Kernel WithPointers(Kernel k, std::function<void(const void*, std::vector<std::pair<void*, bool>>&)> f) { k.pointers = std::move(f); return k; }
 
 #include "orthoproj_common.cuh"
+#include "kernel_params.cuh"
 #undef OP_INSTANTIATE
-#define OP_INSTANTIATE(name, PARAMS, ARGS) \
-    extern "C" void name##_f32 PARAMS(float) { name##_impl<float> ARGS; } \
-    extern "C" void name##_f64 PARAMS(double) { name##_impl<double> ARGS; } \
-    static Registrar reg32_##name(#name "_f32", MakeInvoker(&name##_f32)); \
-    static Registrar reg64_##name(#name "_f64", MakeInvoker(&name##_f64));
+#undef OP_INSTANTIATE_UNTYPED
+#define OP_INSTANTIATE(name, Params) \
+    extern "C" void name##_f32(const Params<float> p) { OP_CALL_FIELDS((name##_impl<float>), Params, float); } \
+    extern "C" void name##_f64(const Params<double> p) { OP_CALL_FIELDS((name##_impl<double>), Params, double); } \
+    static Registrar reg32_##name(#name "_f32", WithPointers<Params<float>>(MakeInvoker(&name##_f32), EMU_POINTERS_OF(Params, float))); \
+    static Registrar reg64_##name(#name "_f64", WithPointers<Params<double>>(MakeInvoker(&name##_f64), EMU_POINTERS_OF(Params, double)));
+#define OP_INSTANTIATE_UNTYPED(name, Params) \
+    extern "C" void name(const Params p) { OP_CALL_FIELDS(name##_impl, Params, void); } \
+    static Registrar reg_##name(#name, WithPointers<Params>(MakeInvoker(&name), EMU_POINTERS(Params, Params, void)));
 #include "orthoproj_kernels.cu"
-static Registrar regFirstFlagged("first_flagged", MakeInvoker(&first_flagged));
-static Registrar regPointerArray("pointer_array", MakeInvoker(&pointer_array));
 
 // ------------------------------------------------------------------ the fused kernels' warp helpers
 // The 32 lanes of a warp run as cooperative fibers (ucontext) on the launching thread: a lane runs
@@ -176,14 +193,14 @@ static double fused_exp2i(int k) { return std::ldexp(1.0, k); }
 static int fused_ilogb(double x) { return std::ilogb(x); }
 
 #define FUSED_HOST_EMULATION
-#define FUSED_INSTANTIATE_N(name, N, PARAMS, ARGS) \
-    extern "C" void name##_n##N##_f32 PARAMS(float) { name##_impl<float, N> ARGS; } \
-    extern "C" void name##_n##N##_f64 PARAMS(double) { name##_impl<double, N> ARGS; } \
-    static WarpRegistrar reg32_##name##N(#name "_n" #N "_f32", MakeInvoker(&name##_n##N##_f32)); \
-    static WarpRegistrar reg64_##name##N(#name "_n" #N "_f64", MakeInvoker(&name##_n##N##_f64));
-#define FUSED_INSTANTIATE(name, PARAMS, ARGS) \
-    FUSED_INSTANTIATE_N(name, 16, PARAMS, ARGS) \
-    FUSED_INSTANTIATE_N(name, 32, PARAMS, ARGS)
+#define FUSED_INSTANTIATE_N(name, N, Params) \
+    extern "C" void name##_n##N##_f32(const Params<float> p) { OP_CALL_FIELDS((name##_impl<float, N>), Params, float); } \
+    extern "C" void name##_n##N##_f64(const Params<double> p) { OP_CALL_FIELDS((name##_impl<double, N>), Params, double); } \
+    static WarpRegistrar reg32_##name##N(#name "_n" #N "_f32", WithPointers<Params<float>>(MakeInvoker(&name##_n##N##_f32), EMU_POINTERS_OF(Params, float))); \
+    static WarpRegistrar reg64_##name##N(#name "_n" #N "_f64", WithPointers<Params<double>>(MakeInvoker(&name##_n##N##_f64), EMU_POINTERS_OF(Params, double)));
+#define FUSED_INSTANTIATE(name, Params) \
+    FUSED_INSTANTIATE_N(name, 16, Params) \
+    FUSED_INSTANTIATE_N(name, 32, Params)
 #include "fused_qr.cu"
 
 
@@ -549,6 +566,17 @@ EXPORT int cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsign
     for (size_t i = 0; i < kernel.sizes.size(); i++)
     {
         std::memcpy(storage->data() + offsets[i], args[i], kernel.sizes[i]);
+        if (kernel.pointers)
+        {
+            // The parameter struct's pointer fields, as the kernel's separate pointers were.
+            std::vector<std::pair<void*, bool>> fields;
+            kernel.pointers(storage->data() + offsets[i], fields);
+            for (auto& [p, write] : fields)
+            {
+                if (p != nullptr) accesses.push_back(Access{ p, 0, true, write, !write });
+            }
+            continue;
+        }
         if (kernel.kinds[i] == Value) continue;
         void* p = *static_cast<void**>(args[i]);
         if (p == nullptr) continue;

@@ -112,14 +112,14 @@ static void Trsm(bool deviceArrays)
     cuStreamDestroy_v2(s);
 }
 
-// copy_strided_f32(const float* src, i64 srcStride, float* dst, i64 dstStride, int len, int count)
-// on stream s: reads src (a const pointer), writes dst.
+// copy_strided_f32(CopyStridedParams<float>: const float* src, i64 srcStride, float* dst,
+// i64 dstStride, int len, int count; cuda/kernel_params.cuh) on stream s: reads src (a const
+// pointer), writes dst. The one kernel parameter is the struct, as the library passes it.
 static void CopyKernel(void* s, void* src, void* dst, int n)
 {
     static void* f = [] { void* m = nullptr; cuModuleLoadData(&m, "emulated"); void* k = nullptr; cuModuleGetFunction(&k, m, "copy_strided_f32"); return k; }();
-    long long stride = n;
-    int len = n, count = 1;
-    void* args[] = { &src, &stride, &dst, &stride, &len, &count };
+    struct { const void* src; long long srcStride; void* dst; long long dstStride; int len; int count; } p = { src, n, dst, n, n, 1 };
+    void* args[] = { &p };
     cuLaunchKernel(f, 1, 1, 1, 32, 1, 1, 0, s, args, nullptr);
 }
 
