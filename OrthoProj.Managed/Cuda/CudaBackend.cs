@@ -448,9 +448,19 @@ public sealed partial class CudaBackend : Backend, IDisposable
     /// Which path a QR-method <see cref="Backend.Projector{T}"/> of small matrices takes: the fused
     /// warp-per-matrix kernels (cuda/fused_qr.cu) where the shape fits (1 &lt;= n &lt;= m &lt;= 64,
     /// n &lt;= 32), cuSOLVER/cuBLAS otherwise. <see cref="UsesFusedPath"/> tells which one a shape
-    /// gets. Read when a projector is created.
+    /// gets. Read when a projector is created: setting it changes the path of projectors created
+    /// afterwards, not of those that exist.
     /// </summary>
-    public SmallMatrixPath SmallMatrixPath { get; set; } = SmallMatrixPath.Auto;
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a <see cref="OrthoProj.SmallMatrixPath"/>.</exception>
+    public SmallMatrixPath SmallMatrixPath
+    {
+        get => smallMatrixPath;
+        set => smallMatrixPath = value is SmallMatrixPath.Auto or SmallMatrixPath.Always or SmallMatrixPath.Never
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown small-matrix path.");
+    }
+
+    private SmallMatrixPath smallMatrixPath = SmallMatrixPath.Auto;
 
     /// <summary>Whether a projector of this shape and method is built on the fused path under the current <see cref="SmallMatrixPath"/>.</summary>
     public bool UsesFusedPath(ProjectorMethod method, int rows, int cols, int count) =>

@@ -36,8 +36,17 @@ public sealed class CudaBackendOptions
     /// <summary>When errors are read back (<see cref="CudaErrorChecking"/>); settable later through <see cref="CudaBackend.ErrorChecking"/>.</summary>
     public CudaErrorChecking ErrorChecking { get; init; } = CudaErrorChecking.Synchronous;
 
-    /// <summary>The small-matrix path (<see cref="CudaBackend.SmallMatrixPath"/>).</summary>
-    public SmallMatrixPath SmallMatrixPath { get; init; } = SmallMatrixPath.Auto;
+    /// <summary>The small-matrix path (<see cref="CudaBackend.SmallMatrixPath"/>); checked here, before any device is opened.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a <see cref="OrthoProj.SmallMatrixPath"/>.</exception>
+    public SmallMatrixPath SmallMatrixPath
+    {
+        get => smallMatrixPath;
+        init => smallMatrixPath = value is SmallMatrixPath.Auto or SmallMatrixPath.Always or SmallMatrixPath.Never
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown small-matrix path.");
+    }
+
+    private readonly SmallMatrixPath smallMatrixPath = SmallMatrixPath.Auto;
 
     /// <summary>
     /// An existing CUDA stream of this device's primary context to queue all work on instead of a

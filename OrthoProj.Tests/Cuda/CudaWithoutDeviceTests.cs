@@ -75,6 +75,10 @@ public sealed class CudaWithoutDeviceTests
         Assert.AreEqual("ordinal", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => CudaBackend.TryCreate(-1, out _, out _)).ParamName);
 
     [TestMethod]
+    public void UnknownSmallMatrixPath_IsRefusedWhereItIsGiven() =>
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new CudaBackendOptions { SmallMatrixPath = (SmallMatrixPath)7 });
+
+    [TestMethod]
     public void Wrap_ValidatesBeforeAnyNativeCall()
     {
         Assert.AreEqual(2L * 3 * 4, CudaBackend.ValidateWrap<double>(0x1000, 2, 3, 4));
