@@ -458,7 +458,11 @@ emulate() {
 # GPU result, and it says so.
 emulate_run() {
   local fake="$ROOT/build/fake-cuda" out="$ROOT/build/fake-cuda/run-check" rc
-  [ -x "$fake/libfakecuda.so" ] || build_emulation "$fake" || return 1
+  # Rebuilt when any of its sources (the emulation's, or the kernels and parameter structs it
+  # compiles in) is newer than the library: a stale one reads today's launches with yesterday's layout.
+  if [ ! -x "$fake/libfakecuda.so" ] || [ -n "$(find "$ROOT/OrthoProj.Tests/Cuda/Emulation" "$ROOT/cuda" -newer "$fake/libfakecuda.so" -type f | head -n 1)" ]; then
+    build_emulation "$fake" || return 1
+  fi
   dotnet build "$ROOT/OrthoProj.Tests/OrthoProj.Tests.csproj" -c Release -v q -nologo >/dev/null || return 1
   dotnet build "$ROOT/OrthoProj.Bench/OrthoProj.Bench.csproj" -c Release -v q -nologo >/dev/null || return 1
   rm -rf "$out"
