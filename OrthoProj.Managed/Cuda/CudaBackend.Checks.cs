@@ -28,14 +28,14 @@ public sealed partial class CudaBackend
 
                 var batch = (CudaMatrixBatch<T>)x;
                 (int rows, int cols, int count, MatrixLayout layout) = (x.Rows, x.Cols, x.Count, x.Layout);
-                (DevicePtr<int> flag, nint value) = status.Reserve(Stream, (found, bits) =>
+                CudaStatus.Slot slot = ReserveCheck((found, bits) =>
                 {
                     int index = int.MaxValue - found;
                     (int matrix, int row, int col) = Locate(rows, cols, layout, index);
                     return new NonFiniteInputException(paramName, matrix, row, col, ValueOf<T>(bits));
                 });
-                ops.Kernels.FindNonfinite(x.Length, batch.Ptr, x.Length, flag);
-                ops.Kernels.ReadFlagged(1, batch.Ptr, flag, new DevicePtr<T>(value));
+                ops.Kernels.FindNonfinite(x.Length, batch.Ptr, x.Length, slot.Flag);
+                ops.Kernels.ReadFlagged(1, batch.Ptr, slot.Flag, slot.Value<T>());
             }
 
             if (ErrorChecking == CudaErrorChecking.Synchronous && status.Read(Stream))
@@ -70,10 +70,24 @@ public sealed partial class CudaBackend
             }
 
             index = int.MaxValue - found;
-            value = double.CreateTruncating(ops.ReadElement<T>(batch.DevicePointer, index));
+            value = double.CreateTruncating(ops.ReadElement(batch.Ptr, index));
             return true;
         }
     }
+
+    /// <summary>
+    /// Reserves the next slot of the status word for a check whose kernels the caller queues next on
+    /// the backend's stream; <paramref name="error"/> turns the flag and value found into the
+    /// exception, raised at the next status read. Call under the backend's lock (inside an operation).
+    /// </summary>
+    internal CudaStatus.Slot ReserveCheck(Func<int, long, Exception> error) => status.Reserve(Stream, error);
+
+    /// <summary>
+    /// Reads the pending checks back (a wait for the stream when any is pending), raising the first
+    /// failing one: done before a stream-ordered host read, which waits anyway, so that earlier
+    /// checks raise first, in call order. Call under the backend's lock (inside an operation).
+    /// </summary>
+    internal void ReadPendingChecks() => status.Read(Stream);
 
     /// <summary>The (matrix, row, column) of element <paramref name="index"/> of a batch of that shape (as <see cref="MatrixBatch{T}"/>'s Locate, without the batch, which may be gone by then).</summary>
     private static (int Matrix, int Row, int Col) Locate(int rows, int cols, MatrixLayout layout, int index)

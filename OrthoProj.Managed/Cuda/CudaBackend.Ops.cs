@@ -49,46 +49,46 @@ public sealed partial class CudaBackend
         /// <summary>The kernels of another loaded unit (e.g. the backend's fused kernels) on the backend's stream.</summary>
         public KernelLauncher Launcher(KernelModule module) => new(module, Stream);
 
-        public void Copy<T>(nint source, nint destination, long elements)
+        public void Copy<T>(DevicePtr<T> source, DevicePtr<T> destination, long elements)
             where T : unmanaged => DeviceCopy.DeviceToDevice<T>(Device, destination, source, elements, Stream);
 
-        public void Clear<T>(nint destination, long elements)
+        public void Clear<T>(DevicePtr<T> destination, long elements)
             where T : unmanaged => DeviceCopy.Clear<T>(Device, destination, elements, Stream);
 
         /// <summary>dst[b * dstStride + e] = src[b * srcStride + e], e &lt; len.</summary>
-        public void CopyStrided<T>(nint source, long sourceStride, nint destination, long destinationStride, int len, int count)
+        public void CopyStrided<T>(DevicePtr<T> source, long sourceStride, DevicePtr<T> destination, long destinationStride, int len, int count)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             if (len > 0 && count > 0)
             {
-                Kernels.CopyStrided((long)len * count, new DevicePtr<T>(source), sourceStride, new DevicePtr<T>(destination), destinationStride, len, count);
+                Kernels.CopyStrided((long)len * count, source, sourceStride, destination, destinationStride, len, count);
             }
         }
 
         /// <summary>dst (cols x rows) = src^T for each matrix.</summary>
-        public void Transpose<T>(nint source, int rows, int cols, long sourceStride, nint destination, long destinationStride, int count)
+        public void Transpose<T>(DevicePtr<T> source, int rows, int cols, long sourceStride, DevicePtr<T> destination, long destinationStride, int count)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             if ((long)rows * cols * count > 0)
             {
-                Kernels.Transpose((long)rows * cols * count, new DevicePtr<T>(source), rows, cols, sourceStride, new DevicePtr<T>(destination), destinationStride, count);
+                Kernels.Transpose((long)rows * cols * count, source, rows, cols, sourceStride, destination, destinationStride, count);
             }
         }
 
         /// <summary>A stream-ordered read of element <paramref name="index"/> (waits for the work queued before it).</summary>
-        public unsafe T ReadElement<T>(nint start, long index)
+        public T ReadElement<T>(DevicePtr<T> start, long index)
             where T : unmanaged
         {
-            Backend.status.Read(Stream);   // a wait anyway: pending deferred checks raise first, in call order
+            Backend.ReadPendingChecks();   // a wait anyway: pending deferred checks raise first, in call order
             Span<T> one = stackalloc T[1];
-            DeviceCopy.DeviceToHost(Device, one, start + (nint)(index * sizeof(T)), Stream);
+            DeviceCopy.DeviceToHost(Device, one, start.At(index), Stream);
             return one[0];
         }
 
-        public T[] ReadElements<T>(nint start, int count)
+        public T[] ReadElements<T>(DevicePtr<T> start, int count)
             where T : unmanaged
         {
-            Backend.status.Read(Stream);
+            Backend.ReadPendingChecks();
             var values = new T[count];
             DeviceCopy.DeviceToHost<T>(Device, values, start, Stream);
             return values;
@@ -99,7 +99,7 @@ public sealed partial class CudaBackend
         /// first nonzero entry is found on the device, so one int crosses the bus when all are zero;
         /// otherwise <paramref name="error"/>(index, value) is thrown.
         /// </summary>
-        public void CheckInfo(nint info, int n, int stride, Func<int, int, Exception> error)
+        public void CheckInfo(DevicePtr<int> info, int n, int stride, Func<int, int, Exception> error)
         {
             if (n == 0)
             {
@@ -107,21 +107,25 @@ public sealed partial class CudaBackend
             }
 
             DevicePtr<int> flag = Temp<int>(1);
-            Clear<int>(flag, 1);
-            Kernels.FirstFlagged(n, new DevicePtr<int>(info), n, stride, flag);
-            int found = ReadElement<int>(flag, 0);
+            Clear(flag, 1);
+            Kernels.FirstFlagged(n, info, n, stride, flag);
+            int found = ReadElement(flag, 0);
             if (found != 0)
             {
                 int index = int.MaxValue - found;
-                throw error(index, ReadElement<int>(info, (long)index * stride));
+                throw error(index, ReadElement(info, (long)index * stride));
             }
         }
 
-        /// <summary>A device array of count pointers base + b * strideBytes (for cuBLAS *Batched).</summary>
-        public nint PointerArray(nint start, long strideBytes, int count)
+        /// <summary>
+        /// A device array of the <paramref name="count"/> matrix addresses start + b * matrixLength
+        /// (elements), for cuBLAS *Batched.
+        /// </summary>
+        private unsafe DevicePtr<ulong> PointerArray<T>(DevicePtr<T> start, long matrixLength, int count)
+            where T : unmanaged
         {
             DevicePtr<ulong> array = Temp<ulong>(count);
-            Kernels.PointerArray(count, (ulong)start, strideBytes, count, array);
+            Kernels.PointerArray(count, (ulong)start.Address, matrixLength * sizeof(T), count, array);
             return array;
         }
 
@@ -129,11 +133,13 @@ public sealed partial class CudaBackend
 
         /// <summary>
         /// C_b = alpha op(A_b) op(B_b) + beta C_b for every b (cublas gemmStridedBatched); op(A) is
-        /// m x k, op(B) k x n. An empty inner dimension scales C by beta (BLAS semantics).
+        /// m x k and op(B) k x n, C m x n, with m, n, k and the count read from the batches (column-major,
+        /// leading dimension max(1, rows)). An empty inner dimension scales C by beta (BLAS semantics).
         /// </summary>
-        public void Gemm<T>(bool transA, bool transB, int m, int n, int k, T alpha, nint a, int lda, long strideA, nint b, int ldb, long strideB, T beta, nint c, int ldc, long strideC, int count)
+        public void Gemm<T>(bool transA, bool transB, T alpha, CudaMatrixBatch<T> a, CudaMatrixBatch<T> b, T beta, CudaMatrixBatch<T> c)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
+            int m = c.Rows, n = c.Cols, k = transA ? a.Rows : a.Cols, count = c.Count;
             if (m == 0 || n == 0 || count == 0)
             {
                 return;
@@ -143,115 +149,132 @@ public sealed partial class CudaBackend
             {
                 if (beta != T.One)
                 {
-                    Kernels.ScaleStrided((long)m * n * count, new DevicePtr<T>(c), m, n, ldc, strideC, beta, count);
+                    Kernels.ScaleStrided((long)m * n * count, c.Ptr, m, n, LeadingDimension(c), c.MatrixLength, beta, count);
                 }
 
                 return;
             }
 
-            CudaBlas.GemmStridedBatched(cublas.Enter(), transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, count);
+            CudaBlas.GemmStridedBatched(
+                cublas.Enter(), transA, transB, m, n, k,
+                alpha, a.Ptr, LeadingDimension(a), a.MatrixLength, b.Ptr, LeadingDimension(b), b.MatrixLength,
+                beta, c.Ptr, LeadingDimension(c), c.MatrixLength, count);
         }
 
         /// <summary>
-        /// Solves with the upper triangular R_b in place of B_b for every b (cublas trsmBatched):
-        /// left: op(R) X = B (B m x n, R m x m); right: X op(R) = B (R n x n). op is ^T when
-        /// <paramref name="transR"/>. Pointer arrays come from <see cref="PointerArray"/>.
+        /// Solves with the upper triangular R_b in place of B_b for every b (cublas trsmBatched, over
+        /// pointer arrays built here): left: op(R) X = B (B m x n, R m x m); right: X op(R) = B (R n x n).
+        /// op is ^T when <paramref name="transR"/>.
         /// </summary>
-        public void TrsmBatched<T>(bool right, bool transR, int m, int n, nint rArray, int ldr, nint bArray, int ldb, int count)
+        public void TrsmBatched<T>(bool right, bool transR, CudaMatrixBatch<T> r, CudaMatrixBatch<T> b)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
-            if (m == 0 || n == 0 || count == 0)
+            if (b.Length == 0)
             {
                 return;
             }
 
-            CudaBlas.TrsmUpperBatched<T>(cublas.Enter(), right, transR, m, n, rArray, ldr, bArray, ldb, count);
+            DevicePtr<ulong> rArray = PointerArray(r.Ptr, r.MatrixLength, r.Count);
+            DevicePtr<ulong> bArray = PointerArray(b.Ptr, b.MatrixLength, b.Count);
+            CudaBlas.TrsmUpperBatched<T>(cublas.Enter(), right, transR, b.Rows, b.Cols, rArray, r.Rows, bArray, b.Rows, b.Count);
         }
 
-        /// <summary>y = alpha x + y over <paramref name="n"/> contiguous elements (cublas axpy).</summary>
-        public void Axpy<T>(int n, T alpha, nint x, nint y)
+        /// <summary>y = alpha x + y over every element of the batches (cublas axpy).</summary>
+        public void Axpy<T>(T alpha, CudaMatrixBatch<T> x, CudaMatrixBatch<T> y)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
+            int n = checked((int)x.Length);
             if (n == 0)
             {
                 return;
             }
 
-            CudaBlas.Axpy(cublas.Enter(), n, alpha, x, y);
+            CudaBlas.Axpy(cublas.Enter(), n, alpha, x.Ptr, y.Ptr);
         }
 
         // ------------------------------------------------------------ cuSOLVER
 
         /// <summary>
-        /// geqrf on each m x n matrix (leading dimension m) in place: R in the upper triangle,
-        /// reflectors below, their scalars in tau (min(m, n) per matrix); devInfo of matrix b in info[b].
+        /// geqrf on each m x n matrix of <paramref name="a"/> in place: R in the upper triangle,
+        /// reflectors below, their scalars in tau (k = min(m, n) per matrix, k apart); devInfo of matrix b in info[b].
         /// </summary>
-        public void Geqrf<T>(nint a, int m, int n, long stride, nint tau, nint info, int count)
+        public void Geqrf<T>(CudaMatrixBatch<T> a, DevicePtr<T> tau, DevicePtr<int> info)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
-            int k = Math.Min(m, n);
+            int m = a.Rows, n = a.Cols, k = Math.Min(m, n), count = a.Count;
+            long stride = a.MatrixLength;
             if (k == 0 || count == 0)
             {
                 return;
             }
 
+            DevicePtr<T> pa = a.Ptr;
             if (m >= n && BatchesQr(m, count))
             {
                 // One cuBLAS call for the whole batch; geqrf's devInfo is never positive, and a
                 // bad argument is reported on the host at once, so info stays as cleared.
-                CudaBlas.GeqrfBatched<T>(
-                    cublas.Enter(), m, n, PointerArray(a, stride * SizeOf<T>(), count), m, PointerArray(tau, k * SizeOf<T>(), count), count);
+                CudaBlas.GeqrfBatched<T>(cublas.Enter(), m, n, PointerArray(pa, stride, count), m, PointerArray(tau, k, count), count);
                 return;
             }
 
             nint handle = cusolver.Enter();
-            int lwork = CudaSolver.GeqrfBufferSize<T>(handle, m, n, a, m);
-            nint work = Temp<T>(lwork);
+            int lwork = CudaSolver.GeqrfBufferSize<T>(handle, m, n, pa, m);
+            DevicePtr<T> work = Temp<T>(lwork);
             for (int b = 0; b < count; b++)
             {
-                CudaSolver.Geqrf<T>(handle, m, n, Offset<T>(a, b * stride), m, Offset<T>(tau, (long)b * k), work, lwork, info + (4 * b));
+                CudaSolver.Geqrf<T>(handle, m, n, pa.At(b * stride), m, tau.At((long)b * k), work, lwork, info.At(b));
             }
         }
 
-        /// <summary>orgqr on each matrix: the m x cols Q from k reflectors of <see cref="Geqrf{T}"/>, in place.</summary>
-        public void Orgqr<T>(nint a, int m, int cols, int k, long stride, nint tau, long tauStride, nint info, int count)
+        /// <summary>
+        /// orgqr on each matrix of <paramref name="q"/> (m x cols) in place: Q from the k reflectors of
+        /// <see cref="Geqrf{T}"/> in its first k columns, their scalars <paramref name="tauStride"/> apart; devInfo of matrix b in info[b].
+        /// </summary>
+        public void Orgqr<T>(CudaMatrixBatch<T> q, int k, DevicePtr<T> tau, long tauStride, DevicePtr<int> info)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
+            int m = q.Rows, cols = q.Cols, count = q.Count;
+            long stride = q.MatrixLength;
             if (cols == 0 || count == 0)
             {
                 return;
             }
 
+            DevicePtr<T> a = q.Ptr;
             if (BatchesQr(m, count))
             {
                 // Q = H_0 ... H_{k-1} [I; 0] for the whole batch in one launch, built transposed in
                 // scratch (Q^T, cols x m: row r of Q is contiguous) so that apply_reflectors' threads,
                 // one per column of Q, read and write consecutive addresses; the reflectors stay
                 // where geqrf left them until the transpose writes Q over them.
-                nint w = Temp<T>((long)m * cols * count);
                 long wStride = (long)m * cols;
-                Kernels.SetIdentity(wStride * count, new DevicePtr<T>(w), cols, m, wStride, count);
-                Kernels.ApplyReflectors((long)cols * count, new DevicePtr<T>(a), stride, new DevicePtr<T>(tau), tauStride, m, k, new DevicePtr<T>(w), wStride, cols, cols, 1, 0, count);
-                Transpose<T>(w, cols, m, wStride, a, stride, count);
+                DevicePtr<T> w = Temp<T>(wStride * count);
+                Kernels.SetIdentity(wStride * count, w, cols, m, wStride, count);
+                Kernels.ApplyReflectors((long)cols * count, a, stride, tau, tauStride, m, k, w, wStride, cols, cols, 1, 0, count);
+                Transpose(w, cols, m, wStride, a, stride, count);
                 return;
             }
 
             nint handle = cusolver.Enter();
             int lwork = CudaSolver.OrgqrBufferSize<T>(handle, m, cols, k, a, m, tau);
-            nint work = Temp<T>(lwork);
+            DevicePtr<T> work = Temp<T>(lwork);
             for (int b = 0; b < count; b++)
             {
-                CudaSolver.Orgqr<T>(handle, m, cols, k, Offset<T>(a, b * stride), m, Offset<T>(tau, b * tauStride), work, lwork, info + (4 * b));
+                CudaSolver.Orgqr<T>(handle, m, cols, k, a.At(b * stride), m, tau.At(b * tauStride), work, lwork, info.At(b));
             }
         }
 
         /// <summary>
-        /// C_b = op(Q_b) C_b (m x p) for every matrix, Q_b the m x m product of the k reflectors
-        /// stored by <see cref="Geqrf{T}"/> (ormqr, Q never formed; one cuSOLVER call per matrix); devInfo into the status word.
+        /// C_b = op(Q_b) C_b (m x p) for every matrix of <paramref name="c"/>, Q_b the m x m product of
+        /// the k reflectors (k = the columns of <paramref name="reflectors"/>, their scalars k apart in
+        /// <paramref name="tau"/>) stored by <see cref="Geqrf{T}"/> (ormqr, Q never formed; one
+        /// cuSOLVER call per matrix); devInfo into the backend's status word.
         /// </summary>
-        public void Ormqr<T>(bool transpose, int m, int p, int k, nint reflectors, long stride, nint tau, nint c, long strideC, int count)
+        public void Ormqr<T>(bool transpose, CudaMatrixBatch<T> reflectors, DevicePtr<T> tau, CudaMatrixBatch<T> c)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
+            int m = c.Rows, p = c.Cols, k = reflectors.Cols, count = c.Count;
+            long stride = reflectors.MatrixLength, strideC = c.MatrixLength;
             if (m == 0 || p == 0 || k == 0 || count == 0)
             {
                 return;
@@ -261,14 +284,15 @@ public sealed partial class CudaBackend
             // from CudaBatchKernels.ReflectorMinElements elements per matrix on, where each call
             // has work enough; a batched branch here (apply_reflectors) could never run before the
             // batched-QR rule became PyTorch's and would serve at most 256 x 256 batches now.
+            DevicePtr<T> pr = reflectors.Ptr, pc = c.Ptr;
             nint handle = cusolver.Enter();
-            int lwork = CudaSolver.OrmqrBufferSize<T>(handle, transpose, m, p, k, reflectors, m, tau, c, m);
-            nint work = Temp<T>(lwork);
-            nint info = Temp<int>(count);
-            Clear<int>(info, count);
+            int lwork = CudaSolver.OrmqrBufferSize<T>(handle, transpose, m, p, k, pr, m, tau, pc, m);
+            DevicePtr<T> work = Temp<T>(lwork);
+            DevicePtr<int> info = Temp<int>(count);
+            Clear(info, count);
             for (int b = 0; b < count; b++)
             {
-                CudaSolver.Ormqr<T>(handle, transpose, m, p, k, Offset<T>(reflectors, b * stride), m, Offset<T>(tau, (long)b * k), Offset<T>(c, b * strideC), m, work, lwork, info + (4 * b));
+                CudaSolver.Ormqr<T>(handle, transpose, m, p, k, pr.At(b * stride), m, tau.At((long)b * k), pc.At(b * strideC), m, work, lwork, info.At(b));
             }
 
             // ormqr's devInfo is never positive (a negative one is a rejected argument, a bug, never
@@ -276,39 +300,40 @@ public sealed partial class CudaBackend
             // projector kept as reflectors (m n >= 65,536) applies Q without waiting for the host;
             // it raises at the next status read (the next call's input check in the default mode).
             string routine = CudaSolver.Name<T>("ormqr");
-            (DevicePtr<int> flag, nint value) = Backend.status.Reserve(
-                Stream, (found, bits) => CudaSolver.InvalidArgument(routine, int.MaxValue - found, (int)(bits & 0xFFFFFFFF)));
-            Kernels.FirstFlagged(count, new DevicePtr<int>(info), count, 1, flag);
+            CudaStatus.Slot slot = Backend.ReserveCheck(
+                (found, bits) => CudaSolver.InvalidArgument(routine, int.MaxValue - found, (int)(bits & 0xFFFFFFFF)));
+            Kernels.FirstFlagged(count, info, count, 1, slot.Flag);
 
             // The flagged devInfo itself, as 4 raw bytes: read_flagged copies an element, never converts it.
-            Kernels.ReadFlagged(1, new DevicePtr<float>(info), flag, new DevicePtr<float>(value));
+            Kernels.ReadFlagged(1, new DevicePtr<float>(info), slot.Flag, slot.Value<float>());
         }
 
         /// <summary>
-        /// gesvd (m &gt;= n) of each matrix, destroying it: U m x n ("S"), s n, V^T n x n ("S"); devInfo in info[b].
+        /// gesvd (m &gt;= n) of each m x n matrix (<paramref name="stride"/> apart), destroying it:
+        /// U m x n ("S"), s n (n apart), V^T n x n ("S"); devInfo in info[b].
         /// </summary>
-        public void Gesvd<T>(nint a, int m, int n, long stride, nint s, nint u, long strideU, nint vt, long strideVt, nint info, int count)
+        public void Gesvd<T>(DevicePtr<T> a, int m, int n, long stride, DevicePtr<T> s, DevicePtr<T> u, long strideU, DevicePtr<T> vt, long strideVt, DevicePtr<int> info, int count)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             nint handle = cusolver.Enter();
             int lwork = CudaSolver.GesvdBufferSize<T>(handle, m, n);
-            nint work = Temp<T>(lwork);
-            nint rwork = Temp<T>(n);
+            DevicePtr<T> work = Temp<T>(lwork);
+            DevicePtr<T> rwork = Temp<T>(n);
             for (int b = 0; b < count; b++)
             {
                 CudaSolver.Gesvd<T>(
-                    handle, m, n, Offset<T>(a, b * stride), m, Offset<T>(s, (long)b * n),
-                    Offset<T>(u, b * strideU), m, Offset<T>(vt, b * strideVt), n, work, lwork, rwork, info + (4 * b));
+                    handle, m, n, a.At(b * stride), m, s.At((long)b * n),
+                    u.At(b * strideU), m, vt.At(b * strideVt), n, work, lwork, rwork, info.At(b));
             }
         }
 
         /// <summary>gesvdjBatched (m, n &lt;= 32), destroying A: U m x m, s min(m, n), V n x n per matrix; info per matrix.</summary>
-        public void GesvdjBatched<T>(nint a, int m, int n, nint s, nint u, nint v, nint info, int count)
+        public void GesvdjBatched<T>(DevicePtr<T> a, int m, int n, DevicePtr<T> s, DevicePtr<T> u, DevicePtr<T> v, DevicePtr<int> info, int count)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
             nint handle = cusolver.Enter();
             int lwork = CudaSolver.GesvdjBatchedBufferSize<T>(handle, m, n, a, s, u, v, gesvdjParameters, count);
-            nint work = Temp<T>(lwork);
+            DevicePtr<T> work = Temp<T>(lwork);
             CudaSolver.GesvdjBatched<T>(handle, m, n, a, s, u, v, work, lwork, info, gesvdjParameters, count);
         }
 
@@ -330,11 +355,8 @@ public sealed partial class CudaBackend
         /// <summary>The most rows for which <see cref="BatchesQr"/> takes the batched routines (PyTorch's 256).</summary>
         internal const int BatchedQrMaxRows = 256;
 
-        private static unsafe long SizeOf<T>()
-            where T : unmanaged => sizeof(T);
-
-        /// <summary>The address of element <paramref name="index"/> of a T array at <paramref name="start"/>.</summary>
-        public static unsafe nint Offset<T>(nint start, long index)
-            where T : unmanaged => start + (nint)(index * sizeof(T));
+        /// <summary>cuBLAS's leading dimension of a column-major batch (at least 1, even for an empty one).</summary>
+        private static int LeadingDimension<T>(CudaMatrixBatch<T> x)
+            where T : unmanaged, IFloatingPointIeee754<T> => Math.Max(1, x.Rows);
     }
 }

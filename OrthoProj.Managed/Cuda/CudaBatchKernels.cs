@@ -27,7 +27,9 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
 
     private static DevicePtr<int> Ptr(BatchInts x) => ((DeviceBatchInts)x).Pointer;
 
-    private static DevicePtr<T> Offset(MatrixBatch<T> x, int column) => new(CudaBackend.Ops.Offset<T>(Ptr(x), (long)column * x.Rows));
+    private static CudaMatrixBatch<T> AsCuda(MatrixBatch<T> x) => (CudaMatrixBatch<T>)x;
+
+    private static DevicePtr<T> Offset(MatrixBatch<T> x, int column) => Ptr(x).At((long)column * x.Rows);
 
     private sealed class Scope(CudaBackend backend, CudaBackend.Ops ops) : IBatchOps<T>
     {
@@ -49,16 +51,16 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
             return new CudaMatrixBatch<T>(backend, new DeviceView<T>(backend.CudaDevice, pointer, length), rows, cols, count);
         }
 
-        public void Clear(MatrixBatch<T> x) => ops.Clear<T>(Ptr(x), x.Length);
+        public void Clear(MatrixBatch<T> x) => ops.Clear(Ptr(x), x.Length);
 
-        public void Copy(MatrixBatch<T> source, MatrixBatch<T> destination) => ops.Copy<T>(Ptr(source), Ptr(destination), source.Length);
+        public void Copy(MatrixBatch<T> source, MatrixBatch<T> destination) => ops.Copy(Ptr(source), Ptr(destination), source.Length);
 
         public void CopyBlock(MatrixBatch<T> source, MatrixBatch<T> destination)
         {
             int rows = Math.Min(source.Rows, destination.Rows), cols = Math.Min(source.Cols, destination.Cols);
             if (rows < destination.Rows || cols < destination.Cols)
             {
-                ops.Clear<T>(Ptr(destination), destination.Length);
+                ops.Clear(Ptr(destination), destination.Length);
             }
 
             long total = (long)rows * cols * source.Count;
@@ -90,24 +92,15 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
         }
 
         public void Transpose(MatrixBatch<T> source, MatrixBatch<T> destination) =>
-            ops.Transpose<T>(Ptr(source), source.Rows, source.Cols, source.MatrixLength, Ptr(destination), destination.MatrixLength, source.Count);
+            ops.Transpose(Ptr(source), source.Rows, source.Cols, source.MatrixLength, Ptr(destination), destination.MatrixLength, source.Count);
 
         public void Gemm(bool transA, bool transB, T alpha, MatrixBatch<T> a, MatrixBatch<T> b, T beta, MatrixBatch<T> c) =>
-            ops.Gemm(transA, transB, c.Rows, c.Cols, transA ? a.Rows : a.Cols, alpha, Ptr(a), Math.Max(1, a.Rows), a.MatrixLength, Ptr(b), Math.Max(1, b.Rows), b.MatrixLength, beta, Ptr(c), Math.Max(1, c.Rows), c.MatrixLength, c.Count);
+            ops.Gemm(transA, transB, alpha, AsCuda(a), AsCuda(b), beta, AsCuda(c));
 
-        public void Axpy(T alpha, MatrixBatch<T> x, MatrixBatch<T> y) => ops.Axpy(checked((int)x.Length), alpha, Ptr(x), Ptr(y));
+        public void Axpy(T alpha, MatrixBatch<T> x, MatrixBatch<T> y) => ops.Axpy(alpha, AsCuda(x), AsCuda(y));
 
-        public unsafe void SolveUpper(MatrixBatch<T> r, bool transpose, MatrixBatch<T> b, bool right = false)
-        {
-            if (b.Length == 0)
-            {
-                return;
-            }
-
-            nint rArray = ops.PointerArray(Ptr(r), (long)r.MatrixLength * sizeof(T), r.Count);
-            nint bArray = ops.PointerArray(Ptr(b), (long)b.MatrixLength * sizeof(T), b.Count);
-            ops.TrsmBatched<T>(right, transR: transpose, b.Rows, b.Cols, rArray, r.Rows, bArray, b.Rows, b.Count);
-        }
+        public void SolveUpper(MatrixBatch<T> r, bool transpose, MatrixBatch<T> b, bool right = false) =>
+            ops.TrsmBatched(right, transR: transpose, AsCuda(r), AsCuda(b));
 
         public void ScaleByPowerOfTwo(MatrixBatch<T> x, BatchInts e1, int c1, BatchInts? e2 = null, int c2 = 0)
         {
@@ -171,13 +164,13 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
 
         public void Geqrf(MatrixBatch<T> a, MatrixBatch<T> tau)
         {
-            nint info = Info(a.Count);
-            ops.Geqrf<T>(Ptr(a), a.Rows, a.Cols, a.MatrixLength, Ptr(tau), info, a.Count);
+            DevicePtr<int> info = Info(a.Count);
+            ops.Geqrf(AsCuda(a), Ptr(tau), info);
             Check(info, a.Count, "geqrf");
         }
 
         public void Ormqr(bool transpose, MatrixBatch<T> reflectors, MatrixBatch<T> tau, MatrixBatch<T> c) =>
-            ops.Ormqr<T>(transpose, c.Rows, c.Cols, reflectors.Cols, Ptr(reflectors), reflectors.MatrixLength, Ptr(tau), Ptr(c), c.MatrixLength, c.Count);
+            ops.Ormqr(transpose, AsCuda(reflectors), Ptr(tau), AsCuda(c));
 
         public BatchInts Qr(MatrixBatch<T> a, MatrixBatch<T> q, MatrixBatch<T> r)
         {
@@ -192,17 +185,17 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
                 return e;
             }
 
-            nint tau = ops.Temp<T>((long)k * count);
-            nint info = Info(2 * count);
-            ops.Geqrf<T>(Ptr(factored), m, n, factored.MatrixLength, tau, info, count);
+            DevicePtr<T> tau = ops.Temp<T>((long)k * count);
+            DevicePtr<int> info = Info(2 * count);
+            ops.Geqrf(AsCuda(factored), tau, info);
             ops.Kernels.ExtractUpper(r.Length, Ptr(factored), m, n, factored.MatrixLength, Ptr(r), r.Rows, r.MatrixLength, count);
             if (!thin)
             {
                 SetIdentity(q);
-                ops.CopyStrided<T>(Ptr(factored), a.MatrixLength, Ptr(q), q.MatrixLength, m * k, count);
+                ops.CopyStrided(Ptr(factored), a.MatrixLength, Ptr(q), q.MatrixLength, m * k, count);
             }
 
-            ops.Orgqr<T>(Ptr(q), m, q.Cols, k, q.MatrixLength, tau, k, info + (4 * count), count);
+            ops.Orgqr(AsCuda(q), k, tau, k, info.At(count));
             ops.CheckInfo(info, 2 * count, 1, (index, value) => index < count
                 ? CudaSolver.InvalidArgument(CudaSolver.Name<T>("geqrf"), index, value)
                 : CudaSolver.InvalidArgument(CudaSolver.Name<T>("orgqr"), index - count, value));
@@ -216,10 +209,10 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
                 return;
             }
 
-            SvdFactors svd = CudaSvd.Svd(ops, (CudaMatrixBatch<T>)a);
-            ops.CopyStrided<T>(svd.U, svd.StrideU, Ptr(u), u.MatrixLength, u.MatrixLength, u.Count);
-            ops.CopyStrided<T>(svd.V, svd.StrideV, Ptr(v), v.MatrixLength, v.MatrixLength, v.Count);
-            ops.Copy<T>(svd.S, Ptr(s), s.Length);
+            SvdFactors<T> svd = CudaSvd.Svd(ops, AsCuda(a));
+            ops.CopyStrided(svd.U, svd.StrideU, Ptr(u), u.MatrixLength, u.MatrixLength, u.Count);
+            ops.CopyStrided(svd.V, svd.StrideV, Ptr(v), v.MatrixLength, v.MatrixLength, v.Count);
+            ops.Copy(svd.S, Ptr(s), s.Length);
             svd.Check(ops);
         }
 
@@ -235,12 +228,12 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
             (double atol, double rtol) = tolerance.Resolve<T>(m, n);
             DevicePtr<int> rank = ops.Temp<int>(r.Count);
             ops.Kernels.QrRank(r.Count, Ptr(r), r.Rows, n, r.MatrixLength, r.Count, atol, rtol, rank, Ptr(exponents));
-            int[] ranks = ops.ReadElements<int>(rank, r.Count);
+            int[] ranks = ops.ReadElements(rank, r.Count);
             firstDeficient = Array.FindIndex(ranks, x => x < n);
             if (firstDeficient >= 0)
             {
                 // Only for the message: the failing matrix's factor, judged on the host by the same rule.
-                T[] factor = ops.ReadElements<T>(CudaBackend.Ops.Offset<T>(Ptr(r), (long)firstDeficient * r.MatrixLength), r.MatrixLength);
+                T[] factor = ops.ReadElements(Ptr(r).At((long)firstDeficient * r.MatrixLength), r.MatrixLength);
                 _ = tolerance.QrRank<T>(factor, r.Rows + 1, m, n, out firstDetail, exponents.ToHost()[firstDeficient]);
             }
 
@@ -261,14 +254,14 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
                 }
             });
 
-        private nint Info(int count)
+        private DevicePtr<int> Info(int count)
         {
-            nint info = ops.Temp<int>(count);
-            ops.Clear<int>(info, count);
+            DevicePtr<int> info = ops.Temp<int>(count);
+            ops.Clear(info, count);
             return info;
         }
 
-        private void Check(nint info, int count, string routine) =>
+        private void Check(DevicePtr<int> info, int count, string routine) =>
             ops.CheckInfo(info, count, 1, (index, value) => CudaSolver.InvalidArgument(CudaSolver.Name<T>(routine), index, value));
     }
 }

@@ -32,7 +32,7 @@ internal sealed class CudaStatus(CudaDevice device) : IDisposable
     /// (reading the status first when every slot is pending); <paramref name="error"/> turns the flag
     /// and value found into the exception, should the flag be set.
     /// </summary>
-    public (DevicePtr<int> Flag, nint Value) Reserve(CudaStream stream, Func<int, long, Exception> error)
+    public Slot Reserve(CudaStream stream, Func<int, long, Exception> error)
     {
         if (!cleared)
         {
@@ -48,7 +48,7 @@ internal sealed class CudaStatus(CudaDevice device) : IDisposable
         int slot = pending.Count;
         pending.Add(error);
         nint start = words.DevicePointer + (16 * slot);
-        return (new DevicePtr<int>(start), start + 8);
+        return new Slot(new DevicePtr<int>(start), start + 8);
     }
 
     /// <summary>
@@ -79,6 +79,19 @@ internal sealed class CudaStatus(CudaDevice device) : IDisposable
         }
 
         return true;
+    }
+
+    /// <summary>A reserved slot: the flag its check's kernel sets, and the 8 bytes for the value it found.</summary>
+    /// <param name="flag">The flag (an int; nonzero: the check failed).</param>
+    /// <param name="value">The address of the 8 value bytes.</param>
+    public readonly struct Slot(DevicePtr<int> flag, nint value)
+    {
+        /// <summary>The flag a check's kernel sets (find_nonfinite, first_flagged).</summary>
+        public DevicePtr<int> Flag { get; } = flag;
+
+        /// <summary>The value bytes as the element type a <c>read_flagged</c> kernel copies into them (8 at most: a float or an int uses the first 4).</summary>
+        public DevicePtr<TValue> Value<TValue>()
+            where TValue : unmanaged => new(value);
     }
 
     /// <summary>Forgets the pending checks without reading them (the backend is going away after a failed wait).</summary>

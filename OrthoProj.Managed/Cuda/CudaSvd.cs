@@ -1,3 +1,5 @@
+using OrthoProj.Cuda.Kernels;
+
 namespace OrthoProj.Cuda;
 
 /// <summary>
@@ -5,7 +7,8 @@ namespace OrthoProj.Cuda;
 /// descending), V (n x kk, leading dimension n), kk = min(m, n), with the devInfo per matrix still
 /// on the device until <see cref="Check"/>.
 /// </summary>
-internal readonly record struct SvdFactors(nint U, long StrideU, nint S, nint V, long StrideV, int Kk, nint Info, int Count, string Routine)
+internal readonly record struct SvdFactors<T>(DevicePtr<T> U, long StrideU, DevicePtr<T> S, DevicePtr<T> V, long StrideV, int Kk, DevicePtr<int> Info, int Count, string Routine)
+    where T : unmanaged
 {
     /// <summary>Reads back devInfo: a positive value (no convergence) or a negative one (bad argument) throws, naming the matrix.</summary>
     public void Check(CudaBackend.Ops ops)
@@ -31,45 +34,45 @@ internal static class CudaSvd
     /// The thin SVD of every matrix of <paramref name="a"/> (not modified), kk = min(m, n) &gt; 0.
     /// The seam has scaled a to unit magnitude (Core/Policies/PowerOfTwoScaling.cs) before.
     /// </summary>
-    public static SvdFactors Svd<T>(CudaBackend.Ops ops, CudaMatrixBatch<T> a)
+    public static SvdFactors<T> Svd<T>(CudaBackend.Ops ops, CudaMatrixBatch<T> a)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int m = a.Rows, n = a.Cols, kk = Math.Min(m, n), count = a.Count;
         long mn = (long)m * n;
-        nint work = ops.Temp<T>(mn * count);
-        nint s = ops.Temp<T>((long)kk * count);
-        nint info = ops.Temp<int>(count);
-        ops.Clear<int>(info, count);
+        DevicePtr<T> work = ops.Temp<T>(mn * count);
+        DevicePtr<T> s = ops.Temp<T>((long)kk * count);
+        DevicePtr<int> info = ops.Temp<int>(count);
+        ops.Clear(info, count);
         if (m <= JacobiBatchedLimit && n <= JacobiBatchedLimit)
         {
             // One call for the whole batch; U is m x m and V n x n, of which the first kk columns are used.
-            nint u = ops.Temp<T>((long)m * m * count);
-            nint v = ops.Temp<T>((long)n * n * count);
-            ops.Copy<T>(a.DevicePointer, work, mn * count);
-            ops.GesvdjBatched<T>(work, m, n, s, u, v, info, count);
-            return new SvdFactors(u, (long)m * m, s, v, (long)n * n, kk, info, count, CudaSolver.Name<T>("gesvdjBatched"));
+            DevicePtr<T> u = ops.Temp<T>((long)m * m * count);
+            DevicePtr<T> v = ops.Temp<T>((long)n * n * count);
+            ops.Copy(a.Ptr, work, mn * count);
+            ops.GesvdjBatched(work, m, n, s, u, v, info, count);
+            return new SvdFactors<T>(u, (long)m * m, s, v, (long)n * n, kk, info, count, CudaSolver.Name<T>("gesvdjBatched"));
         }
 
         if (m >= n)
         {
-            nint u = ops.Temp<T>(mn * count);
-            nint vt = ops.Temp<T>((long)n * n * count);
-            nint v = ops.Temp<T>((long)n * n * count);
-            ops.Copy<T>(a.DevicePointer, work, mn * count);
-            ops.Gesvd<T>(work, m, n, mn, s, u, mn, vt, (long)n * n, info, count);
-            ops.Transpose<T>(vt, n, n, (long)n * n, v, (long)n * n, count);
-            return new SvdFactors(u, mn, s, v, (long)n * n, kk, info, count, CudaSolver.Name<T>("gesvd"));
+            DevicePtr<T> u = ops.Temp<T>(mn * count);
+            DevicePtr<T> vt = ops.Temp<T>((long)n * n * count);
+            DevicePtr<T> v = ops.Temp<T>((long)n * n * count);
+            ops.Copy(a.Ptr, work, mn * count);
+            ops.Gesvd(work, m, n, mn, s, u, mn, vt, (long)n * n, info, count);
+            ops.Transpose(vt, n, n, (long)n * n, v, (long)n * n, count);
+            return new SvdFactors<T>(u, mn, s, v, (long)n * n, kk, info, count, CudaSolver.Name<T>("gesvd"));
         }
         else
         {
             // A^T = U' S V'^T (n x m, n > m) gives A = V' S U'^T: U_A = V' = (V'^T)^T, V_A = U'.
-            nint uPrime = ops.Temp<T>(mn * count);
-            nint vtPrime = ops.Temp<T>((long)m * m * count);
-            nint u = ops.Temp<T>((long)m * m * count);
-            ops.Transpose<T>(a.DevicePointer, m, n, mn, work, mn, count);
-            ops.Gesvd<T>(work, n, m, mn, s, uPrime, mn, vtPrime, (long)m * m, info, count);
-            ops.Transpose<T>(vtPrime, m, m, (long)m * m, u, (long)m * m, count);
-            return new SvdFactors(u, (long)m * m, s, uPrime, mn, kk, info, count, CudaSolver.Name<T>("gesvd"));
+            DevicePtr<T> uPrime = ops.Temp<T>(mn * count);
+            DevicePtr<T> vtPrime = ops.Temp<T>((long)m * m * count);
+            DevicePtr<T> u = ops.Temp<T>((long)m * m * count);
+            ops.Transpose(a.Ptr, m, n, mn, work, mn, count);
+            ops.Gesvd(work, n, m, mn, s, uPrime, mn, vtPrime, (long)m * m, info, count);
+            ops.Transpose(vtPrime, m, m, (long)m * m, u, (long)m * m, count);
+            return new SvdFactors<T>(u, (long)m * m, s, uPrime, mn, kk, info, count, CudaSolver.Name<T>("gesvd"));
         }
     }
 }

@@ -61,13 +61,13 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
             ops.Clear<int>(flag, 1);
             (double atol, double rtol) = tolerance.Resolve<T>(m, n);
             ops.Launcher(kernels).Launch(FusedKernels<T>.QrFactor, new FusedQrFactorParams<T> { A = a.Ptr, M = m, N = n, Count = count, Factor = Ptr<T>(f), Tau = Ptr<T>(t), Exponent = Ptr<int>(e), Rank = rank, Atol = atol, Rtol = rtol, FirstBad = flag });
-            int found = ops.ReadElement<int>(flag, 0);
+            int found = ops.ReadElement(flag, 0);
             if (found != 0)
             {
                 int bad = int.MaxValue - found;
-                int badRank = ops.ReadElement<int>(rank, bad);
-                int badExponent = ops.ReadElement<int>(e.Pointer, bad);
-                T[] fb = ops.ReadElements<T>(CudaBackend.Ops.Offset<T>(f.Pointer, bad * mn), checked((int)mn));
+                int badRank = ops.ReadElement(rank, bad);
+                int badExponent = ops.ReadElement(Ptr<int>(e), bad);
+                T[] fb = ops.ReadElements(Ptr<T>(f).At(bad * mn), checked((int)mn));
                 throw new RankDeficientException(bad, badRank, m, n, Detail(tolerance, fb, m, n, badExponent));
             }
 
@@ -151,7 +151,7 @@ internal sealed class CudaFusedQrProjector<T> : Projector<T>
         var given = (CudaMatrixBatch<T>)output;
         if (clear && given.Length > 0)
         {
-            ops.Clear<T>(given.Ptr, given.Length);
+            ops.Clear(given.Ptr, given.Length);
         }
 
         return given;

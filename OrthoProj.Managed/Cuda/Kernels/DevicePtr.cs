@@ -18,6 +18,9 @@ internal readonly struct DevicePtr<T>(nint address)
     /// <summary>The device address.</summary>
     public nint Address { get; } = address;
 
+    /// <summary>The address of element <paramref name="index"/> (an element offset, never a byte one).</summary>
+    public unsafe DevicePtr<T> At(long index) => new(Address + (nint)(index * sizeof(T)));
+
     /// <summary>The untyped address.</summary>
     public static implicit operator nint(DevicePtr<T> pointer) => pointer.Address;
 }
