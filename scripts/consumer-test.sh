@@ -45,17 +45,23 @@ if $fatbin_built; then
   done
 fi
 
-mkdir -p "$work/app"
-cat >"$work/app/app.csproj" <<'XML'
-<Project Sdk="Microsoft.NET.Sdk">
-  <PropertyGroup>
-    <OutputType>Exe</OutputType>
-    <TargetFramework>net10.0</TargetFramework>
-    <Nullable>enable</Nullable>
-    <ImplicitUsings>enable</ImplicitUsings>
-  </PropertyGroup>
-</Project>
-XML
+# A new console project in folder $1, named after it, referencing the packages given as id=version.
+new_app() {
+  local dir="$1" reference
+  shift
+  mkdir -p "$dir"
+  {
+    printf '%s\n' '<Project Sdk="Microsoft.NET.Sdk">' '  <PropertyGroup>' '    <OutputType>Exe</OutputType>' \
+      '    <TargetFramework>net10.0</TargetFramework>' '    <Nullable>enable</Nullable>' \
+      '    <ImplicitUsings>enable</ImplicitUsings>' '  </PropertyGroup>' '  <ItemGroup>'
+    for reference in "$@"; do
+      printf '    <PackageReference Include="%s" Version="%s" />\n' "${reference%%=*}" "${reference#*=}"
+    done
+    printf '%s\n' '  </ItemGroup>' '</Project>'
+  } >"$dir/$(basename "$dir").csproj"
+}
+
+new_app "$work/app"
 cat >"$work/app/Program.cs" <<'CS'
 // The original report through the installed package: for V = rand(32, 16) and y = e1, the gradients of
 // L1 = sum(pinv(V)) and L2 = sum((Q^T y)^T Q^T) = <1, P y> with respect to V, in float64, against
@@ -146,22 +152,7 @@ fi
 
 # The TorchSharp user's app. No call to LibTorchSharpLoader: on Debian 12 it starts only because the
 # package's build target prepared the copy of libLibTorchSharp.so in its output (and publish) folder.
-mkdir -p "$work/torchapp"
-cat >"$work/torchapp/torchapp.csproj" <<XML
-<Project Sdk="Microsoft.NET.Sdk">
-  <PropertyGroup>
-    <OutputType>Exe</OutputType>
-    <TargetFramework>net10.0</TargetFramework>
-    <Nullable>enable</Nullable>
-    <ImplicitUsings>enable</ImplicitUsings>
-  </PropertyGroup>
-  <ItemGroup>
-    <PackageReference Include="OrthoProj.TorchSharp" Version="$version" />
-    <PackageReference Include="TorchSharp" Version="0.107.0" />
-    <PackageReference Include="libtorch-cpu-linux-x64" Version="2.10.0" />
-  </ItemGroup>
-</Project>
-XML
+new_app "$work/torchapp" "OrthoProj.TorchSharp=$version" TorchSharp=0.107.0 libtorch-cpu-linux-x64=2.10.0
 cat >"$work/torchapp/Program.cs" <<'CS'
 // TorchLinalg.Residual against torch's own route, e = y - Q (Q^T y) with Q from torch.linalg.qr, in
 // float64: the gradient of L = <w, e> with respect to A and y ("grad"), and the Hessian-vector product
