@@ -10,7 +10,7 @@ namespace OrthoProj.Tests.Cuda;
 
 /// <summary>
 /// The typed kernel handles (<see cref="GeneralKernels"/>, <see cref="FusedKernels{T}"/>) and
-/// parameter structs (Cuda/Kernels/KernelParams.cs) against the kernels: every kernel in cuda/*.cu
+/// parameter structs (Cuda/Kernels/GeneralKernelParams.cs, FusedKernelParams.cs) against the kernels: every kernel in cuda/*.cu
 /// has a handle of its shape over its parameter struct; every struct of cuda/kernel_params.cuh
 /// has a C# mirror with the same fields (names, order, types) at the same offsets and size under
 /// C's layout rules; every kernel's _impl takes its struct's fields in order; every handle's

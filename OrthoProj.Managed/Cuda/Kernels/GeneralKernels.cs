@@ -5,7 +5,7 @@ namespace OrthoProj.Cuda.Kernels;
 /// type; the untyped kernels here) and one launch method per kernel, an extension of
 /// <see cref="KernelLauncher"/> whose parameters, after <c>workItems</c> (the grid-stride items the
 /// launch covers), are the fields of the kernel's parameter struct in order
-/// (Cuda/Kernels/KernelParams.cs, mirrored by cuda/kernel_params.cuh). See the source for what each
+/// (Cuda/Kernels/GeneralKernelParams.cs, mirrored by cuda/kernel_params.cuh). See the source for what each
 /// kernel computes.
 /// </summary>
 internal static class GeneralKernels

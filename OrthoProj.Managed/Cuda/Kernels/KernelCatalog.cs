@@ -40,7 +40,7 @@ internal interface IWarpParams
 
 /// <summary>
 /// A typed handle of one kernel: its base name in cuda/, how it is launched, its parameter struct
-/// (Cuda/Kernels/KernelParams.cs, the mirror of cuda/kernel_params.cuh) and the extern "C" entries it
+/// (Cuda/Kernels/GeneralKernelParams.cs and FusedKernelParams.cs, the mirror of cuda/kernel_params.cuh) and the extern "C" entries it
 /// selects. Handles are static fields of the unit classes (<see cref="GeneralKernels"/>,
 /// <see cref="FusedKernels{T}"/>); the launcher takes the handle and a struct of the handle's own
 /// parameter type, so a kernel and its arguments are matched by the compiler.
