@@ -20,17 +20,13 @@ namespace OrthoProj.TorchSharp.Functions;
 internal static class GraphBackward
 {
     /// <summary>z = P y: gy = P gz; gA = (I - P) gz x^T + r u^T, x = A+ y, r = (I - P) y, u = A+ gz.</summary>
-    public static List<Tensor> Project(Tensor a, Tensor y, Tensor gz) =>
-    [
-        Apply.Residual(a, gz).matmul(Apply.Lstsq(a, y).mT) + Apply.Residual(a, y).matmul(Apply.Lstsq(a, gz).mT),
-        Apply.Project(a, gz),
-    ];
+    public static List<Tensor> Project(Tensor a, Tensor y, Tensor gz) => [RankTwoP(a, y, gz).GradA, Apply.Project(a, gz)];
 
     /// <summary>e = (I - P) y = y - P y: gA is minus the projection's for gz = ge; gy = (I - P) ge.</summary>
     public static List<Tensor> Residual(Tensor a, Tensor y, Tensor ge)
     {
-        List<Tensor> project = Project(a, y, ge);
-        return [project[0].neg(), Apply.Residual(a, ge)];
+        (Tensor gradA, Tensor residualOfGe) = RankTwoP(a, y, ge);
+        return [gradA.neg(), residualOfGe];
     }
 
     /// <summary>
@@ -83,6 +79,17 @@ internal static class GraphBackward
         Tensor u = r[TensorIndex.Ellipsis, TensorIndex.Slice(null, m)], gu = gr[TensorIndex.Ellipsis, TensorIndex.Slice(null, m)];
         Tensor gv = gr[TensorIndex.Ellipsis, TensorIndex.Slice(m)];
         return [torch.cat([SquareRule(q, u, gq + y.matmul(gv.mT), gu), q.matmul(gv)], -1)];
+    }
+
+    /// <summary>
+    /// (I - P) g x^T + r u^T as one product, as the first-order path forms it: the residual of
+    /// [g | y] and the least-squares solution of [y | g] factor A once each (not once per term),
+    /// and [(I - P) g | r] [x | u]^T is the sum. Also returns (I - P) g, the residual's gy.
+    /// </summary>
+    private static (Tensor GradA, Tensor ResidualOfG) RankTwoP(Tensor a, Tensor y, Tensor g)
+    {
+        Tensor residuals = Apply.Residual(a, torch.cat([g, y], -1)), solutions = Apply.Lstsq(a, torch.cat([y, g], -1));
+        return (residuals.matmul(solutions.mT), residuals[TensorIndex.Ellipsis, TensorIndex.Slice(null, g.shape[^1])]);
     }
 
     /// <summary>gA = (gQ + Q S) R^-T for a square (k x k) R, by a triangular solve.</summary>
