@@ -34,6 +34,35 @@ public sealed class BackwardFailureTests
         StringAssert.Contains(output, "succeeded: 1", "the child's attempt must have run and passed: " + output);
     }
 
+    [TestMethod]
+    public void EveryAutogradFunctionOfTheAdapter_HasTheGuardedBackward()
+    {
+        // A function whose backward is not BackwardGuard.Run could throw into libtorch's engine.
+        Type[] functions = [.. typeof(TorchLinalg).Assembly.GetTypes().Where(t => !t.IsAbstract && IsAutogradFunction(t))];
+        Assert.IsGreaterThanOrEqualTo(4, functions.Length, "the adapter's functions were found");
+        foreach (Type function in functions)
+        {
+            Assert.IsTrue(
+                DerivesFrom(function, typeof(Functions.GuardedSingleTensorFunction<>)) || DerivesFrom(function, typeof(Functions.GuardedMultiTensorFunction<>)),
+                $"{function.Name} must derive from a guarded function base, whose backward is sealed to BackwardGuard.Run");
+        }
+
+        static bool IsAutogradFunction(Type t) => DerivesFrom(t, typeof(autograd.SingleTensorFunction<>)) || DerivesFrom(t, typeof(autograd.MultiTensorFunction<>));
+
+        static bool DerivesFrom(Type t, Type genericBase)
+        {
+            for (Type? b = t.BaseType; b is not null; b = b.BaseType)
+            {
+                if (b.IsGenericType && b.GetGenericTypeDefinition() == genericBase)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
     /// <summary>The child's attempt; in the parent's run it checks the forward values of the same calls against torch.linalg.qr.</summary>
     [TestMethod]
     public void ChildAttempt()

@@ -9,7 +9,7 @@ namespace OrthoProj.TorchSharp.Functions;
 /// <see cref="RankTolerance"/>, whether a graph is built. The backward is OrthoProj's Golub-Pereyra
 /// formula (with create_graph, the same formula in differentiable operations: <see cref="GraphBackward.Pinv"/>).
 /// </summary>
-internal sealed class PinvFunction : autograd.SingleTensorFunction<PinvFunction>
+internal sealed class PinvFunction : GuardedSingleTensorFunction<PinvFunction>
 {
     public override string Name => "OrthoProjPinv";
 
@@ -19,7 +19,6 @@ internal sealed class PinvFunction : autograd.SingleTensorFunction<PinvFunction>
         return a.dtype == ScalarType.Float32 ? Forward<float>(ctx, a, tolerance, differentiable) : Forward<double>(ctx, a, tolerance, differentiable);
     }
 
-    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output) => BackwardGuard.Run(Name, ctx, [grad_output]);
 
     private static Tensor Forward<T>(autograd.AutogradContext ctx, Tensor a, RankTolerance tolerance, bool differentiable)
         where T : unmanaged, IFloatingPointIeee754<T>

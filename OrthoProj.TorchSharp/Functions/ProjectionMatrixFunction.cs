@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace OrthoProj.TorchSharp.Functions;
 
 /// <summary>P = A A+ (m x m per matrix) as one autograd node; vars: a (..., m, n), whether a graph is built.</summary>
-internal sealed class ProjectionMatrixFunction : autograd.SingleTensorFunction<ProjectionMatrixFunction>
+internal sealed class ProjectionMatrixFunction : GuardedSingleTensorFunction<ProjectionMatrixFunction>
 {
     public override string Name => "OrthoProjProjectionMatrix";
 
@@ -15,7 +15,6 @@ internal sealed class ProjectionMatrixFunction : autograd.SingleTensorFunction<P
         return a.dtype == ScalarType.Float32 ? Forward<float>(ctx, a, differentiable) : Forward<double>(ctx, a, differentiable);
     }
 
-    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output) => BackwardGuard.Run(Name, ctx, [grad_output]);
 
     private static Tensor Forward<T>(autograd.AutogradContext ctx, Tensor a, bool differentiable)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -24,7 +24,7 @@ internal enum ProjectorOperation
 /// vars: a (..., m, n), y (..., m, p), the <see cref="ProjectorOperation"/>, and whether a graph is
 /// built (else everything is released as soon as the forward returns).
 /// </summary>
-internal sealed class ProjectorFunction : autograd.SingleTensorFunction<ProjectorFunction>
+internal sealed class ProjectorFunction : GuardedSingleTensorFunction<ProjectorFunction>
 {
     public override string Name => "OrthoProjProjector";
 
@@ -34,14 +34,17 @@ internal sealed class ProjectorFunction : autograd.SingleTensorFunction<Projecto
         return a.dtype == ScalarType.Float32 ? Forward<float>(ctx, a, y, operation, differentiable) : Forward<double>(ctx, a, y, operation, differentiable);
     }
 
-    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output) => BackwardGuard.Run(Name, ctx, [grad_output]);
 
     /// <summary>
     /// OrthoProj's QR-method projector of A read in place (it keeps its own factors). A
     /// rank-deficient matrix is reported with the advice that fits this adapter, which offers no SVD
     /// method: the pseudo-inverse.
     /// </summary>
-    /// <exception cref="RankDeficientException">A matrix of the batch has rank below n.</exception>
+    /// <exception cref="RankDeficientException">
+    /// A matrix of the batch has rank below n: to the caller of the forward, or, when a retained graph
+    /// factors again in a backward, to <see cref="BackwardGuard.Run"/> (the base class's sealed
+    /// backward), which turns it into NaN gradients and raises it at the next call.
+    /// </exception>
     internal static Projector<T> Factor<T>(Tensor a)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -13,7 +13,7 @@ namespace OrthoProj.TorchSharp.Functions;
 /// gradient (mode "r"; mode "complete" with m &gt; n) the backward fails with torch's message, under
 /// <see cref="BackwardGuard"/>'s policy.
 /// </summary>
-internal sealed class QrFunction : autograd.MultiTensorFunction<QrFunction>
+internal sealed class QrFunction : GuardedMultiTensorFunction<QrFunction>
 {
     public override string Name => "OrthoProjQr";
 
@@ -23,7 +23,6 @@ internal sealed class QrFunction : autograd.MultiTensorFunction<QrFunction>
         return a.dtype == ScalarType.Float32 ? Forward<float>(ctx, a, mode, differentiable) : Forward<double>(ctx, a, mode, differentiable);
     }
 
-    public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> grad_outputs) => BackwardGuard.Run(Name, ctx, grad_outputs);
 
     private static List<Tensor> Forward<T>(autograd.AutogradContext ctx, Tensor a, linalg.QRMode mode, bool differentiable)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -57,6 +56,8 @@ internal sealed class QrFunction : autograd.MultiTensorFunction<QrFunction>
     {
         public List<Tensor> Backward(autograd.AutogradContext ctx, IReadOnlyList<Tensor?> gradOutputs, bool createGraph)
         {
+            // Every throw below (and libtorch's refusal of a modified saved tensor) ends in
+            // BackwardGuard.Run, the sealed backward of the base class: NaN gradients, raised later.
             List<Tensor> saved = ctx.get_saved_variables();     // throws if Q, R or A changed since the forward
             Tensor a = saved[2];
             long m = a.shape[^2], n = a.shape[^1];
