@@ -127,4 +127,48 @@ public sealed class BatchedConformance : ConformanceSuite
 
         Assert.AreEqual(general, cpu.LanesPinvCalls, "rank-deficient and wide batches take the general path");
     }
+
+    /// <summary>
+    /// PinvBackward in the lanes, where one group mixes matrices of full rank (whose third term the lanes
+    /// leave out, X A = I proven by trace(X A)) with rank-2 ones (whose group keeps it), against Golub and
+    /// Pereyra's three terms written out in Math.NET double matrices: an independent reference.
+    /// </summary>
+    [TestMethod]
+    public void PinvBackward_GroupsMixingFullAndDeficientRank_MatchTheThreeTermFormula()
+    {
+        const int m = 8, n = 5, count = 11;
+        HostMatrixBatch<double> full = TestData.Random<double>(m, n, count, seed: 3), low = TestData.LowRank<double>(m, n, rank: 2, count: count, seed: 4);
+        var a = new HostMatrixBatch<double>(m, n, count);
+        for (int k = 0; k < count; k++)
+        {
+            HostMatrixBatch<double> from = k % 3 == 1 ? low : full;
+            for (int j = 0; j < n; j++)
+            {
+                for (int i = 0; i < m; i++)
+                {
+                    a[k, i, j] = from[k, i, j];
+                }
+            }
+        }
+
+        using PinvResult<double> p = Backend.Pinv(a);
+        HostMatrixBatch<double> g = TestData.Random<double>(n, m, count, seed: 5);
+        long before = Cpu.LanesPinvBackwardCalls;
+        HostMatrixBatch<double> ga = Backend.PinvBackward(a, p.Pinv, g).ToHost();
+        Assert.AreEqual(before + 1, Cpu.LanesPinvBackwardCalls, "the lanes answered");
+        HostMatrixBatch<double> x = p.Pinv.ToHost();
+        for (int k = 0; k < count; k++)
+        {
+            var am = a.ToMatrix(k);
+            var xm = x.ToMatrix(k);
+            var gm = g.ToMatrix(k);
+            var im = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseIdentity(m);
+            var inn = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseIdentity(n);
+            var expected = (-xm.Transpose() * gm * xm.Transpose())
+                + ((im - (am * xm)) * gm.Transpose() * xm * xm.Transpose())
+                + (xm.Transpose() * xm * gm.Transpose() * (inn - (xm * am)));
+            double error = (ga.ToMatrix(k) - expected).InfinityNorm() / expected.InfinityNorm();
+            Assert.IsTrue(error < 1e-10, $"matrix {k} (rank {p.Rank[k]}): relative error {error:E2}");
+        }
+    }
 }

@@ -6,8 +6,10 @@ internal static partial class Lanes<T, TV, TOps>
 {
     /// <summary>
     /// <see cref="Projection.PseudoInverse.Backward{T}"/> in the lanes for m &gt;= n, step for step (BackwardInto,
-    /// Tall), one group of W matrices at a time: gA = -X^T (G X^T) + [Z - A (X Z)] + X^T (X W) with
-    /// Z = G^T (X X^T) and W = G^T - G^T (X A), on A' = 2^e A, X' = 2^-e X and G' = 2^f G, scaled back by 2^(2e - f).
+    /// Tall, SymmetrizedProduct), one group of W matrices at a time: gA = G^T S - A M with S = X X^T, H = G X^T,
+    /// K = S H and M = K + K^T + (S H^T)(X A - I), on A' = 2^e A, X' = 2^-e X and G' = 2^f G, scaled back by
+    /// 2^(2e - f). The last term of M is left out where trace(X A) &gt; n - 1/2 in every lane: X A is the
+    /// orthogonal projector onto A's row space, whose trace is its rank, so that proves X A = I.
     /// </summary>
     internal static class PinvBackward
     {
@@ -16,7 +18,7 @@ internal static partial class Lanes<T, TV, TOps>
         {
             int m = a.Rows, n = a.Cols, count = a.Count, mn = m * n, nn = n * n;
             var ga = LaneGroups.Output(backend, m, n, count, output);
-            LaneGroups.ForEach<TV>(LaneGroups.Count(count, TOps.Width), parallel, (6 * mn) + (5 * nn) + 4, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>
+            LaneGroups.ForEach<TV>(LaneGroups.Count(count, TOps.Width), parallel, (4 * mn) + (5 * nn) + 4, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (g, s) =>
                 BackwardInto(a, pinv, gradPinv, g, s, ga));
             return ga;
         }
@@ -27,7 +29,7 @@ internal static partial class Lanes<T, TV, TOps>
         {
             int m = a.Rows, n = a.Cols, w = TOps.Width, mn = m * n;
             Span<TV> sa = s[..mn], x = s.Slice(mn, mn), gs = s.Slice(2 * mn, mn), gav = s.Slice(3 * mn, mn);
-            ref TV upA = ref s[(6 * mn) + (5 * n * n)];
+            ref TV upA = ref s[(4 * mn) + (5 * n * n)];
             ref TV upG = ref Unsafe.Add(ref upA, 2);
             Span<int> e = stackalloc int[w], f = stackalloc int[w];
 
@@ -48,32 +50,33 @@ internal static partial class Lanes<T, TV, TOps>
             Layout.Scatter(gav, ga, g);
         }
 
-        /// <summary>m &gt;= n: the n x n products X X^T, G X^T, X A, X Z, X W (scratch: 2 m n + 5 n n vectors).</summary>
+        /// <summary>m &gt;= n: gA = G^T S - A M, every product n x n but those two (scratch: 5 n n vectors).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Tall(Span<TV> a, Span<TV> x, Span<TV> g, Span<TV> ga, Span<TV> s, int m, int n)
         {
-            int mn = m * n, nn = n * n;
-            Span<TV> z = s[..mn], wv = s.Slice(mn, mn);
-            Span<TV> gxt = s.Slice(2 * mn, nn), xxt = s.Slice((2 * mn) + nn, nn), xz = s.Slice((2 * mn) + (2 * nn), nn);
-            Span<TV> xa = s.Slice((2 * mn) + (3 * nn), nn), xw = s.Slice((2 * mn) + (4 * nn), nn);
+            int nn = n * n;
+            Span<TV> sx = s[..nn], h = s.Slice(nn, nn), k = s.Slice(2 * nn, nn), l = s.Slice(3 * nn, nn), xa = s.Slice(4 * nn, nn);
+            Products.Gemm(false, true, n, n, m, ref x[0], n, ref x[0], n, ref sx[0], negate: false, accumulate: false);
+            Products.Gemm(false, true, n, n, m, ref g[0], n, ref x[0], n, ref h[0], negate: false, accumulate: false);
 
-            // Term 1: -X^T (G X^T).
-            Products.Gemm(false, true, n, n, m, ref g[0], n, ref x[0], n, ref gxt[0], negate: false, accumulate: false);
-            Products.Gemm(true, false, m, n, n, ref x[0], n, ref gxt[0], n, ref ga[0], negate: true, accumulate: false);
+            // SymmetrizedProduct: M = K + K^T (over h), and + L (X A - I) unless X A = I is proven.
+            Products.Gemm(false, false, n, n, n, ref sx[0], n, ref h[0], n, ref k[0], negate: false, accumulate: false);
+            if (!Rank.ProjectorIsIdentity(ref x[0], ref a[0], m, n))
+            {
+                Products.Gemm(false, false, n, n, m, ref x[0], n, ref a[0], m, ref xa[0], negate: false, accumulate: false);
+                Products.SubtractIdentity(ref xa[0], n);
+                Products.Gemm(false, true, n, n, n, ref sx[0], n, ref h[0], n, ref l[0], negate: false, accumulate: false);
+                Products.Transpose(k, n, n, h);
+                Products.Gemm(false, false, n, n, n, ref l[0], n, ref xa[0], n, ref h[0], negate: false, accumulate: true);
+            }
+            else
+            {
+                Products.Transpose(k, n, n, h);
+            }
 
-            // Term 2: (I - A X) Z with Z = G^T (X X^T): Z - A (X Z).
-            Products.Gemm(false, true, n, n, m, ref x[0], n, ref x[0], n, ref xxt[0], negate: false, accumulate: false);
-            Products.Gemm(true, false, m, n, n, ref g[0], n, ref xxt[0], n, ref z[0], negate: false, accumulate: false);
-            Products.Gemm(false, false, n, n, m, ref x[0], n, ref z[0], m, ref xz[0], negate: false, accumulate: false);
-            Products.Gemm(false, false, m, n, n, ref a[0], m, ref xz[0], n, ref z[0], negate: true, accumulate: true);
-            Products.Axpy(z, ga);
-
-            // Term 3: X^T (X W) with W = G^T (I - X A) = G^T - G^T (X A).
-            Products.Gemm(false, false, n, n, m, ref x[0], n, ref a[0], m, ref xa[0], negate: false, accumulate: false);
-            Products.Transpose(g, n, m, wv);
-            Products.Gemm(true, false, m, n, n, ref g[0], n, ref xa[0], n, ref wv[0], negate: true, accumulate: true);
-            Products.Gemm(false, false, n, n, m, ref x[0], n, ref wv[0], m, ref xw[0], negate: false, accumulate: false);
-            Products.Gemm(true, false, m, n, n, ref x[0], n, ref xw[0], n, ref ga[0], negate: false, accumulate: true);
+            Products.Axpy(k, h);
+            Products.Gemm(true, false, m, n, n, ref g[0], n, ref sx[0], n, ref ga[0], negate: false, accumulate: false);
+            Products.Gemm(false, false, m, n, n, ref a[0], m, ref h[0], n, ref ga[0], negate: true, accumulate: true);
         }
     }
 }

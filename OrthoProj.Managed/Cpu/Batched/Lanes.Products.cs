@@ -139,6 +139,17 @@ internal static partial class Lanes<T, TV, TOps>
             }
         }
 
+        /// <summary>X -= I for X n x n.</summary>
+        public static void SubtractIdentity(ref TV x, int n)
+        {
+            TV one = TOps.Broadcast(T.One);
+            for (int j = 0; j < n; j++)
+            {
+                ref TV d = ref Unsafe.Add(ref x, j * (n + 1));
+                d = TOps.Sub(d, one);
+            }
+        }
+
         /// <summary>y += x.</summary>
         public static void Axpy(Span<TV> x, Span<TV> y)
         {

@@ -103,5 +103,25 @@ internal static partial class Lanes<T, TV, TOps>
 
             return true;
         }
+
+        /// <summary>
+        /// Whether X A = I (n x n) in every lane, for X = A+ (n x m) and A m x n: X A is the orthogonal
+        /// projector onto A's row space, whose trace is its rank, so trace(X A) &gt; n - 1/2 proves rank n.
+        /// A NaN trace proves nothing, and passes: the result is NaN in that lane either way.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static bool ProjectorIsIdentity(ref TV x, ref TV a, int m, int n)
+        {
+            TV trace = TOps.Zero;
+            for (int j = 0; j < n; j++)
+            {
+                for (int k = 0; k < m; k++)
+                {
+                    trace = TOps.Fma(Unsafe.Add(ref x, j + (k * n)), Unsafe.Add(ref a, k + (j * m)), trace);
+                }
+            }
+
+            return !TOps.Any(TOps.LessThan(trace, TOps.Broadcast(T.CreateTruncating(n - 0.5))));
+        }
     }
 }
