@@ -129,8 +129,8 @@ internal static class PseudoInverse
     /// </summary>
     /// <remarks>
     /// Golub and Pereyra's three terms on X^T = A X X^T (a Penrose identity, true at every rank): the
-    /// first is -A S H, the second G^T S - A H^T S, the third A L (I - X A). Ten m n^2 + four n^3
-    /// multiply-adds where the terms as written take twenty m n^2. The last term of M is zero where
+    /// first is -A S H, the second G^T S - A H^T S, the third A L (I - X A). Five m n^2 + three n^3
+    /// multiply-adds where the terms as written take ten m n^2. The last term of M is zero where
     /// X A = I (rank n); the lanes, which can prove that per group, skip it (<c>Lanes.PinvBackward</c>).
     /// </remarks>
     private static void Tall<T>(IBatchOps<T> ops, MatrixBatch<T> a, MatrixBatch<T> x, MatrixBatch<T> g, MatrixBatch<T> ga)
