@@ -121,60 +121,10 @@ public sealed class CpuBackend : Backend
     /// <inheritdoc/>
     protected internal override bool TryFindNonFinite<T>(MatrixBatch<T> x, out int index, out double value)
     {
-        ReadOnlySpan<T> span = ((HostMatrixBatch<T>)x).Span;
-
-        // x - x is 0 exactly when x is finite (NaN and +-Inf give NaN), so whole vectors are
-        // cleared at once, at the widest accelerated width (a scalar loop over a batch costs as much
-        // as a small-matrix QR of it); the scalar loop below only runs on the tail and on a vector that failed.
-        int start = 0;
-        ref T first = ref MemoryMarshal.GetReference(span);
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
-        {
-            for (; start <= span.Length - Vector512<T>.Count; start += Vector512<T>.Count)
-            {
-                Vector512<T> v = Vector512.LoadUnsafe(ref first, (nuint)start);
-                if (!Vector512.EqualsAll(v - v, Vector512<T>.Zero))
-                {
-                    break;
-                }
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
-        {
-            for (; start <= span.Length - Vector256<T>.Count; start += Vector256<T>.Count)
-            {
-                Vector256<T> v = Vector256.LoadUnsafe(ref first, (nuint)start);
-                if (!Vector256.EqualsAll(v - v, Vector256<T>.Zero))
-                {
-                    break;
-                }
-            }
-        }
-        else if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
-        {
-            for (; start <= span.Length - Vector128<T>.Count; start += Vector128<T>.Count)
-            {
-                Vector128<T> v = Vector128.LoadUnsafe(ref first, (nuint)start);
-                if (!Vector128.EqualsAll(v - v, Vector128<T>.Zero))
-                {
-                    break;
-                }
-            }
-        }
-
-        for (int i = start; i < span.Length; i++)
-        {
-            if (!T.IsFinite(span[i]))
-            {
-                index = i;
-                value = double.CreateTruncating(span[i]);
-                return true;
-            }
-        }
-
-        index = -1;
-        value = 0;
-        return false;
+        var batch = (HostMatrixBatch<T>)x;
+        index = NonFiniteScan.First<T>(batch.Memory, parallel);
+        value = index < 0 ? 0 : double.CreateTruncating(batch.Span[index]);
+        return index >= 0;
     }
 
     /// <inheritdoc/>
