@@ -11,8 +11,9 @@ internal static partial class Lanes<T, TV, TOps>
         /// <summary>
         /// C (rows x cols, leading dimension rows) = [+-] op(A) op(B) [+ C], over lane vectors; op(A) is
         /// rows x inner, op(B) inner x cols, each stored column-major with leading dimension lda / ldb and
-        /// transposed where ta / tb. Two rows by two columns at a time: four loads feed four independent
-        /// fused multiply-adds.
+        /// transposed where ta / tb. Four rows by two columns at a time: six loads feed eight independent
+        /// fused multiply-adds (two by two took four loads for four, and the loads, not the FMA units,
+        /// set the pace on two load ports).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Gemm(bool ta, bool tb, int rows, int cols, int inner, ref TV a, int lda, ref TV b, int ldb, ref TV c, bool negate, bool accumulate)
@@ -21,40 +22,60 @@ internal static partial class Lanes<T, TV, TOps>
             for (int j = 0; j < cols; j += 2)
             {
                 int j1 = Math.Min(j + 1, cols - 1);
-                for (int i = 0; i < rows; i += 2)
+                ref TV b0 = ref Unsafe.Add(ref b, j * bj);
+                ref TV b1 = ref Unsafe.Add(ref b, j1 * bj);
+                for (int i = 0; i < rows; i += 4)
                 {
-                    int i1 = Math.Min(i + 1, rows - 1);
-                    TV s00 = TOps.Zero, s01 = TOps.Zero, s10 = TOps.Zero, s11 = TOps.Zero;
+                    // Rows and columns past the end repeat the last one: computed twice, stored once.
                     ref TV a0 = ref Unsafe.Add(ref a, i * ai);
-                    ref TV a1 = ref Unsafe.Add(ref a, i1 * ai);
-                    ref TV b0 = ref Unsafe.Add(ref b, j * bj);
-                    ref TV b1 = ref Unsafe.Add(ref b, j1 * bj);
+                    ref TV a1 = ref Unsafe.Add(ref a, Math.Min(i + 1, rows - 1) * ai);
+                    ref TV a2 = ref Unsafe.Add(ref a, Math.Min(i + 2, rows - 1) * ai);
+                    ref TV a3 = ref Unsafe.Add(ref a, Math.Min(i + 3, rows - 1) * ai);
+                    TV s00 = TOps.Zero, s10 = TOps.Zero, s20 = TOps.Zero, s30 = TOps.Zero;
+                    TV s01 = TOps.Zero, s11 = TOps.Zero, s21 = TOps.Zero, s31 = TOps.Zero;
                     for (int k = 0; k < inner; k++)
                     {
-                        TV x0 = Unsafe.Add(ref a0, k * ak), x1 = Unsafe.Add(ref a1, k * ak);
-                        TV y0 = Unsafe.Add(ref b0, k * bk), y1 = Unsafe.Add(ref b1, k * bk);
+                        nint ka = k * ak, kb = k * bk;
+                        TV y0 = Unsafe.Add(ref b0, kb), y1 = Unsafe.Add(ref b1, kb);
+                        TV x0 = Unsafe.Add(ref a0, ka), x1 = Unsafe.Add(ref a1, ka);
                         s00 = TOps.Fma(x0, y0, s00);
-                        s10 = TOps.Fma(x1, y0, s10);
                         s01 = TOps.Fma(x0, y1, s01);
+                        s10 = TOps.Fma(x1, y0, s10);
                         s11 = TOps.Fma(x1, y1, s11);
+                        TV x2 = Unsafe.Add(ref a2, ka), x3 = Unsafe.Add(ref a3, ka);
+                        s20 = TOps.Fma(x2, y0, s20);
+                        s21 = TOps.Fma(x2, y1, s21);
+                        s30 = TOps.Fma(x3, y0, s30);
+                        s31 = TOps.Fma(x3, y1, s31);
                     }
 
-                    // Rows and columns past the end repeat the last one: computed twice, stored once.
-                    Store(ref Unsafe.Add(ref c, i + (j * rows)), s00, negate, accumulate);
-                    if (i1 != i)
-                    {
-                        Store(ref Unsafe.Add(ref c, i1 + (j * rows)), s10, negate, accumulate);
-                    }
-
+                    StoreRows(ref Unsafe.Add(ref c, i + (j * rows)), rows - i, s00, s10, s20, s30, negate, accumulate);
                     if (j1 != j)
                     {
-                        Store(ref Unsafe.Add(ref c, i + (j1 * rows)), s01, negate, accumulate);
-                        if (i1 != i)
-                        {
-                            Store(ref Unsafe.Add(ref c, i1 + (j1 * rows)), s11, negate, accumulate);
-                        }
+                        StoreRows(ref Unsafe.Add(ref c, i + (j1 * rows)), rows - i, s01, s11, s21, s31, negate, accumulate);
                     }
                 }
+            }
+        }
+
+        /// <summary>Stores the first min(4, <paramref name="left"/>) of four consecutive elements of a column.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreRows(ref TV c, int left, TV s0, TV s1, TV s2, TV s3, bool negate, bool accumulate)
+        {
+            Store(ref c, s0, negate, accumulate);
+            if (left > 1)
+            {
+                Store(ref Unsafe.Add(ref c, 1), s1, negate, accumulate);
+            }
+
+            if (left > 2)
+            {
+                Store(ref Unsafe.Add(ref c, 2), s2, negate, accumulate);
+            }
+
+            if (left > 3)
+            {
+                Store(ref Unsafe.Add(ref c, 3), s3, negate, accumulate);
             }
         }
 
