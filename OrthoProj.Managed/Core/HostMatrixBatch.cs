@@ -152,7 +152,7 @@ public sealed class HostMatrixBatch<T> : MatrixBatch<T>
             }
 
             // A row-major rows x cols matrix is a column-major cols x rows one: its transpose is the column-major copy.
-            Transpose(RowMajorSpan(m), to.Slice(b * batch.MatrixLength, batch.MatrixLength), cols, rows);
+            BlockTranspose.Matrices(RowMajorSpan(m), to.Slice(b * batch.MatrixLength, batch.MatrixLength), cols, rows);
         }
 
         return batch;
@@ -176,7 +176,7 @@ public sealed class HostMatrixBatch<T> : MatrixBatch<T>
         }
         else
         {
-            Transpose(matrix, RowMajorSpan(result), Rows, Cols);
+            BlockTranspose.Matrices(matrix, RowMajorSpan(result), Rows, Cols);
         }
 
         return result;
@@ -279,7 +279,7 @@ public sealed class HostMatrixBatch<T> : MatrixBatch<T>
         }
         else
         {
-            Transpose(data.Span, destination, Cols, Rows);     // a row-major m x n is a column-major n x m
+            BlockTranspose.Matrices(data.Span, destination, Cols, Rows);     // a row-major m x n is a column-major n x m
         }
     }
 
@@ -293,57 +293,11 @@ public sealed class HostMatrixBatch<T> : MatrixBatch<T>
         }
         else if (source is HostMatrixBatch<T> { Layout: MatrixLayout.ColumnMajor } host)
         {
-            Transpose(host.Span, data.Span, Rows, Cols);
+            BlockTranspose.Matrices(host.Span, data.Span, Rows, Cols);
         }
         else
         {
-            Transpose(source.ToArray(), data.Span, Rows, Cols);
-        }
-    }
-
-    /// <summary>
-    /// Transposes each column-major <paramref name="rows"/> x <paramref name="cols"/> matrix of
-    /// <paramref name="source"/> into <paramref name="destination"/> (equivalently: column-major to
-    /// row-major): W x W blocks in registers where the processor has AVX (<see cref="BlockTranspose"/>),
-    /// the edges element by element, tile by tile so that both sides stay in cache for large matrices.
-    /// </summary>
-    private static void Transpose(ReadOnlySpan<T> source, Span<T> destination, int rows, int cols)
-    {
-        const int Tile = 32;
-        bool blocks = BlockTranspose.Supports<Vector256<T>, T>();
-        int w = blocks ? Vector256<T>.Count : Tile;
-        int length = rows * cols;
-        for (int start = 0; start < destination.Length; start += length)
-        {
-            ref T s = ref Unsafe.AsRef(in source[start]);
-            ref T d = ref destination[start];
-            for (int j0 = 0; j0 < cols; j0 += Tile)
-            {
-                for (int i0 = 0; i0 < rows; i0 += Tile)
-                {
-                    int je = Math.Min(j0 + Tile, cols), ie = Math.Min(i0 + Tile, rows);
-                    for (int j = j0; j < je; j += w)
-                    {
-                        for (int i = i0; i < ie; i += w)
-                        {
-                            if (blocks && j + w <= je && i + w <= ie)
-                            {
-                                // Rows j..j+W-1 of the source's transpose (its columns), elements i..i+W-1.
-                                BlockTranspose.Transpose<Vector256<T>, T>(ref Unsafe.Add(ref s, (j * rows) + i), rows, ref Unsafe.Add(ref d, (i * cols) + j), cols);
-                                continue;
-                            }
-
-                            for (int jj = j; jj < Math.Min(j + w, je); jj++)
-                            {
-                                for (int ii = i; ii < Math.Min(i + w, ie); ii++)
-                                {
-                                    Unsafe.Add(ref d, (ii * cols) + jj) = Unsafe.Add(ref s, (jj * rows) + ii);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            BlockTranspose.Matrices(source.ToArray(), data.Span, Rows, Cols);
         }
     }
 

@@ -20,6 +20,55 @@ internal static class BlockTranspose
         (typeof(TV) == typeof(Vector512<T>) && Avx512F.IsSupported) || (typeof(TV) == typeof(Vector256<T>) && Avx.IsSupported);
 
     /// <summary>
+    /// Transposes each column-major <paramref name="rows"/> x <paramref name="cols"/> matrix of
+    /// <paramref name="source"/> into <paramref name="destination"/> (equivalently: column-major to
+    /// row-major): W x W blocks in registers where the processor has AVX (<see cref="Transpose{TV, T}"/>),
+    /// the edges element by element, tile by tile so that both sides stay in cache for large matrices.
+    /// The one transposer of whole matrices on the host: a batch's layout conversions and the CPU
+    /// seam's Transpose.
+    /// </summary>
+    public static void Matrices<T>(ReadOnlySpan<T> source, Span<T> destination, int rows, int cols)
+        where T : unmanaged
+    {
+        const int Tile = 32;
+        bool blocks = Supports<Vector256<T>, T>();
+        int w = blocks ? Vector256<T>.Count : Tile;
+        int length = rows * cols;
+        for (int start = 0; start < destination.Length; start += length)
+        {
+            ref T s = ref Unsafe.AsRef(in source[start]);
+            ref T d = ref destination[start];
+            for (int j0 = 0; j0 < cols; j0 += Tile)
+            {
+                for (int i0 = 0; i0 < rows; i0 += Tile)
+                {
+                    int je = Math.Min(j0 + Tile, cols), ie = Math.Min(i0 + Tile, rows);
+                    for (int j = j0; j < je; j += w)
+                    {
+                        for (int i = i0; i < ie; i += w)
+                        {
+                            if (blocks && j + w <= je && i + w <= ie)
+                            {
+                                // Rows j..j+W-1 of the source's transpose (its columns), elements i..i+W-1.
+                                Transpose<Vector256<T>, T>(ref Unsafe.Add(ref s, (j * rows) + i), rows, ref Unsafe.Add(ref d, (i * cols) + j), cols);
+                                continue;
+                            }
+
+                            for (int jj = j; jj < Math.Min(j + w, je); jj++)
+                            {
+                                for (int ii = i; ii < Math.Min(i + w, ie); ii++)
+                                {
+                                    Unsafe.Add(ref d, (ii * cols) + jj) = Unsafe.Add(ref s, (jj * rows) + ii);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Reads W rows of W elements (row r at <paramref name="src"/> + r * <paramref name="srcStride"/>)
     /// and writes their transpose (row c at <paramref name="dst"/> + c * <paramref name="dstStride"/>),
     /// W the element count of <typeparamref name="TV"/>; only where <see cref="Supports{TV, T}"/>.
