@@ -1,8 +1,13 @@
+using System.Runtime.InteropServices;
+using MathNet.Numerics;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace OrthoProj;
 
-/// <summary>Conversions between <see cref="HostMatrixBatch{T}"/> and Math.NET Numerics' matrices (copies).</summary>
+/// <summary>
+/// Conversions between <see cref="HostMatrixBatch{T}"/> and Math.NET Numerics' matrices (copies), and
+/// between <see cref="Complex64"/> and Math.NET's <see cref="Complex32"/> (one layout: no copy for spans).
+/// </summary>
 public static class MathNetInterop
 {
     extension<T>(HostMatrixBatch<T> batch)
@@ -41,4 +46,28 @@ public static class MathNetInterop
             ? Matrix<T>.Build.DenseOfRowMajor(batch.Rows, batch.Cols, batch.GetMatrix(index).ToArray())
             : Matrix<T>.Build.Dense(batch.Rows, batch.Cols, batch.GetMatrix(index).ToArray());
     }
+
+    extension(Complex64 value)
+    {
+        /// <summary>The same number as Math.NET's single-precision complex type.</summary>
+        /// <returns>Real and imaginary parts unchanged.</returns>
+        public Complex32 ToComplex32() => new(value.Real, value.Imaginary);
+    }
+
+    extension(Complex32 value)
+    {
+        /// <summary>The same number as OrthoProj's single-precision complex element.</summary>
+        /// <returns>Real and imaginary parts unchanged.</returns>
+        public Complex64 ToComplex64() => new(value.Real, value.Imaginary);
+    }
+
+    /// <summary>The same memory read as Math.NET's complex type: both are a real float followed by an imaginary float.</summary>
+    /// <param name="values">Complex64 values.</param>
+    /// <returns>A span over the same memory.</returns>
+    public static Span<Complex32> AsComplex32(Span<Complex64> values) => MemoryMarshal.Cast<Complex64, Complex32>(values);
+
+    /// <summary>The same memory read as OrthoProj's complex element: both are a real float followed by an imaginary float.</summary>
+    /// <param name="values">Complex32 values.</param>
+    /// <returns>A span over the same memory.</returns>
+    public static Span<Complex64> AsComplex64(Span<Complex32> values) => MemoryMarshal.Cast<Complex32, Complex64>(values);
 }
