@@ -14,9 +14,9 @@ namespace OrthoProj;
 /// backend returned belongs to that backend; one the caller made belongs to
 /// <see cref="Linalg.HostBackend"/> at the time of each call.
 /// </summary>
-/// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+/// <typeparam name="T"><see cref="float"/> or <see cref="double"/>, the element types of every operation; or <see cref="Complex64"/> or <see cref="Complex"/>, which a batch holds and no operation accepts yet.</typeparam>
 public sealed class HostMatrixBatch<T> : MatrixBatch<T>
-    where T : unmanaged, IFloatingPointIeee754<T>
+    where T : unmanaged, INumberBase<T>
 {
     private readonly Memory<T> data;
     private readonly Backend? owner;

@@ -6,8 +6,10 @@ namespace OrthoProj;
 /// A batch of <see cref="Count"/> matrices of <see cref="Rows"/> x <see cref="Cols"/> elements, one
 /// matrix after the other, in host or device memory; each matrix column-major (element (b, i, j) at
 /// <c>b * Rows * Cols + j * Rows + i</c>) or, for a host batch over another library's row-major
-/// memory, row-major (at <c>b * Rows * Cols + i * Cols + j</c>; see <see cref="Layout"/>). Element
-/// types are <see cref="float"/> and <see cref="double"/>.
+/// memory, row-major (at <c>b * Rows * Cols + i * Cols + j</c>; see <see cref="Layout"/>). Every
+/// operation takes <see cref="float"/> and <see cref="double"/> elements; a host batch also holds
+/// <see cref="Complex64"/> and <see cref="Complex"/> ones (created, wrapped, copied, converted between
+/// layouts and tensors), which no operation accepts yet (docs/complex.md).
 /// </summary>
 /// <remarks>
 /// Column-major is LAPACK's layout (leading dimension = rows) repeated with a stride of Rows * Cols,
@@ -15,14 +17,14 @@ namespace OrthoProj;
 /// A row-major m x n matrix is the column-major n x m transpose: the SIMD small-matrix path reads and
 /// writes either layout directly; the general path copies a row-major input into column-major once.
 /// </remarks>
-/// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+/// <typeparam name="T"><see cref="float"/> or <see cref="double"/>; on the host also <see cref="Complex64"/> or <see cref="Complex"/>.</typeparam>
 [DebuggerDisplay("{DebuggerDisplay,nq}")]
 public abstract class MatrixBatch<T> : IDisposable
-    where T : unmanaged, IFloatingPointIeee754<T>
+    where T : unmanaged, INumberBase<T>
 {
     /// <summary>Validates the shape and the element type.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A dimension is negative or the total length overflows.</exception>
-    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not float, double, <see cref="Complex64"/> or <see cref="Complex"/>.</exception>
     protected MatrixBatch(int rows, int cols, int count)
     {
         CheckShape(rows, cols, count);
@@ -33,7 +35,7 @@ public abstract class MatrixBatch<T> : IDisposable
 
     /// <summary>The checks of every batch's shape, before anything is allocated; returns the length.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A dimension is negative or the total length overflows.</exception>
-    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not float, double, <see cref="Complex64"/> or <see cref="Complex"/>.</exception>
     internal static long CheckShape(int rows, int cols, int count)
     {
         ElementType.EnsureSupported<T>();
@@ -174,17 +176,25 @@ public enum MatrixLayout
     RowMajor,
 }
 
-/// <summary>The element types OrthoProj computes in.</summary>
+/// <summary>
+/// The element types: every operation computes in float and double; host batches also hold the
+/// complex types (docs/complex.md), whose real type is float for <see cref="Complex64"/> and double
+/// for <see cref="Complex"/>.
+/// </summary>
 internal static class ElementType
 {
     public static void EnsureSupported<T>()
     {
-        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double) && !IsComplex<T>())
         {
-            throw new NotSupportedException($"OrthoProj computes in float and double; {TypeNames.Of<T>()} is not supported.");
+            throw new NotSupportedException($"OrthoProj's batches hold float, double, Complex64 and Complex (System.Numerics) elements; {TypeNames.Of<T>()} is not one of them.");
         }
     }
 
-    /// <summary>Machine epsilon of <typeparamref name="T"/> (2^-23 for float, 2^-52 for double).</summary>
-    public static double Epsilon<T>() => typeof(T) == typeof(float) ? Math.ScaleB(1.0, -23) : Math.ScaleB(1.0, -52);
+    /// <summary>Whether <typeparamref name="T"/> is <see cref="Complex64"/> or <see cref="Complex"/>.</summary>
+    public static bool IsComplex<T>() => typeof(T) == typeof(Complex64) || typeof(T) == typeof(Complex);
+
+    /// <summary>Machine epsilon of <typeparamref name="T"/>'s real type (2^-23 for float and Complex64, 2^-52 for double and Complex).</summary>
+    public static double Epsilon<T>() =>
+        typeof(T) == typeof(float) || typeof(T) == typeof(Complex64) ? Math.ScaleB(1.0, -23) : Math.ScaleB(1.0, -52);
 }

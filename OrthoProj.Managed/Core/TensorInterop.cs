@@ -23,7 +23,7 @@ public static class TensorInterop
     /// <returns>A batch of prod(leading lengths) x (rows x cols) over the tensor's memory, row-major or column-major.</returns>
     /// <exception cref="ArgumentException">The tensor has fewer than two dimensions, or strides that are neither (a slice, a broadcast): use <see cref="ToMatrixBatch{T}"/>, which copies.</exception>
     public static HostMatrixBatch<T> AsMatrixBatch<T>(this Tensor<T> tensor)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         ArgumentNullException.ThrowIfNull(tensor);
         (int rows, int cols, int count) = Shape(tensor.Lengths, nameof(tensor));
@@ -40,7 +40,7 @@ public static class TensorInterop
     /// <returns>A new column-major batch of prod(leading lengths) x (rows x cols).</returns>
     /// <exception cref="ArgumentException">The tensor has fewer than two dimensions.</exception>
     public static HostMatrixBatch<T> ToMatrixBatch<T>(this scoped in ReadOnlyTensorSpan<T> tensor)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         (int rows, int cols, int count) = Shape(tensor.Lengths, nameof(tensor));
         var batch = new HostMatrixBatch<T>(rows, cols, count);
@@ -62,7 +62,7 @@ public static class TensorInterop
     /// <returns>A tensor of lengths [count, rows, cols] over the batch's array.</returns>
     /// <exception cref="NotSupportedException">The batch's memory is not an array (e.g. it wraps another library's native memory): use <see cref="CopyTo{T}"/>.</exception>
     public static Tensor<T> AsTensor<T>(this HostMatrixBatch<T> batch)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (!MemoryMarshal.TryGetArray<T>(batch.Memory, out ArraySegment<T> segment))
@@ -78,7 +78,7 @@ public static class TensorInterop
     /// <summary>Writes the matrices of <paramref name="batch"/> into <paramref name="destination"/>, of shape (..., rows, cols) with any strides.</summary>
     /// <exception cref="ArgumentException">The destination's shape is not the batch's.</exception>
     public static void CopyTo<T>(this MatrixBatch<T> batch, scoped in TensorSpan<T> destination)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         ArgumentNullException.ThrowIfNull(batch);
         (int rows, int cols, int count) = Shape(destination.Lengths, nameof(destination));

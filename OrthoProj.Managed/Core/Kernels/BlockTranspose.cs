@@ -15,9 +15,13 @@ namespace OrthoProj.Kernels;
 /// </summary>
 internal static class BlockTranspose
 {
-    /// <summary>Whether <see cref="Transpose{TV, T}"/> is available for lane vectors of type <typeparamref name="TV"/>.</summary>
+    /// <summary>
+    /// Whether <see cref="Transpose{TV, T}"/> is available for lane vectors of type <typeparamref name="TV"/>:
+    /// float and double elements (a batch of complex elements moves element by element).
+    /// </summary>
     public static bool Supports<TV, T>() =>
-        (typeof(TV) == typeof(Vector512<T>) && Avx512F.IsSupported) || (typeof(TV) == typeof(Vector256<T>) && Avx.IsSupported);
+        (typeof(T) == typeof(float) || typeof(T) == typeof(double)) &&
+        ((typeof(TV) == typeof(Vector512<T>) && Avx512F.IsSupported) || (typeof(TV) == typeof(Vector256<T>) && Avx.IsSupported));
 
     /// <summary>
     /// Transposes each column-major <paramref name="rows"/> x <paramref name="cols"/> matrix of
