@@ -72,7 +72,7 @@ public abstract class Backend
         CheckOutput(r, c, a.Cols, a.Count, nameof(r));
         CheckDistinct(q, nameof(q), a, r);
         CheckDistinct(r, nameof(r), a);
-        QrResult<T> result = QrCore(ColumnMajor(a), mode, q, r);
+        QrResult<T> result = QrCore(CoreInput(a, a.Rows, a.Cols), mode, q, r);
         return new QrResult<T>(Deliver(result.Q, q), Deliver(result.R, r)) { KeepsQ = q is not null, KeepsR = r is not null };
     }
 
@@ -138,7 +138,8 @@ public abstract class Backend
 
         CheckOutput(output, m, n, q.Count, nameof(output));
         CheckDistinct(output, nameof(output), q, r, gradQ, gradR);
-        return Deliver(QrBackwardCore(ColumnMajor(q), ColumnMajor(r), gradQ is null ? null : ColumnMajor(gradQ), gradR is null ? null : ColumnMajor(gradR), output), output);
+        MatrixBatch<T>? Input(MatrixBatch<T>? x) => x is null ? null : CoreInput(x, m, n);
+        return Deliver(QrBackwardCore(Input(q)!, Input(r)!, Input(gradQ), Input(gradR), output), output);
     }
 
     /// <summary>
@@ -169,7 +170,7 @@ public abstract class Backend
         tolerance.Validate();
         CheckOutput(output, a.Cols, a.Rows, a.Count, nameof(output));
         CheckDistinct(output, nameof(output), a);
-        PinvResult<T> result = PinvCore(ColumnMajor(a), tolerance, output);
+        PinvResult<T> result = PinvCore(CoreInput(a, a.Rows, a.Cols), tolerance, output);
         return output is null ? result : new PinvResult<T>(Deliver(result.Pinv, output), result.Rank) { KeepsPinv = true };
     }
 
@@ -204,7 +205,8 @@ public abstract class Backend
         CheckSameShape(gradPinv, pinv, nameof(gradPinv), "pinv");
         CheckOutput(output, a.Rows, a.Cols, a.Count, nameof(output));
         CheckDistinct(output, nameof(output), a, pinv, gradPinv);
-        return Deliver(PinvBackwardCore(ColumnMajor(a), ColumnMajor(pinv), ColumnMajor(gradPinv), output), output);
+        int m = a.Rows, n = a.Cols;
+        return Deliver(PinvBackwardCore(CoreInput(a, m, n), CoreInput(pinv, m, n), CoreInput(gradPinv, m, n), output), output);
     }
 
     /// <summary>
@@ -401,6 +403,18 @@ public abstract class Backend
 
     /// <summary>Counts one result allocation (<see cref="ResultAllocations"/>).</summary>
     internal void CountResultAllocation() => Interlocked.Increment(ref resultAllocations);
+
+    /// <summary>
+    /// Whether this backend's core of an operation on a batch of m x n matrices (A's shape; the
+    /// other inputs of that operation are read likewise) reads a row-major host batch in place, as
+    /// the CPU's SIMD lanes do. Where it does not, the operation hands its core a column-major copy.
+    /// </summary>
+    private protected virtual bool CoreReadsRowMajor<T>(int m, int n, int count)
+        where T : unmanaged, IFloatingPointIeee754<T> => false;
+
+    /// <summary>An input as the core of an operation on m x n matrices reads it: in place, or a column-major copy (<see cref="CoreReadsRowMajor{T}"/>).</summary>
+    private MatrixBatch<T> CoreInput<T>(MatrixBatch<T> x, int m, int n)
+        where T : unmanaged, IFloatingPointIeee754<T> => CoreReadsRowMajor<T>(m, n, x.Count) ? x : ColumnMajor(x);
 
     /// <summary>
     /// <paramref name="x"/> in LAPACK's column-major layout, for the cores that read no other: x itself,

@@ -167,7 +167,7 @@ public sealed class CpuBackend : Backend
             return Projection.PseudoInverse.OfFullRank(pinv, a.Cols);
         }
 
-        return Projection.PseudoInverse.Compute(Kernels<T>(), a, tolerance, output);
+        return Projection.PseudoInverse.Compute(Kernels<T>(), ColumnMajor(a), tolerance, output);   // a may be row-major when the lanes declined
     }
 
     /// <inheritdoc/>
@@ -192,6 +192,10 @@ public sealed class CpuBackend : Backend
         SmallMatrixPolicy.Chooses(SmallMatrixPath, method, a.Rows, a.Cols, a.Count, Cpu.Batched.BatchedQrProjector<T>.DefaultWidth)
             ? Cpu.Batched.BatchedQrProjector<T>.Create(this, (HostMatrixBatch<T>)a, tolerance, parallel)
             : Projection.BatchedProjector<T>.Create(Kernels<T>(), ColumnMajor(a), method, tolerance);
+
+    /// <inheritdoc/>
+    /// <remarks>The SIMD lanes read a row-major batch in place (the adapter's tensors): where they take the call, no copy.</remarks>
+    private protected override bool CoreReadsRowMajor<T>(int m, int n, int count) => TakesLanes<T>(m, n, count);
 
     /// <summary>
     /// Whether an operation on a batch of m x n matrices (A's shape, m &gt;= n) takes the SIMD lanes:
