@@ -71,4 +71,25 @@ public sealed class NonFiniteCotangentTests
         Assert.IsTrue(grads[1].isnan().all().item<bool>());
         using Tensor next = TorchLinalg.Project(a, y);
     }
+
+    /// <summary>
+    /// The guard's fast path sums each cotangent; a finite cotangent whose float32 sum overflows to
+    /// infinity takes the per-matrix test, which finds nothing: dL/dy = P gz is the true one, not NaN.
+    /// </summary>
+    [TestMethod]
+    public void FiniteCotangentWhoseSumOverflows_GivesTheTrueGradient()
+    {
+        using var scope = torch.NewDisposeScope();
+        Tensor a = Reference.Random([2, 6, 3], ScalarType.Float64, new Generator(61));
+        Tensor y = Reference.Random([2, 6, 2], ScalarType.Float64, new Generator(67));
+        Tensor ours = y.to(ScalarType.Float32).requires_grad_(true), theirs = y.clone().requires_grad_(true);
+        Tensor cotangent = Reference.Random([2, 6, 2], ScalarType.Float32, new Generator(71));
+        cotangent[0, 1, 0] = torch.tensor(2e38f);
+        cotangent[1, 4, 1] = torch.tensor(2e38f);
+        Assert.IsTrue(cotangent.sum().isinf().item<bool>(), "the fast path's sum overflows");
+        Tensor grad = torch.autograd.grad([TorchLinalg.Project(a.to(ScalarType.Float32), ours)], [ours], [cotangent])[0];
+        Tensor expected = torch.autograd.grad([Reference.Project(a, theirs)], [theirs], [cotangent.to(ScalarType.Float64)])[0];
+        Assert.IsTrue(grad.isfinite().all().item<bool>(), "no matrix is marked non-finite");
+        Assert.IsLessThan(1e-4, Reference.RelativeError(grad, expected.to(ScalarType.Float32)));
+    }
 }

@@ -78,8 +78,19 @@ internal static class BackwardGuard
     public static bool Defined(Tensor? g) => g is not null && !g.IsInvalid;
 
     /// <summary>(..., 1, 1) true where a matrix of some cotangent holds NaN or Inf, broadcastable to each gradient; null when all are finite.</summary>
+    /// <remarks>
+    /// The common case, every cotangent finite, is settled by one sum per cotangent: a NaN or an
+    /// infinity among the elements makes the sum NaN or infinite. The per-matrix test (four passes and
+    /// two temporaries per cotangent: 18 ms of a 4096 x 32 x 16 QR backward whose own work takes 10)
+    /// runs only where some sum is not finite: a non-finite element, or finite ones whose sum overflows.
+    /// </remarks>
     private static Tensor? NonFiniteMatrices(IReadOnlyList<Tensor?> gradOutputs)
     {
+        if (gradOutputs.All(g => !Defined(g) || g!.numel() == 0 || SumIsFinite(g)))
+        {
+            return null;
+        }
+
         Tensor? bad = null;
         foreach (Tensor? g in gradOutputs)
         {
@@ -91,6 +102,12 @@ internal static class BackwardGuard
         }
 
         return bad is not null && bad.any().item<bool>() ? bad : null;
+    }
+
+    private static bool SumIsFinite(Tensor g)
+    {
+        using Tensor sum = g.sum();
+        return double.IsFinite(sum.ToDouble());
     }
 
     private static List<Tensor> NaNGradients(autograd.AutogradContext ctx)
