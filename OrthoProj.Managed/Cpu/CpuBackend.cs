@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using OrthoProj.Cpu;
 using OrthoProj.Cpu.Providers;
 
