@@ -59,22 +59,23 @@ internal static partial class Lanes<T, TV, TOps>
             Products.Gemm(false, true, n, n, m, ref x[0], n, ref x[0], n, ref sx[0], negate: false, accumulate: false);
             Products.Gemm(false, true, n, n, m, ref g[0], n, ref x[0], n, ref h[0], negate: false, accumulate: false);
 
-            // SymmetrizedProduct: M = K + K^T (over h), and + L (X A - I) unless X A = I is proven.
+            // SymmetrizedProduct: M = K^T + K (over h), + L (X A - I) unless X A = I is proven; L reads H, so before it is overwritten.
             Products.Gemm(false, false, n, n, n, ref sx[0], n, ref h[0], n, ref k[0], negate: false, accumulate: false);
-            if (!Rank.ProjectorIsIdentity(ref x[0], ref a[0], m, n))
+            bool fullRank = Rank.ProjectorIsIdentity(ref x[0], ref a[0], m, n);
+            if (!fullRank)
             {
+                Products.Gemm(false, true, n, n, n, ref sx[0], n, ref h[0], n, ref l[0], negate: false, accumulate: false);
                 Products.Gemm(false, false, n, n, m, ref x[0], n, ref a[0], m, ref xa[0], negate: false, accumulate: false);
                 Products.SubtractIdentity(ref xa[0], n);
-                Products.Gemm(false, true, n, n, n, ref sx[0], n, ref h[0], n, ref l[0], negate: false, accumulate: false);
-                Products.Transpose(k, n, n, h);
-                Products.Gemm(false, false, n, n, n, ref l[0], n, ref xa[0], n, ref h[0], negate: false, accumulate: true);
-            }
-            else
-            {
-                Products.Transpose(k, n, n, h);
             }
 
+            Products.Transpose(k, n, n, h);
             Products.Axpy(k, h);
+            if (!fullRank)
+            {
+                Products.Gemm(false, false, n, n, n, ref l[0], n, ref xa[0], n, ref h[0], negate: false, accumulate: true);
+            }
+
             Products.Gemm(true, false, m, n, n, ref g[0], n, ref sx[0], n, ref ga[0], negate: false, accumulate: false);
             Products.Gemm(false, false, m, n, n, ref a[0], m, ref h[0], n, ref ga[0], negate: true, accumulate: true);
         }
