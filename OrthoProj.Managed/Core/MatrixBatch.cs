@@ -175,26 +175,3 @@ public enum MatrixLayout
     /// <summary>Row after row (TorchSharp, NumPy, System.Numerics.Tensors by default): element (i, j) at i * n + j.</summary>
     RowMajor,
 }
-
-/// <summary>
-/// The element types: every operation computes in float and double; host batches also hold the
-/// complex types (docs/complex.md), whose real type is float for <see cref="Complex64"/> and double
-/// for <see cref="Complex"/>.
-/// </summary>
-internal static class ElementType
-{
-    public static void EnsureSupported<T>()
-    {
-        if (typeof(T) != typeof(float) && typeof(T) != typeof(double) && !IsComplex<T>())
-        {
-            throw new NotSupportedException($"OrthoProj's batches hold float, double, Complex64 and Complex (System.Numerics) elements; {TypeNames.Of<T>()} is not one of them.");
-        }
-    }
-
-    /// <summary>Whether <typeparamref name="T"/> is <see cref="Complex64"/> or <see cref="Complex"/>.</summary>
-    public static bool IsComplex<T>() => typeof(T) == typeof(Complex64) || typeof(T) == typeof(Complex);
-
-    /// <summary>Machine epsilon of <typeparamref name="T"/>'s real type (2^-23 for float and Complex64, 2^-52 for double and Complex).</summary>
-    public static double Epsilon<T>() =>
-        typeof(T) == typeof(float) || typeof(T) == typeof(Complex64) ? Math.ScaleB(1.0, -23) : Math.ScaleB(1.0, -52);
-}
