@@ -22,16 +22,16 @@ public abstract class Backend
 
     /// <summary>Allocates a zero-filled batch on this backend.</summary>
     public abstract MatrixBatch<T> Zeros<T>(int rows, int cols, int count)
-        where T : unmanaged, IFloatingPointIeee754<T>;
+        where T : unmanaged, INumberBase<T>;
 
     /// <summary>Copies host data (column-major, matrix after matrix) into a new batch on this backend.</summary>
     /// <exception cref="ArgumentException">The length is not rows * cols * count.</exception>
     public abstract MatrixBatch<T> FromHost<T>(ReadOnlySpan<T> data, int rows, int cols, int count)
-        where T : unmanaged, IFloatingPointIeee754<T>;
+        where T : unmanaged, INumberBase<T>;
 
     /// <summary>Copies a host batch into a new batch on this backend.</summary>
     public MatrixBatch<T> FromHost<T>(HostMatrixBatch<T> batch)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         ArgumentNullException.ThrowIfNull(batch);
         return batch.Layout == MatrixLayout.ColumnMajor
@@ -59,7 +59,7 @@ public abstract class Backend
     /// <exception cref="ArgumentException">An output has another shape, lives on another backend, or is an input.</exception>
     /// <exception cref="ObjectDisposedException">An input or output is disposed.</exception>
     public QrResult<T> Qr<T>(MatrixBatch<T> a, QrMode mode = QrMode.Reduced, MatrixBatch<T>? q = null, MatrixBatch<T>? r = null)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         CheckInput(a, nameof(a));
         if (mode is not (QrMode.Reduced or QrMode.Complete))
@@ -108,7 +108,7 @@ public abstract class Backend
     /// its rank; the message carries <see cref="RankDeficientException.QrBackwardHint"/>.
     /// </exception>
     public MatrixBatch<T> QrBackward<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR, MatrixBatch<T>? output = null)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         ArgumentNullException.ThrowIfNull(q);
         ArgumentNullException.ThrowIfNull(r);
@@ -164,7 +164,7 @@ public abstract class Backend
     /// <exception cref="ArgumentException">The output has another shape, lives on another backend, or is <paramref name="a"/>.</exception>
     /// <exception cref="ObjectDisposedException">The input or the output is disposed.</exception>
     public PinvResult<T> Pinv<T>(MatrixBatch<T> a, RankTolerance tolerance = default, MatrixBatch<T>? output = null)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         CheckInput(a, nameof(a));
         tolerance.Validate();
@@ -191,7 +191,7 @@ public abstract class Backend
     /// <exception cref="ArgumentException">pinv, gradPinv or the output has another shape or lives on another backend, or the output is an input.</exception>
     /// <exception cref="ObjectDisposedException">An input or the output is disposed.</exception>
     public MatrixBatch<T> PinvBackward<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv, MatrixBatch<T>? output = null)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(pinv);
@@ -220,7 +220,7 @@ public abstract class Backend
     /// <returns>The projector, which holds the factorization until it is disposed.</returns>
     /// <exception cref="RankDeficientException">Under the QR method, a matrix has rank below n.</exception>
     public Projector<T> Projector<T>(MatrixBatch<T> a, ProjectorMethod method = ProjectorMethod.Qr, RankTolerance tolerance = default)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         CheckInput(a, nameof(a));
         tolerance.Validate();
@@ -243,33 +243,33 @@ public abstract class Backend
 
     /// <summary>Core of <see cref="Qr{T}"/>; arguments are validated.</summary>
     protected abstract QrResult<T> QrCore<T>(MatrixBatch<T> a, QrMode mode, MatrixBatch<T>? q, MatrixBatch<T>? r)
-        where T : unmanaged, IFloatingPointIeee754<T>;
+        where T : unmanaged, INumberBase<T>;
 
     /// <summary>Core of <see cref="QrBackward{T}"/>; arguments are validated.</summary>
     protected abstract MatrixBatch<T> QrBackwardCore<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR, MatrixBatch<T>? output)
-        where T : unmanaged, IFloatingPointIeee754<T>;
+        where T : unmanaged, INumberBase<T>;
 
     /// <summary>Core of <see cref="Pinv{T}"/>; arguments are validated.</summary>
     protected abstract PinvResult<T> PinvCore<T>(MatrixBatch<T> a, RankTolerance tolerance, MatrixBatch<T>? output)
-        where T : unmanaged, IFloatingPointIeee754<T>;
+        where T : unmanaged, INumberBase<T>;
 
     /// <summary>Core of <see cref="PinvBackward{T}"/>; arguments are validated.</summary>
     protected abstract MatrixBatch<T> PinvBackwardCore<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv, MatrixBatch<T>? output)
-        where T : unmanaged, IFloatingPointIeee754<T>;
+        where T : unmanaged, INumberBase<T>;
 
     /// <summary>
     /// Core of <see cref="Projector{T}"/>; arguments are validated. <paramref name="a"/> keeps the
     /// caller's layout (a path that reads only column-major takes <c>ColumnMajor(a)</c>).
     /// </summary>
     protected abstract Projector<T> ProjectorCore<T>(MatrixBatch<T> a, ProjectorMethod method, RankTolerance tolerance)
-        where T : unmanaged, IFloatingPointIeee754<T>;
+        where T : unmanaged, INumberBase<T>;
 
     /// <summary>
     /// Finds the first non-finite element of <paramref name="x"/> (on the device where it lives), or
     /// returns false.
     /// </summary>
     protected internal abstract bool TryFindNonFinite<T>(MatrixBatch<T> x, out int index, out double value)
-        where T : unmanaged, IFloatingPointIeee754<T>;
+        where T : unmanaged, INumberBase<T>;
 
     /// <summary>Checks that <paramref name="x"/> is non-null, live, on this backend and finite.</summary>
     /// <exception cref="ArgumentNullException"/>
@@ -277,7 +277,7 @@ public abstract class Backend
     /// <exception cref="ArgumentException">The batch lives on another backend.</exception>
     /// <exception cref="NonFiniteInputException">The batch holds NaN or an infinity.</exception>
     protected internal void CheckInput<T>(MatrixBatch<T> x, string paramName)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         ArgumentNullException.ThrowIfNull(x, paramName);
         CheckInputs<T>((x, paramName));
@@ -294,7 +294,7 @@ public abstract class Backend
     /// <exception cref="ArgumentException">A batch lives on another backend.</exception>
     /// <exception cref="NonFiniteInputException">A batch holds NaN or an infinity.</exception>
     protected internal void CheckInputs<T>(params ReadOnlySpan<(MatrixBatch<T>? X, string Name)> inputs)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         foreach ((MatrixBatch<T>? x, string paramName) in inputs)
         {
@@ -322,7 +322,7 @@ public abstract class Backend
     /// into one status word and read it back once, or later (CUDA's deferred error checking).
     /// </summary>
     protected internal virtual void CheckFinite<T>(ReadOnlySpan<(MatrixBatch<T>? X, string Name)> inputs)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         foreach ((MatrixBatch<T>? x, string paramName) in inputs)
         {
@@ -341,7 +341,7 @@ public abstract class Backend
     /// <exception cref="ObjectDisposedException"/>
     /// <exception cref="ArgumentException">The batch lives on another backend or has another shape.</exception>
     protected internal void CheckOutput<T>(MatrixBatch<T>? output, int rows, int cols, int count, string paramName)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         if (output is null)
         {
@@ -375,7 +375,7 @@ public abstract class Backend
     /// counts those copies, which the conformance suite holds at zero.
     /// </remarks>
     internal MatrixBatch<T> Deliver<T>(MatrixBatch<T> result, MatrixBatch<T>? output)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         if (output is null || ReferenceEquals(result, output))
         {
@@ -410,23 +410,23 @@ public abstract class Backend
     /// the CPU's SIMD lanes do. Where it does not, the operation hands its core a column-major copy.
     /// </summary>
     private protected virtual bool CoreReadsRowMajor<T>(int m, int n, int count)
-        where T : unmanaged, IFloatingPointIeee754<T> => false;
+        where T : unmanaged, INumberBase<T> => false;
 
     /// <summary>An input as the core of an operation on m x n matrices reads it: in place, or a column-major copy (<see cref="CoreReadsRowMajor{T}"/>).</summary>
     private MatrixBatch<T> CoreInput<T>(MatrixBatch<T> x, int m, int n)
-        where T : unmanaged, IFloatingPointIeee754<T> => CoreReadsRowMajor<T>(m, n, x.Count) ? x : ColumnMajor(x);
+        where T : unmanaged, INumberBase<T> => CoreReadsRowMajor<T>(m, n, x.Count) ? x : ColumnMajor(x);
 
     /// <summary>
     /// <paramref name="x"/> in LAPACK's column-major layout, for the cores that read no other: x itself,
     /// or for a row-major host batch a column-major copy (garbage-collected memory, nothing to release).
     /// </summary>
     internal static MatrixBatch<T> ColumnMajor<T>(MatrixBatch<T> x)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
+        where T : unmanaged, INumberBase<T> =>
         x.Layout == MatrixLayout.ColumnMajor ? x : HostMatrixBatch<T>.Wrap(x.ToArray(), x.Rows, x.Cols, x.Count);
 
     /// <summary>Whether a batch created by another backend instance of the same kind can be used in place.</summary>
     protected virtual bool AcceptsStorageOf<T>(MatrixBatch<T> x)
-        where T : unmanaged, IFloatingPointIeee754<T> => false;
+        where T : unmanaged, INumberBase<T> => false;
 
     /// <summary>
     /// Called for every batch a call will read or write (its inputs and given outputs, this backend's
@@ -435,7 +435,7 @@ public abstract class Backend
     /// on the host.
     /// </summary>
     protected virtual void OrderUse<T>(MatrixBatch<T> x)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
     }
 
@@ -445,7 +445,7 @@ public abstract class Backend
     /// </summary>
     /// <exception cref="ArgumentException">The output is one of them.</exception>
     protected internal static void CheckDistinct<T>(MatrixBatch<T>? output, string paramName, params ReadOnlySpan<MatrixBatch<T>?> others)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         if (output is null)
         {
@@ -463,7 +463,7 @@ public abstract class Backend
 
     /// <exception cref="ArgumentException">The shapes differ.</exception>
     protected internal static void CheckSameShape<T>(MatrixBatch<T> x, MatrixBatch<T> like, string paramName, string likeName)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         if (x.Rows != like.Rows || x.Cols != like.Cols || x.Count != like.Count)
         {

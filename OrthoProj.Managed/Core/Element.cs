@@ -79,6 +79,13 @@ internal static class Element<T>
         : typeof(T) == typeof(float) ? Unsafe.As<T, float>(ref x)
         : Unsafe.As<T, double>(ref x);
 
+    /// <summary>Im(x) as a double: 0 for a real element.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Imaginary(T x) =>
+        typeof(T) == typeof(Complex) ? Unsafe.As<T, Complex>(ref x).Imaginary
+        : typeof(T) == typeof(Complex64) ? Unsafe.As<T, Complex64>(ref x).Imaginary
+        : 0;
+
     /// <summary>The real element x + 0i.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T FromReal(double x) =>

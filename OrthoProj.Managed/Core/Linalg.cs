@@ -51,7 +51,7 @@ public static class Linalg
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="mode"/> is not a <see cref="QrMode"/>.</exception>
     /// <exception cref="NonFiniteInputException"><paramref name="a"/> holds NaN or an infinity.</exception>
     public static QrResult<T> Qr<T>(MatrixBatch<T> a, QrMode mode = QrMode.Reduced, MatrixBatch<T>? q = null, MatrixBatch<T>? r = null)
-        where T : unmanaged, IFloatingPointIeee754<T> => BackendOf(a, nameof(a)).Qr(a, mode, q, r);
+        where T : unmanaged, INumberBase<T> => BackendOf(a, nameof(a)).Qr(a, mode, q, r);
 
     /// <summary>
     /// Vector-Jacobian product of <see cref="Qr{T}"/> (reduced): dL/dA from Q, R and the cotangents,
@@ -75,7 +75,7 @@ public static class Linalg
     /// <exception cref="NonFiniteInputException">An input holds NaN or an infinity.</exception>
     /// <exception cref="RankDeficientException">The leading k x k block of R of some matrix is numerically singular: the gradient does not exist there.</exception>
     public static MatrixBatch<T> QrBackward<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR, MatrixBatch<T>? output = null)
-        where T : unmanaged, IFloatingPointIeee754<T> => BackendOf(q, nameof(q)).QrBackward(q, r, gradQ, gradR, output);
+        where T : unmanaged, INumberBase<T> => BackendOf(q, nameof(q)).QrBackward(q, r, gradQ, gradR, output);
 
     /// <summary>
     /// Moore-Penrose pseudo-inverse A+ of each matrix of <paramref name="a"/>, with torch.linalg.pinv's
@@ -93,7 +93,7 @@ public static class Linalg
     /// <exception cref="NonFiniteInputException"><paramref name="a"/> holds NaN or an infinity.</exception>
     /// <exception cref="SvdNotConvergedException">On CUDA, the SVD of a matrix did not converge.</exception>
     public static PinvResult<T> Pinv<T>(MatrixBatch<T> a, RankTolerance tolerance = default, MatrixBatch<T>? output = null)
-        where T : unmanaged, IFloatingPointIeee754<T> => BackendOf(a, nameof(a)).Pinv(a, tolerance, output);
+        where T : unmanaged, INumberBase<T> => BackendOf(a, nameof(a)).Pinv(a, tolerance, output);
 
     /// <summary>
     /// Vector-Jacobian product of <see cref="Pinv{T}"/>: dL/dA from A, X = A+ and G = dL/dX, on the
@@ -111,7 +111,7 @@ public static class Linalg
     /// <exception cref="ArgumentException">The shapes do not match A's, or an input lives on another backend than <paramref name="a"/>.</exception>
     /// <exception cref="NonFiniteInputException">An input holds NaN or an infinity.</exception>
     public static MatrixBatch<T> PinvBackward<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv, MatrixBatch<T>? output = null)
-        where T : unmanaged, IFloatingPointIeee754<T> => BackendOf(a, nameof(a)).PinvBackward(a, pinv, gradPinv, output);
+        where T : unmanaged, INumberBase<T> => BackendOf(a, nameof(a)).PinvBackward(a, pinv, gradPinv, output);
 
     /// <summary>
     /// Factors A once, on the backend that owns <paramref name="a"/>, and returns a reusable projector
@@ -134,10 +134,10 @@ public static class Linalg
     /// <exception cref="NonFiniteInputException"><paramref name="a"/> holds NaN or an infinity.</exception>
     /// <exception cref="RankDeficientException">Under the QR method, a matrix has rank below n.</exception>
     public static Projector<T> Projector<T>(MatrixBatch<T> a, ProjectorMethod method = ProjectorMethod.Qr, RankTolerance tolerance = default)
-        where T : unmanaged, IFloatingPointIeee754<T> => BackendOf(a, nameof(a)).Projector(a, method, tolerance);
+        where T : unmanaged, INumberBase<T> => BackendOf(a, nameof(a)).Projector(a, method, tolerance);
 
     private static Backend BackendOf<T>(MatrixBatch<T> x, string paramName)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         ArgumentNullException.ThrowIfNull(x, paramName);
         x.ThrowIfDisposed();

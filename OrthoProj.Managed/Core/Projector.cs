@@ -13,7 +13,7 @@ namespace OrthoProj;
 /// is locally constant. Invariant: A^T gA = 0 for <see cref="ProjectBackward"/>.
 /// </remarks>
 public abstract class Projector<T> : IDisposable
-    where T : unmanaged, IFloatingPointIeee754<T>
+    where T : unmanaged, INumberBase<T>
 {
     /// <summary>Records the shape of the factored batch.</summary>
     protected Projector(Backend backend, int rows, int cols, int count, ProjectorMethod method, IReadOnlyList<int> rank)

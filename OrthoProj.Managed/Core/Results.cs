@@ -34,7 +34,7 @@ public enum ProjectorMethod
 /// <param name="Q">Orthonormal columns: m x k (reduced) or m x m (complete).</param>
 /// <param name="R">Upper triangular (trapezoidal when wide): k x n or m x n.</param>
 public sealed record QrResult<T>(MatrixBatch<T> Q, MatrixBatch<T> R) : IDisposable
-    where T : unmanaged, IFloatingPointIeee754<T>
+    where T : unmanaged, INumberBase<T>
 {
     /// <summary>Q is a batch the caller gave <see cref="Backend.Qr{T}"/>: it stays the caller's.</summary>
     internal bool KeepsQ { get; init; }
@@ -64,7 +64,7 @@ public sealed record QrResult<T>(MatrixBatch<T> Q, MatrixBatch<T> R) : IDisposab
 /// <param name="Pinv">A+ : n x m for each m x n matrix A.</param>
 /// <param name="Rank">Per matrix, the number of singular values kept (above max(atol, rtol * s_max)).</param>
 public sealed record PinvResult<T>(MatrixBatch<T> Pinv, IReadOnlyList<int> Rank) : IDisposable
-    where T : unmanaged, IFloatingPointIeee754<T>
+    where T : unmanaged, INumberBase<T>
 {
     /// <summary>Pinv is a batch the caller gave <see cref="Backend.Pinv{T}"/>: it stays the caller's.</summary>
     internal bool KeepsPinv { get; init; }
@@ -83,7 +83,7 @@ public sealed record PinvResult<T>(MatrixBatch<T> Pinv, IReadOnlyList<int> Rank)
 /// <param name="GradA">dL/dA, m x n per matrix.</param>
 /// <param name="GradY">dL/dY, m x p per matrix.</param>
 public sealed record ProjectorGradients<T>(MatrixBatch<T> GradA, MatrixBatch<T> GradY) : IDisposable
-    where T : unmanaged, IFloatingPointIeee754<T>
+    where T : unmanaged, INumberBase<T>
 {
     /// <summary>GradA is a batch the caller gave the backward pass: it stays the caller's.</summary>
     internal bool KeepsGradA { get; init; }
@@ -150,12 +150,12 @@ public readonly record struct RankTolerance(double? Atol = null, double? Rtol = 
     /// Every backend applies this rule, so they agree on which matrix is rank-deficient.
     /// </summary>
     internal int QrRank<T>(ReadOnlySpan<T> diagonal, int stride, int m, int n, out string detail, int scaleExponent = 0)
-        where T : INumberBase<T>
+        where T : unmanaged, INumberBase<T>
     {
         double maxDiag = 0;
         for (int j = 0; j < n; j++)
         {
-            maxDiag = Math.Max(maxDiag, Math.Abs(double.CreateTruncating(diagonal[j * stride])));
+            maxDiag = Math.Max(maxDiag, Element<T>.Abs(diagonal[j * stride]));
         }
 
         double threshold = Threshold<T>(m, n, maxDiag, scaleExponent);
@@ -163,7 +163,7 @@ public readonly record struct RankTolerance(double? Atol = null, double? Rtol = 
         detail = string.Empty;
         for (int j = 0; j < n; j++)
         {
-            double d = Math.Abs(double.CreateTruncating(diagonal[j * stride]));
+            double d = Element<T>.Abs(diagonal[j * stride]);
             if (d > threshold)
             {
                 rank++;

@@ -1,4 +1,5 @@
 using OrthoProj.Cpu;
+using OrthoProj.Cpu.Batched;
 using OrthoProj.Cpu.Providers;
 
 namespace OrthoProj;
@@ -22,6 +23,8 @@ public sealed class CpuBackend : Backend
 
     private readonly CpuBatchKernels<float> floatKernels;
     private readonly CpuBatchKernels<double> doubleKernels;
+    private readonly CpuBatchKernels<Complex64> complex64Kernels;
+    private readonly CpuBatchKernels<Complex> complexKernels;
 
     private CpuBackend(bool native, string providerName, int maxDegreeOfParallelism, SmallMatrixPath smallMatrixPath)
     {
@@ -39,8 +42,14 @@ public sealed class CpuBackend : Backend
         IsNative = native;
         ProviderName = providerName;
         parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
-        floatKernels = new CpuBatchKernels<float>(this, native ? new NativeCpuLapack<float>(providerName) : new ManagedCpuLapack<float>(), parallel);
-        doubleKernels = new CpuBatchKernels<double>(this, native ? new NativeCpuLapack<double>(providerName) : new ManagedCpuLapack<double>(), parallel);
+        floatKernels = Create<float>();
+        doubleKernels = Create<double>();
+        complex64Kernels = Create<Complex64>();
+        complexKernels = Create<Complex>();
+
+        CpuBatchKernels<T> Create<T>()
+            where T : unmanaged, INumberBase<T> =>
+            new(this, native ? new NativeCpuLapack<T>(providerName) : new ManagedCpuLapack<T>(), parallel);
     }
 
     /// <summary>
@@ -121,7 +130,7 @@ public sealed class CpuBackend : Backend
     {
         var batch = (HostMatrixBatch<T>)x;
         index = NonFiniteScan.First<T>(batch.Memory, parallel);
-        value = index < 0 ? 0 : double.CreateTruncating(batch.Span[index]);
+        value = index < 0 ? 0 : NonFiniteScan.Value(batch.Span[index]);
         return index >= 0;
     }
 
@@ -129,10 +138,10 @@ public sealed class CpuBackend : Backend
     /// <remarks>Batches of small matrices (m &gt;= n) take the SIMD lanes as <see cref="SmallMatrixPath"/> says; the rest LAPACK per matrix.</remarks>
     protected override QrResult<T> QrCore<T>(MatrixBatch<T> a, QrMode mode, MatrixBatch<T>? q, MatrixBatch<T>? r)
     {
-        if (TakesLanes<T>(a.Rows, a.Cols, a.Count))
+        if (Lanes<T>(a.Rows, a.Cols, a.Count) is { } lanes)
         {
             Interlocked.Increment(ref lanesQrCalls);
-            return Cpu.Batched.BatchedQr<T>.Factor(this, (HostMatrixBatch<T>)a, mode, parallel, q: (HostMatrixBatch<T>?)q, r: (HostMatrixBatch<T>?)r);
+            return lanes.Qr(this, (HostMatrixBatch<T>)a, mode, parallel, (HostMatrixBatch<T>?)q, (HostMatrixBatch<T>?)r);
         }
 
         return Projection.QrDecomposition.Factor(Kernels<T>(), a, mode, q, r);
@@ -142,10 +151,10 @@ public sealed class CpuBackend : Backend
     /// <remarks>m &gt;= n batches of small matrices take the SIMD lanes as <see cref="SmallMatrixPath"/> says; wide ones and the rest the general path.</remarks>
     protected override MatrixBatch<T> QrBackwardCore<T>(MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gradQ, MatrixBatch<T>? gradR, MatrixBatch<T>? output)
     {
-        if (TakesLanes<T>(q.Rows, r.Cols, q.Count))
+        if (Lanes<T>(q.Rows, r.Cols, q.Count) is { } lanes)
         {
             Interlocked.Increment(ref lanesQrBackwardCalls);
-            return Cpu.Batched.BatchedQr<T>.Backward(this, (HostMatrixBatch<T>)q, (HostMatrixBatch<T>)r, (HostMatrixBatch<T>?)gradQ, (HostMatrixBatch<T>?)gradR, parallel, output: (HostMatrixBatch<T>?)output);
+            return lanes.QrBackward(this, (HostMatrixBatch<T>)q, (HostMatrixBatch<T>)r, (HostMatrixBatch<T>?)gradQ, (HostMatrixBatch<T>?)gradR, parallel, (HostMatrixBatch<T>?)output);
         }
 
         return Projection.QrDecomposition.Backward(Kernels<T>(), q, r, gradQ, gradR, output);
@@ -159,7 +168,7 @@ public sealed class CpuBackend : Backend
     /// </remarks>
     protected override PinvResult<T> PinvCore<T>(MatrixBatch<T> a, RankTolerance tolerance, MatrixBatch<T>? output)
     {
-        if (TakesLanes<T>(a.Rows, a.Cols, a.Count) && Cpu.Batched.BatchedQr<T>.PinvFullRank(this, (HostMatrixBatch<T>)a, tolerance, parallel, output: (HostMatrixBatch<T>?)output) is { } pinv)
+        if (Lanes<T>(a.Rows, a.Cols, a.Count)?.PinvFullRank(this, (HostMatrixBatch<T>)a, tolerance, parallel, (HostMatrixBatch<T>?)output) is { } pinv)
         {
             Interlocked.Increment(ref lanesPinvCalls);
             return Projection.PseudoInverse.OfFullRank(pinv, a.Cols);
@@ -172,10 +181,10 @@ public sealed class CpuBackend : Backend
     /// <remarks>A tall batch of small matrices takes the SIMD lanes as <see cref="SmallMatrixPath"/> says.</remarks>
     protected override MatrixBatch<T> PinvBackwardCore<T>(MatrixBatch<T> a, MatrixBatch<T> pinv, MatrixBatch<T> gradPinv, MatrixBatch<T>? output)
     {
-        if (TakesLanes<T>(a.Rows, a.Cols, a.Count))
+        if (Lanes<T>(a.Rows, a.Cols, a.Count) is { } lanes)
         {
             Interlocked.Increment(ref lanesPinvBackwardCalls);
-            return Cpu.Batched.BatchedQr<T>.PinvBackward(this, (HostMatrixBatch<T>)a, (HostMatrixBatch<T>)pinv, (HostMatrixBatch<T>)gradPinv, parallel, output: (HostMatrixBatch<T>?)output);
+            return lanes.PinvBackward(this, (HostMatrixBatch<T>)a, (HostMatrixBatch<T>)pinv, (HostMatrixBatch<T>)gradPinv, parallel, (HostMatrixBatch<T>?)output);
         }
 
         return Projection.PseudoInverse.Backward(Kernels<T>(), a, pinv, gradPinv, output);
@@ -187,21 +196,22 @@ public sealed class CpuBackend : Backend
     /// says (it reads a row-major A in place); everything else takes the general per-matrix path.
     /// </remarks>
     protected override Projector<T> ProjectorCore<T>(MatrixBatch<T> a, ProjectorMethod method, RankTolerance tolerance) =>
-        SmallMatrixPolicy.Chooses(SmallMatrixPath, method, a.Rows, a.Cols, a.Count, Cpu.Batched.BatchedQrProjector<T>.DefaultWidth)
-            ? Cpu.Batched.BatchedQrProjector<T>.Create(this, (HostMatrixBatch<T>)a, tolerance, parallel)
+        method == ProjectorMethod.Qr && Lanes<T>(a.Rows, a.Cols, a.Count) is { } lanes
+            ? lanes.Projector(this, (HostMatrixBatch<T>)a, tolerance, parallel)
             : Projection.BatchedProjector<T>.Create(Kernels<T>(), ColumnMajor(a), method, tolerance);
 
     /// <inheritdoc/>
     /// <remarks>The SIMD lanes read a row-major batch in place (the adapter's tensors): where they take the call, no copy.</remarks>
-    private protected override bool CoreReadsRowMajor<T>(int m, int n, int count) => TakesLanes<T>(m, n, count);
+    private protected override bool CoreReadsRowMajor<T>(int m, int n, int count) => Lanes<T>(m, n, count) is not null;
 
     /// <summary>
-    /// Whether an operation on a batch of m x n matrices (A's shape, m &gt;= n) takes the SIMD lanes:
-    /// <see cref="SmallMatrixPolicy"/> at this backend's <see cref="SmallMatrixPath"/> and lane width.
+    /// The SIMD lanes when an operation on a batch of m x n matrices (A's shape, m &gt;= n) takes them,
+    /// else null: <see cref="SmallMatrixPolicy"/> at this backend's <see cref="SmallMatrixPath"/> and
+    /// lane width, for real elements (complex ones have no lanes and take the general path).
     /// </summary>
-    private bool TakesLanes<T>(int m, int n, int count)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
-        SmallMatrixPolicy.Chooses(SmallMatrixPath, m, n, count, Cpu.Batched.BatchedQrProjector<T>.DefaultWidth);
+    private SmallMatrixLanes<T>? Lanes<T>(int m, int n, int count)
+        where T : unmanaged, INumberBase<T> =>
+        SmallMatrixLanes<T>.For is { } lanes && SmallMatrixPolicy.Chooses(SmallMatrixPath, m, n, count, lanes.DefaultWidth) ? lanes : null;
 
     /// <summary>Calls of <see cref="Backend.Qr{T}"/> that took the SIMD lanes (tests check which path ran).</summary>
     internal long LanesQrCalls => Interlocked.Read(ref lanesQrCalls);
@@ -220,6 +230,9 @@ public sealed class CpuBackend : Backend
 
     /// <summary>The batched primitives the general path runs on (the projector's seam).</summary>
     internal CpuBatchKernels<T> Kernels<T>()
-        where T : unmanaged, IFloatingPointIeee754<T> =>
-        typeof(T) == typeof(float) ? (CpuBatchKernels<T>)(object)floatKernels : (CpuBatchKernels<T>)(object)doubleKernels;
+        where T : unmanaged, INumberBase<T> =>
+        typeof(T) == typeof(float) ? (CpuBatchKernels<T>)(object)floatKernels
+        : typeof(T) == typeof(double) ? (CpuBatchKernels<T>)(object)doubleKernels
+        : typeof(T) == typeof(Complex64) ? (CpuBatchKernels<T>)(object)complex64Kernels
+        : (CpuBatchKernels<T>)(object)complexKernels;
 }

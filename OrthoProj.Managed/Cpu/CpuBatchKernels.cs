@@ -11,7 +11,7 @@ namespace OrthoProj.Cpu;
 /// multi-megabyte array per temporary cost page faults and collections (12 % of a 2048 x 512 pinv).
 /// </summary>
 internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack, ParallelOptions parallel) : BatchKernels<T>, IBatchOps<T>
-    where T : unmanaged, IFloatingPointIeee754<T>
+    where T : unmanaged, INumberBase<T>
 {
     // ormqr/orm2r set each reflector's diagonal to one while they run and restore it after, so two
     // threads applying the same reflectors at once would race: applications are serialized per
@@ -81,14 +81,19 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
         ForEach(source.Count, (b, s, d) => s.Slice(sourceColumn * rows, columns * rows).CopyTo(d.Slice(destinationColumn * rows)), source, destination);
     }
 
-    public void MirrorUpper(MatrixBatch<T> x) => ForEach(x.Count, (b, d, _) =>
+    public void HermitianFromUpper(MatrixBatch<T> x) => ForEach(x.Count, (b, d, _) =>
     {
         int k = x.Rows;
         for (int j = 0; j < k; j++)
         {
             for (int i = j + 1; i < k; i++)
             {
-                d[(j * k) + i] = d[(i * k) + j];
+                d[(j * k) + i] = Element<T>.Conjugate(d[(i * k) + j]);
+            }
+
+            if (Element<T>.IsComplex)
+            {
+                d[(j * k) + j] = Element<T>.FromReal(Element<T>.Real(d[(j * k) + j]));
             }
         }
     }, x, x);
@@ -105,10 +110,22 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
     public void Transpose(MatrixBatch<T> source, MatrixBatch<T> destination) =>
         ForEach(source.Count, (b, s, d) => BlockTranspose.Matrices<T>(s, d, source.Rows, source.Cols), source, destination);
 
-    public void Gemm(bool transA, bool transB, T alpha, MatrixBatch<T> a, MatrixBatch<T> b, T beta, MatrixBatch<T> c)
+    public void Adjoint(MatrixBatch<T> source, MatrixBatch<T> destination) => ForEach(source.Count, (b, s, d) =>
     {
-        int k = transA ? a.Rows : a.Cols;
-        ForEach(c.Count, (i, cs, _) => lapack.Gemm(transA, transB, c.Rows, c.Cols, k, alpha, Host(a).GetMatrix(i), Host(b).GetMatrix(i), beta, cs), c, c);
+        BlockTranspose.Matrices<T>(s, d, source.Rows, source.Cols);
+        if (Element<T>.IsComplex)
+        {
+            for (int i = 0; i < d.Length; i++)
+            {
+                d[i] = Element<T>.Conjugate(d[i]);
+            }
+        }
+    }, source, destination);
+
+    public void Gemm(bool adjointA, bool adjointB, T alpha, MatrixBatch<T> a, MatrixBatch<T> b, T beta, MatrixBatch<T> c)
+    {
+        int k = adjointA ? a.Rows : a.Cols;
+        ForEach(c.Count, (i, cs, _) => lapack.Gemm(adjointA, adjointB, c.Rows, c.Cols, k, alpha, Host(a).GetMatrix(i), Host(b).GetMatrix(i), beta, cs), c, c);
     }
 
     public void Axpy(T alpha, MatrixBatch<T> x, MatrixBatch<T> y)
@@ -121,8 +138,8 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
         }
     }
 
-    public void SolveUpper(MatrixBatch<T> r, bool transpose, MatrixBatch<T> b, bool right = false) =>
-        ForEach(b.Count, (i, bs, _) => lapack.SolveUpper(Host(r).GetMatrix(i), r.Rows, transpose, right, bs, b.Rows, b.Cols), b, b);
+    public void SolveUpper(MatrixBatch<T> r, bool adjoint, MatrixBatch<T> b, bool right = false) =>
+        ForEach(b.Count, (i, bs, _) => lapack.SolveUpper(Host(r).GetMatrix(i), r.Rows, adjoint, right, bs, b.Rows, b.Cols), b, b);
 
     public void ScaleByPowerOfTwo(MatrixBatch<T> x, BatchInts e1, int c1, BatchInts? e2 = null, int c2 = 0)
     {
@@ -143,8 +160,8 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
         ForEach(a.Count, (i, sa, sb) =>
         {
             // The magnitudes ilogb(max |a|) and ilogb(max |2^-s b|); an all-zero matrix has none.
-            T ma = PowerOfTwoScaling.MaxMagnitude<T>(sa), mb = PowerOfTwoScaling.MaxMagnitude<T>(sb);
-            int magnitude = Math.Max(ma == T.Zero ? int.MinValue : T.ILogB(ma), mb == T.Zero ? int.MinValue : T.ILogB(mb) - shift[i]);
+            int ma = PowerOfTwoScaling.MagnitudeOfMax<T>(sa), mb = PowerOfTwoScaling.MagnitudeOfMax<T>(sb);
+            int magnitude = Math.Max(ma, mb == int.MinValue ? int.MinValue : mb - shift[i]);
             f[i] = magnitude == int.MinValue ? 0 : -magnitude;
             PowerOfTwoScaling.Scale<T>(sa, sa, f[i]);
             PowerOfTwoScaling.Scale<T>(sb, sb, f[i] - shift[i]);
@@ -192,11 +209,11 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
     public void Geqrf(MatrixBatch<T> a, MatrixBatch<T> tau) =>
         ForEach(a.Count, (b, s, t) => lapack.Geqrf(s, a.Rows, a.Cols, t), a, tau);
 
-    public void Ormqr(bool transpose, MatrixBatch<T> reflectors, MatrixBatch<T> tau, MatrixBatch<T> c)
+    public void Ormqr(bool adjoint, MatrixBatch<T> reflectors, MatrixBatch<T> tau, MatrixBatch<T> c)
     {
         lock (ReflectorLocks.GetValue(reflectors, _ => new Lock()))
         {
-            ForEach(c.Count, (b, cs, t) => lapack.Ormqr(transpose, Host(reflectors).GetMatrix(b), reflectors.Rows, reflectors.Cols, t, cs, c.Cols), c, tau);
+            ForEach(c.Count, (b, cs, t) => lapack.Ormqr(adjoint, Host(reflectors).GetMatrix(b), reflectors.Rows, reflectors.Cols, t, cs, c.Cols), c, tau);
         }
     }
 
@@ -250,10 +267,10 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
         ForEach(s.Count, (b, ss, ks) =>
         {
             Span<T> inv = Host(inverse).GetMatrix(b);
-            double threshold = tolerance.Threshold<T>(m, n, ss.Length == 0 ? 0 : double.CreateTruncating(ss[0]), e[b]);
+            double threshold = tolerance.Threshold<T>(m, n, ss.Length == 0 ? 0 : Element<T>.Real(ss[0]), e[b]);
             for (int l = 0; l < ss.Length; l++)
             {
-                bool kept = double.CreateTruncating(ss[l]) > threshold;
+                bool kept = Element<T>.Real(ss[l]) > threshold;
                 rank[b] += kept ? 1 : 0;
                 ks[l] = kept ? T.One : T.Zero;
                 inv[l] = kept ? T.One / ss[l] : T.Zero;
@@ -264,13 +281,13 @@ internal sealed class CpuBatchKernels<T>(CpuBackend backend, CpuLapack<T> lapack
 
     private static HostMatrixBatch<T> Host(MatrixBatch<T> x) => (HostMatrixBatch<T>)x;
 
+    /// <summary>sum |x_i|^2 in double.</summary>
     private static double SumOfSquares(ReadOnlySpan<T> x)
     {
         double sum = 0;
         foreach (T v in x)
         {
-            double d = double.CreateTruncating(v);
-            sum += d * d;
+            sum += Element<T>.AbsSquared(v);
         }
 
         return sum;

@@ -20,7 +20,7 @@ internal static class NonFiniteScan
 
     /// <summary>The index of the first non-finite element of <paramref name="data"/>, or -1; chunks run over <paramref name="parallel"/>.</summary>
     public static int First<T>(ReadOnlyMemory<T> data, ParallelOptions parallel)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         int chunks = (data.Length + ChunkLength - 1) / ChunkLength;
         if (chunks < 2 || parallel.MaxDegreeOfParallelism == 1)
@@ -50,9 +50,30 @@ internal static class NonFiniteScan
         return found == int.MaxValue ? -1 : found;
     }
 
-    /// <summary>The index of the first non-finite element of <paramref name="span"/>, or -1, on this thread.</summary>
+    /// <summary>
+    /// The index of the first non-finite element of <paramref name="span"/>, or -1, on this thread: a
+    /// complex element is non-finite where either part is, so a complex span is scanned as its reals.
+    /// </summary>
     public static int First<T>(ReadOnlySpan<T> span)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
+    {
+        if (Element<T>.IsComplex)
+        {
+            int part = Element<T>.IsSingle ? FirstReal(Element<T>.Singles(span)) : FirstReal(Element<T>.Doubles(span));
+            return part < 0 ? -1 : part / 2;
+        }
+
+        return FirstReal(span);
+    }
+
+    /// <summary>What an exception reports of a non-finite element: its real part, or its imaginary part where only that one is not finite.</summary>
+    public static double Value<T>(T x)
+        where T : unmanaged, INumberBase<T> =>
+        double.IsFinite(Element<T>.Real(x)) ? Element<T>.Imaginary(x) : Element<T>.Real(x);
+
+    /// <summary><see cref="First{T}(ReadOnlySpan{T})"/> over real numbers, four vectors a test.</summary>
+    private static int FirstReal<T>(ReadOnlySpan<T> span)
+        where T : unmanaged, INumberBase<T>
     {
         int start = 0;
         if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)

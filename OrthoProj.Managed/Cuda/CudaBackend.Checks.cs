@@ -102,6 +102,6 @@ public sealed partial class CudaBackend
 
     /// <summary>The element value a <c>read_flagged</c> kernel left in 8 bytes of the status word (a float in the first 4).</summary>
     private static unsafe double ValueOf<T>(long bits)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
+        where T : unmanaged, INumberBase<T> =>
         double.CreateTruncating(*(T*)&bits);
 }

@@ -37,7 +37,7 @@ public sealed partial class CudaBackend
 
         /// <summary>A new batch on the device, zero-filled on the stream when <paramref name="clear"/>.</summary>
         public CudaMatrixBatch<T> Alloc<T>(int rows, int cols, int count, bool clear = false)
-            where T : unmanaged, IFloatingPointIeee754<T> => Backend.Allocate<T>(rows, cols, count, clear);
+            where T : unmanaged, INumberBase<T> => Backend.Allocate<T>(rows, cols, count, clear);
 
         /// <summary>Workspace for <paramref name="elements"/> values of <typeparamref name="T"/>.</summary>
         public DevicePtr<T> Temp<T>(long elements)
@@ -57,7 +57,7 @@ public sealed partial class CudaBackend
 
         /// <summary>dst[b * dstStride + e] = src[b * srcStride + e], e &lt; len.</summary>
         public void CopyStrided<T>(DevicePtr<T> source, long sourceStride, DevicePtr<T> destination, long destinationStride, int len, int count)
-            where T : unmanaged, IFloatingPointIeee754<T>
+            where T : unmanaged, INumberBase<T>
         {
             if (len > 0 && count > 0)
             {
@@ -67,7 +67,7 @@ public sealed partial class CudaBackend
 
         /// <summary>dst (cols x rows) = src^T for each matrix.</summary>
         public void Transpose<T>(DevicePtr<T> source, int rows, int cols, long sourceStride, DevicePtr<T> destination, long destinationStride, int count)
-            where T : unmanaged, IFloatingPointIeee754<T>
+            where T : unmanaged, INumberBase<T>
         {
             if ((long)rows * cols * count > 0)
             {
@@ -137,7 +137,7 @@ public sealed partial class CudaBackend
         /// leading dimension max(1, rows)). An empty inner dimension scales C by beta (BLAS semantics).
         /// </summary>
         public void Gemm<T>(bool transA, bool transB, T alpha, CudaMatrixBatch<T> a, CudaMatrixBatch<T> b, T beta, CudaMatrixBatch<T> c)
-            where T : unmanaged, IFloatingPointIeee754<T>
+            where T : unmanaged, INumberBase<T>
         {
             int m = c.Rows, n = c.Cols, k = transA ? a.Rows : a.Cols, count = c.Count;
             if (m == 0 || n == 0 || count == 0)
@@ -167,7 +167,7 @@ public sealed partial class CudaBackend
         /// op is ^T when <paramref name="transR"/>.
         /// </summary>
         public void TrsmBatched<T>(bool right, bool transR, CudaMatrixBatch<T> r, CudaMatrixBatch<T> b)
-            where T : unmanaged, IFloatingPointIeee754<T>
+            where T : unmanaged, INumberBase<T>
         {
             if (b.Length == 0)
             {
@@ -181,7 +181,7 @@ public sealed partial class CudaBackend
 
         /// <summary>y = alpha x + y over every element of the batches (cublas axpy).</summary>
         public void Axpy<T>(T alpha, CudaMatrixBatch<T> x, CudaMatrixBatch<T> y)
-            where T : unmanaged, IFloatingPointIeee754<T>
+            where T : unmanaged, INumberBase<T>
         {
             int n = checked((int)x.Length);
             if (n == 0)
@@ -199,7 +199,7 @@ public sealed partial class CudaBackend
         /// reflectors below, their scalars in tau (k = min(m, n) per matrix, k apart); devInfo of matrix b in info[b].
         /// </summary>
         public void Geqrf<T>(CudaMatrixBatch<T> a, DevicePtr<T> tau, DevicePtr<int> info)
-            where T : unmanaged, IFloatingPointIeee754<T>
+            where T : unmanaged, INumberBase<T>
         {
             int m = a.Rows, n = a.Cols, k = Math.Min(m, n), count = a.Count;
             long stride = a.MatrixLength;
@@ -231,7 +231,7 @@ public sealed partial class CudaBackend
         /// <see cref="Geqrf{T}"/> in its first k columns, their scalars <paramref name="tauStride"/> apart; devInfo of matrix b in info[b].
         /// </summary>
         public void Orgqr<T>(CudaMatrixBatch<T> q, int k, DevicePtr<T> tau, long tauStride, DevicePtr<int> info)
-            where T : unmanaged, IFloatingPointIeee754<T>
+            where T : unmanaged, INumberBase<T>
         {
             int m = q.Rows, cols = q.Cols, count = q.Count;
             long stride = q.MatrixLength;
@@ -271,7 +271,7 @@ public sealed partial class CudaBackend
         /// cuSOLVER call per matrix); devInfo into the backend's status word.
         /// </summary>
         public void Ormqr<T>(bool transpose, CudaMatrixBatch<T> reflectors, DevicePtr<T> tau, CudaMatrixBatch<T> c)
-            where T : unmanaged, IFloatingPointIeee754<T>
+            where T : unmanaged, INumberBase<T>
         {
             int m = c.Rows, p = c.Cols, k = reflectors.Cols, count = c.Count;
             long stride = reflectors.MatrixLength, strideC = c.MatrixLength;
@@ -313,7 +313,7 @@ public sealed partial class CudaBackend
         /// U m x n ("S"), s n (n apart), V^T n x n ("S"); devInfo in info[b].
         /// </summary>
         public void Gesvd<T>(DevicePtr<T> a, int m, int n, long stride, DevicePtr<T> s, DevicePtr<T> u, long strideU, DevicePtr<T> vt, long strideVt, DevicePtr<int> info, int count)
-            where T : unmanaged, IFloatingPointIeee754<T>
+            where T : unmanaged, INumberBase<T>
         {
             nint handle = cusolver.Enter();
             int lwork = CudaSolver.GesvdBufferSize<T>(handle, m, n);
@@ -329,7 +329,7 @@ public sealed partial class CudaBackend
 
         /// <summary>gesvdjBatched (m, n &lt;= 32), destroying A: U m x m, s min(m, n), V n x n per matrix; info per matrix.</summary>
         public void GesvdjBatched<T>(DevicePtr<T> a, int m, int n, DevicePtr<T> s, DevicePtr<T> u, DevicePtr<T> v, DevicePtr<int> info, int count)
-            where T : unmanaged, IFloatingPointIeee754<T>
+            where T : unmanaged, INumberBase<T>
         {
             nint handle = cusolver.Enter();
             int lwork = CudaSolver.GesvdjBatchedBufferSize<T>(handle, m, n, a, s, u, v, gesvdjParameters, count);
@@ -357,6 +357,6 @@ public sealed partial class CudaBackend
 
         /// <summary>cuBLAS's leading dimension of a column-major batch (at least 1, even for an empty one).</summary>
         private static int LeadingDimension<T>(CudaMatrixBatch<T> x)
-            where T : unmanaged, IFloatingPointIeee754<T> => Math.Max(1, x.Rows);
+            where T : unmanaged, INumberBase<T> => Math.Max(1, x.Rows);
     }
 }

@@ -199,7 +199,7 @@ public sealed partial class CudaBackend : Backend, IDisposable
     /// <inheritdoc/>
     public override MatrixBatch<T> FromHost<T>(ReadOnlySpan<T> data, int rows, int cols, int count)
     {
-        long expected = MatrixBatch<T>.CheckShape(rows, cols, count);
+        long expected = CheckShape<T>(rows, cols, count);
         if (data.Length != expected)
         {
             throw new ArgumentException($"Expected {expected} elements for a batch of {count} x ({rows} x {cols}); got {data.Length}.", nameof(data));
@@ -228,7 +228,7 @@ public sealed partial class CudaBackend : Backend, IDisposable
     /// <exception cref="ArgumentOutOfRangeException">A dimension is negative.</exception>
     /// <exception cref="ArgumentException">The pointer is zero for a non-empty batch, or misaligned for <typeparamref name="T"/>.</exception>
     public CudaMatrixBatch<T> Wrap<T>(nint devicePointer, int rows, int cols, int count)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         long length = ValidateWrap<T>(devicePointer, rows, cols, count);
         ThrowIfDisposed();
@@ -345,11 +345,29 @@ public sealed partial class CudaBackend : Backend, IDisposable
     /// <inheritdoc/>
     public override string ToString() => Name;
 
+    /// <summary>
+    /// The checks of every CUDA batch's shape and element type, before anything is allocated; returns
+    /// the length. CUDA batches hold float and double: the complex C/Z routines and kernels are not
+    /// built yet (docs/complex.md section 7), so a complex batch is refused here, before any device
+    /// call, and no CUDA operation can ever see one.
+    /// </summary>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is complex (or not an element type).</exception>
+    internal static long CheckShape<T>(int rows, int cols, int count)
+        where T : unmanaged, INumberBase<T>
+    {
+        if (Element<T>.IsComplex)
+        {
+            throw new NotSupportedException($"CUDA batches hold float and double elements; {typeof(T).Name} matrices compute on the CPU backend (CpuBackend), where QR, pinv and the projector take complex64 and complex128. The CUDA complex path (cuBLAS and cuSOLVER C/Z) is not built yet.");
+        }
+
+        return MatrixBatch<T>.CheckShape(rows, cols, count);
+    }
+
     /// <summary>The checks of <see cref="Wrap{T}"/> that need no device: shape, null pointer, alignment. Returns the length.</summary>
     internal static unsafe long ValidateWrap<T>(nint devicePointer, int rows, int cols, int count)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
-        long length = MatrixBatch<T>.CheckShape(rows, cols, count);
+        long length = CheckShape<T>(rows, cols, count);
         if (devicePointer == 0 && length != 0)
         {
             throw new ArgumentException($"A null device pointer cannot hold a batch of {count} x ({rows} x {cols}).", nameof(devicePointer));
@@ -488,9 +506,9 @@ public sealed partial class CudaBackend : Backend, IDisposable
     /// the rent and the memset, and a disposed backend throws before anything is rented.
     /// </summary>
     internal unsafe CudaMatrixBatch<T> Allocate<T>(int rows, int cols, int count, bool clear)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
-        long length = MatrixBatch<T>.CheckShape(rows, cols, count);
+        long length = CheckShape<T>(rows, cols, count);
         lock (gate)
         {
             ThrowIfDisposed();

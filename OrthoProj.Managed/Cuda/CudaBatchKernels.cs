@@ -9,7 +9,7 @@ namespace OrthoProj.Cuda;
 /// lock with a fresh scratch frame; scratch batches are views into that frame.
 /// </summary>
 internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
-    where T : unmanaged, IFloatingPointIeee754<T>
+    where T : unmanaged, INumberBase<T>
 {
     /// <summary>
     /// From this many elements per matrix Q stays as reflectors (ormqr per application); below it,
@@ -81,7 +81,9 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
             }
         }
 
-        public void MirrorUpper(MatrixBatch<T> x) => ops.Kernels.MirrorUpper(x.Length, Ptr(x), x.Rows, x.MatrixLength, x.Count);
+        // Real elements only: CUDA refuses complex ones at the backend's entry (CudaBackend.SupportsElement),
+        // so the Hermitian of the upper triangle is its mirror and the adjoint the transpose.
+        public void HermitianFromUpper(MatrixBatch<T> x) => ops.Kernels.MirrorUpper(x.Length, Ptr(x), x.Rows, x.MatrixLength, x.Count);
 
         public void SetIdentity(MatrixBatch<T> x)
         {
@@ -94,13 +96,15 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
         public void Transpose(MatrixBatch<T> source, MatrixBatch<T> destination) =>
             ops.Transpose(Ptr(source), source.Rows, source.Cols, source.MatrixLength, Ptr(destination), destination.MatrixLength, source.Count);
 
-        public void Gemm(bool transA, bool transB, T alpha, MatrixBatch<T> a, MatrixBatch<T> b, T beta, MatrixBatch<T> c) =>
-            ops.Gemm(transA, transB, alpha, AsCuda(a), AsCuda(b), beta, AsCuda(c));
+        public void Adjoint(MatrixBatch<T> source, MatrixBatch<T> destination) => Transpose(source, destination);
+
+        public void Gemm(bool adjointA, bool adjointB, T alpha, MatrixBatch<T> a, MatrixBatch<T> b, T beta, MatrixBatch<T> c) =>
+            ops.Gemm(adjointA, adjointB, alpha, AsCuda(a), AsCuda(b), beta, AsCuda(c));
 
         public void Axpy(T alpha, MatrixBatch<T> x, MatrixBatch<T> y) => ops.Axpy(alpha, AsCuda(x), AsCuda(y));
 
-        public void SolveUpper(MatrixBatch<T> r, bool transpose, MatrixBatch<T> b, bool right = false) =>
-            ops.TrsmBatched(right, transR: transpose, AsCuda(r), AsCuda(b));
+        public void SolveUpper(MatrixBatch<T> r, bool adjoint, MatrixBatch<T> b, bool right = false) =>
+            ops.TrsmBatched(right, transR: adjoint, AsCuda(r), AsCuda(b));
 
         public void ScaleByPowerOfTwo(MatrixBatch<T> x, BatchInts e1, int c1, BatchInts? e2 = null, int c2 = 0)
         {
@@ -169,8 +173,8 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
             Check(info, a.Count, "geqrf");
         }
 
-        public void Ormqr(bool transpose, MatrixBatch<T> reflectors, MatrixBatch<T> tau, MatrixBatch<T> c) =>
-            ops.Ormqr(transpose, AsCuda(reflectors), Ptr(tau), AsCuda(c));
+        public void Ormqr(bool adjoint, MatrixBatch<T> reflectors, MatrixBatch<T> tau, MatrixBatch<T> c) =>
+            ops.Ormqr(adjoint, AsCuda(reflectors), Ptr(tau), AsCuda(c));
 
         public BatchInts Qr(MatrixBatch<T> a, MatrixBatch<T> q, MatrixBatch<T> r)
         {

@@ -112,13 +112,13 @@ public sealed class CudaDeviceGroup : IDisposable
     /// <exception cref="ArgumentException">An input's length is not rows * cols * count.</exception>
     /// <exception cref="AggregateException">A shard failed (its exception inside).</exception>
     public T[][] Map<T>(IReadOnlyList<(T[] Data, int Rows, int Cols)> inputs, int count, Func<CudaBackend, IReadOnlyList<MatrixBatch<T>>, IReadOnlyList<MatrixBatch<T>>> operation)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(operation);
         foreach ((T[] data, int rows, int cols) in inputs)
         {
-            if (data.LongLength != MatrixBatch<T>.CheckShape(rows, cols, count))
+            if (data.LongLength != CudaBackend.CheckShape<T>(rows, cols, count))
             {
                 throw new ArgumentException($"An input of {count} x ({rows} x {cols}) needs {(long)rows * cols * count} elements; it has {data.LongLength}.", nameof(inputs));
             }

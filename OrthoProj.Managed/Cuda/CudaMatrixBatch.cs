@@ -22,7 +22,7 @@ namespace OrthoProj;
 /// </remarks>
 /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
 public sealed class CudaMatrixBatch<T> : MatrixBatch<T>
-    where T : unmanaged, IFloatingPointIeee754<T>
+    where T : unmanaged, INumberBase<T>
 {
     private readonly CudaBackend backend;
     private readonly IDisposable? owned;

@@ -35,7 +35,7 @@ internal static class CudaSvd
     /// The seam has scaled a to unit magnitude (Core/Policies/PowerOfTwoScaling.cs) before.
     /// </summary>
     public static SvdFactors<T> Svd<T>(CudaBackend.Ops ops, CudaMatrixBatch<T> a)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         int m = a.Rows, n = a.Cols, kk = Math.Min(m, n), count = a.Count;
         long mn = (long)m * n;

@@ -4,7 +4,9 @@ using static OrthoProj.Native.Interop.Cublas;
 namespace OrthoProj.Native;
 
 /// <summary>
-/// cuBLAS calls dispatched on the element type (S for float, D for double), each checked with
+/// cuBLAS calls dispatched on the element type (S for float, D for double; the complex C and Z
+/// routines are not bound yet, and a complex element is refused with NotSupportedException before
+/// any call: CudaBackend refuses complex batches at its entry), each checked with
 /// <see cref="CudaCheck"/>; the counterpart of <see cref="CudaSolver"/>. Pointers are device
 /// addresses, scalars are passed from the host; dimensions are at least 1 (the callers handle
 /// empty ones).
@@ -13,7 +15,7 @@ internal static unsafe class CudaBlas
 {
     /// <summary>C_b = alpha op(A_b) op(B_b) + beta C_b for every b (gemmStridedBatched).</summary>
     public static void GemmStridedBatched<T>(nint handle, bool transA, bool transB, int m, int n, int k, T alpha, nint a, int lda, long strideA, nint b, int ldb, long strideB, T beta, nint c, int ldc, long strideC, int count)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         cublasOperation_t opA = Op(transA), opB = Op(transB);
         if (typeof(T) == typeof(float))
@@ -21,10 +23,14 @@ internal static unsafe class CudaBlas
             float al = float.CreateTruncating(alpha), be = float.CreateTruncating(beta);
             CudaCheck.Check(cublasSgemmStridedBatched(handle, opA, opB, m, n, k, &al, (float*)a, lda, strideA, (float*)b, ldb, strideB, &be, (float*)c, ldc, strideC, count), "cublasSgemmStridedBatched");
         }
-        else
+        else if (typeof(T) == typeof(double))
         {
             double al = double.CreateTruncating(alpha), be = double.CreateTruncating(beta);
             CudaCheck.Check(cublasDgemmStridedBatched(handle, opA, opB, m, n, k, &al, (double*)a, lda, strideA, (double*)b, ldb, strideB, &be, (double*)c, ldc, strideC, count), "cublasDgemmStridedBatched");
+        }
+        else
+        {
+            throw Unsupported<T>();
         }
     }
 
@@ -33,7 +39,7 @@ internal static unsafe class CudaBlas
     /// diagonal (trsmBatched over device arrays of matrix pointers).
     /// </summary>
     public static void TrsmUpperBatched<T>(nint handle, bool right, bool transR, int m, int n, nint rArray, int ldr, nint bArray, int ldb, int count)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         cublasSideMode_t side = right ? cublasSideMode_t.CUBLAS_SIDE_RIGHT : cublasSideMode_t.CUBLAS_SIDE_LEFT;
         const cublasFillMode_t upper = cublasFillMode_t.CUBLAS_FILL_MODE_UPPER;
@@ -43,10 +49,14 @@ internal static unsafe class CudaBlas
             float one = 1;
             CudaCheck.Check(cublasStrsmBatched(handle, side, upper, Op(transR), nonUnit, m, n, &one, rArray, ldr, bArray, ldb, count), "cublasStrsmBatched");
         }
-        else
+        else if (typeof(T) == typeof(double))
         {
             double one = 1;
             CudaCheck.Check(cublasDtrsmBatched(handle, side, upper, Op(transR), nonUnit, m, n, &one, rArray, ldr, bArray, ldb, count), "cublasDtrsmBatched");
+        }
+        else
+        {
+            throw Unsupported<T>();
         }
     }
 
@@ -56,16 +66,20 @@ internal static unsafe class CudaBlas
     /// <see cref="CudaException"/> for a bad argument (the host-side info).
     /// </summary>
     public static void GeqrfBatched<T>(nint handle, int m, int n, nint aArray, int lda, nint tauArray, int count)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         int info = 0;
         if (typeof(T) == typeof(float))
         {
             CudaCheck.Check(cublasSgeqrfBatched(handle, m, n, aArray, lda, tauArray, &info, count), "cublasSgeqrfBatched");
         }
-        else
+        else if (typeof(T) == typeof(double))
         {
             CudaCheck.Check(cublasDgeqrfBatched(handle, m, n, aArray, lda, tauArray, &info, count), "cublasDgeqrfBatched");
+        }
+        else
+        {
+            throw Unsupported<T>();
         }
 
         if (info != 0)
@@ -76,19 +90,26 @@ internal static unsafe class CudaBlas
 
     /// <summary>y = alpha x + y over n contiguous elements (axpy).</summary>
     public static void Axpy<T>(nint handle, int n, T alpha, nint x, nint y)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         if (typeof(T) == typeof(float))
         {
             float al = float.CreateTruncating(alpha);
             CudaCheck.Check(cublasSaxpy_v2(handle, n, &al, (float*)x, 1, (float*)y, 1), "cublasSaxpy_v2");
         }
-        else
+        else if (typeof(T) == typeof(double))
         {
             double al = double.CreateTruncating(alpha);
             CudaCheck.Check(cublasDaxpy_v2(handle, n, &al, (double*)x, 1, (double*)y, 1), "cublasDaxpy_v2");
         }
+        else
+        {
+            throw Unsupported<T>();
+        }
     }
+
+    private static NotSupportedException Unsupported<T>() =>
+        new($"OrthoProj's cuBLAS bindings take float and double elements; {typeof(T).Name} is not bound.");
 
     private static cublasOperation_t Op(bool transpose) => transpose ? cublasOperation_t.CUBLAS_OP_T : cublasOperation_t.CUBLAS_OP_N;
 }

@@ -411,7 +411,7 @@ public abstract partial class ConformanceSuite
 
     /// <summary>Copies a host batch to the backend.</summary>
     protected MatrixBatch<T> Up<T>(HostMatrixBatch<T> host)
-        where T : unmanaged, IFloatingPointIeee754<T> => Backend.FromHost(host);
+        where T : unmanaged, INumberBase<T> => Backend.FromHost(host);
 
     private void CheckProjectorGradients(HostMatrixBatch<double> a, HostMatrixBatch<double> y, HostMatrixBatch<double> gm, HostMatrixBatch<double> gn, HostMatrixBatch<double> gpm, ProjectorMethod method, string where)
     {

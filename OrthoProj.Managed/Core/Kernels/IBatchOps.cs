@@ -9,9 +9,15 @@ namespace OrthoProj.Kernels;
 /// cuBLAS, cuSOLVER and <c>cuda/orthoproj_kernels.cu</c>) implement it. Shapes are checked by the
 /// callers (the public entry points and the projector); an implementation may assume they agree.
 /// </summary>
-/// <typeparam name="T">float or double.</typeparam>
+/// <remarks>
+/// Products, solves and reflector applications take the adjoint A^H (the conjugate transpose; the
+/// transpose for real elements), never the plain transpose of a complex matrix: every formula above
+/// the seam is written with ^H, so one formula serves both fields (docs/complex.md section 2).
+/// <see cref="Transpose"/> alone is plain: it changes a layout, not a matrix.
+/// </remarks>
+/// <typeparam name="T">float, double, <see cref="Complex64"/> or <see cref="Complex"/>.</typeparam>
 internal interface IBatchOps<T>
-    where T : unmanaged, IFloatingPointIeee754<T>
+    where T : unmanaged, INumberBase<T>
 {
     /// <summary>A zero-filled batch owned by the caller (an output, or a factor the projector keeps).</summary>
     MatrixBatch<T> Allocate(int rows, int cols, int count);
@@ -41,26 +47,33 @@ internal interface IBatchOps<T>
     /// </summary>
     void CopyColumns(MatrixBatch<T> source, int sourceColumn, MatrixBatch<T> destination, int destinationColumn, int columns);
 
-    /// <summary>Per square matrix, the strict upper triangle copied onto the strict lower one (x becomes symmetric).</summary>
-    void MirrorUpper(MatrixBatch<T> x);
+    /// <summary>
+    /// Per square matrix, x becomes Hermitian from its upper triangle: the strict lower triangle
+    /// receives the conjugate of the strict upper one and the diagonal keeps its real part (for real
+    /// elements: the upper triangle mirrored, x symmetric).
+    /// </summary>
+    void HermitianFromUpper(MatrixBatch<T> x);
 
     /// <summary>Per matrix, ones on the diagonal of the leading min(rows, cols) block and zeros elsewhere.</summary>
     void SetIdentity(MatrixBatch<T> x);
 
-    /// <summary>destination = source^T per matrix.</summary>
+    /// <summary>destination = source^T per matrix, unconjugated: the layout change between row-major and column-major.</summary>
     void Transpose(MatrixBatch<T> source, MatrixBatch<T> destination);
 
-    /// <summary>c = alpha op(a) op(b) + beta c per matrix (gemm; beta = 0 ignores c's contents).</summary>
-    void Gemm(bool transA, bool transB, T alpha, MatrixBatch<T> a, MatrixBatch<T> b, T beta, MatrixBatch<T> c);
+    /// <summary>destination = source^H per matrix (the conjugate transpose; source^T for real elements).</summary>
+    void Adjoint(MatrixBatch<T> source, MatrixBatch<T> destination);
+
+    /// <summary>c = alpha op(a) op(b) + beta c per matrix, op(x) = x or x^H (gemm; beta = 0 ignores c's contents).</summary>
+    void Gemm(bool adjointA, bool adjointB, T alpha, MatrixBatch<T> a, MatrixBatch<T> b, T beta, MatrixBatch<T> c);
 
     /// <summary>y = y + alpha x (same shape).</summary>
     void Axpy(T alpha, MatrixBatch<T> x, MatrixBatch<T> y);
 
     /// <summary>
-    /// b = op(R)^-1 b, or b op(R)^-1 when <paramref name="right"/>, op(R) = R or R^T, with R upper
+    /// b = op(R)^-1 b, or b op(R)^-1 when <paramref name="right"/>, op(R) = R or R^H, with R upper
     /// triangular n x n; only R's upper triangle is read (trsm).
     /// </summary>
-    void SolveUpper(MatrixBatch<T> r, bool transpose, MatrixBatch<T> b, bool right = false);
+    void SolveUpper(MatrixBatch<T> r, bool adjoint, MatrixBatch<T> b, bool right = false);
 
     /// <summary>
     /// x_b = 2^(c1 e1_b + c2 e2_b) x_b per matrix, exactly, in one rounding (see
@@ -98,8 +111,8 @@ internal interface IBatchOps<T>
     /// <summary>Householder QR in place (geqrf): R above the diagonal, reflectors below; tau is n x 1.</summary>
     void Geqrf(MatrixBatch<T> a, MatrixBatch<T> tau);
 
-    /// <summary>c = Q c or Q^T c with Q given by geqrf's reflectors (ormqr).</summary>
-    void Ormqr(bool transpose, MatrixBatch<T> reflectors, MatrixBatch<T> tau, MatrixBatch<T> c);
+    /// <summary>c = Q c or Q^H c with Q given by geqrf's reflectors (ormqr; unmqr for complex elements).</summary>
+    void Ormqr(bool adjoint, MatrixBatch<T> reflectors, MatrixBatch<T> tau, MatrixBatch<T> c);
 
     /// <summary>
     /// QR of 2^e a with LAPACK's signs (geqrf, then orgqr), e bringing each matrix to unit magnitude
@@ -110,7 +123,8 @@ internal interface IBatchOps<T>
     BatchInts Qr(MatrixBatch<T> a, MatrixBatch<T> q, MatrixBatch<T> r);
 
     /// <summary>
-    /// Thin SVD A = U S V^T, k = min(m, n): u m x k, s k x 1 (descending), v n x k. a may be overwritten.
+    /// Thin SVD A = U S V^H, k = min(m, n): u m x k, s k x 1 (descending; real, held as T with no
+    /// imaginary part), v n x k. a may be overwritten.
     /// </summary>
     void ThinSvd(MatrixBatch<T> a, MatrixBatch<T> u, MatrixBatch<T> s, MatrixBatch<T> v);
 
@@ -139,7 +153,7 @@ internal interface IBatchOps<T>
 /// <see cref="IBatchOps{T}"/> is valid (on CUDA: the context, stream and scratch frame).
 /// </summary>
 internal abstract class BatchKernels<T>
-    where T : unmanaged, IFloatingPointIeee754<T>
+    where T : unmanaged, INumberBase<T>
 {
     /// <summary>The backend whose batches these primitives read and write.</summary>
     public abstract Backend Backend { get; }

@@ -21,13 +21,29 @@ namespace OrthoProj;
 internal static class PowerOfTwoScaling
 {
     /// <summary>
-    /// The exponent e with 2^e max|x| in [1, 2), or 0 when x is all zeros. Non-finite values have
+    /// The exponent e with 2^e max|x| in [1, 2), or 0 when x is all zeros; for complex elements
+    /// max(|Re|, |Im|) stands for |x|, so that 2^e x has both parts below 2. Non-finite values have
     /// been rejected before (the argument checks), so the maximum is finite.
     /// </summary>
     public static int Exponent<T>(ReadOnlySpan<T> x)
-        where T : unmanaged, IFloatingPointIeee754<T> => ExponentOfMax(MaxMagnitude(x));
+        where T : unmanaged, INumberBase<T>
+    {
+        int magnitude = MagnitudeOfMax(x);
+        return magnitude == int.MinValue ? 0 : -magnitude;
+    }
 
-    /// <summary>max |x_i| of a finite x (0 for an empty or all-zero x), a vector at a time.</summary>
+    /// <summary>
+    /// ilogb of the largest real part or imaginary part of x in magnitude, or int.MinValue when x is
+    /// all zeros (empty included): the exponent <see cref="Exponent{T}"/> negates.
+    /// </summary>
+    public static int MagnitudeOfMax<T>(ReadOnlySpan<T> x)
+        where T : unmanaged, INumberBase<T>
+    {
+        double max = Element<T>.IsSingle ? MaxMagnitude(Element<T>.Singles(x)) : MaxMagnitude(Element<T>.Doubles(x));
+        return max == 0 ? int.MinValue : double.ILogB(max);
+    }
+
+    /// <summary>max |x_i| of a finite real x (0 for an empty or all-zero x), a vector at a time.</summary>
     public static T MaxMagnitude<T>(ReadOnlySpan<T> x)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -79,8 +95,25 @@ internal static class PowerOfTwoScaling
         return T.ScaleB(T.One, e);
     }
 
-    /// <summary>result = 2^e x (x may be result), exactly up to overflow or underflow of the result itself.</summary>
+    /// <summary>
+    /// result = 2^e x (x may be result), exactly up to overflow or underflow of the result itself;
+    /// a complex element has both parts scaled.
+    /// </summary>
     public static void Scale<T>(ReadOnlySpan<T> x, Span<T> result, int e)
+        where T : unmanaged, INumberBase<T>
+    {
+        if (Element<T>.IsSingle)
+        {
+            ScaleReals(Element<T>.Singles(x), Element<T>.Singles(result), e);
+        }
+        else
+        {
+            ScaleReals(Element<T>.Doubles(x), Element<T>.Doubles(result), e);
+        }
+    }
+
+    /// <summary><see cref="Scale{T}"/> on real numbers.</summary>
+    private static void ScaleReals<T>(ReadOnlySpan<T> x, Span<T> result, int e)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (e == 0)
@@ -117,7 +150,7 @@ internal static class PowerOfTwoScaling
 
     /// <summary>result = 2^e x at unit magnitude (x may be result); returns the exponent applied.</summary>
     public static int ScaleToUnit<T>(ReadOnlySpan<T> x, Span<T> result)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         int e = Exponent(x);
         Scale(x, result, e);

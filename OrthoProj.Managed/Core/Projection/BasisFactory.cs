@@ -11,7 +11,7 @@ internal static class BasisFactory
     /// <summary>The QR method: m &gt;= n, and every matrix of full column rank.</summary>
     /// <exception cref="RankDeficientException">A matrix has rank below n.</exception>
     public static RangeBasis<T> FromQr<T>(BatchKernels<T> kernels, MatrixBatch<T> a, RankTolerance tolerance)
-        where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run(ops => Owned.Build<RangeBasis<T>>(owned =>
+        where T : unmanaged, INumberBase<T> => kernels.Run(ops => Owned.Build<RangeBasis<T>>(owned =>
     {
         int m = a.Rows, n = a.Cols, count = a.Count;
         MatrixBatch<T> f = owned.Track(ops.Allocate(m, n, count)), r = owned.Track(ops.Allocate(n, n, count));
@@ -30,7 +30,7 @@ internal static class BasisFactory
 
     /// <summary>The SVD method: any shape and rank; the rank of each matrix is kept.</summary>
     public static RangeBasis<T> FromSvd<T>(BatchKernels<T> kernels, MatrixBatch<T> a, RankTolerance tolerance)
-        where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run(ops => Owned.Build<RangeBasis<T>>(owned =>
+        where T : unmanaged, INumberBase<T> => kernels.Run(ops => Owned.Build<RangeBasis<T>>(owned =>
     {
         int m = a.Rows, n = a.Cols, count = a.Count, k = Math.Min(m, n);
         MatrixBatch<T> u = owned.Track(ops.Allocate(m, k, count));
@@ -54,7 +54,7 @@ internal static class BasisFactory
     }));
 
     private static int[] CheckFullRank<T>(IBatchOps<T> ops, MatrixBatch<T> r, BatchInts exponents, RankTolerance tolerance, int m, int n)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         int[] rank = ops.QrRank(r, exponents, tolerance, m, n, out string detail, out int bad);
         if (bad >= 0)

@@ -2,20 +2,21 @@ namespace OrthoProj.Projection;
 
 /// <summary>
 /// The projector's mathematics, written once for every backend's general path: the eight
-/// operations over a <see cref="RangeBasis{T}"/> (P = U U^T, A+ = W U^T) and the batched primitives
+/// operations over a <see cref="RangeBasis{T}"/> (P = U U^H, A+ = W U^H) and the batched primitives
 /// of <see cref="BatchKernels{T}"/>. With x = A+ y, r = (I - P) y and u = A+ g:
 /// <list type="bullet">
-/// <item>Project: z = P y; backward gy = P gz, gA = (I - P) gz x^T + r u^T.</item>
-/// <item>Residual: e = (I - P) y; backward gy = (I - P) ge, gA = -[(I - P) ge x^T + r u^T].</item>
-/// <item>Matrix: P; backward gA = (I - P) S A+^T with S = gP + gP^T.</item>
-/// <item>Solve: x = A+ y; backward gy = w = A+^T gx, gA = -w x^T + r (A+ w)^T + (A+^T x) ((I - A+ A) gx)^T
+/// <item>Project: z = P y; backward gy = P gz, gA = (I - P) gz x^H + r u^H.</item>
+/// <item>Residual: e = (I - P) y; backward gy = (I - P) ge, gA = -[(I - P) ge x^H + r u^H].</item>
+/// <item>Matrix: P; backward gA = (I - P) S A+^H with S = gP + gP^H.</item>
+/// <item>Solve: x = A+ y; backward gy = w = A+^H gx, gA = -w x^H + r (A+ w)^H + (A+^H x) ((I - A+ A) gx)^H
 /// (the last term only where the rank is below n).</item>
 /// </list>
-/// O(m n p) after the factorization; A^T A is never formed and nothing divides by differences of
-/// singular values, so the formulas are exact wherever the rank is locally constant.
+/// O(m n p) after the factorization; A^H A is never formed and nothing divides by differences of
+/// singular values, so the formulas are exact wherever the rank is locally constant. ^H is the
+/// adjoint, the transpose for real elements: one formula for both fields (docs/complex.md).
 /// </summary>
 internal sealed class BatchedProjector<T> : Projector<T>
-    where T : unmanaged, IFloatingPointIeee754<T>
+    where T : unmanaged, INumberBase<T>
 {
     private readonly BatchKernels<T> kernels;
     private readonly RangeBasis<T> basis;
@@ -37,7 +38,7 @@ internal sealed class BatchedProjector<T> : Projector<T>
     }
 
     protected override MatrixBatch<T> ProjectCore(MatrixBatch<T> y, MatrixBatch<T>? output) => Output(output, Rows, y.Cols, (ops, z) =>
-        basis.Times(ops, basis.TransposeTimes(ops, y), z));
+        basis.Times(ops, basis.AdjointTimes(ops, y), z));
 
     protected override MatrixBatch<T> ResidualCore(MatrixBatch<T> y, MatrixBatch<T>? output) => Output(output, Rows, y.Cols, (ops, e) =>
         basis.Residual(ops, y, e));
@@ -49,7 +50,7 @@ internal sealed class BatchedProjector<T> : Projector<T>
     });
 
     protected override MatrixBatch<T> SolveCore(MatrixBatch<T> y, MatrixBatch<T>? output) => Output(output, Cols, y.Cols, (ops, x) =>
-        ops.Copy(basis.WTimes(ops, basis.TransposeTimes(ops, y)), x));
+        ops.Copy(basis.WTimes(ops, basis.AdjointTimes(ops, y)), x));
 
     protected override ProjectorGradients<T> ProjectBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradZ, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Gradients(y, gradA, gradY, (ops, gA, gy) =>
     {
@@ -71,32 +72,32 @@ internal sealed class BatchedProjector<T> : Projector<T>
 
     protected override MatrixBatch<T> MatrixBackwardCore(MatrixBatch<T> gradP, MatrixBatch<T>? output) => Output(output, Rows, Cols, (ops, gA) =>
     {
-        // gA = (I - P) S A+^T = [(I - P) S U] W^T, S = gP + gP^T.
+        // gA = (I - P) S A+^H = [(I - P) S U] W^H, S = gP + gP^H.
         int m = Rows, k = basis.Width;
         MatrixBatch<T> s = ops.Scratch(m, m, Count);
-        ops.Transpose(gradP, s);
+        ops.Adjoint(gradP, s);
         ops.Axpy(T.One, gradP, s);
         MatrixBatch<T> su = ops.Scratch(m, k, Count);
         ops.Gemm(false, false, T.One, s, basis.Basis(ops), T.Zero, su);
-        basis.SubtractTimes(ops, basis.TransposeTimes(ops, su), su); // (I - P) S U
+        basis.SubtractTimes(ops, basis.AdjointTimes(ops, su), su); // (I - P) S U
         MatrixBatch<T> t = ops.Scratch(k, m, Count);
-        ops.Transpose(su, t);
-        ops.Transpose(basis.WTimes(ops, t), gA);                    // (W t^T)^T, n x m -> m x n
+        ops.Adjoint(su, t);
+        ops.Adjoint(basis.WTimes(ops, t), gA);                      // (W t)^H, n x m -> m x n
     });
 
     protected override ProjectorGradients<T> SolveBackwardCore(MatrixBatch<T> y, MatrixBatch<T> gradX, MatrixBatch<T>? gradA, MatrixBatch<T>? gradY) => Gradients(y, gradA, gradY, (ops, gA, gy) =>
     {
         (MatrixBatch<T> x, MatrixBatch<T> r) = SolutionAndResidual(ops, y);
-        MatrixBatch<T> wtg = basis.WTransposeTimes(ops, gradX);
-        basis.Times(ops, wtg, gy);                                  // w = A+^T gx = U (W^T gx)
-        MatrixBatch<T> v = basis.WTimes(ops, wtg);                  // A+ w = W (W^T gx)
+        MatrixBatch<T> wtg = basis.WAdjointTimes(ops, gradX);
+        basis.Times(ops, wtg, gy);                                  // w = A+^H gx = U (W^H gx)
+        MatrixBatch<T> v = basis.WTimes(ops, wtg);                  // A+ w = W (W^H gx)
         ops.Gemm(false, true, -T.One, gy, x, T.Zero, gA);
         ops.Gemm(false, true, T.One, r, v, T.One, gA);
         if (basis.AnyRankDeficient)
         {
             MatrixBatch<T> complement = basis.RowSpaceComplement(ops, gradX);   // (I - A+ A) gx
             MatrixBatch<T> xt = ops.Scratch(Rows, y.Cols, Count);
-            basis.Times(ops, basis.WTransposeTimes(ops, x), xt);               // A+^T x
+            basis.Times(ops, basis.WAdjointTimes(ops, x), xt);               // A+^H x
             ops.Gemm(false, true, T.One, xt, complement, T.One, gA);
         }
     });
@@ -105,14 +106,14 @@ internal sealed class BatchedProjector<T> : Projector<T>
 
     private (MatrixBatch<T> X, MatrixBatch<T> R) SolutionAndResidual(IBatchOps<T> ops, MatrixBatch<T> y)
     {
-        MatrixBatch<T> x = basis.WTimes(ops, basis.TransposeTimes(ops, y));
+        MatrixBatch<T> x = basis.WTimes(ops, basis.AdjointTimes(ops, y));
         MatrixBatch<T> r = ops.Scratch(Rows, y.Cols, Count);
         basis.Residual(ops, y, r);
         return (x, r);
     }
 
     /// <summary>
-    /// gA = alpha (a b^T + c d^T) as one gemm of inner dimension 2p, [a c] [b d]^T: one pass over gA
+    /// gA = alpha (a b^H + c d^H) as one gemm of inner dimension 2p, [a c] [b d]^H: one pass over gA
     /// (m x n) where two gemms of inner dimension p make two.
     /// </summary>
     private void RankTwoP(IBatchOps<T> ops, T alpha, MatrixBatch<T> a, MatrixBatch<T> b, MatrixBatch<T> c, MatrixBatch<T> d, MatrixBatch<T> gA)

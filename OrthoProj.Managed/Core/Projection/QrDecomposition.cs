@@ -17,7 +17,7 @@ internal static class QrDecomposition
     /// row-major host batch), else into new batches.
     /// </remarks>
     public static QrResult<T> Factor<T>(BatchKernels<T> kernels, MatrixBatch<T> a, QrMode mode, MatrixBatch<T>? qOut = null, MatrixBatch<T>? rOut = null)
-        where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run(ops => Owned.Build(owned =>
+        where T : unmanaged, INumberBase<T> => kernels.Run(ops => Owned.Build(owned =>
     {
         int m = a.Rows, n = a.Cols, k = Math.Min(m, n), count = a.Count;
         int c = mode == QrMode.Reduced && m >= n ? n : m;     // Q's columns: thin, or complete
@@ -38,9 +38,12 @@ internal static class QrDecomposition
     }));
 
     /// <summary>
-    /// gA from Q (m x k), R (k x n), gQ and gR (null: zero). Tall: gA = (gQ + Q S) R^-T, with
-    /// M = gR R^T - Q^T gQ and S its upper triangle mirrored to the lower. Wide (A = [X | Y],
-    /// R = [U | V], Y = Q V): gX is that rule on (gQ + Q (V gV^T), gU), and gY = Q gV.
+    /// gA from Q (m x k), R (k x n), gQ and gR (null: zero). Tall: gA = (gQ + Q S) R^-H, with
+    /// M = gR R^H - Q^H gQ and S = triu(M, 1) + triu(M, 1)^H + Re(diag(M)) (for real elements: M's
+    /// upper triangle mirrored to the lower). Wide (A = [X | Y], R = [U | V], Y = Q V): gX is that
+    /// rule on (gQ + Q (V gV^H), gU), and gY = Q gV. For complex elements the diagonal's real part
+    /// alone is kept: its imaginary part is the direction of Q's phase gauge, which R's real diagonal
+    /// fixes, so A does not move along it (torch's rule; docs/complex.md section 4).
     /// </summary>
     /// <remarks>
     /// The formula is homogeneous: gA(Q, R, gQ, gR) = 2^(e - f) gA(Q, 2^e R, 2^f gQ, 2^(f - e) gR).
@@ -50,7 +53,7 @@ internal static class QrDecomposition
     /// names the first matrix that fails.
     /// </remarks>
     public static MatrixBatch<T> Backward<T>(BatchKernels<T> kernels, MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gq, MatrixBatch<T>? gr, MatrixBatch<T>? output = null)
-        where T : unmanaged, IFloatingPointIeee754<T> => kernels.Run(ops => Owned.Build(owned =>
+        where T : unmanaged, INumberBase<T> => kernels.Run(ops => Owned.Build(owned =>
     {
         var target = ResultTarget<T>.Of(ops, owned, output, q.Rows, r.Cols, q.Count);
         BackwardInto(ops, q, r, gq, gr, target.Batch);
@@ -59,7 +62,7 @@ internal static class QrDecomposition
 
     /// <summary>gA of <see cref="Backward{T}"/> written into <paramref name="ga"/> (m x n, column-major; empty when k = 0).</summary>
     private static void BackwardInto<T>(IBatchOps<T> ops, MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T>? gq, MatrixBatch<T>? gr, MatrixBatch<T> ga)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         int m = q.Rows, n = r.Cols, k = q.Cols, count = q.Count;
         if (k == 0 || count == 0)
@@ -98,22 +101,22 @@ internal static class QrDecomposition
         ops.ScaleByPowerOfTwo(ga, e, 1, f, -1);
     }
 
-    /// <summary>c = (gQ + Q S) R^-T for Q m x k, R and gR k x k (only R's upper triangle read).</summary>
+    /// <summary>c = (gQ + Q S) R^-H for Q m x k, R and gR k x k (only R's upper triangle read).</summary>
     private static void SquareRule<T>(IBatchOps<T> ops, MatrixBatch<T> q, MatrixBatch<T> r, MatrixBatch<T> gq, MatrixBatch<T> gr, MatrixBatch<T> c)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         MatrixBatch<T> s = ops.Scratch(q.Cols, q.Cols, q.Count);
         ops.Gemm(false, true, T.One, gr, r, T.Zero, s);
         ops.Gemm(true, false, -T.One, q, gq, T.One, s);
-        ops.MirrorUpper(s);
+        ops.HermitianFromUpper(s);
         ops.Copy(gq, c);
         ops.Gemm(false, false, T.One, q, s, T.One, c);
-        ops.SolveUpper(r, transpose: true, c, right: true);
+        ops.SolveUpper(r, adjoint: true, c, right: true);
     }
 
     /// <summary>A scratch copy of x, or zeros when x is null (a cotangent that is not given).</summary>
     private static MatrixBatch<T> CopyOrZeros<T>(IBatchOps<T> ops, MatrixBatch<T>? x, int rows, int cols, int count)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         MatrixBatch<T> copy = ops.Scratch(rows, cols, count, zeroed: x is null);
         if (x is not null)
@@ -126,7 +129,7 @@ internal static class QrDecomposition
 
     /// <summary>A scratch copy of columns [first, first + cols) of x.</summary>
     private static MatrixBatch<T> Columns<T>(IBatchOps<T> ops, MatrixBatch<T> x, int first, int cols)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         MatrixBatch<T> block = ops.Scratch(x.Rows, cols, x.Count);
         ops.CopyColumns(x, first, block, 0, cols);

@@ -16,7 +16,7 @@ namespace OrthoProj.Projection;
 /// and no result is returned.
 /// </summary>
 internal readonly struct ResultTarget<T>
-    where T : unmanaged, IFloatingPointIeee754<T>
+    where T : unmanaged, INumberBase<T>
 {
     private readonly MatrixBatch<T>? given;
 

@@ -6,7 +6,7 @@ namespace OrthoProj.Projection;
 /// Works for any rank and shape.
 /// </summary>
 internal sealed class SvdBasis<T> : StoredBasis<T>
-    where T : unmanaged, IFloatingPointIeee754<T>
+    where T : unmanaged, INumberBase<T>
 {
     private readonly MatrixBatch<T> v;
     private readonly MatrixBatch<T> w;
@@ -23,7 +23,7 @@ internal sealed class SvdBasis<T> : StoredBasis<T>
     /// <summary>U_r, m x k, zero past each matrix's rank.</summary>
     public MatrixBatch<T> U => StoredU;
 
-    /// <summary>W' = V_r S'_r^-1 of 2^e A, n x k: A+ = 2^e W' U^T.</summary>
+    /// <summary>W' = V_r S'_r^-1 of 2^e A, n x k: A+ = 2^e W' U^H.</summary>
     public MatrixBatch<T> ScaledW => w;
 
     public override MatrixBatch<T> WTimes(IBatchOps<T> ops, MatrixBatch<T> c)
@@ -34,7 +34,7 @@ internal sealed class SvdBasis<T> : StoredBasis<T>
         return x;
     }
 
-    public override MatrixBatch<T> WTransposeTimes(IBatchOps<T> ops, MatrixBatch<T> g)
+    public override MatrixBatch<T> WAdjointTimes(IBatchOps<T> ops, MatrixBatch<T> g)
     {
         MatrixBatch<T> x = ops.Scratch(Width, g.Cols, Count);
         ops.Gemm(true, false, T.One, w, g, T.Zero, x);
@@ -44,7 +44,7 @@ internal sealed class SvdBasis<T> : StoredBasis<T>
 
     public override MatrixBatch<T> RowSpaceComplement(IBatchOps<T> ops, MatrixBatch<T> g)
     {
-        // g - V (V^T g), then exactly zero where V spans R^n (rounding would leave eps-sized noise).
+        // g - V (V^H g), then exactly zero where V spans R^n (rounding would leave eps-sized noise).
         MatrixBatch<T> vtg = ops.Scratch(Width, g.Cols, Count);
         ops.Gemm(true, false, T.One, v, g, T.Zero, vtg);
         MatrixBatch<T> result = ops.Scratch(g.Rows, g.Cols, Count);

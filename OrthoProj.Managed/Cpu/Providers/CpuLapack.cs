@@ -7,7 +7,7 @@ namespace OrthoProj.Cpu.Providers;
 /// <see cref="CpuBackend"/> chooses one; nothing above it asks which.
 /// </summary>
 internal abstract class CpuLapack<T>
-    where T : unmanaged, IFloatingPointIeee754<T>
+    where T : unmanaged, INumberBase<T>
 {
     /// <summary>A name for reports, e.g. "OpenBLAS 0.3.21" or "Math.NET managed".</summary>
     public abstract string Name { get; }

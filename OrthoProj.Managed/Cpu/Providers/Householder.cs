@@ -6,7 +6,7 @@ namespace OrthoProj.Cpu.Providers;
 /// against LAPACK's sign convention, and OrthoProj gives one answer on every route.
 /// </summary>
 internal static class Householder<T>
-    where T : unmanaged, IFloatingPointIeee754<T>
+    where T : unmanaged, INumberBase<T>
 {
     /// <summary>
     /// Unblocked Householder QR with LAPACK's conventions (dgeqr2 over dlarfg): overwrites

@@ -9,7 +9,7 @@ namespace OrthoProj.Cpu.Providers;
 /// (<see cref="CpuLapack{T}.SupportsReflectors"/> is false): Q comes explicit.
 /// </summary>
 internal sealed class ManagedCpuLapack<T> : CpuLapack<T>
-    where T : unmanaged, IFloatingPointIeee754<T>
+    where T : unmanaged, INumberBase<T>
 {
     private static readonly ManagedLinearAlgebraProvider Provider = ManagedLinearAlgebraProvider.Instance;
 

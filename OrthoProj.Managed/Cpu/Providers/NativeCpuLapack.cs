@@ -2,7 +2,7 @@ namespace OrthoProj.Cpu.Providers;
 
 /// <summary>The system's LAPACK/BLAS (OpenBLAS, MKL or reference), found by OrthoProj.Native's probe.</summary>
 internal sealed class NativeCpuLapack<T>(string name) : CpuLapack<T>
-    where T : unmanaged, IFloatingPointIeee754<T>
+    where T : unmanaged, INumberBase<T>
 {
     /// <summary>
     /// Up to this many right-hand sides ormqr runs unblocked (orm2r): the blocked routine's

@@ -17,7 +17,7 @@ namespace OrthoProj.Cuda.Fused;
 /// device where it waits), and a steady state that builds a projector per step allocates nothing.
 /// </summary>
 internal sealed class CudaFusedQrProjector<T> : Projector<T>
-    where T : unmanaged, IFloatingPointIeee754<T>
+    where T : unmanaged, INumberBase<T>
 {
     private readonly CudaBackend backend;
     private readonly KernelModule kernels;

@@ -16,7 +16,7 @@ internal static class FusedKernels
 /// <summary>The handles of cuda/fused_qr.cu's kernels for element type <typeparamref name="T"/>.</summary>
 /// <typeparam name="T">float or double.</typeparam>
 internal static class FusedKernels<T>
-    where T : unmanaged, IFloatingPointIeee754<T>
+    where T : unmanaged, INumberBase<T>
 {
     /// <summary>Householder QR of each matrix in registers, its factor and tau, and the QR method's rank rule.</summary>
     public static readonly WarpKernel<FusedQrFactorParams<T>> QrFactor = new("fused_qr_factor");

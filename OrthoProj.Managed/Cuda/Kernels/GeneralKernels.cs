@@ -27,7 +27,7 @@ internal static class GeneralKernels
     /// <paramref name="accumulate"/> out is first set to OP_EXP_NONE (<see cref="ExponentNone{T}"/>).
     /// </summary>
     public static void MaxExponent<T>(this KernelLauncher launcher, long workItems, DevicePtr<T> x, int rows, int cols, int ld, long stride, DevicePtr<int> shift, int accumulate, int count, DevicePtr<int> @out)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         if (accumulate == 0)
         {
@@ -39,27 +39,27 @@ internal static class GeneralKernels
 
     /// <summary>out[b] = OP_EXP_NONE for b &lt; count (max_exponent's starting value).</summary>
     public static void ExponentNone<T>(this KernelLauncher launcher, long workItems, DevicePtr<int> @out, int count)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
+        where T : unmanaged, INumberBase<T> =>
         launcher.Launch(Handles<T>.ExponentNone, workItems, new ExponentNoneParams<T> { Out = @out, Count = count });
 
     /// <summary>x_b = 2^(c1 e1[b] + c2 e2[b]) x_b.</summary>
     public static void ScaleExp2<T>(this KernelLauncher launcher, long workItems, DevicePtr<T> x, int rows, int cols, int ld, long stride, DevicePtr<int> e1, int c1, DevicePtr<int> e2, int c2, int count)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
+        where T : unmanaged, INumberBase<T> =>
         launcher.Launch(Handles<T>.ScaleExp2, workItems, new ScaleExp2Params<T> { X = x, Rows = rows, Cols = cols, Ld = ld, Stride = stride, E1 = e1, C1 = c1, E2 = e2, C2 = c2, Count = count });
 
     /// <summary>*result = INT_MAX - (first non-finite index of x[0, n)), through atomicMax.</summary>
     public static void FindNonfinite<T>(this KernelLauncher launcher, long workItems, DevicePtr<T> x, int n, DevicePtr<int> result)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
+        where T : unmanaged, INumberBase<T> =>
         launcher.Launch(Handles<T>.FindNonfinite, workItems, new FindNonfiniteParams<T> { X = x, N = n, Result = result });
 
     /// <summary>C_b = op(Q_b) C_b for every matrix (element (r, j) of C_b at r rowStep + j colStep), Q_b from geqrf's reflectors (batched orgqr).</summary>
     public static void ApplyReflectors<T>(this KernelLauncher launcher, long workItems, DevicePtr<T> v, long strideV, DevicePtr<T> tau, long strideTau, int m, int k, DevicePtr<T> c, long strideC, int p, int rowStep, int colStep, int transpose, int count)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
+        where T : unmanaged, INumberBase<T> =>
         launcher.Launch(Handles<T>.ApplyReflectors, workItems, new ApplyReflectorsParams<T> { V = v, StrideV = strideV, Tau = tau, StrideTau = strideTau, M = m, K = k, C = c, StrideC = strideC, P = p, RowStep = rowStep, ColStep = colStep, Transpose = transpose, Count = count });
 
     /// <summary>*value = x[INT_MAX - *flag] when *flag != 0 (the value a non-finite scan found).</summary>
     public static void ReadFlagged<T>(this KernelLauncher launcher, long workItems, DevicePtr<T> x, DevicePtr<int> flag, DevicePtr<T> value)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
+        where T : unmanaged, INumberBase<T> =>
         launcher.Launch(Handles<T>.ReadFlagged, workItems, new ReadFlaggedParams<T> { X = x, Flag = flag, Value = value });
 
     /// <summary>*result = INT_MAX - (first b with flags[b * stride] != 0).</summary>
@@ -68,62 +68,62 @@ internal static class GeneralKernels
 
     /// <summary>rank[b] under the QR method's rule |R_jj| &lt;= max(atol, rtol max |R_jj|).</summary>
     public static void QrRank<T>(this KernelLauncher launcher, long workItems, DevicePtr<T> a, int lda, int n, long stride, int count, double atol, double rtol, DevicePtr<int> rank, DevicePtr<int> magnitude)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
+        where T : unmanaged, INumberBase<T> =>
         launcher.Launch(Handles<T>.QrRank, workItems, new QrRankParams<T> { A = a, Lda = lda, N = n, Stride = stride, Count = count, Atol = atol, Rtol = rtol, Rank = rank, Magnitude = magnitude });
 
     /// <summary>Rank, 1/s and keep flags of singular values under max(atol, rtol s_max).</summary>
     public static void SvdThreshold<T>(this KernelLauncher launcher, long workItems, DevicePtr<T> s, int kk, long strideS, int count, double atol, double rtol, DevicePtr<int> rank, DevicePtr<T> inv_s, DevicePtr<T> keep, DevicePtr<int> magnitude)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
+        where T : unmanaged, INumberBase<T> =>
         launcher.Launch(Handles<T>.SvdThreshold, workItems, new SvdThresholdParams<T> { S = s, Kk = kk, StrideS = strideS, Count = count, Atol = atol, Rtol = rtol, Rank = rank, InvS = inv_s, Keep = keep, Magnitude = magnitude });
 
     /// <summary>Marks the columns of a residual that need the second projection pass.</summary>
     public static void ResidualSecondPass<T>(this KernelLauncher launcher, long workItems, DevicePtr<T> e, DevicePtr<T> y, int m, int p, long stride, DevicePtr<T> t, int r, long tStride, int count)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
+        where T : unmanaged, INumberBase<T> =>
         launcher.Launch(Handles<T>.ResidualSecondPass, workItems, new ResidualSecondPassParams<T> { E = e, Y = y, M = m, P = p, Stride = stride, Coef = t, R = r, CoefStride = tStride, Count = count });
 
     /// <summary>Zeros x_b where rank[b] == full.</summary>
     public static void ZeroFullRank<T>(this KernelLauncher launcher, long workItems, DevicePtr<T> x, int len, long stride, DevicePtr<int> rank, int full, int count)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
+        where T : unmanaged, INumberBase<T> =>
         launcher.Launch(Handles<T>.ZeroFullRank, workItems, new ZeroFullRankParams<T> { X = x, Len = len, Stride = stride, Rank = rank, Full = full, Count = count });
 
     /// <summary>dst[b * dstStride + e] = src[b * srcStride + e], e &lt; len.</summary>
     public static void CopyStrided<T>(this KernelLauncher launcher, long workItems, DevicePtr<T> src, long srcStride, DevicePtr<T> dst, long dstStride, int len, int count)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
+        where T : unmanaged, INumberBase<T> =>
         launcher.Launch(Handles<T>.CopyStrided, workItems, new CopyStridedParams<T> { Src = src, SrcStride = srcStride, Dst = dst, DstStride = dstStride, Len = len, Count = count });
 
     /// <summary>dst_b (cols x rows) = src_b^T.</summary>
     public static void Transpose<T>(this KernelLauncher launcher, long workItems, DevicePtr<T> src, int rows, int cols, long srcStride, DevicePtr<T> dst, long dstStride, int count)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
+        where T : unmanaged, INumberBase<T> =>
         launcher.Launch(Handles<T>.Transpose, workItems, new TransposeParams<T> { Src = src, Rows = rows, Cols = cols, SrcStride = srcStride, Dst = dst, DstStride = dstStride, Count = count });
 
     /// <summary>q_b = the rows x cols identity.</summary>
     public static void SetIdentity<T>(this KernelLauncher launcher, long workItems, DevicePtr<T> q, int rows, int cols, long stride, int count)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
+        where T : unmanaged, INumberBase<T> =>
         launcher.Launch(Handles<T>.SetIdentity, workItems, new SetIdentityParams<T> { Q = q, Rows = rows, Cols = cols, Stride = stride, Count = count });
 
     /// <summary>r_b = the upper triangle of a_b's leading rRows x n block.</summary>
     public static void ExtractUpper<T>(this KernelLauncher launcher, long workItems, DevicePtr<T> a, int lda, int n, long strideA, DevicePtr<T> r, int rRows, long strideR, int count)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
+        where T : unmanaged, INumberBase<T> =>
         launcher.Launch(Handles<T>.ExtractUpper, workItems, new ExtractUpperParams<T> { A = a, Lda = lda, N = n, StrideA = strideA, R = r, RRows = rRows, StrideR = strideR, Count = count });
 
     /// <summary>The strict upper triangle of s_b mirrored into the lower.</summary>
     public static void MirrorUpper<T>(this KernelLauncher launcher, long workItems, DevicePtr<T> s, int k, long stride, int count)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
+        where T : unmanaged, INumberBase<T> =>
         launcher.Launch(Handles<T>.MirrorUpper, workItems, new MirrorUpperParams<T> { S = s, K = k, Stride = stride, Count = count });
 
     /// <summary>Column j of x_b times scale_b[j].</summary>
     public static void ScaleColumns<T>(this KernelLauncher launcher, long workItems, DevicePtr<T> x, int rows, int cols, long stride, DevicePtr<T> scale, long scaleStride, int count)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
+        where T : unmanaged, INumberBase<T> =>
         launcher.Launch(Handles<T>.ScaleColumns, workItems, new ScaleColumnsParams<T> { X = x, Rows = rows, Cols = cols, Stride = stride, Scale = scale, ScaleStride = scaleStride, Count = count });
 
     /// <summary>x_b = beta x_b over a rows x cols block.</summary>
     public static void ScaleStrided<T>(this KernelLauncher launcher, long workItems, DevicePtr<T> x, int rows, int cols, int ld, long stride, T beta, int count)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
+        where T : unmanaged, INumberBase<T> =>
         launcher.Launch(Handles<T>.ScaleStrided, workItems, new ScaleStridedParams<T> { X = x, Rows = rows, Cols = cols, Ld = ld, Stride = stride, Beta = beta, Count = count });
 
     /// <summary>The rows x cols block of src_b into dst_b (each with its own leading dimension).</summary>
     public static void CopyBlock<T>(this KernelLauncher launcher, long workItems, DevicePtr<T> src, int ldSrc, long srcStride, DevicePtr<T> dst, int ldDst, long dstStride, int rows, int cols, int count)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
+        where T : unmanaged, INumberBase<T> =>
         launcher.Launch(Handles<T>.CopyBlock, workItems, new CopyBlockParams<T> { Src = src, LdSrc = ldSrc, SrcStride = srcStride, Dst = dst, LdDst = ldDst, DstStride = dstStride, Rows = rows, Cols = cols, Count = count });
 
     /// <summary>out[b] = base + b * strideBytes: the pointer arrays of cuBLAS's *Batched routines.</summary>
@@ -133,7 +133,7 @@ internal static class GeneralKernels
     /// <summary>The handles of the typed kernels for element type <typeparamref name="T"/>.</summary>
     /// <typeparam name="T">float or double.</typeparam>
     internal static class Handles<T>
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         /// <summary>max_exponent: one block per matrix (see <see cref="GeneralKernels.MaxExponent{T}"/>).</summary>
         public static readonly Kernel<MaxExponentParams<T>> MaxExponent = new("max_exponent", blockPerItem: true);
