@@ -17,6 +17,21 @@ public sealed class CudaWithoutDeviceTests
     public static IEnumerable<object[]> KernelSources =>
         KernelModule.SourceNames().Where(n => n.EndsWith(".cu", StringComparison.Ordinal)).SelectMany(file => TargetArchitectures.Select(arch => new object[] { file, arch }));
 
+    /// <summary>
+    /// Complex batches are refused before any device call, with a message that says where complex
+    /// matrices compute today; real ones pass the same check. Every CUDA batch is made through it.
+    /// </summary>
+    [TestMethod]
+    public void ComplexBatches_AreRefusedBeforeAnyDeviceCall()
+    {
+        NotSupportedException e = Assert.ThrowsExactly<NotSupportedException>(() => CudaBackend.CheckShape<System.Numerics.Complex>(4, 3, 2));
+        StringAssert.Contains(e.Message, "CpuBackend");
+        Assert.ThrowsExactly<NotSupportedException>(() => CudaBackend.CheckShape<Complex64>(4, 3, 2));
+        Assert.ThrowsExactly<NotSupportedException>(() => CudaBackend.ValidateWrap<Complex64>(256, 4, 3, 2));
+        Assert.AreEqual(24L, CudaBackend.CheckShape<float>(4, 3, 2));
+        Assert.AreEqual(24L, CudaBackend.CheckShape<double>(4, 3, 2));
+    }
+
     [TestMethod]
     public void KernelSources_AreEmbedded()
     {
