@@ -327,7 +327,7 @@ public sealed partial class NativeLapackProvider : ILinearAlgebraProvider
             }
             else
             {
-                Lapack.Gesdd<T>('N', m, n, a, m, s, [], 1, [], 1);
+                Lapack.Gesdd<T, T>('N', m, n, a, m, s, [], 1, [], 1);
             }
         }
         catch (LapackException e) when (e.Info > 0)

@@ -1,26 +1,45 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace OrthoProj.Native;
 
 /// <summary>
 /// The safe layer over <see cref="LapackInterop"/> and <see cref="BlasInterop"/>: span-based,
-/// for <see cref="float"/> (s routines) and <see cref="double"/> (d routines), column-major with
-/// explicit leading dimensions. Each method checks that the spans cover what the routine touches
+/// for <see cref="float"/> (s routines), <see cref="double"/> (d routines), <see cref="Complex64"/>
+/// (c routines) and <see cref="Complex"/> (z routines), column-major with explicit leading
+/// dimensions. Each method checks that the spans cover what the routine touches
 /// (so no call can read or write outside them), checks LAPACK's own argument rules before the call
 /// (reference LAPACK/BLAS stop the process in XERBLA on an illegal argument, so the rule is
 /// enforced here and reported as a <see cref="LapackException"/> with the INFO LAPACK would have
 /// returned), queries and rents the workspace (LWORK = -1), and turns a nonzero INFO into a
 /// <see cref="LapackException"/>.
 /// </summary>
+/// <remarks>
+/// <para>
+/// Complex conventions: the orthogonal factor's routines are the unitary ones (orgqr, ormqr, orm2r
+/// call ungqr, unmqr, unm2r), the adjoint is TRANS = 'C' (Q^H, A^H), and gesdd returns V^H in VT
+/// with real singular values. A caller can always pass 'C' for the adjoint: the real routines
+/// read it as 'T' (for real matrices A^H = A^T). The one asymmetry is LAPACK's: unmqr/unm2r reject
+/// 'T' (Q^T of a unitary Q is not offered), so <see cref="Ormqr{T}"/> and <see cref="Orm2r{T}"/>
+/// with complex T take 'N' or 'C' only, while gemm and trsm take 'N', 'T' or 'C' for every T.
+/// </para>
+/// <para>
+/// Each method dispatches on T through a chain of <c>typeof(T) == typeof(...)</c> tests over the
+/// four element types; T is a value type, so the JIT folds the chain and each instantiation
+/// compiles to its one native call. Any other T throws <see cref="NotSupportedException"/> before
+/// anything is called.
+/// </para>
+/// </remarks>
 internal static unsafe class Lapack
 {
     /// <summary>
-    /// Householder QR, LAPACK geqrf: A (m x n) = Q R; on exit R is on and above the diagonal and
-    /// the reflectors' vectors below it, with their scalars in <paramref name="tau"/> (min(m, n)).
+    /// Householder QR, LAPACK ?geqrf (s, d, c, z): A (m x n) = Q R; on exit R is on and above the
+    /// diagonal and the reflectors' vectors below it, with their scalars in <paramref name="tau"/>
+    /// (min(m, n)). For complex T, Q is unitary and R's diagonal is real (larfg makes each beta real).
     /// </summary>
     public static void Geqrf<T>(int m, int n, Span<T> a, int lda, Span<T> tau)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         string routine = Name<T>("geqrf");
         Require(routine, m >= 0, 1);
@@ -41,11 +60,12 @@ internal static unsafe class Lapack
     }
 
     /// <summary>
-    /// Forms the first n columns of Q = H(1) ... H(k) from geqrf's reflectors, LAPACK orgqr: on
-    /// entry the first k columns of A (m x n, m &gt;= n &gt;= k) hold the reflectors, on exit A is Q.
+    /// Forms the first n columns of Q = H(1) ... H(k) from geqrf's reflectors, LAPACK sorgqr/dorgqr
+    /// (cungqr/zungqr for complex T, Q unitary): on entry the first k columns of A
+    /// (m x n, m &gt;= n &gt;= k) hold the reflectors, on exit A is Q.
     /// </summary>
     public static void Orgqr<T>(int m, int n, int k, Span<T> a, int lda, ReadOnlySpan<T> tau)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         string routine = Name<T>("orgqr");
         Require(routine, m >= 0, 1);
@@ -66,9 +86,11 @@ internal static unsafe class Lapack
     }
 
     /// <summary>
-    /// Applies Q = H(1) ... H(k) from geqrf's reflectors to C (m x n), LAPACK ormqr:
-    /// C = op(Q) C (<paramref name="side"/> 'L') or C op(Q) ('R'), op = identity ('N') or
-    /// transpose ('T'). A holds the reflectors (nq x k, nq = m for 'L', n for 'R').
+    /// Applies Q = H(1) ... H(k) from geqrf's reflectors to C (m x n), LAPACK sormqr/dormqr
+    /// (cunmqr/zunmqr for complex T): C = op(Q) C (<paramref name="side"/> 'L') or C op(Q) ('R'),
+    /// op = identity ('N') or adjoint ('C'; Q^H, which is Q^T for real T). Real T also takes 'T';
+    /// complex T rejects it as unmqr does (INFO = -2). A holds the reflectors (nq x k, nq = m for
+    /// 'L', n for 'R').
     /// </summary>
     /// <remarks>
     /// LAPACK declares A input/output: the unblocked kernel (orm2r) overwrites each diagonal element
@@ -76,16 +98,16 @@ internal static unsafe class Lapack
     /// but two concurrent calls on the same A race; callers sharing reflectors must serialize.
     /// </remarks>
     public static void Ormqr<T>(char side, char trans, int m, int n, int k, Span<T> a, int lda, ReadOnlySpan<T> tau, Span<T> c, int ldc)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         string routine = Name<T>("ormqr");
-        bool left = CheckApplyQArguments(routine, side, trans, m, n, k, a, lda, tau, c, ldc);
+        bool left = CheckApplyQArguments(routine, side, trans, m, n, k, a, lda, tau, c, ldc, out byte t);
         if (m == 0 || n == 0 || k == 0)
         {
             return;
         }
 
-        byte s = (byte)char.ToUpperInvariant(side), t = (byte)char.ToUpperInvariant(trans);
+        byte s = (byte)char.ToUpperInvariant(side);
         fixed (T* pa = a, pt = tau, pc = c)
         {
             Check(routine, CallWithWorkspace<T, OrmqrCall<T>>(routine, new(s, t, m, n, k, pa, lda, pt, pc, ldc), minimum: left ? n : m));
@@ -94,20 +116,20 @@ internal static unsafe class Lapack
 
     /// <summary>
     /// Applies Q from geqrf's reflectors to C exactly as <see cref="Ormqr{T}"/> does, one reflector
-    /// at a time, LAPACK orm2r (ormqr's unblocked kernel). Faster than ormqr for a few columns
+    /// at a time, LAPACK sorm2r/dorm2r (cunm2r/zunm2r for complex T; ormqr's unblocked kernel). Faster than ormqr for a few columns
     /// of C, where ormqr's per-call block setup (larft) dominates. Same arguments, same caveat on A.
     /// </summary>
     public static void Orm2r<T>(char side, char trans, int m, int n, int k, Span<T> a, int lda, ReadOnlySpan<T> tau, Span<T> c, int ldc)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         string routine = Name<T>("orm2r");
-        bool left = CheckApplyQArguments(routine, side, trans, m, n, k, a, lda, tau, c, ldc);
+        bool left = CheckApplyQArguments(routine, side, trans, m, n, k, a, lda, tau, c, ldc, out byte t);
         if (m == 0 || n == 0 || k == 0)
         {
             return;
         }
 
-        byte s = (byte)char.ToUpperInvariant(side), t = (byte)char.ToUpperInvariant(trans);
+        byte s = (byte)char.ToUpperInvariant(side);
         int info = 0;
         int lwork = left ? n : m;
         T[] work = ArrayPool<T>.Shared.Rent(lwork);
@@ -119,9 +141,21 @@ internal static unsafe class Lapack
                 {
                     LapackInterop.dorm2r_(&s, &t, &m, &n, &k, (double*)pa, &lda, (double*)pt, (double*)pc, &ldc, (double*)pw, &info, 1, 1);
                 }
-                else
+                else if (typeof(T) == typeof(float))
                 {
                     LapackInterop.sorm2r_(&s, &t, &m, &n, &k, (float*)pa, &lda, (float*)pt, (float*)pc, &ldc, (float*)pw, &info, 1, 1);
+                }
+                else if (typeof(T) == typeof(Complex))
+                {
+                    LapackInterop.zunm2r_(&s, &t, &m, &n, &k, (Complex*)pa, &lda, (Complex*)pt, (Complex*)pc, &ldc, (Complex*)pw, &info, 1, 1);
+                }
+                else if (typeof(T) == typeof(Complex64))
+                {
+                    LapackInterop.cunm2r_(&s, &t, &m, &n, &k, (Complex64*)pa, &lda, (Complex64*)pt, (Complex64*)pc, &ldc, (Complex64*)pw, &info, 1, 1);
+                }
+                else
+                {
+                    throw Unsupported<T>();
                 }
             }
         }
@@ -134,15 +168,28 @@ internal static unsafe class Lapack
     }
 
     /// <summary>
-    /// SVD by divide and conquer, LAPACK gesdd: A (m x n, destroyed) = U diag(s) V^T, s in
-    /// decreasing order. <paramref name="jobz"/>: 'A' (U m x m, V^T n x n), 'S' (U m x min,
+    /// SVD by divide and conquer, LAPACK ?gesdd (s, d, c, z): A (m x n, destroyed) = U diag(s) V^T
+    /// for real T, U diag(s) V^H for complex T (VT receives V^H, the adjoint, not the transpose), s
+    /// real and in decreasing order. <paramref name="jobz"/>: 'A' (U m x m, V^T n x n), 'S' (U m x min,
     /// V^T min x n) or 'N' (values only; U and V^T not referenced).
     /// </summary>
+    /// <typeparam name="T">The element type: float, double, <see cref="Complex64"/> or <see cref="Complex"/>.</typeparam>
+    /// <typeparam name="TReal">The real type of <typeparamref name="T"/>, the type of the singular
+    /// values: float for float and <see cref="Complex64"/>, double for double and <see cref="Complex"/>.</typeparam>
+    /// <exception cref="ArgumentException"><typeparamref name="TReal"/> is not the real type of <typeparamref name="T"/>.</exception>
     /// <exception cref="LapackException">INFO &gt; 0: the divide and conquer did not converge.</exception>
-    public static void Gesdd<T>(char jobz, int m, int n, Span<T> a, int lda, Span<T> s, Span<T> u, int ldu, Span<T> vt, int ldvt)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    public static void Gesdd<T, TReal>(char jobz, int m, int n, Span<T> a, int lda, Span<TReal> s, Span<T> u, int ldu, Span<T> vt, int ldvt)
+        where T : unmanaged, INumberBase<T>
+        where TReal : unmanaged, INumberBase<TReal>
     {
         string routine = Name<T>("gesdd");
+        bool complex = IsComplex<T>();
+        Type real = typeof(T) == typeof(double) || typeof(T) == typeof(Complex) ? typeof(double) : typeof(float);
+        if (typeof(TReal) != real)
+        {
+            throw new ArgumentException($"{routine} returns its singular values as {real.Name}, the real type of {typeof(T).Name}; TReal is {typeof(TReal).Name}.", nameof(s));
+        }
+
         char job = char.ToUpperInvariant(jobz);
         if (job is 'O')
         {
@@ -171,32 +218,55 @@ internal static unsafe class Lapack
         }
 
         byte j = (byte)job;
+
+        // The complex routines also take a real workspace RWORK (LRWORK is not an argument, so it
+        // cannot be queried): 7 min(m, n) for values only (LAPACK 3.7+ documents 5 min(m, n); 7 is
+        // what earlier versions need), else max(5 mn^2 + 5 mn, 2 mx mn + 2 mn^2 + mn).
+        long rworkLength = 0;
+        if (complex)
+        {
+            long mn = k, mx = Math.Max(m, n);
+            rworkLength = vectors ? Math.Max((5 * mn * mn) + (5 * mn), (2 * mx * mn) + (2 * mn * mn) + mn) : 7 * mn;
+            if (rworkLength > Array.MaxLength)
+            {
+                throw new ArgumentOutOfRangeException(nameof(m), $"{routine} with {m} x {n} needs a real workspace of {rworkLength} elements, more than an array holds.");
+            }
+        }
+
         int[] iwork = ArrayPool<int>.Shared.Rent(8 * k);
+        TReal[] rwork = complex ? ArrayPool<TReal>.Shared.Rent((int)rworkLength) : [];
         try
         {
-            fixed (T* pa = a, ps = s, pu = u, pv = vt)
+            fixed (T* pa = a, pu = u, pv = vt)
+            fixed (TReal* ps = s, pr = rwork)
             fixed (int* pi = iwork)
             {
-                Check(routine, CallWithWorkspace<T, GesddCall<T>>(routine, new(j, m, n, pa, lda, ps, pu, ldu, pv, ldvt, pi), minimum: 1));
+                Check(routine, CallWithWorkspace<T, GesddCall<T, TReal>>(routine, new(j, m, n, pa, lda, ps, pu, ldu, pv, ldvt, pr, pi), minimum: 1));
             }
         }
         finally
         {
             ArrayPool<int>.Shared.Return(iwork);
+            if (complex)
+            {
+                ArrayPool<TReal>.Shared.Return(rwork);
+            }
         }
     }
 
     /// <summary>
-    /// C = alpha op(A) op(B) + beta C, BLAS gemm; op(A) is m x k, op(B) is k x n, C is m x n.
-    /// With k = 0 the product is empty and C = beta C (beta = 0 clears C, NaN included).
+    /// C = alpha op(A) op(B) + beta C, BLAS ?gemm (s, d, c, z); op(A) is m x k, op(B) is k x n,
+    /// C is m x n. op is 'N' (identity), 'T' (transpose) or 'C' (adjoint, the conjugate
+    /// transpose; for real T the same as 'T'). With k = 0 the product is empty and C = beta C
+    /// (beta = 0 clears C, NaN included).
     /// </summary>
     public static void Gemm<T>(char transa, char transb, int m, int n, int k, T alpha, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, T beta, Span<T> c, int ldc)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         string routine = Name<T>("gemm");
-        bool ta = IsTrans(transa), tb = IsTrans(transb);
-        Require(routine, ta || transa is 'N' or 'n', 1);
-        Require(routine, tb || transb is 'N' or 'n', 2);
+        Require(routine, TryBlasOp<T>(transa, out byte sa), 1);
+        Require(routine, TryBlasOp<T>(transb, out byte sb), 2);
+        bool ta = sa != (byte)'N', tb = sb != (byte)'N';
         Require(routine, m >= 0, 3);
         Require(routine, n >= 0, 4);
         Require(routine, k >= 0, 5);
@@ -233,35 +303,49 @@ internal static unsafe class Lapack
             return;
         }
 
-        byte sa = ta ? (byte)'T' : (byte)'N', sb = tb ? (byte)'T' : (byte)'N';
         fixed (T* pa = a, pb = b, pc = c)
         {
             if (typeof(T) == typeof(double))
             {
-                double al = double.CreateTruncating(alpha), be = double.CreateTruncating(beta);
+                double al = Unsafe.BitCast<T, double>(alpha), be = Unsafe.BitCast<T, double>(beta);
                 BlasInterop.dgemm_(&sa, &sb, &m, &n, &k, &al, (double*)pa, &lda, (double*)pb, &ldb, &be, (double*)pc, &ldc, 1, 1);
+            }
+            else if (typeof(T) == typeof(float))
+            {
+                float al = Unsafe.BitCast<T, float>(alpha), be = Unsafe.BitCast<T, float>(beta);
+                BlasInterop.sgemm_(&sa, &sb, &m, &n, &k, &al, (float*)pa, &lda, (float*)pb, &ldb, &be, (float*)pc, &ldc, 1, 1);
+            }
+            else if (typeof(T) == typeof(Complex))
+            {
+                Complex al = Unsafe.BitCast<T, Complex>(alpha), be = Unsafe.BitCast<T, Complex>(beta);
+                BlasInterop.zgemm_(&sa, &sb, &m, &n, &k, &al, (Complex*)pa, &lda, (Complex*)pb, &ldb, &be, (Complex*)pc, &ldc, 1, 1);
+            }
+            else if (typeof(T) == typeof(Complex64))
+            {
+                Complex64 al = Unsafe.BitCast<T, Complex64>(alpha), be = Unsafe.BitCast<T, Complex64>(beta);
+                BlasInterop.cgemm_(&sa, &sb, &m, &n, &k, &al, (Complex64*)pa, &lda, (Complex64*)pb, &ldb, &be, (Complex64*)pc, &ldc, 1, 1);
             }
             else
             {
-                float al = float.CreateTruncating(alpha), be = float.CreateTruncating(beta);
-                BlasInterop.sgemm_(&sa, &sb, &m, &n, &k, &al, (float*)pa, &lda, (float*)pb, &ldb, &be, (float*)pc, &ldc, 1, 1);
+                throw Unsupported<T>();
             }
         }
     }
 
     /// <summary>
     /// Solves op(A) X = alpha B (<paramref name="side"/> 'L') or X op(A) = alpha B ('R') in place
-    /// of B (m x n), A triangular, BLAS trsm. No test for singularity is made: a zero on the
-    /// diagonal gives infinities, as in BLAS.
+    /// of B (m x n), A triangular, BLAS ?trsm (s, d, c, z); op is 'N', 'T' or 'C' (adjoint; for
+    /// real T the same as 'T'). No test for singularity is made: a zero on the diagonal gives
+    /// infinities, as in BLAS.
     /// </summary>
     public static void Trsm<T>(char side, char uplo, char transa, char diag, int m, int n, T alpha, ReadOnlySpan<T> a, int lda, Span<T> b, int ldb)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         string routine = Name<T>("trsm");
         bool left = side is 'L' or 'l';
         Require(routine, left || side is 'R' or 'r', 1);
         Require(routine, uplo is 'U' or 'u' or 'L' or 'l', 2);
-        Require(routine, IsTrans(transa) || transa is 'N' or 'n', 3);
+        Require(routine, TryBlasOp<T>(transa, out byte t), 3);
         Require(routine, diag is 'U' or 'u' or 'N' or 'n', 4);
         Require(routine, m >= 0, 5);
         Require(routine, n >= 0, 6);
@@ -276,29 +360,54 @@ internal static unsafe class Lapack
         }
 
         byte s = (byte)char.ToUpperInvariant(side), u = (byte)char.ToUpperInvariant(uplo);
-        byte t = IsTrans(transa) ? (byte)'T' : (byte)'N', d = (byte)char.ToUpperInvariant(diag);
+        byte d = (byte)char.ToUpperInvariant(diag);
         fixed (T* pa = a, pb = b)
         {
             if (typeof(T) == typeof(double))
             {
-                double al = double.CreateTruncating(alpha);
+                double al = Unsafe.BitCast<T, double>(alpha);
                 BlasInterop.dtrsm_(&s, &u, &t, &d, &m, &n, &al, (double*)pa, &lda, (double*)pb, &ldb, 1, 1, 1, 1);
+            }
+            else if (typeof(T) == typeof(float))
+            {
+                float al = Unsafe.BitCast<T, float>(alpha);
+                BlasInterop.strsm_(&s, &u, &t, &d, &m, &n, &al, (float*)pa, &lda, (float*)pb, &ldb, 1, 1, 1, 1);
+            }
+            else if (typeof(T) == typeof(Complex))
+            {
+                Complex al = Unsafe.BitCast<T, Complex>(alpha);
+                BlasInterop.ztrsm_(&s, &u, &t, &d, &m, &n, &al, (Complex*)pa, &lda, (Complex*)pb, &ldb, 1, 1, 1, 1);
+            }
+            else if (typeof(T) == typeof(Complex64))
+            {
+                Complex64 al = Unsafe.BitCast<T, Complex64>(alpha);
+                BlasInterop.ctrsm_(&s, &u, &t, &d, &m, &n, &al, (Complex64*)pa, &lda, (Complex64*)pb, &ldb, 1, 1, 1, 1);
             }
             else
             {
-                float al = float.CreateTruncating(alpha);
-                BlasInterop.strsm_(&s, &u, &t, &d, &m, &n, &al, (float*)pa, &lda, (float*)pb, &ldb, 1, 1, 1, 1);
+                throw Unsupported<T>();
             }
         }
     }
 
-    /// <summary>LAPACK's argument rules shared by ormqr and orm2r; returns whether Q is applied from the left.</summary>
-    private static bool CheckApplyQArguments<T>(string routine, char side, char trans, int m, int n, int k, Span<T> a, int lda, ReadOnlySpan<T> tau, Span<T> c, int ldc)
+    /// <summary>
+    /// LAPACK's argument rules shared by ormqr/unmqr and orm2r/unm2r; returns whether Q is applied
+    /// from the left, and in <paramref name="code"/> the TRANS to pass: 'N', or for the adjoint 'T'
+    /// (real T, where 'C' is read as 'T') or 'C' (complex T, where 'T' is illegal: INFO = -2).
+    /// </summary>
+    private static bool CheckApplyQArguments<T>(string routine, char side, char trans, int m, int n, int k, Span<T> a, int lda, ReadOnlySpan<T> tau, Span<T> c, int ldc, out byte code)
         where T : unmanaged
     {
         bool left = side is 'L' or 'l';
         Require(routine, left || side is 'R' or 'r', 1);
-        Require(routine, trans is 'N' or 'n' or 'T' or 't', 2);
+        code = trans switch
+        {
+            'N' or 'n' => (byte)'N',
+            'C' or 'c' => IsComplex<T>() ? (byte)'C' : (byte)'T',
+            'T' or 't' when !IsComplex<T>() => (byte)'T',
+            _ => 0,
+        };
+        Require(routine, code != 0, 2);
         Require(routine, m >= 0, 3);
         Require(routine, n >= 0, 4);
         int nq = left ? m : n;
@@ -313,7 +422,7 @@ internal static unsafe class Lapack
 
     /// <summary>
     /// One LAPACK routine that takes a workspace, its other arguments bound: <see cref="Invoke"/>
-    /// calls the s or d routine with the given WORK and LWORK and
+    /// calls the s, d, c or z routine with the given WORK and LWORK and
     /// returns INFO. <see cref="CallWithWorkspace{T, TCall}"/> runs the query (LWORK = -1), the
     /// rent and the call for every such routine; the struct is a generic argument, so each call
     /// site is specialized and inlined, with no delegate or allocation.
@@ -326,11 +435,11 @@ internal static unsafe class Lapack
 
     /// <summary>
     /// The workspace pattern of LAPACK written once: the query (LWORK = -1, the optimal size in
-    /// WORK(1)), a workspace of at least <paramref name="minimum"/> rented from the shared pool,
+    /// WORK(1), its real part for the complex routines), a workspace of at least <paramref name="minimum"/> rented from the shared pool,
     /// the call, the return of the workspace. Returns the call's INFO (a failed query throws).
     /// </summary>
     private static int CallWithWorkspace<T, TCall>(string routine, TCall call, int minimum)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
         where TCall : struct, IWorkspaceCall<T>
     {
         T size = default;
@@ -360,9 +469,21 @@ internal static unsafe class Lapack
             {
                 LapackInterop.dgeqrf_(&mm, &nn, (double*)a, &ld, (double*)tau, (double*)work, &lwork, &info);
             }
-            else
+            else if (typeof(T) == typeof(float))
             {
                 LapackInterop.sgeqrf_(&mm, &nn, (float*)a, &ld, (float*)tau, (float*)work, &lwork, &info);
+            }
+            else if (typeof(T) == typeof(Complex))
+            {
+                LapackInterop.zgeqrf_(&mm, &nn, (Complex*)a, &ld, (Complex*)tau, (Complex*)work, &lwork, &info);
+            }
+            else if (typeof(T) == typeof(Complex64))
+            {
+                LapackInterop.cgeqrf_(&mm, &nn, (Complex64*)a, &ld, (Complex64*)tau, (Complex64*)work, &lwork, &info);
+            }
+            else
+            {
+                throw Unsupported<T>();
             }
 
             return info;
@@ -379,9 +500,21 @@ internal static unsafe class Lapack
             {
                 LapackInterop.dorgqr_(&mm, &nn, &kk, (double*)a, &ld, (double*)tau, (double*)work, &lwork, &info);
             }
-            else
+            else if (typeof(T) == typeof(float))
             {
                 LapackInterop.sorgqr_(&mm, &nn, &kk, (float*)a, &ld, (float*)tau, (float*)work, &lwork, &info);
+            }
+            else if (typeof(T) == typeof(Complex))
+            {
+                LapackInterop.zungqr_(&mm, &nn, &kk, (Complex*)a, &ld, (Complex*)tau, (Complex*)work, &lwork, &info);
+            }
+            else if (typeof(T) == typeof(Complex64))
+            {
+                LapackInterop.cungqr_(&mm, &nn, &kk, (Complex64*)a, &ld, (Complex64*)tau, (Complex64*)work, &lwork, &info);
+            }
+            else
+            {
+                throw Unsupported<T>();
             }
 
             return info;
@@ -399,17 +532,31 @@ internal static unsafe class Lapack
             {
                 LapackInterop.dormqr_(&s, &t, &mm, &nn, &kk, (double*)a, &la, (double*)tau, (double*)c, &lc, (double*)work, &lwork, &info, 1, 1);
             }
-            else
+            else if (typeof(T) == typeof(float))
             {
                 LapackInterop.sormqr_(&s, &t, &mm, &nn, &kk, (float*)a, &la, (float*)tau, (float*)c, &lc, (float*)work, &lwork, &info, 1, 1);
+            }
+            else if (typeof(T) == typeof(Complex))
+            {
+                LapackInterop.zunmqr_(&s, &t, &mm, &nn, &kk, (Complex*)a, &la, (Complex*)tau, (Complex*)c, &lc, (Complex*)work, &lwork, &info, 1, 1);
+            }
+            else if (typeof(T) == typeof(Complex64))
+            {
+                LapackInterop.cunmqr_(&s, &t, &mm, &nn, &kk, (Complex64*)a, &la, (Complex64*)tau, (Complex64*)c, &lc, (Complex64*)work, &lwork, &info, 1, 1);
+            }
+            else
+            {
+                throw Unsupported<T>();
             }
 
             return info;
         }
     }
 
-    private readonly struct GesddCall<T>(byte jobz, int m, int n, T* a, int lda, T* s, T* u, int ldu, T* vt, int ldvt, int* iwork) : IWorkspaceCall<T>
+    // s (and rwork, used by the complex routines only) are of T's real type.
+    private readonly struct GesddCall<T, TReal>(byte jobz, int m, int n, T* a, int lda, TReal* s, T* u, int ldu, T* vt, int ldvt, TReal* rwork, int* iwork) : IWorkspaceCall<T>
         where T : unmanaged
+        where TReal : unmanaged
     {
         public int Invoke(T* work, int lwork)
         {
@@ -419,9 +566,21 @@ internal static unsafe class Lapack
             {
                 LapackInterop.dgesdd_(&j, &mm, &nn, (double*)a, &la, (double*)s, (double*)u, &lu, (double*)vt, &lv, (double*)work, &lwork, iwork, &info, 1);
             }
-            else
+            else if (typeof(T) == typeof(float))
             {
                 LapackInterop.sgesdd_(&j, &mm, &nn, (float*)a, &la, (float*)s, (float*)u, &lu, (float*)vt, &lv, (float*)work, &lwork, iwork, &info, 1);
+            }
+            else if (typeof(T) == typeof(Complex))
+            {
+                LapackInterop.zgesdd_(&j, &mm, &nn, (Complex*)a, &la, (double*)s, (Complex*)u, &lu, (Complex*)vt, &lv, (Complex*)work, &lwork, (double*)rwork, iwork, &info, 1);
+            }
+            else if (typeof(T) == typeof(Complex64))
+            {
+                LapackInterop.cgesdd_(&j, &mm, &nn, (Complex64*)a, &la, (float*)s, (Complex64*)u, &lu, (Complex64*)vt, &lv, (Complex64*)work, &lwork, (float*)rwork, iwork, &info, 1);
+            }
+            else
+            {
+                throw Unsupported<T>();
             }
 
             return info;
@@ -437,8 +596,28 @@ internal static unsafe class Lapack
         }
     }
 
-    private static bool IsTrans(char t) => t is 'T' or 't' or 'C' or 'c';
+    // BLAS's op for gemm and trsm: 'N', 'T' or 'C'. The real routines read 'C' as 'T' and are
+    // passed 'T'; the complex ones get the letter itself.
+    private static bool TryBlasOp<T>(char op, out byte code)
+    {
+        code = op switch
+        {
+            'N' or 'n' => (byte)'N',
+            'T' or 't' => (byte)'T',
+            'C' or 'c' => IsComplex<T>() ? (byte)'C' : (byte)'T',
+            _ => 0,
+        };
+        return code != 0;
+    }
 
+    private static bool IsComplex<T>() => typeof(T) == typeof(Complex64) || typeof(T) == typeof(Complex);
+
+    /// <summary>
+    /// The routine's name with its precision prefix: s (float), d (double), c (<see cref="Complex64"/>)
+    /// or z (<see cref="Complex"/>); the complex names of the orthogonal-factor routines are the
+    /// unitary ones (orgqr, ormqr, orm2r become ungqr, unmqr, unm2r). Throws
+    /// <see cref="NotSupportedException"/> for any other T, before anything is called.
+    /// </summary>
     private static string Name<T>(string routine)
     {
         if (typeof(T) == typeof(double))
@@ -451,8 +630,23 @@ internal static unsafe class Lapack
             return "s" + routine;
         }
 
-        throw new NotSupportedException($"LAPACK bindings exist for float and double; {typeof(T).Name} is not supported.");
+        if (typeof(T) == typeof(Complex))
+        {
+            return "z" + Unitary(routine);
+        }
+
+        if (typeof(T) == typeof(Complex64))
+        {
+            return "c" + Unitary(routine);
+        }
+
+        throw Unsupported<T>();
+
+        static string Unitary(string routine) => routine.StartsWith("or", StringComparison.Ordinal) ? "un" + routine[2..] : routine;
     }
+
+    private static NotSupportedException Unsupported<T>() =>
+        new($"LAPACK bindings exist for float, double, OrthoProj.Complex64 and System.Numerics.Complex; {typeof(T).Name} is not supported.");
 
     // LAPACK's own argument rule, checked before the call; position is the 1-based argument number.
     private static void Require(string routine, bool legal, int position)
@@ -480,13 +674,36 @@ internal static unsafe class Lapack
         }
     }
 
-    // The optimal LWORK comes back as a floating-point number; round up (single precision cannot
-    // hold every integer above 2^24) and never go below the routine's documented minimum.
+    // The optimal LWORK comes back as a floating-point number (the real part of a complex WORK(1));
+    // round up (single precision cannot hold every integer above 2^24) and never go below the
+    // routine's documented minimum.
     private static int WorkSize<T>(T query, int minimum)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
-        double q = double.CreateTruncating(query);
-        double size = typeof(T) == typeof(float) ? q * (1 + 1e-6) : q;
+        double q;
+        bool single;
+        if (typeof(T) == typeof(double))
+        {
+            (q, single) = (Unsafe.BitCast<T, double>(query), false);
+        }
+        else if (typeof(T) == typeof(float))
+        {
+            (q, single) = (Unsafe.BitCast<T, float>(query), true);
+        }
+        else if (typeof(T) == typeof(Complex))
+        {
+            (q, single) = (Unsafe.BitCast<T, Complex>(query).Real, false);
+        }
+        else if (typeof(T) == typeof(Complex64))
+        {
+            (q, single) = (Unsafe.BitCast<T, Complex64>(query).Real, true);
+        }
+        else
+        {
+            throw Unsupported<T>();
+        }
+
+        double size = single ? q * (1 + 1e-6) : q;
         return (int)Math.Max(minimum, Math.Min(Math.Ceiling(size), Array.MaxLength));
     }
 }

@@ -93,7 +93,7 @@ internal sealed class NativeCpuLapack<T>(string name) : CpuLapack<T>
 
         // gesdd gives V^T (k x n); V is its transpose.
         var vt = new T[k * n];
-        Native.Lapack.Gesdd<T>('S', m, n, a, m, s, u, m, vt, k);
+        Native.Lapack.Gesdd<T, T>('S', m, n, a, m, s, u, m, vt, k);
         TransposeVt(vt, k, n, k, v);
     }
 
