@@ -4,20 +4,20 @@ using static OrthoProj.Native.Interop.Cublas;
 namespace OrthoProj.Native;
 
 /// <summary>
-/// cuBLAS calls dispatched on the element type (S for float, D for double; the complex C and Z
-/// routines are not bound yet, and a complex element is refused with NotSupportedException before
-/// any call: CudaBackend refuses complex batches at its entry), each checked with
-/// <see cref="CudaCheck"/>; the counterpart of <see cref="CudaSolver"/>. Pointers are device
-/// addresses, scalars are passed from the host; dimensions are at least 1 (the callers handle
-/// empty ones).
+/// cuBLAS calls dispatched on the element type (S for float, D for double, C for
+/// <see cref="Complex64"/>, Z for <see cref="Complex"/>; the complex scalars are passed as the
+/// cuComplex / cuDoubleComplex they have the layout of), each checked with <see cref="CudaCheck"/>;
+/// the counterpart of <see cref="CudaSolver"/>. Every operation flag is the ADJOINT: CUBLAS_OP_C for
+/// complex elements, CUBLAS_OP_T for real ones. Pointers are device addresses, scalars are passed
+/// from the host; dimensions are at least 1 (the callers handle empty ones).
 /// </summary>
 internal static unsafe class CudaBlas
 {
-    /// <summary>C_b = alpha op(A_b) op(B_b) + beta C_b for every b (gemmStridedBatched).</summary>
+    /// <summary>C_b = alpha op(A_b) op(B_b) + beta C_b for every b (gemmStridedBatched); op is the adjoint where asked.</summary>
     public static void GemmStridedBatched<T>(nint handle, bool transA, bool transB, int m, int n, int k, T alpha, nint a, int lda, long strideA, nint b, int ldb, long strideB, T beta, nint c, int ldc, long strideC, int count)
         where T : unmanaged, INumberBase<T>
     {
-        cublasOperation_t opA = Op(transA), opB = Op(transB);
+        cublasOperation_t opA = Op<T>(transA), opB = Op<T>(transB);
         if (typeof(T) == typeof(float))
         {
             float al = float.CreateTruncating(alpha), be = float.CreateTruncating(beta);
@@ -28,6 +28,16 @@ internal static unsafe class CudaBlas
             double al = double.CreateTruncating(alpha), be = double.CreateTruncating(beta);
             CudaCheck.Check(cublasDgemmStridedBatched(handle, opA, opB, m, n, k, &al, (double*)a, lda, strideA, (double*)b, ldb, strideB, &be, (double*)c, ldc, strideC, count), "cublasDgemmStridedBatched");
         }
+        else if (typeof(T) == typeof(Complex64))
+        {
+            Complex64 al = As<T, Complex64>(alpha), be = As<T, Complex64>(beta);
+            CudaCheck.Check(cublasCgemmStridedBatched(handle, opA, opB, m, n, k, &al, a, lda, strideA, b, ldb, strideB, &be, c, ldc, strideC, count), "cublasCgemmStridedBatched");
+        }
+        else if (typeof(T) == typeof(Complex))
+        {
+            Complex al = As<T, Complex>(alpha), be = As<T, Complex>(beta);
+            CudaCheck.Check(cublasZgemmStridedBatched(handle, opA, opB, m, n, k, &al, a, lda, strideA, b, ldb, strideB, &be, c, ldc, strideC, count), "cublasZgemmStridedBatched");
+        }
         else
         {
             throw Unsupported<T>();
@@ -36,7 +46,7 @@ internal static unsafe class CudaBlas
 
     /// <summary>
     /// B_b = op(R_b)^-1 B_b (left) or B_b op(R_b)^-1 (right) with R_b upper triangular, non-unit
-    /// diagonal (trsmBatched over device arrays of matrix pointers).
+    /// diagonal (trsmBatched over device arrays of matrix pointers); op is the adjoint when <paramref name="transR"/>.
     /// </summary>
     public static void TrsmUpperBatched<T>(nint handle, bool right, bool transR, int m, int n, nint rArray, int ldr, nint bArray, int ldb, int count)
         where T : unmanaged, INumberBase<T>
@@ -47,12 +57,22 @@ internal static unsafe class CudaBlas
         if (typeof(T) == typeof(float))
         {
             float one = 1;
-            CudaCheck.Check(cublasStrsmBatched(handle, side, upper, Op(transR), nonUnit, m, n, &one, rArray, ldr, bArray, ldb, count), "cublasStrsmBatched");
+            CudaCheck.Check(cublasStrsmBatched(handle, side, upper, Op<T>(transR), nonUnit, m, n, &one, rArray, ldr, bArray, ldb, count), "cublasStrsmBatched");
         }
         else if (typeof(T) == typeof(double))
         {
             double one = 1;
-            CudaCheck.Check(cublasDtrsmBatched(handle, side, upper, Op(transR), nonUnit, m, n, &one, rArray, ldr, bArray, ldb, count), "cublasDtrsmBatched");
+            CudaCheck.Check(cublasDtrsmBatched(handle, side, upper, Op<T>(transR), nonUnit, m, n, &one, rArray, ldr, bArray, ldb, count), "cublasDtrsmBatched");
+        }
+        else if (typeof(T) == typeof(Complex64))
+        {
+            Complex64 one = Complex64.One;
+            CudaCheck.Check(cublasCtrsmBatched(handle, side, upper, Op<T>(transR), nonUnit, m, n, &one, rArray, ldr, bArray, ldb, count), "cublasCtrsmBatched");
+        }
+        else if (typeof(T) == typeof(Complex))
+        {
+            Complex one = Complex.One;
+            CudaCheck.Check(cublasZtrsmBatched(handle, side, upper, Op<T>(transR), nonUnit, m, n, &one, rArray, ldr, bArray, ldb, count), "cublasZtrsmBatched");
         }
         else
         {
@@ -76,6 +96,14 @@ internal static unsafe class CudaBlas
         else if (typeof(T) == typeof(double))
         {
             CudaCheck.Check(cublasDgeqrfBatched(handle, m, n, aArray, lda, tauArray, &info, count), "cublasDgeqrfBatched");
+        }
+        else if (typeof(T) == typeof(Complex64))
+        {
+            CudaCheck.Check(cublasCgeqrfBatched(handle, m, n, aArray, lda, tauArray, &info, count), "cublasCgeqrfBatched");
+        }
+        else if (typeof(T) == typeof(Complex))
+        {
+            CudaCheck.Check(cublasZgeqrfBatched(handle, m, n, aArray, lda, tauArray, &info, count), "cublasZgeqrfBatched");
         }
         else
         {
@@ -102,6 +130,16 @@ internal static unsafe class CudaBlas
             double al = double.CreateTruncating(alpha);
             CudaCheck.Check(cublasDaxpy_v2(handle, n, &al, (double*)x, 1, (double*)y, 1), "cublasDaxpy_v2");
         }
+        else if (typeof(T) == typeof(Complex64))
+        {
+            Complex64 al = As<T, Complex64>(alpha);
+            CudaCheck.Check(cublasCaxpy_v2(handle, n, &al, x, 1, y, 1), "cublasCaxpy_v2");
+        }
+        else if (typeof(T) == typeof(Complex))
+        {
+            Complex al = As<T, Complex>(alpha);
+            CudaCheck.Check(cublasZaxpy_v2(handle, n, &al, x, 1, y, 1), "cublasZaxpy_v2");
+        }
         else
         {
             throw Unsupported<T>();
@@ -109,7 +147,15 @@ internal static unsafe class CudaBlas
     }
 
     private static NotSupportedException Unsupported<T>() =>
-        new($"OrthoProj's cuBLAS bindings take float and double elements; {typeof(T).Name} is not bound.");
+        new($"OrthoProj's cuBLAS bindings take float, double, Complex64 and Complex elements; {typeof(T).Name} is not one of them.");
 
-    private static cublasOperation_t Op(bool transpose) => transpose ? cublasOperation_t.CUBLAS_OP_T : cublasOperation_t.CUBLAS_OP_N;
+    /// <summary>The adjoint as cuBLAS names it: CUBLAS_OP_C for a complex element, CUBLAS_OP_T for a real one.</summary>
+    internal static cublasOperation_t Op<T>(bool adjoint) =>
+        !adjoint ? cublasOperation_t.CUBLAS_OP_N
+        : typeof(T) == typeof(Complex64) || typeof(T) == typeof(Complex) ? cublasOperation_t.CUBLAS_OP_C
+        : cublasOperation_t.CUBLAS_OP_T;
+
+    private static TTo As<TFrom, TTo>(TFrom value)
+        where TFrom : unmanaged
+        where TTo : unmanaged => System.Runtime.CompilerServices.Unsafe.As<TFrom, TTo>(ref value);
 }

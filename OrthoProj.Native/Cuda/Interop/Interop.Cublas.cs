@@ -112,5 +112,45 @@ internal static partial class Interop
 
         [LibraryImport(Libraries.Cublas)]
         internal static unsafe partial cublasStatus_t cublasDnrm2_v2(nint handle, int n, double* x, int incx, double* result);
+
+        // The complex forms (C: cuComplex, Z: cuDoubleComplex; Complex64 and System.Numerics.Complex
+        // have their layout, two reals, the real part first). Matrices and pointer arrays are device
+        // addresses (nint); the scalars are host values, as for the real forms. CUBLAS_OP_C is the adjoint.
+
+        [LibraryImport(Libraries.Cublas)]
+        internal static unsafe partial cublasStatus_t cublasCgemmStridedBatched(
+            nint handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k,
+            Complex64* alpha, nint a, int lda, long strideA, nint b, int ldb, long strideB,
+            Complex64* beta, nint c, int ldc, long strideC, int batchCount);
+
+        [LibraryImport(Libraries.Cublas)]
+        internal static unsafe partial cublasStatus_t cublasZgemmStridedBatched(
+            nint handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k,
+            System.Numerics.Complex* alpha, nint a, int lda, long strideA, nint b, int ldb, long strideB,
+            System.Numerics.Complex* beta, nint c, int ldc, long strideC, int batchCount);
+
+        [LibraryImport(Libraries.Cublas)]
+        internal static unsafe partial cublasStatus_t cublasCtrsmBatched(
+            nint handle, cublasSideMode_t side, cublasFillMode_t uplo, cublasOperation_t trans, cublasDiagType_t diag,
+            int m, int n, Complex64* alpha, nint aArray, int lda, nint bArray, int ldb, int batchCount);
+
+        [LibraryImport(Libraries.Cublas)]
+        internal static unsafe partial cublasStatus_t cublasZtrsmBatched(
+            nint handle, cublasSideMode_t side, cublasFillMode_t uplo, cublasOperation_t trans, cublasDiagType_t diag,
+            int m, int n, System.Numerics.Complex* alpha, nint aArray, int lda, nint bArray, int ldb, int batchCount);
+
+        [LibraryImport(Libraries.Cublas)]
+        internal static unsafe partial cublasStatus_t cublasCgeqrfBatched(
+            nint handle, int m, int n, nint aArray, int lda, nint tauArray, int* info, int batchSize);
+
+        [LibraryImport(Libraries.Cublas)]
+        internal static unsafe partial cublasStatus_t cublasZgeqrfBatched(
+            nint handle, int m, int n, nint aArray, int lda, nint tauArray, int* info, int batchSize);
+
+        [LibraryImport(Libraries.Cublas)]
+        internal static unsafe partial cublasStatus_t cublasCaxpy_v2(nint handle, int n, Complex64* alpha, nint x, int incx, nint y, int incy);
+
+        [LibraryImport(Libraries.Cublas)]
+        internal static unsafe partial cublasStatus_t cublasZaxpy_v2(nint handle, int n, System.Numerics.Complex* alpha, nint x, int incx, nint y, int incy);
     }
 }

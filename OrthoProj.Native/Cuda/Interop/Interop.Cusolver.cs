@@ -177,5 +177,90 @@ internal static partial class Interop
 
         [LibraryImport(Libraries.Cusolver)]
         internal static partial cusolverStatus_t cusolverDnXgesvdjSetMaxSweeps(nint info, int maxSweeps);
+
+        // The complex forms (C: cuComplex, Z: cuDoubleComplex): matrices, tau and workspaces are
+        // device addresses of complex elements (nint); gesvd's S and rwork and gesvdjBatched's S are
+        // real (float for C, double for Z). ungqr/unmqr are the unitary counterparts of orgqr/ormqr
+        // (CUBLAS_OP_C applies Q^H).
+
+        [LibraryImport(Libraries.Cusolver)]
+        internal static unsafe partial cusolverStatus_t cusolverDnCgeqrf_bufferSize(nint handle, int m, int n, nint a, int lda, int* lwork);
+
+        [LibraryImport(Libraries.Cusolver)]
+        internal static unsafe partial cusolverStatus_t cusolverDnZgeqrf_bufferSize(nint handle, int m, int n, nint a, int lda, int* lwork);
+
+        [LibraryImport(Libraries.Cusolver)]
+        internal static unsafe partial cusolverStatus_t cusolverDnCgeqrf(nint handle, int m, int n, nint a, int lda, nint tau, nint workspace, int lwork, int* devInfo);
+
+        [LibraryImport(Libraries.Cusolver)]
+        internal static unsafe partial cusolverStatus_t cusolverDnZgeqrf(nint handle, int m, int n, nint a, int lda, nint tau, nint workspace, int lwork, int* devInfo);
+
+        [LibraryImport(Libraries.Cusolver)]
+        internal static unsafe partial cusolverStatus_t cusolverDnCungqr_bufferSize(nint handle, int m, int n, int k, nint a, int lda, nint tau, int* lwork);
+
+        [LibraryImport(Libraries.Cusolver)]
+        internal static unsafe partial cusolverStatus_t cusolverDnZungqr_bufferSize(nint handle, int m, int n, int k, nint a, int lda, nint tau, int* lwork);
+
+        [LibraryImport(Libraries.Cusolver)]
+        internal static unsafe partial cusolverStatus_t cusolverDnCungqr(nint handle, int m, int n, int k, nint a, int lda, nint tau, nint work, int lwork, int* devInfo);
+
+        [LibraryImport(Libraries.Cusolver)]
+        internal static unsafe partial cusolverStatus_t cusolverDnZungqr(nint handle, int m, int n, int k, nint a, int lda, nint tau, nint work, int lwork, int* devInfo);
+
+        [LibraryImport(Libraries.Cusolver)]
+        internal static unsafe partial cusolverStatus_t cusolverDnCunmqr_bufferSize(
+            nint handle, Cublas.cublasSideMode_t side, Cublas.cublasOperation_t trans, int m, int n, int k,
+            nint a, int lda, nint tau, nint c, int ldc, int* lwork);
+
+        [LibraryImport(Libraries.Cusolver)]
+        internal static unsafe partial cusolverStatus_t cusolverDnZunmqr_bufferSize(
+            nint handle, Cublas.cublasSideMode_t side, Cublas.cublasOperation_t trans, int m, int n, int k,
+            nint a, int lda, nint tau, nint c, int ldc, int* lwork);
+
+        [LibraryImport(Libraries.Cusolver)]
+        internal static unsafe partial cusolverStatus_t cusolverDnCunmqr(
+            nint handle, Cublas.cublasSideMode_t side, Cublas.cublasOperation_t trans, int m, int n, int k,
+            nint a, int lda, nint tau, nint c, int ldc, nint work, int lwork, int* devInfo);
+
+        [LibraryImport(Libraries.Cusolver)]
+        internal static unsafe partial cusolverStatus_t cusolverDnZunmqr(
+            nint handle, Cublas.cublasSideMode_t side, Cublas.cublasOperation_t trans, int m, int n, int k,
+            nint a, int lda, nint tau, nint c, int ldc, nint work, int lwork, int* devInfo);
+
+        [LibraryImport(Libraries.Cusolver)]
+        internal static unsafe partial cusolverStatus_t cusolverDnCgesvd_bufferSize(nint handle, int m, int n, int* lwork);
+
+        [LibraryImport(Libraries.Cusolver)]
+        internal static unsafe partial cusolverStatus_t cusolverDnZgesvd_bufferSize(nint handle, int m, int n, int* lwork);
+
+        [LibraryImport(Libraries.Cusolver)]
+        internal static unsafe partial cusolverStatus_t cusolverDnCgesvd(
+            nint handle, sbyte jobu, sbyte jobvt, int m, int n, nint a, int lda, float* s,
+            nint u, int ldu, nint vt, int ldvt, nint work, int lwork, float* rwork, int* devInfo);
+
+        [LibraryImport(Libraries.Cusolver)]
+        internal static unsafe partial cusolverStatus_t cusolverDnZgesvd(
+            nint handle, sbyte jobu, sbyte jobvt, int m, int n, nint a, int lda, double* s,
+            nint u, int ldu, nint vt, int ldvt, nint work, int lwork, double* rwork, int* devInfo);
+
+        [LibraryImport(Libraries.Cusolver)]
+        internal static unsafe partial cusolverStatus_t cusolverDnCgesvdjBatched_bufferSize(
+            nint handle, cusolverEigMode_t jobz, int m, int n, nint a, int lda, float* s,
+            nint u, int ldu, nint v, int ldv, int* lwork, nint parameters, int batchSize);
+
+        [LibraryImport(Libraries.Cusolver)]
+        internal static unsafe partial cusolverStatus_t cusolverDnZgesvdjBatched_bufferSize(
+            nint handle, cusolverEigMode_t jobz, int m, int n, nint a, int lda, double* s,
+            nint u, int ldu, nint v, int ldv, int* lwork, nint parameters, int batchSize);
+
+        [LibraryImport(Libraries.Cusolver)]
+        internal static unsafe partial cusolverStatus_t cusolverDnCgesvdjBatched(
+            nint handle, cusolverEigMode_t jobz, int m, int n, nint a, int lda, float* s,
+            nint u, int ldu, nint v, int ldv, nint work, int lwork, int* info, nint parameters, int batchSize);
+
+        [LibraryImport(Libraries.Cusolver)]
+        internal static unsafe partial cusolverStatus_t cusolverDnZgesvdjBatched(
+            nint handle, cusolverEigMode_t jobz, int m, int n, nint a, int lda, double* s,
+            nint u, int ldu, nint v, int ldv, nint work, int lwork, int* info, nint parameters, int batchSize);
     }
 }
