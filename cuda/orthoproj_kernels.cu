@@ -2,7 +2,10 @@
 // copies, triangle handling, device-side checks and rank thresholds). Every kernel is one launch
 // per batch with a grid-stride loop; matrices are column-major, matrix b of a batch starts at
 // b * stride. Each template is instantiated for float and double as <name>_f32 / <name>_f64
-// (extern "C", so the host finds them by these names in the CUBIN, PTX or fatbin).
+// (extern "C", so the host finds them by these names in the CUBIN, PTX or fatbin); those the
+// complex general path launches with complex elements also as <name>_c64 / <name>_c128
+// (OP_INSTANTIATE_COMPLEX, over op_c64 / op_c128 of orthoproj_common.cuh). The others are
+// elementwise on the reals of an element and serve complex batches in their real form.
 //
 // Compiled at run time by NVRTC for the device's exact architecture, or ahead of time by
 // cuda/CMakeLists.txt into orthoproj_kernels.fatbin. No fast-math: results must match the CPU
@@ -131,8 +134,9 @@ __device__ void find_nonfinite_impl(const T* x, int n, int* result)
 OP_INSTANTIATE(find_nonfinite, FindNonfiniteParams)
 
 // C_b <- op(Q_b) C_b for each matrix b, Q_b = H_0 H_1 ... H_{k-1} the product of geqrf's reflectors
-// (H_i = I - tau_i v_i v_i^T, v_i = (0, .., 0, 1, V[i+1 .. m-1, i]), V m x k with leading dimension
-// m): Q^T C applies H_0 first, Q C applies H_{k-1} first. C_b is m x p with element (r, j) at
+// (H_i = I - tau_i v_i v_i^H, v_i = (0, .., 0, 1, V[i+1 .. m-1, i]), V m x k with leading dimension
+// m): Q^H C applies H_0^H = I - conj(tau_i) v_i v_i^H first, Q C applies H_{k-1} first (^H is ^T
+// for real elements; transpose != 0 asks for Q^H). C_b is m x p with element (r, j) at
 // r * rowStep + j * colStep: one thread per column of C, the whole batch in one launch (the batched
 // replacement of orgqr, applied to the identity, for batches that CudaBackend.Ops.BatchesQr takes:
 // at most 256 rows, so a thread's O(m k) serial work stays small). With C stored transposed
@@ -155,10 +159,10 @@ __device__ void apply_reflectors_impl(const T* v, i64 strideV, const T* tau, i64
             T w = x[(i64)i * rowStep];
             for (int r = i + 1; r < m; r++)
             {
-                w += vi[r] * x[(i64)r * rowStep];
+                w += op_conj(vi[r]) * x[(i64)r * rowStep];
             }
 
-            w *= tb[i];
+            w *= transpose ? op_conj(tb[i]) : tb[i];
             x[(i64)i * rowStep] -= w;
             for (int r = i + 1; r < m; r++)
             {
@@ -167,7 +171,7 @@ __device__ void apply_reflectors_impl(const T* v, i64 strideV, const T* tau, i64
         }
     }
 }
-OP_INSTANTIATE(apply_reflectors, ApplyReflectorsParams)
+OP_INSTANTIATE_COMPLEX(apply_reflectors, ApplyReflectorsParams)
 
 // Keeps the value a non-finite scan found, *value = x[INT_MAX - *flag] when *flag != 0, so that
 // the error can name it when it is read back later (CudaErrorChecking.Deferred), even after x is
@@ -202,7 +206,7 @@ OP_INSTANTIATE_UNTYPED(first_flagged, FirstFlaggedParams)
 
 // The QR method's rank rule, per matrix of the geqrf output (R in the upper triangle, leading
 // dimension lda): rank = #{ j : |R_jj| > max(atol, rtol * max_j |R_jj|) }, computed in double as
-// the CPU backend does.
+// the CPU backend does (|R_jj| the hypot of both parts for a complex element).
 template <typename T>
 __device__ void qr_rank_impl(const T* a, int lda, int n, i64 stride, int count, double atol, double rtol, int* rank, const int* magnitude)
 {
@@ -214,18 +218,18 @@ __device__ void qr_rank_impl(const T* a, int lda, int n, i64 stride, int count, 
         double maxDiag = 0;
         for (int j = 0; j < n; j++)
         {
-            maxDiag = fmax(maxDiag, fabs((double)ab[j + (i64)j * lda]));
+            maxDiag = fmax(maxDiag, op_abs(ab[j + (i64)j * lda]));
         }
         double threshold = fmax(scaledAtol, rtol * maxDiag);
         int r = 0;
         for (int j = 0; j < n; j++)
         {
-            if (fabs((double)ab[j + (i64)j * lda]) > threshold) r++;
+            if (op_abs(ab[j + (i64)j * lda]) > threshold) r++;
         }
         rank[b] = r;
     }
 }
-OP_INSTANTIATE(qr_rank, QrRankParams)
+OP_INSTANTIATE_COMPLEX(qr_rank, QrRankParams)
 
 // torch.linalg.pinv's threshold on descending singular values s (kk per matrix): rank = the
 // number of leading s_l > max(atol, rtol * s_0) (in double), inv_s[l] = 1 / s_l for l < rank and 0
@@ -233,30 +237,33 @@ OP_INSTANTIATE(qr_rank, QrRankParams)
 // to the rank with exact zeros, so batched products over all kk columns equal the truncated ones.
 // When the singular values are those of 2^e A (PowerOfTwoScaling, magnitude[b] = -e as written by
 // max_exponent), atol is compared in the same units: atol * 2^e. magnitude may be null (e = 0).
+// Complex elements: s holds the real singular values as elements with no imaginary part (the real
+// parts are read), and inv_s and keep are written likewise.
 template <typename T>
 __device__ void svd_threshold_impl(const T* s, int kk, i64 strideS, int count, double atol, double rtol, int* rank, T* inv_s, T* keep, const int* magnitude)
 {
     OP_GRID_STRIDE(b, count)
     {
         const T* sb = s + b * strideS;
-        double sMax = kk == 0 ? 0.0 : (double)sb[0];
+        double sMax = kk == 0 ? 0.0 : (double)op_re(sb[0]);
         double scaledAtol = magnitude ? ldexp(atol, -op_exponent(magnitude, b)) : atol;
         double threshold = fmax(scaledAtol, rtol * sMax);
         int r = 0;
-        while (r < kk && (double)sb[r] > threshold) r++;
+        typedef typename op_element<T>::real R;
+        while (r < kk && (double)op_re(sb[r]) > threshold) r++;
         for (int l = 0; l < kk; l++)
         {
-            inv_s[b * (i64)kk + l] = l < r ? (T)1 / sb[l] : (T)0;
-            keep[b * (i64)kk + l] = l < r ? (T)1 : (T)0;
+            inv_s[b * (i64)kk + l] = op_element<T>::of(l < r ? (R)1 / op_re(sb[l]) : (R)0);
+            keep[b * (i64)kk + l] = op_element<T>::of(l < r ? (R)1 : (R)0);
         }
         rank[b] = r;
     }
 }
-OP_INSTANTIATE(svd_threshold, SvdThresholdParams)
+OP_INSTANTIATE_COMPLEX(svd_threshold, SvdThresholdParams)
 
 // The residual's second-pass rule (ResidualPolicy in Core/Projection/RangeBasis.cs), per column:
-// column j of e = y - U U^T y keeps its first pass when ||e_j||^2 >= 0.25 ||y_j||^2 (sums in
-// double), and its column of t = U^T e (r x p) is zeroed so that e -= U t leaves it unchanged
+// column j of e = y - U U^H y keeps its first pass when ||e_j||^2 >= 0.25 ||y_j||^2 (sums of
+// |x|^2 in double), and its column of t = U^T e (r x p) is zeroed so that e -= U t leaves it unchanged
 // exactly; the other columns get the second pass.
 template <typename T>
 __device__ void residual_second_pass_impl(const T* e, const T* y, int m, int p, i64 stride, T* t, int r, i64 tStride, int count)
@@ -270,18 +277,17 @@ __device__ void residual_second_pass_impl(const T* e, const T* y, int m, int p, 
         double se = 0, sy = 0;
         for (int k = 0; k < m; k++)
         {
-            double de = (double)ec[k], dy = (double)yc[k];
-            se += de * de;
-            sy += dy * dy;
+            se += op_abs2(ec[k]);
+            sy += op_abs2(yc[k]);
         }
         if (!(se < 0.25 * sy))
         {
             T* tc = t + b * tStride + (i64)col * r;
-            for (int k = 0; k < r; k++) tc[k] = (T)0;
+            for (int k = 0; k < r; k++) tc[k] = op_element<T>::of(0);
         }
     }
 }
-OP_INSTANTIATE(residual_second_pass, ResidualSecondPassParams)
+OP_INSTANTIATE_COMPLEX(residual_second_pass, ResidualSecondPassParams)
 
 // Zeros matrix b (len elements from b * stride) where rank[b] >= full: the rank-deficient
 // least-squares term of SolveBackward exists only for matrices with rank below n.
@@ -323,7 +329,22 @@ __device__ void transpose_impl(const T* src, int rows, int cols, i64 srcStride, 
         dst[b * dstStride + j + i * cols] = src[b * srcStride + e];
     }
 }
-OP_INSTANTIATE(transpose, TransposeParams)
+OP_INSTANTIATE_COMPLEX(transpose, TransposeParams)
+
+// dst (cols x rows) = src^H (src rows x cols), per matrix: the conjugate transpose (src^T for a
+// real element, where the host launches transpose instead).
+template <typename T>
+__device__ void adjoint_impl(const T* src, int rows, int cols, i64 srcStride, T* dst, i64 dstStride, int count)
+{
+    i64 len = (i64)rows * cols;
+    OP_GRID_STRIDE(idx, len * count)
+    {
+        i64 b = idx / len, e = idx % len;
+        i64 i = e % rows, j = e / rows;
+        dst[b * dstStride + j + i * cols] = op_conj(src[b * srcStride + e]);
+    }
+}
+OP_INSTANTIATE_COMPLEX(adjoint, TransposeParams)
 
 // The first cols columns of the rows x rows identity, per matrix.
 template <typename T>
@@ -333,10 +354,10 @@ __device__ void set_identity_impl(T* q, int rows, int cols, i64 stride, int coun
     OP_GRID_STRIDE(idx, len * count)
     {
         i64 b = idx / len, e = idx % len;
-        q[b * stride + e] = (e % rows == e / rows) ? (T)1 : (T)0;
+        q[b * stride + e] = op_element<T>::of((e % rows == e / rows) ? 1 : 0);
     }
 }
-OP_INSTANTIATE(set_identity, SetIdentityParams)
+OP_INSTANTIATE_COMPLEX(set_identity, SetIdentityParams)
 
 // R (rRows x n, leading dimension rRows) = the upper triangle of a (leading dimension lda >= rRows),
 // zeros below the diagonal: R out of geqrf's output.
@@ -348,14 +369,15 @@ __device__ void extract_upper_impl(const T* a, int lda, int n, i64 strideA, T* r
     {
         i64 b = idx / len, e = idx % len;
         i64 i = e % rRows, j = e / rRows;
-        r[b * strideR + e] = i <= j ? a[b * strideA + i + j * lda] : (T)0;
+        r[b * strideR + e] = i <= j ? a[b * strideA + i + j * lda] : op_element<T>::of(0);
     }
 }
-OP_INSTANTIATE(extract_upper, ExtractUpperParams)
+OP_INSTANTIATE_COMPLEX(extract_upper, ExtractUpperParams)
 
-// S (k x k): the strict upper triangle mirrored to the lower, the diagonal kept once
-// (S[i, j] = S[j, i] for i > j). Each thread writes one lower entry and reads the matching upper
-// entry, which no thread writes.
+// S (k x k) made Hermitian from its upper triangle: the strict upper triangle conjugated into the
+// lower (S[i, j] = conj(S[j, i]) for i > j) and, for a complex element, the diagonal's imaginary part
+// dropped; for a real element the upper triangle mirrored, the diagonal kept once. Each thread writes
+// one lower (or diagonal) entry and reads the matching upper entry, which no thread writes.
 template <typename T>
 __device__ void mirror_upper_impl(T* s, int k, i64 stride, int count)
 {
@@ -364,10 +386,11 @@ __device__ void mirror_upper_impl(T* s, int k, i64 stride, int count)
     {
         i64 b = idx / len, e = idx % len;
         i64 i = e % k, j = e / k;
-        if (i > j) s[b * stride + e] = s[b * stride + j + i * k];
+        if (i > j) s[b * stride + e] = op_conj(s[b * stride + j + i * k]);
+        else if (i == j) op_keep_real(s + b * stride + e);
     }
 }
-OP_INSTANTIATE(mirror_upper, MirrorUpperParams)
+OP_INSTANTIATE_COMPLEX(mirror_upper, MirrorUpperParams)
 
 // x[:, j] *= scale[j] per matrix (x rows x cols, scale cols per matrix with stride scaleStride).
 template <typename T>
@@ -380,7 +403,7 @@ __device__ void scale_columns_impl(T* x, int rows, int cols, i64 stride, const T
         x[b * stride + e] *= scale[b * scaleStride + e / rows];
     }
 }
-OP_INSTANTIATE(scale_columns, ScaleColumnsParams)
+OP_INSTANTIATE_COMPLEX(scale_columns, ScaleColumnsParams)
 
 // x = beta * x over a rows x cols block (leading dimension ld) of each matrix; beta == 0 writes
 // zeros without reading x (BLAS semantics for C when the inner dimension of a product is 0).
@@ -392,10 +415,10 @@ __device__ void scale_strided_impl(T* x, int rows, int cols, int ld, i64 stride,
     {
         i64 b = idx / len, e = idx % len;
         T* p = x + b * stride + e % rows + (e / rows) * ld;
-        *p = beta == (T)0 ? (T)0 : beta * *p;
+        *p = op_is_zero(beta) ? op_element<T>::of(0) : beta * *p;
     }
 }
-OP_INSTANTIATE(scale_strided, ScaleStridedParams)
+OP_INSTANTIATE_COMPLEX(scale_strided, ScaleStridedParams)
 
 // dst[0:rows, 0:cols] = src[0:rows, 0:cols] per matrix, each with its own leading dimension:
 // the top rows of Q^T y after ormqr, or c placed on top of a zero block before ormqr.

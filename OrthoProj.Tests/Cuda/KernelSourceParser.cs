@@ -9,7 +9,12 @@ namespace OrthoProj.Tests.Cuda;
 /// <param name="Shape">How it is instantiated: OP_INSTANTIATE_UNTYPED, OP_INSTANTIATE or FUSED_INSTANTIATE.</param>
 /// <param name="Struct">Its parameter struct (cuda/kernel_params.cuh).</param>
 /// <param name="Impl">The normalized parameters of its name_impl template, as <see cref="KernelSourceParser.ParseParameters"/> gives them (empty when not found).</param>
-internal sealed record SourceKernel(string File, string Name, KernelShape Shape, string Struct, IReadOnlyList<(string Type, string Name)> Impl);
+/// <param name="Complex">Instantiated for complex elements too (OP_INSTANTIATE_COMPLEX: _c64 and _c128 beside _f32 and _f64).</param>
+internal sealed record SourceKernel(string File, string Name, KernelShape Shape, string Struct, IReadOnlyList<(string Type, string Name)> Impl, bool Complex = false)
+{
+    /// <summary>The extern "C" entries per tier: 1 untyped, 2 typed (float, double), 4 with the complex forms.</summary>
+    public int ElementForms => Shape == KernelShape.Untyped ? 1 : Complex ? 4 : 2;
+}
 
 /// <summary>One parameter struct of cuda/kernel_params.cuh.</summary>
 /// <param name="Name">The struct's name.</param>
@@ -17,7 +22,7 @@ internal sealed record SourceKernel(string File, string Name, KernelShape Shape,
 internal sealed record SourceStruct(string Name, IReadOnlyList<(string Type, string Name)> Fields);
 
 /// <summary>
-/// Reads the kernels of the cuda/*.cu sources (OP_INSTANTIATE, OP_INSTANTIATE_UNTYPED and
+/// Reads the kernels of the cuda/*.cu sources (OP_INSTANTIATE, OP_INSTANTIATE_COMPLEX, OP_INSTANTIATE_UNTYPED and
 /// FUSED_INSTANTIATE lines, each naming a kernel and its parameter struct, and each kernel's
 /// name_impl parameter list) and the parameter structs of cuda/kernel_params.cuh (its
 /// <c>#define Name_FIELDS(T, F) F(type, name) ...</c> lines). Anything kernel-like it does not
@@ -45,7 +50,7 @@ internal static partial class KernelSourceParser
             string macro = m.Groups[1].Value;
             KernelShape shape = macro switch
             {
-                "OP_INSTANTIATE" => KernelShape.Typed,
+                "OP_INSTANTIATE" or "OP_INSTANTIATE_COMPLEX" => KernelShape.Typed,
                 "OP_INSTANTIATE_UNTYPED" => KernelShape.Untyped,
                 "FUSED_INSTANTIATE" => KernelShape.WarpPerMatrix,
                 _ => (KernelShape)(-1),
@@ -63,7 +68,7 @@ internal static partial class KernelSourceParser
                 errors.Add($"{file}: {name} has no __device__ void {name}_impl(...)");
             }
 
-            kernels.Add(new SourceKernel(file, name, shape, m.Groups[3].Value, impl.Success ? ParseParameters(impl.Groups[1].Value) : []));
+            kernels.Add(new SourceKernel(file, name, shape, m.Groups[3].Value, impl.Success ? ParseParameters(impl.Groups[1].Value) : [], macro == "OP_INSTANTIATE_COMPLEX"));
         }
 
         int externs = ExternCPattern().Count(code), globals = GlobalPattern().Count(code);

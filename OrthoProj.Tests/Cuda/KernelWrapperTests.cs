@@ -47,7 +47,7 @@ public sealed partial class KernelWrapperTests
             foreach (SourceKernel kernel in file)
             {
                 KernelHandle[] handles = [.. unit.Handles.Where(h => h.Name == kernel.Name)];
-                int expectedHandles = kernel.Shape == KernelShape.Untyped ? 1 : 2;
+                int expectedHandles = kernel.ElementForms;
                 if (handles.Length != expectedHandles)
                 {
                     errors.Add($"{file.Key}: kernel {kernel.Name} has {handles.Length} handles; expected {expectedHandles} (one per element type)");
@@ -95,7 +95,7 @@ public sealed partial class KernelWrapperTests
             errors.Add($"{unit.SourceFile} declares no kernel in {string.Join(", ", files.Select(Path.GetFileName))}");
         }
 
-        Assert.AreEqual(KernelUnit.All.Sum(u => u.Handles.Count), parsed.Sum(k => k.Shape == KernelShape.Untyped ? 1 : 2), "handles against the kernels read from the sources");
+        Assert.AreEqual(KernelUnit.All.Sum(u => u.Handles.Count), parsed.Sum(k => k.ElementForms), "handles against the kernels read from the sources");
         Assert.AreEqual(0, errors.Count, string.Join(Environment.NewLine, errors));
         StringAssert.DoesNotMatch(text.ToString(), FastMathPattern(), "no fast-math intrinsics: results must match the CPU to rounding");
         Assert.IsFalse(KernelModule.CompileOptions.Any(o => o.Contains("fast", StringComparison.OrdinalIgnoreCase)), "no --use_fast_math");
@@ -198,13 +198,17 @@ public sealed partial class KernelWrapperTests
             {
                 string[] names = [.. kernel.SelectMany(h => h.EntryNames)];
                 KernelShape shape = kernel.First().Shape;
-                int expected = shape switch { KernelShape.Untyped => 1, KernelShape.WarpPerMatrix => 2 * KernelHandle.ColumnTiers.Length, _ => 2 };
+                int forms = kernel.Count();   // one handle per element type: 2 real, 4 with the complex forms
+                int expected = shape switch { KernelShape.Untyped => 1, KernelShape.WarpPerMatrix => 2 * KernelHandle.ColumnTiers.Length, _ => forms };
                 Assert.HasCount(expected, names, $"{kernel.Key}: one entry per element type (and tier)");
                 CollectionAssert.AllItemsAreUnique(names, kernel.Key);
                 if (shape != KernelShape.Untyped)
                 {
-                    Assert.AreEqual(names.Length / 2, names.Count(n => n.EndsWith("_f32", StringComparison.Ordinal)), $"{kernel.Key}: float entries");
-                    Assert.AreEqual(names.Length / 2, names.Count(n => n.EndsWith("_f64", StringComparison.Ordinal)), $"{kernel.Key}: double entries");
+                    int perType = shape == KernelShape.WarpPerMatrix ? KernelHandle.ColumnTiers.Length : 1;
+                    Assert.AreEqual(perType, names.Count(n => n.EndsWith("_f32", StringComparison.Ordinal)), $"{kernel.Key}: float entries");
+                    Assert.AreEqual(perType, names.Count(n => n.EndsWith("_f64", StringComparison.Ordinal)), $"{kernel.Key}: double entries");
+                    Assert.AreEqual(forms == 4 ? 1 : 0, names.Count(n => n.EndsWith("_c64", StringComparison.Ordinal)), $"{kernel.Key}: complex64 entries");
+                    Assert.AreEqual(forms == 4 ? 1 : 0, names.Count(n => n.EndsWith("_c128", StringComparison.Ordinal)), $"{kernel.Key}: complex128 entries");
                 }
 
                 foreach (string name in names)
@@ -223,7 +227,9 @@ public sealed partial class KernelWrapperTests
     {
         Assert.AreEqual("scale_strided_f64", GeneralKernels.Handles<double>.ScaleStrided.EntryName);
         Assert.AreEqual("scale_strided_f32", GeneralKernels.Handles<float>.ScaleStrided.EntryName);
-        Assert.AreEqual(KernelShape.TypedBlockPerItem, GeneralKernels.Handles<float>.MaxExponent.Shape);
+        Assert.AreEqual(KernelShape.TypedBlockPerItem, GeneralKernels.RealHandles<float>.MaxExponent.Shape);
+        Assert.AreEqual("scale_strided_c64", GeneralKernels.Handles<Complex64>.ScaleStrided.EntryName);
+        Assert.AreEqual("adjoint_c128", GeneralKernels.Handles<System.Numerics.Complex>.Adjoint.EntryName);
         Assert.AreEqual("pointer_array", GeneralKernels.PointerArrayKernel.EntryName);
         Assert.AreEqual("fused_project_backward_n16_f32", FusedKernels<float>.ProjectBackward.EntryName(16));
         Assert.AreEqual("fused_qr_factor_n32_f64", FusedKernels<double>.QrFactor.EntryName(17));

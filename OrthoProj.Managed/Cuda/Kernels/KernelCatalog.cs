@@ -8,7 +8,10 @@ internal enum KernelShape
     /// <summary>One entry, no element type (OP_INSTANTIATE_UNTYPED); grid-stride over the launch's work items.</summary>
     Untyped,
 
-    /// <summary>name_f32 and name_f64 (OP_INSTANTIATE); grid-stride over the launch's work items.</summary>
+    /// <summary>
+    /// name_f32 and name_f64 (OP_INSTANTIATE), and name_c64 and name_c128 as well where the holder is
+    /// <see cref="ComplexFormsAttribute"/> (OP_INSTANTIATE_COMPLEX); grid-stride over the launch's work items.
+    /// </summary>
     Typed,
 
     /// <summary>name_f32 and name_f64 (OP_INSTANTIATE); one block per item (max_exponent).</summary>
@@ -56,12 +59,15 @@ internal abstract class KernelHandle
         Shape = shape;
         Parameters = parameters;
         Type? element = parameters.IsGenericType ? parameters.GetGenericArguments()[0] : null;
-        if ((shape == KernelShape.Untyped) != (element is null) || (element is not null && element != typeof(float) && element != typeof(double)))
+        bool complex = element == typeof(Complex64) || element == typeof(Complex);
+        if ((shape == KernelShape.Untyped) != (element is null)
+            || (element is not null && element != typeof(float) && element != typeof(double) && !complex)
+            || (complex && shape != KernelShape.Typed))
         {
-            throw new InvalidOperationException($"Kernel {name} ({shape}) cannot take {parameters}: typed kernels take a struct over float or double, untyped ones a struct without an element type.");
+            throw new InvalidOperationException($"Kernel {name} ({shape}) cannot take {parameters}: typed kernels take a struct over float or double (grid-stride ones also over Complex64 or Complex), untyped ones a struct without an element type.");
         }
 
-        string suffix = element == typeof(double) ? "_f64" : "_f32";
+        string suffix = Suffix(element);
         EntryNames = shape switch
         {
             KernelShape.Untyped => [name],
@@ -69,6 +75,19 @@ internal abstract class KernelHandle
             _ => [name + suffix],
         };
     }
+
+    /// <summary>The element types a holder of typed handles is closed over: float and double, and the complex two where it is <see cref="ComplexFormsAttribute"/>.</summary>
+    public static Type[] ElementTypes(Type holder) =>
+        holder.IsDefined(typeof(ComplexFormsAttribute), inherit: false)
+            ? [typeof(float), typeof(double), typeof(Complex64), typeof(Complex)]
+            : [typeof(float), typeof(double)];
+
+    /// <summary>The entry suffix of an element type: _f32, _f64, _c64 (complex64), _c128 (complex128).</summary>
+    public static string Suffix(Type? element) =>
+        element == typeof(double) ? "_f64"
+        : element == typeof(Complex64) ? "_c64"
+        : element == typeof(Complex) ? "_c128"
+        : "_f32";
 
     /// <summary>The kernel's base name in the source (before _n16/_f32 suffixes).</summary>
     public string Name { get; }
@@ -112,8 +131,16 @@ internal sealed class WarpKernel<TParams>(string name) : KernelHandle(name, Kern
 }
 
 /// <summary>
+/// Marks a generic holder of kernel handles whose kernels are instantiated for complex elements too
+/// (OP_INSTANTIATE_COMPLEX: name_c64 and name_c128 beside name_f32 and name_f64).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+internal sealed class ComplexFormsAttribute : Attribute;
+
+/// <summary>
 /// One translation unit of cuda/ and its kernels: the handles held as static fields by its classes
-/// (a generic class over the element type is read closed over float and double).
+/// (a generic class over the element type is read closed over float and double, and over Complex64
+/// and Complex where it is <see cref="ComplexFormsAttribute"/>).
 /// </summary>
 internal sealed class KernelUnit
 {
@@ -124,7 +151,7 @@ internal sealed class KernelUnit
         var handles = new List<KernelHandle>();
         foreach (Type holder in holders)
         {
-            Type[] closed = holder.IsGenericTypeDefinition ? [holder.MakeGenericType(typeof(float)), holder.MakeGenericType(typeof(double))] : [holder];
+            Type[] closed = holder.IsGenericTypeDefinition ? [.. KernelHandle.ElementTypes(holder).Select(t => holder.MakeGenericType(t))] : [holder];
             foreach (Type type in closed)
             {
                 foreach (FieldInfo field in type.GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static).OrderBy(f => f.MetadataToken))
