@@ -39,6 +39,7 @@ using std::fmax;
 using std::sqrt;
 using std::ilogb;
 using std::ldexp;
+using std::hypot;
 static int atomicMax(int* p, int v) { int old = *p; if (v > old) *p = v; return old; }
 
 typedef std::function<void(void**)> Invoker;
@@ -99,6 +100,14 @@ template <class P> static Kernel WithPointers(Kernel k, std::function<void(const
 #define OP_INSTANTIATE_UNTYPED(name, Params) \
     extern "C" void name(const Params p) { OP_CALL_FIELDS(name##_impl, Params, void); } \
     static Registrar reg_##name(#name, WithPointers<Params>(MakeInvoker(&name), EMU_POINTERS(Params, Params, void)));
+#undef OP_INSTANTIATE_COMPLEX
+// The complex entries (name_c64, name_c128) over the kernels' own op_c64 / op_c128, beside the real ones.
+#define OP_INSTANTIATE_COMPLEX(name, Params) \
+    OP_INSTANTIATE(name, Params) \
+    extern "C" void name##_c64(const Params<op_c64> p) { OP_CALL_FIELDS((name##_impl<op_c64>), Params, op_c64); } \
+    extern "C" void name##_c128(const Params<op_c128> p) { OP_CALL_FIELDS((name##_impl<op_c128>), Params, op_c128); } \
+    static Registrar regc64_##name(#name "_c64", WithPointers<Params<op_c64>>(MakeInvoker(&name##_c64), EMU_POINTERS_OF(Params, op_c64))); \
+    static Registrar regc128_##name(#name "_c128", WithPointers<Params<op_c128>>(MakeInvoker(&name##_c128), EMU_POINTERS_OF(Params, op_c128)));
 #include "orthoproj_kernels.cu"
 
 // ------------------------------------------------------------------ the fused kernels' warp helpers

@@ -13,12 +13,21 @@
 
 #include <algorithm>
 #include <cmath>
+#include <complex>
 #include <cstring>
 
 using namespace emu;
 
+// The complex forms (C, Z) run the same loops over std::complex, which has the layout of cuComplex
+// and cuDoubleComplex (two reals, the real part first). op: 0 N, 1 T, 2 C (CUBLAS_OP_C, the
+// conjugate transpose).
+typedef std::complex<float> c64;
+typedef std::complex<double> c128;
+template <typename T> static T Cj(T x) { return x; }
+template <typename R> static std::complex<R> Cj(std::complex<R> x) { return std::conj(x); }
+
 template <typename T>
-static T At(const T* a, int ld, bool trans, int i, int j) { return trans ? a[j + (int64_t)i * ld] : a[i + (int64_t)j * ld]; }
+static T At(const T* a, int ld, int op, int i, int j) { return op == 0 ? a[i + (int64_t)j * ld] : op == 1 ? a[j + (int64_t)i * ld] : Cj(a[j + (int64_t)i * ld]); }
 
 template <typename T>
 static int Gemm(int ta, int tb, int m, int n, int k, const T* alpha, const T* a, int lda, int64_t sa, const T* b, int ldb, int64_t sb, const T* beta, T* c, int ldc, int64_t sc, int count)
@@ -28,7 +37,7 @@ static int Gemm(int ta, int tb, int m, int n, int k, const T* alpha, const T* a,
             for (int i = 0; i < m; i++)
             {
                 T sum = 0;
-                for (int l = 0; l < k; l++) sum += At(a + p * sa, lda, ta != 0, i, l) * At(b + p * sb, ldb, tb != 0, l, j);
+                for (int l = 0; l < k; l++) sum += At(a + p * sa, lda, ta, i, l) * At(b + p * sb, ldb, tb, l, j);
                 T* cij = c + p * sc + i + (int64_t)j * ldc;
                 *cij = *beta == (T)0 ? *alpha * sum : *alpha * sum + *beta * *cij;
             }
@@ -44,7 +53,7 @@ static int Trsm(int side, int uplo, int trans, int diag, int m, int n, const T* 
         const T* r = rs[p];
         T* b = bs[p];
         for (int64_t e = 0; e < (int64_t)ldb * n; e++) if (e % ldb < m) b[e] *= *alpha;
-        auto R = [&](int i, int j) { return trans ? r[j + (int64_t)i * ldr] : r[i + (int64_t)j * ldr]; }; // op(R)(i, j)
+        auto R = [&](int i, int j) { return At(r, ldr, trans, i, j); }; // op(R)(i, j)
         if (side == 0)
         {
             // op(R) X = B, op(R) m x m: upper (back substitution) or lower (forward).
@@ -81,11 +90,27 @@ void sormqr_(const char*, const char*, int*, int*, int*, float*, int*, float*, f
 void dormqr_(const char*, const char*, int*, int*, int*, double*, int*, double*, double*, int*, double*, int*, int*);
 void sgesvd_(const char*, const char*, int*, int*, float*, int*, float*, float*, int*, float*, int*, float*, int*, int*);
 void dgesvd_(const char*, const char*, int*, int*, double*, int*, double*, double*, int*, double*, int*, double*, int*, int*);
+void cgeqrf_(int*, int*, c64*, int*, c64*, c64*, int*, int*);
+void zgeqrf_(int*, int*, c128*, int*, c128*, c128*, int*, int*);
+void cungqr_(int*, int*, int*, c64*, int*, c64*, c64*, int*, int*);
+void zungqr_(int*, int*, int*, c128*, int*, c128*, c128*, int*, int*);
+void cunmqr_(const char*, const char*, int*, int*, int*, c64*, int*, c64*, c64*, int*, c64*, int*, int*);
+void zunmqr_(const char*, const char*, int*, int*, int*, c128*, int*, c128*, c128*, int*, c128*, int*, int*);
+void cgesvd_(const char*, const char*, int*, int*, c64*, int*, float*, c64*, int*, c64*, int*, c64*, int*, float*, int*);
+void zgesvd_(const char*, const char*, int*, int*, c128*, int*, double*, c128*, int*, c128*, int*, c128*, int*, double*, int*);
 }
 static void lapack(int m, int n, float* a, int lda, float* tau, int* info) { std::vector<float> w(64 * (n + 1)); int lw = (int)w.size(); sgeqrf_(&m, &n, a, &lda, tau, w.data(), &lw, info); }
 static void lapack(int m, int n, double* a, int lda, double* tau, int* info) { std::vector<double> w(64 * (n + 1)); int lw = (int)w.size(); dgeqrf_(&m, &n, a, &lda, tau, w.data(), &lw, info); }
 static void orgqr(int m, int n, int k, float* a, int lda, float* tau, int* info) { std::vector<float> w(64 * (n + 1)); int lw = (int)w.size(); sorgqr_(&m, &n, &k, a, &lda, tau, w.data(), &lw, info); }
 static void orgqr(int m, int n, int k, double* a, int lda, double* tau, int* info) { std::vector<double> w(64 * (n + 1)); int lw = (int)w.size(); dorgqr_(&m, &n, &k, a, &lda, tau, w.data(), &lw, info); }
+static void lapack(int m, int n, c64* a, int lda, c64* tau, int* info) { std::vector<c64> w(64 * (n + 1)); int lw = (int)w.size(); cgeqrf_(&m, &n, a, &lda, tau, w.data(), &lw, info); }
+static void lapack(int m, int n, c128* a, int lda, c128* tau, int* info) { std::vector<c128> w(64 * (n + 1)); int lw = (int)w.size(); zgeqrf_(&m, &n, a, &lda, tau, w.data(), &lw, info); }
+static void orgqr(int m, int n, int k, c64* a, int lda, c64* tau, int* info) { std::vector<c64> w(64 * (n + 1)); int lw = (int)w.size(); cungqr_(&m, &n, &k, a, &lda, tau, w.data(), &lw, info); }
+static void orgqr(int m, int n, int k, c128* a, int lda, c128* tau, int* info) { std::vector<c128> w(64 * (n + 1)); int lw = (int)w.size(); zungqr_(&m, &n, &k, a, &lda, tau, w.data(), &lw, info); }
+static void gesvd(const char* ju, const char* jv, int m, int n, c64* a, int lda, float* s, c64* u, int ldu, c64* vt, int ldvt, int* info)
+{ c64 q; int lw = -1; std::vector<float> rw(5 * (size_t)std::max(1, std::min(m, n))); cgesvd_(ju, jv, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, &q, &lw, rw.data(), info); std::vector<c64> w((size_t)q.real() + 1); lw = (int)w.size(); cgesvd_(ju, jv, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, w.data(), &lw, rw.data(), info); }
+static void gesvd(const char* ju, const char* jv, int m, int n, c128* a, int lda, double* s, c128* u, int ldu, c128* vt, int ldvt, int* info)
+{ c128 q; int lw = -1; std::vector<double> rw(5 * (size_t)std::max(1, std::min(m, n))); zgesvd_(ju, jv, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, &q, &lw, rw.data(), info); std::vector<c128> w((size_t)q.real() + 1); lw = (int)w.size(); zgesvd_(ju, jv, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, w.data(), &lw, rw.data(), info); }
 static void gesvd(const char* ju, const char* jv, int m, int n, float* a, int lda, float* s, float* u, int ldu, float* vt, int ldvt, int* info)
 { float q; int lw = -1; sgesvd_(ju, jv, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, &q, &lw, info); std::vector<float> w((size_t)q + 1); lw = (int)w.size(); sgesvd_(ju, jv, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, w.data(), &lw, info); }
 static void gesvd(const char* ju, const char* jv, int m, int n, double* a, int lda, double* s, double* u, int ldu, double* vt, int ldvt, int* info)
@@ -96,15 +121,17 @@ static int Ormqr(int side, int trans, int m, int n, int k, T* a, int lda, T* tau
 {
     if (side != 0) return 3;
     const char* s = "L";
-    const char* t = trans == 0 ? "N" : "T";
+    const char* t = trans == 0 ? "N" : trans == 1 ? "T" : "C";
     std::vector<T> w((size_t)64 * (n + 1));
     int lw = (int)w.size();
-    if constexpr (sizeof(T) == 4) sormqr_(s, t, &m, &n, &k, a, &lda, tau, c, &ldc, w.data(), &lw, info);
-    else dormqr_(s, t, &m, &n, &k, a, &lda, tau, c, &ldc, w.data(), &lw, info);
+    if constexpr (std::is_same_v<T, float>) sormqr_(s, t, &m, &n, &k, a, &lda, tau, c, &ldc, w.data(), &lw, info);
+    else if constexpr (std::is_same_v<T, double>) dormqr_(s, t, &m, &n, &k, a, &lda, tau, c, &ldc, w.data(), &lw, info);
+    else if constexpr (std::is_same_v<T, c64>) { if (trans == 1) return 3; cunmqr_(s, t, &m, &n, &k, a, &lda, tau, c, &ldc, w.data(), &lw, info); }
+    else { if (trans == 1) return 3; zunmqr_(s, t, &m, &n, &k, a, &lda, tau, c, &ldc, w.data(), &lw, info); }
     return 0;
 }
-template <typename T>
-static int GesvdjBatched(int jobz, int m, int n, T* a, int lda, T* s, T* u, int ldu, T* v, int ldv, int* info, int batch)
+template <typename T, typename R>
+static int GesvdjBatched(int jobz, int m, int n, T* a, int lda, R* s, T* u, int ldu, T* v, int ldv, int* info, int batch)
 {
     if (jobz != 1 || m > 32 || n > 32) return 3;
     int k = m < n ? m : n;
@@ -113,7 +140,7 @@ static int GesvdjBatched(int jobz, int m, int n, T* a, int lda, T* s, T* u, int 
     {
         gesvd("A", "A", m, n, a + (int64_t)p * lda * n, lda, s + (int64_t)p * k, u + (int64_t)p * ldu * m, ldu, vt.data(), n, info + p);
         T* vp = v + (int64_t)p * ldv * n;
-        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) vp[i + (int64_t)j * ldv] = vt[j + (int64_t)i * n];
+        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) vp[i + (int64_t)j * ldv] = Cj(vt[j + (int64_t)i * n]);
     }
     return 0;
 }
@@ -497,8 +524,8 @@ EXPORT int cusolverDnDormqr(void* h, int side, int trans, int m, int n, int k, d
 { return OrmqrCall("cusolverDnDormqr", "Dormqr", h, side, trans, m, n, k, a, lda, tau, c, ldc, w, lw, info); }
 
 // cusolverDn<t>gesvd (m >= n): reads and overwrites A, writes S and, as jobu/jobvt ask, U and VT.
-template <typename T>
-static int GesvdCall(const char* call, const char* key, void* handle, signed char ju, signed char jv, int m, int n, T* a, int lda, T* sv, T* u, int ldu, T* vt, int ldvt, T* work, int lwork, int* info)
+template <typename T, typename R>
+static int GesvdCall(const char* call, const char* key, void* handle, signed char ju, signed char jv, int m, int n, T* a, int lda, R* sv, T* u, int ldu, T* vt, int ldvt, T* work, int lwork, int* info)
 {
     Api api(call);
     ++g_count.library;
@@ -510,7 +537,7 @@ static int GesvdCall(const char* call, const char* key, void* handle, signed cha
     int mn = std::min(m, n);
     std::vector<Access> acc;
     AddMatrices(acc, a, m, n, lda, 0, 1, sizeof(T), true, true);
-    if (mn > 0) acc.push_back(Access{ sv, (size_t)mn * sizeof(T), false, true, false });
+    if (mn > 0) acc.push_back(Access{ sv, (size_t)mn * sizeof(R), false, true, false });
     if (ju == 'A') AddMatrices(acc, u, m, m, ldu, 0, 1, sizeof(T), false, true);
     if (ju == 'S') AddMatrices(acc, u, m, mn, ldu, 0, 1, sizeof(T), false, true);
     if (jv == 'A') AddMatrices(acc, vt, n, n, ldvt, 0, 1, sizeof(T), false, true);
@@ -530,8 +557,8 @@ EXPORT int cusolverDnDgesvd(void* h, signed char ju, signed char jv, int m, int 
 
 // cusolverDn<t>gesvdjBatched: batch matrices m x n (lda * n apart) read and overwritten; S, U
 // (m x m), V (n x n) and one devInfo per matrix written.
-template <typename T>
-static int GesvdjBatchedCall(const char* call, const char* key, void* handle, int jobz, int m, int n, T* a, int lda, T* sv, T* u, int ldu, T* v, int ldv, T* work, int lwork, int* info, int batch)
+template <typename T, typename R>
+static int GesvdjBatchedCall(const char* call, const char* key, void* handle, int jobz, int m, int n, T* a, int lda, R* sv, T* u, int ldu, T* v, int ldv, T* work, int lwork, int* info, int batch)
 {
     Api api(call);
     ++g_count.library;
@@ -543,7 +570,7 @@ static int GesvdjBatchedCall(const char* call, const char* key, void* handle, in
     int mn = std::min(m, n);
     std::vector<Access> acc;
     AddMatrices(acc, a, m, n, lda, (int64_t)lda * n, batch, sizeof(T), true, true);
-    if (batch > 0 && mn > 0) acc.push_back(Access{ sv, (size_t)mn * batch * sizeof(T), false, true, false });
+    if (batch > 0 && mn > 0) acc.push_back(Access{ sv, (size_t)mn * batch * sizeof(R), false, true, false });
     AddMatrices(acc, u, m, m, ldu, (int64_t)ldu * m, batch, sizeof(T), false, true);
     AddMatrices(acc, v, n, n, ldv, (int64_t)ldv * n, batch, sizeof(T), false, true);
     if (lwork > 0) acc.push_back(Access{ work, (size_t)lwork * sizeof(T), false, true, false });
@@ -560,3 +587,51 @@ EXPORT int cusolverDnSgesvdjBatched(void* h, int jobz, int m, int n, float* a, i
 { return GesvdjBatchedCall("cusolverDnSgesvdjBatched", "SgesvdjBatched", h, jobz, m, n, a, lda, s, u, ldu, v, ldv, w, lw, info, batch); }
 EXPORT int cusolverDnDgesvdjBatched(void* h, int jobz, int m, int n, double* a, int lda, double* s, double* u, int ldu, double* v, int ldv, double* w, int lw, int* info, void*, int batch)
 { return GesvdjBatchedCall("cusolverDnDgesvdjBatched", "DgesvdjBatched", h, jobz, m, n, a, lda, s, u, ldu, v, ldv, w, lw, info, batch); }
+
+// ------------------------------------------------------------------ the complex forms (C, Z)
+// The same calls over std::complex (cuComplex / cuDoubleComplex): CUBLAS_OP_C (2) is the
+// conjugate transpose; ungqr/unmqr are LAPACK's c/z routines; gesvd's S (and rwork, unused here)
+// and gesvdjBatched's S are real.
+EXPORT int cublasCgemmStridedBatched(void* h, int ta, int tb, int m, int n, int k, const c64* al, const c64* a, int lda, int64_t sa, const c64* b, int ldb, int64_t sb, const c64* be, c64* c, int ldc, int64_t sc, int count)
+{ return GemmCall("cublasCgemmStridedBatched", h, ta, tb, m, n, k, al, a, lda, sa, b, ldb, sb, be, c, ldc, sc, count); }
+EXPORT int cublasZgemmStridedBatched(void* h, int ta, int tb, int m, int n, int k, const c128* al, const c128* a, int lda, int64_t sa, const c128* b, int ldb, int64_t sb, const c128* be, c128* c, int ldc, int64_t sc, int count)
+{ return GemmCall("cublasZgemmStridedBatched", h, ta, tb, m, n, k, al, a, lda, sa, b, ldb, sb, be, c, ldc, sc, count); }
+EXPORT int cublasCtrsmBatched(void* h, int side, int uplo, int trans, int diag, int m, int n, const c64* al, c64* const* a, int lda, c64* const* b, int ldb, int count)
+{ return TrsmCall("cublasCtrsmBatched", h, side, uplo, trans, diag, m, n, al, a, lda, b, ldb, count); }
+EXPORT int cublasZtrsmBatched(void* h, int side, int uplo, int trans, int diag, int m, int n, const c128* al, c128* const* a, int lda, c128* const* b, int ldb, int count)
+{ return TrsmCall("cublasZtrsmBatched", h, side, uplo, trans, diag, m, n, al, a, lda, b, ldb, count); }
+EXPORT int cublasCaxpy_v2(void* h, int n, const c64* al, const c64* x, int incx, c64* y, int incy) { return AxpyCall("cublasCaxpy_v2", h, n, al, x, incx, y, incy); }
+EXPORT int cublasZaxpy_v2(void* h, int n, const c128* al, const c128* x, int incx, c128* y, int incy) { return AxpyCall("cublasZaxpy_v2", h, n, al, x, incx, y, incy); }
+EXPORT int cublasCgeqrfBatched(void* h, int m, int n, c64* const* a, int lda, c64* const* tau, int* info, int count) { return GeqrfBatchedCall("cublasCgeqrfBatched", h, m, n, a, lda, tau, info, count); }
+EXPORT int cublasZgeqrfBatched(void* h, int m, int n, c128* const* a, int lda, c128* const* tau, int* info, int count) { return GeqrfBatchedCall("cublasZgeqrfBatched", h, m, n, a, lda, tau, info, count); }
+
+EXPORT int cusolverDnCgeqrf_bufferSize(void* h, int m, int n, c64*, int lda, int* lw) { return BufferSize("cusolverDnCgeqrf_bufferSize", h, Shape("Cgeqrf", { m, n, lda }), n + 1, lw); }
+EXPORT int cusolverDnZgeqrf_bufferSize(void* h, int m, int n, c128*, int lda, int* lw) { return BufferSize("cusolverDnZgeqrf_bufferSize", h, Shape("Zgeqrf", { m, n, lda }), n + 1, lw); }
+EXPORT int cusolverDnCgeqrf(void* h, int m, int n, c64* a, int lda, c64* tau, c64* w, int lw, int* info) { return GeqrfCall("cusolverDnCgeqrf", "Cgeqrf", h, m, n, a, lda, tau, w, lw, info); }
+EXPORT int cusolverDnZgeqrf(void* h, int m, int n, c128* a, int lda, c128* tau, c128* w, int lw, int* info) { return GeqrfCall("cusolverDnZgeqrf", "Zgeqrf", h, m, n, a, lda, tau, w, lw, info); }
+EXPORT int cusolverDnCungqr_bufferSize(void* h, int m, int n, int k, const c64*, int lda, const c64*, int* lw) { return BufferSize("cusolverDnCungqr_bufferSize", h, Shape("Cungqr", { m, n, k, lda }), n + 1, lw); }
+EXPORT int cusolverDnZungqr_bufferSize(void* h, int m, int n, int k, const c128*, int lda, const c128*, int* lw) { return BufferSize("cusolverDnZungqr_bufferSize", h, Shape("Zungqr", { m, n, k, lda }), n + 1, lw); }
+EXPORT int cusolverDnCungqr(void* h, int m, int n, int k, c64* a, int lda, c64* tau, c64* w, int lw, int* info) { return OrgqrCall("cusolverDnCungqr", "Cungqr", h, m, n, k, a, lda, tau, w, lw, info); }
+EXPORT int cusolverDnZungqr(void* h, int m, int n, int k, c128* a, int lda, c128* tau, c128* w, int lw, int* info) { return OrgqrCall("cusolverDnZungqr", "Zungqr", h, m, n, k, a, lda, tau, w, lw, info); }
+EXPORT int cusolverDnCunmqr_bufferSize(void* h, int side, int trans, int m, int n, int k, const c64*, int lda, const c64*, const c64*, int ldc, int* lw)
+{ return BufferSize("cusolverDnCunmqr_bufferSize", h, Shape("Cunmqr", { side, trans, m, n, k, lda, ldc }), n + 1, lw); }
+EXPORT int cusolverDnZunmqr_bufferSize(void* h, int side, int trans, int m, int n, int k, const c128*, int lda, const c128*, const c128*, int ldc, int* lw)
+{ return BufferSize("cusolverDnZunmqr_bufferSize", h, Shape("Zunmqr", { side, trans, m, n, k, lda, ldc }), n + 1, lw); }
+EXPORT int cusolverDnCunmqr(void* h, int side, int trans, int m, int n, int k, c64* a, int lda, c64* tau, c64* c, int ldc, c64* w, int lw, int* info)
+{ return OrmqrCall("cusolverDnCunmqr", "Cunmqr", h, side, trans, m, n, k, a, lda, tau, c, ldc, w, lw, info); }
+EXPORT int cusolverDnZunmqr(void* h, int side, int trans, int m, int n, int k, c128* a, int lda, c128* tau, c128* c, int ldc, c128* w, int lw, int* info)
+{ return OrmqrCall("cusolverDnZunmqr", "Zunmqr", h, side, trans, m, n, k, a, lda, tau, c, ldc, w, lw, info); }
+EXPORT int cusolverDnCgesvd_bufferSize(void* h, int m, int n, int* lw) { return BufferSize("cusolverDnCgesvd_bufferSize", h, Shape("Cgesvd", { m, n }), n + 1, lw); }
+EXPORT int cusolverDnZgesvd_bufferSize(void* h, int m, int n, int* lw) { return BufferSize("cusolverDnZgesvd_bufferSize", h, Shape("Zgesvd", { m, n }), n + 1, lw); }
+EXPORT int cusolverDnCgesvd(void* h, signed char ju, signed char jv, int m, int n, c64* a, int lda, float* s, c64* u, int ldu, c64* vt, int ldvt, c64* w, int lw, float*, int* info)
+{ return GesvdCall("cusolverDnCgesvd", "Cgesvd", h, ju, jv, m, n, a, lda, s, u, ldu, vt, ldvt, w, lw, info); }
+EXPORT int cusolverDnZgesvd(void* h, signed char ju, signed char jv, int m, int n, c128* a, int lda, double* s, c128* u, int ldu, c128* vt, int ldvt, c128* w, int lw, double*, int* info)
+{ return GesvdCall("cusolverDnZgesvd", "Zgesvd", h, ju, jv, m, n, a, lda, s, u, ldu, vt, ldvt, w, lw, info); }
+EXPORT int cusolverDnCgesvdjBatched_bufferSize(void* h, int jobz, int m, int n, c64*, int lda, float*, c64*, int ldu, c64*, int ldv, int* lw, void*, int batch)
+{ return BufferSize("cusolverDnCgesvdjBatched_bufferSize", h, Shape("CgesvdjBatched", { jobz, m, n, lda, ldu, ldv, batch }), m + n, lw); }
+EXPORT int cusolverDnZgesvdjBatched_bufferSize(void* h, int jobz, int m, int n, c128*, int lda, double*, c128*, int ldu, c128*, int ldv, int* lw, void*, int batch)
+{ return BufferSize("cusolverDnZgesvdjBatched_bufferSize", h, Shape("ZgesvdjBatched", { jobz, m, n, lda, ldu, ldv, batch }), m + n, lw); }
+EXPORT int cusolverDnCgesvdjBatched(void* h, int jobz, int m, int n, c64* a, int lda, float* s, c64* u, int ldu, c64* v, int ldv, c64* w, int lw, int* info, void*, int batch)
+{ return GesvdjBatchedCall("cusolverDnCgesvdjBatched", "CgesvdjBatched", h, jobz, m, n, a, lda, s, u, ldu, v, ldv, w, lw, info, batch); }
+EXPORT int cusolverDnZgesvdjBatched(void* h, int jobz, int m, int n, c128* a, int lda, double* s, c128* u, int ldu, c128* v, int ldv, c128* w, int lw, int* info, void*, int batch)
+{ return GesvdjBatchedCall("cusolverDnZgesvdjBatched", "ZgesvdjBatched", h, jobz, m, n, a, lda, s, u, ldu, v, ldv, w, lw, info, batch); }
