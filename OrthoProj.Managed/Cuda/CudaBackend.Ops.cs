@@ -75,6 +75,20 @@ public sealed partial class CudaBackend
             }
         }
 
+        /// <summary>dst (cols x rows) = src^H for each matrix: the conjugate transpose (the transpose for a real element).</summary>
+        public void Adjoint<T>(DevicePtr<T> source, int rows, int cols, long sourceStride, DevicePtr<T> destination, long destinationStride, int count)
+            where T : unmanaged, INumberBase<T>
+        {
+            if (!Element<T>.IsComplex)
+            {
+                Transpose(source, rows, cols, sourceStride, destination, destinationStride, count);
+            }
+            else if ((long)rows * cols * count > 0)
+            {
+                Kernels.Adjoint((long)rows * cols * count, source, rows, cols, sourceStride, destination, destinationStride, count);
+            }
+        }
+
         /// <summary>A stream-ordered read of element <paramref name="index"/> (waits for the work queued before it).</summary>
         public T ReadElement<T>(DevicePtr<T> start, long index)
             where T : unmanaged
@@ -135,6 +149,7 @@ public sealed partial class CudaBackend
         /// C_b = alpha op(A_b) op(B_b) + beta C_b for every b (cublas gemmStridedBatched); op(A) is
         /// m x k and op(B) k x n, C m x n, with m, n, k and the count read from the batches (column-major,
         /// leading dimension max(1, rows)). An empty inner dimension scales C by beta (BLAS semantics).
+        /// op is the adjoint where asked (CUBLAS_OP_C for complex elements, CUBLAS_OP_T for real).
         /// </summary>
         public void Gemm<T>(bool transA, bool transB, T alpha, CudaMatrixBatch<T> a, CudaMatrixBatch<T> b, T beta, CudaMatrixBatch<T> c)
             where T : unmanaged, INumberBase<T>
@@ -164,7 +179,7 @@ public sealed partial class CudaBackend
         /// <summary>
         /// Solves with the upper triangular R_b in place of B_b for every b (cublas trsmBatched, over
         /// pointer arrays built here): left: op(R) X = B (B m x n, R m x m); right: X op(R) = B (R n x n).
-        /// op is ^T when <paramref name="transR"/>.
+        /// op is the adjoint (^H; ^T for real elements) when <paramref name="transR"/>.
         /// </summary>
         public void TrsmBatched<T>(bool right, bool transR, CudaMatrixBatch<T> r, CudaMatrixBatch<T> b)
             where T : unmanaged, INumberBase<T>
@@ -265,7 +280,8 @@ public sealed partial class CudaBackend
         }
 
         /// <summary>
-        /// C_b = op(Q_b) C_b (m x p) for every matrix of <paramref name="c"/>, Q_b the m x m product of
+        /// C_b = op(Q_b) C_b (m x p) for every matrix of <paramref name="c"/>, op the adjoint when
+        /// <paramref name="transpose"/> (unmqr with CUBLAS_OP_C for complex elements), Q_b the m x m product of
         /// the k reflectors (k = the columns of <paramref name="reflectors"/>, their scalars k apart in
         /// <paramref name="tau"/>) stored by <see cref="Geqrf{T}"/> (ormqr, Q never formed; one
         /// cuSOLVER call per matrix); devInfo into the backend's status word.
@@ -310,25 +326,27 @@ public sealed partial class CudaBackend
 
         /// <summary>
         /// gesvd (m &gt;= n) of each m x n matrix (<paramref name="stride"/> apart), destroying it:
-        /// U m x n ("S"), s n (n apart), V^T n x n ("S"); devInfo in info[b].
+        /// U m x n ("S"), s n (n apart, of the real type: <paramref name="s"/> is the address of
+        /// reals), V^H n x n ("S"); devInfo in info[b].
         /// </summary>
-        public void Gesvd<T>(DevicePtr<T> a, int m, int n, long stride, DevicePtr<T> s, DevicePtr<T> u, long strideU, DevicePtr<T> vt, long strideVt, DevicePtr<int> info, int count)
+        public void Gesvd<T>(DevicePtr<T> a, int m, int n, long stride, nint s, DevicePtr<T> u, long strideU, DevicePtr<T> vt, long strideVt, DevicePtr<int> info, int count)
             where T : unmanaged, INumberBase<T>
         {
             nint handle = cusolver.Enter();
             int lwork = CudaSolver.GesvdBufferSize<T>(handle, m, n);
             DevicePtr<T> work = Temp<T>(lwork);
-            DevicePtr<T> rwork = Temp<T>(n);
+            DevicePtr<T> rwork = Temp<T>(n);   // rwork: min(m, n) - 1 reals, fewer bytes than n elements
+            int realSize = Element<T>.IsSingle ? sizeof(float) : sizeof(double);
             for (int b = 0; b < count; b++)
             {
                 CudaSolver.Gesvd<T>(
-                    handle, m, n, a.At(b * stride), m, s.At((long)b * n),
+                    handle, m, n, a.At(b * stride), m, s + (nint)((long)b * n * realSize),
                     u.At(b * strideU), m, vt.At(b * strideVt), n, work, lwork, rwork, info.At(b));
             }
         }
 
-        /// <summary>gesvdjBatched (m, n &lt;= 32), destroying A: U m x m, s min(m, n), V n x n per matrix; info per matrix.</summary>
-        public void GesvdjBatched<T>(DevicePtr<T> a, int m, int n, DevicePtr<T> s, DevicePtr<T> u, DevicePtr<T> v, DevicePtr<int> info, int count)
+        /// <summary>gesvdjBatched (m, n &lt;= 32), destroying A: U m x m, s min(m, n) (reals: <paramref name="s"/> is their address), V n x n per matrix; info per matrix.</summary>
+        public void GesvdjBatched<T>(DevicePtr<T> a, int m, int n, nint s, DevicePtr<T> u, DevicePtr<T> v, DevicePtr<int> info, int count)
             where T : unmanaged, INumberBase<T>
         {
             nint handle = cusolver.Enter();

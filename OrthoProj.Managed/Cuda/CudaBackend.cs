@@ -347,19 +347,16 @@ public sealed partial class CudaBackend : Backend, IDisposable
 
     /// <summary>
     /// The checks of every CUDA batch's shape and element type, before anything is allocated; returns
-    /// the length. CUDA batches hold float and double: the complex C/Z routines and kernels are not
-    /// built yet (docs/complex.md section 7), so a complex batch is refused here, before any device
-    /// call, and no CUDA operation can ever see one.
+    /// the length. CUDA batches hold float, double, <see cref="Complex64"/> and <see cref="Complex"/>
+    /// (complex batches take the general path: the C/Z routines of cuBLAS and cuSOLVER and the
+    /// complex forms of OrthoProj's kernels; docs/cuda.md); any other element type is refused here,
+    /// before any device call.
     /// </summary>
-    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is complex (or not an element type).</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not an element type.</exception>
     internal static long CheckShape<T>(int rows, int cols, int count)
         where T : unmanaged, INumberBase<T>
     {
-        if (Element<T>.IsComplex)
-        {
-            throw new NotSupportedException($"CUDA batches hold float and double elements; {typeof(T).Name} matrices compute on the CPU backend (CpuBackend), where QR, pinv and the projector take complex64 and complex128. The CUDA complex path (cuBLAS and cuSOLVER C/Z) is not built yet.");
-        }
-
+        ElementType.EnsureSupported<T>();
         return MatrixBatch<T>.CheckShape(rows, cols, count);
     }
 
@@ -480,13 +477,30 @@ public sealed partial class CudaBackend : Backend, IDisposable
 
     private SmallMatrixPath smallMatrixPath = SmallMatrixPath.Auto;
 
-    /// <summary>Whether a projector of this shape and method is built on the fused path under the current <see cref="SmallMatrixPath"/>.</summary>
+    /// <summary>
+    /// Whether a projector of this shape and method over real elements is built on the fused path
+    /// under the current <see cref="SmallMatrixPath"/> (<see cref="UsesFusedPath{T}"/> for an element type).
+    /// </summary>
     public bool UsesFusedPath(ProjectorMethod method, int rows, int cols, int count) =>
         SmallMatrixPolicy.Chooses(SmallMatrixPath, method, rows, cols, count, minimumAutoCount: 1);
 
+    /// <summary>
+    /// Whether a projector of elements <typeparamref name="T"/>, this shape and method is built on
+    /// the fused path: never for complex elements (the fused kernels are real-only; complex batches
+    /// take the general path by policy, docs/complex.md section 2), else as <see cref="UsesFusedPath(ProjectorMethod, int, int, int)"/>.
+    /// </summary>
+    /// <typeparam name="T">float, double, <see cref="Complex64"/> or <see cref="Complex"/>.</typeparam>
+    public bool UsesFusedPath<T>(ProjectorMethod method, int rows, int cols, int count)
+        where T : unmanaged, INumberBase<T> => ChoosesFusedPath<T>(SmallMatrixPath, method, rows, cols, count);
+
+    /// <summary>The rule of <see cref="UsesFusedPath{T}"/> under <paramref name="path"/>, without a device.</summary>
+    internal static bool ChoosesFusedPath<T>(SmallMatrixPath path, ProjectorMethod method, int rows, int cols, int count)
+        where T : unmanaged, INumberBase<T> =>
+        !Element<T>.IsComplex && SmallMatrixPolicy.Chooses(path, method, rows, cols, count, minimumAutoCount: 1);
+
     /// <inheritdoc/>
     protected override Projector<T> ProjectorCore<T>(MatrixBatch<T> a, ProjectorMethod method, RankTolerance tolerance) =>
-        UsesFusedPath(method, a.Rows, a.Cols, a.Count)
+        UsesFusedPath<T>(method, a.Rows, a.Cols, a.Count)
             ? Run(ops => Cuda.Fused.CudaFusedQrProjector<T>.Create(this, ops, (CudaMatrixBatch<T>)a, tolerance))
             : Projection.BatchedProjector<T>.Create(new CudaBatchKernels<T>(this), a, method, tolerance);
 

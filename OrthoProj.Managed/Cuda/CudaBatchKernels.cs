@@ -5,7 +5,9 @@ namespace OrthoProj.Cuda;
 /// <summary>
 /// The CUDA general path's batched primitives: cuBLAS strided-batched gemm and batched trsm,
 /// cuSOLVER geqrf/orgqr/ormqr/SVD, and OrthoProj's kernels (cuda/orthoproj_kernels.cu) for layout,
-/// scaling and the rank and second-pass rules. Each <see cref="Run{TResult}"/> holds the backend's
+/// scaling and the rank and second-pass rules; for float, double, complex64 and complex128 (the
+/// complex elements through the C/Z routines, every adjoint flag CUBLAS_OP_C, and the kernels'
+/// complex forms). Each <see cref="Run{TResult}"/> holds the backend's
 /// lock with a fresh scratch frame; scratch batches are views into that frame.
 /// </summary>
 internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
@@ -81,8 +83,8 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
             }
         }
 
-        // Real elements only: CUDA refuses complex ones at the backend's entry (CudaBackend.SupportsElement),
-        // so the Hermitian of the upper triangle is its mirror and the adjoint the transpose.
+        // mirror_upper conjugates into the lower triangle and keeps the diagonal's real part for a
+        // complex element; for a real one it is the mirror.
         public void HermitianFromUpper(MatrixBatch<T> x) => ops.Kernels.MirrorUpper(x.Length, Ptr(x), x.Rows, x.MatrixLength, x.Count);
 
         public void SetIdentity(MatrixBatch<T> x)
@@ -96,7 +98,8 @@ internal sealed class CudaBatchKernels<T>(CudaBackend backend) : BatchKernels<T>
         public void Transpose(MatrixBatch<T> source, MatrixBatch<T> destination) =>
             ops.Transpose(Ptr(source), source.Rows, source.Cols, source.MatrixLength, Ptr(destination), destination.MatrixLength, source.Count);
 
-        public void Adjoint(MatrixBatch<T> source, MatrixBatch<T> destination) => Transpose(source, destination);
+        public void Adjoint(MatrixBatch<T> source, MatrixBatch<T> destination) =>
+            ops.Adjoint(Ptr(source), source.Rows, source.Cols, source.MatrixLength, Ptr(destination), destination.MatrixLength, source.Count);
 
         public void Gemm(bool adjointA, bool adjointB, T alpha, MatrixBatch<T> a, MatrixBatch<T> b, T beta, MatrixBatch<T> c) =>
             ops.Gemm(adjointA, adjointB, alpha, AsCuda(a), AsCuda(b), beta, AsCuda(c));

@@ -22,8 +22,9 @@ internal readonly record struct SvdFactors<T>(DevicePtr<T> U, long StrideU, Devi
 
 /// <summary>
 /// The thin SVD of a batch on the device, for the seam's ThinSvd (which serves the SVD projector and
-/// the pseudo-inverse): gesvdjBatched for matrices up to 32 x 32, gesvd otherwise, transposed for
-/// wide matrices since cuSOLVER's gesvd needs m &gt;= n.
+/// the pseudo-inverse): gesvdjBatched for matrices up to 32 x 32, gesvd otherwise, on the adjoint
+/// for wide matrices since cuSOLVER's gesvd needs m &gt;= n. Complex elements take the C/Z forms,
+/// whose singular values are real (widened to elements here) and V = (V^H)^H by the adjoint kernel.
 /// </summary>
 internal static class CudaSvd
 {
@@ -40,39 +41,60 @@ internal static class CudaSvd
         int m = a.Rows, n = a.Cols, kk = Math.Min(m, n), count = a.Count;
         long mn = (long)m * n;
         DevicePtr<T> work = ops.Temp<T>(mn * count);
+        // cuSOLVER writes the singular values as reals: for a real element into s itself, for a
+        // complex one into the first half of sReal (kk * count reals), widened below into s as
+        // elements with no imaginary part (the seam holds them as T).
         DevicePtr<T> s = ops.Temp<T>((long)kk * count);
+        DevicePtr<T> sReal = Element<T>.IsComplex ? ops.Temp<T>((long)kk * count) : s;
         DevicePtr<int> info = ops.Temp<int>(count);
         ops.Clear(info, count);
+        SvdFactors<T> factors;
         if (m <= JacobiBatchedLimit && n <= JacobiBatchedLimit)
         {
             // One call for the whole batch; U is m x m and V n x n, of which the first kk columns are used.
             DevicePtr<T> u = ops.Temp<T>((long)m * m * count);
             DevicePtr<T> v = ops.Temp<T>((long)n * n * count);
             ops.Copy(a.Ptr, work, mn * count);
-            ops.GesvdjBatched(work, m, n, s, u, v, info, count);
-            return new SvdFactors<T>(u, (long)m * m, s, v, (long)n * n, kk, info, count, CudaSolver.Name<T>("gesvdjBatched"));
+            ops.GesvdjBatched(work, m, n, sReal, u, v, info, count);
+            factors = new SvdFactors<T>(u, (long)m * m, s, v, (long)n * n, kk, info, count, CudaSolver.Name<T>("gesvdjBatched"));
         }
-
-        if (m >= n)
+        else if (m >= n)
         {
             DevicePtr<T> u = ops.Temp<T>(mn * count);
             DevicePtr<T> vt = ops.Temp<T>((long)n * n * count);
             DevicePtr<T> v = ops.Temp<T>((long)n * n * count);
             ops.Copy(a.Ptr, work, mn * count);
-            ops.Gesvd(work, m, n, mn, s, u, mn, vt, (long)n * n, info, count);
-            ops.Transpose(vt, n, n, (long)n * n, v, (long)n * n, count);
-            return new SvdFactors<T>(u, mn, s, v, (long)n * n, kk, info, count, CudaSolver.Name<T>("gesvd"));
+            ops.Gesvd(work, m, n, mn, sReal, u, mn, vt, (long)n * n, info, count);
+            ops.Adjoint(vt, n, n, (long)n * n, v, (long)n * n, count);
+            factors = new SvdFactors<T>(u, mn, s, v, (long)n * n, kk, info, count, CudaSolver.Name<T>("gesvd"));
         }
         else
         {
-            // A^T = U' S V'^T (n x m, n > m) gives A = V' S U'^T: U_A = V' = (V'^T)^T, V_A = U'.
+            // A^H = U' S V'^H (n x m, n > m) gives A = V' S U'^H: U_A = V' = (V'^H)^H, V_A = U'.
             DevicePtr<T> uPrime = ops.Temp<T>(mn * count);
             DevicePtr<T> vtPrime = ops.Temp<T>((long)m * m * count);
             DevicePtr<T> u = ops.Temp<T>((long)m * m * count);
-            ops.Transpose(a.Ptr, m, n, mn, work, mn, count);
-            ops.Gesvd(work, n, m, mn, s, uPrime, mn, vtPrime, (long)m * m, info, count);
-            ops.Transpose(vtPrime, m, m, (long)m * m, u, (long)m * m, count);
-            return new SvdFactors<T>(u, (long)m * m, s, uPrime, mn, kk, info, count, CudaSolver.Name<T>("gesvd"));
+            ops.Adjoint(a.Ptr, m, n, mn, work, mn, count);
+            ops.Gesvd(work, n, m, mn, sReal, uPrime, mn, vtPrime, (long)m * m, info, count);
+            ops.Adjoint(vtPrime, m, m, (long)m * m, u, (long)m * m, count);
+            factors = new SvdFactors<T>(u, (long)m * m, s, uPrime, mn, kk, info, count, CudaSolver.Name<T>("gesvd"));
         }
+
+        if (Element<T>.IsComplex)
+        {
+            // s[l] = sReal[l] + 0i: the reals kk * count apart by one, into every other real of s.
+            long values = (long)kk * count;
+            ops.Clear(s, values);
+            if (Element<T>.IsSingle)
+            {
+                ops.Kernels.CopyStrided(values, GeneralKernels.Reals<T, float>(sReal), 1, GeneralKernels.Reals<T, float>(s), 2, 1, checked((int)values));
+            }
+            else
+            {
+                ops.Kernels.CopyStrided(values, GeneralKernels.Reals<T, double>(sReal), 1, GeneralKernels.Reals<T, double>(s), 2, 1, checked((int)values));
+            }
+        }
+
+        return factors;
     }
 }

@@ -18,18 +18,28 @@ public sealed class CudaWithoutDeviceTests
         KernelModule.SourceNames().Where(n => n.EndsWith(".cu", StringComparison.Ordinal)).SelectMany(file => TargetArchitectures.Select(arch => new object[] { file, arch }));
 
     /// <summary>
-    /// Complex batches are refused before any device call, with a message that says where complex
-    /// matrices compute today; real ones pass the same check. Every CUDA batch is made through it.
+    /// Complex batches are accepted (the general path has their C/Z routines and kernels); other
+    /// element types are still refused before any device call. The fused small-matrix kernels are
+    /// real-only: a complex projector takes the general path whatever SmallMatrixPath says, while a
+    /// real one of the same shape takes the fused path.
     /// </summary>
     [TestMethod]
-    public void ComplexBatches_AreRefusedBeforeAnyDeviceCall()
+    public void ComplexBatches_AreAccepted_AndTheFusedPathDeclinesThem()
     {
-        NotSupportedException e = Assert.ThrowsExactly<NotSupportedException>(() => CudaBackend.CheckShape<System.Numerics.Complex>(4, 3, 2));
-        StringAssert.Contains(e.Message, "CpuBackend");
-        Assert.ThrowsExactly<NotSupportedException>(() => CudaBackend.CheckShape<Complex64>(4, 3, 2));
-        Assert.ThrowsExactly<NotSupportedException>(() => CudaBackend.ValidateWrap<Complex64>(256, 4, 3, 2));
+        Assert.AreEqual(24L, CudaBackend.CheckShape<System.Numerics.Complex>(4, 3, 2));
+        Assert.AreEqual(24L, CudaBackend.CheckShape<Complex64>(4, 3, 2));
+        Assert.AreEqual(24L, CudaBackend.ValidateWrap<Complex64>(256, 4, 3, 2));
+        Assert.ThrowsExactly<ArgumentException>(() => CudaBackend.ValidateWrap<System.Numerics.Complex>(8, 4, 3, 2), "a complex128 pointer is aligned to 16 bytes");
         Assert.AreEqual(24L, CudaBackend.CheckShape<float>(4, 3, 2));
         Assert.AreEqual(24L, CudaBackend.CheckShape<double>(4, 3, 2));
+        Assert.ThrowsExactly<NotSupportedException>(() => CudaBackend.CheckShape<Half>(4, 3, 2));
+        foreach (SmallMatrixPath path in new[] { SmallMatrixPath.Auto, SmallMatrixPath.Always })
+        {
+            Assert.IsTrue(CudaBackend.ChoosesFusedPath<float>(path, ProjectorMethod.Qr, 32, 16, 4), $"{path}: real takes the fused path");
+            Assert.IsTrue(CudaBackend.ChoosesFusedPath<double>(path, ProjectorMethod.Qr, 32, 16, 4), $"{path}: real takes the fused path");
+            Assert.IsFalse(CudaBackend.ChoosesFusedPath<Complex64>(path, ProjectorMethod.Qr, 32, 16, 4), $"{path}: complex64 takes the general path");
+            Assert.IsFalse(CudaBackend.ChoosesFusedPath<System.Numerics.Complex>(path, ProjectorMethod.Qr, 32, 16, 4), $"{path}: complex128 takes the general path");
+        }
     }
 
     [TestMethod]
