@@ -94,7 +94,7 @@ internal sealed class NativeCpuLapack<T>(string name) : CpuLapack<T>
         // gesdd gives V^T (k x n); V is its transpose.
         var vt = new T[k * n];
         Native.Lapack.Gesdd<T>('S', m, n, a, m, s, u, m, vt, k);
-        TransposeVt(vt, k, n, k, v);
+        AdjointVt(vt, k, n, k, v);
     }
 
     /// <summary>Clears the reflectors that geqrf leaves below R's diagonal.</summary>
