@@ -83,6 +83,15 @@ internal abstract class CpuLapack<T>
     /// <summary><see cref="Gemm"/> with m, n, k &gt;= 1.</summary>
     protected abstract void GemmCore(bool adjointA, bool adjointB, int m, int n, int k, T alpha, ReadOnlySpan<T> a, ReadOnlySpan<T> b, T beta, Span<T> c);
 
+    /// <summary>Clears the reflectors that geqrf leaves below R's diagonal (a m x n).</summary>
+    protected static void ZeroBelowDiagonal(Span<T> a, int m, int n)
+    {
+        for (int j = 0; j < n && j + 1 < m; j++)
+        {
+            a.Slice((j * m) + j + 1, m - j - 1).Clear();
+        }
+    }
+
     /// <summary>R (n x n) from the upper triangle of a geqrf output (m x n), zeros below its diagonal.</summary>
     protected static void CopyUpper(ReadOnlySpan<T> a, int m, int n, Span<T> r)
     {

@@ -164,18 +164,6 @@ internal sealed class ManagedCpuLapack<T> : CpuLapack<T>
         AdjointVt(vt, n, n, k, v);
     }
 
-    /// <summary>
-    /// Clears the reflectors below R's diagonal (NativeCpuLapack's helper, which this route can no
-    /// longer call while that class takes real elements only).
-    /// </summary>
-    private static void ZeroBelowDiagonal(Span<T> a, int m, int n)
-    {
-        for (int j = 0; j < n && j + 1 < m; j++)
-        {
-            a.Slice((j * m) + j + 1, m - j - 1).Clear();
-        }
-    }
-
     private static TElement[] Array<TElement>(ReadOnlySpan<T> x, int length) =>
         (TElement[])(object)x[..length].ToArray();
 
