@@ -30,7 +30,7 @@ internal static class TensorBatches
 
     /// <summary>A (..., rows, cols) CPU tensor of element type <typeparamref name="T"/> as a column-major host batch over libtorch's memory.</summary>
     public static TensorBatch<T> ToBatch<T>(Tensor t)
-        where T : unmanaged, IFloatingPointIeee754<T> => new(t);
+        where T : unmanaged, INumberBase<T> => new(t);
 
     /// <summary>
     /// A new (batchShape..., rows, cols) tensor of <paramref name="dtype"/> and a batch over its
@@ -38,7 +38,7 @@ internal static class TensorBatches
     /// column-major (the strides torch.linalg gives LAPACK's results).
     /// </summary>
     public static (Tensor Tensor, HostMatrixBatch<T> Batch) Empty<T>(long[] batchShape, int rows, int cols, int count, ScalarType dtype, MatrixLayout layout = MatrixLayout.RowMajor)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         // A column-major result is a tensor of its own with column-major strides, as torch.linalg.qr
         // makes it, not the transposed view of another: libtorch forbids modifying in place a view
@@ -73,7 +73,7 @@ internal static class TensorBatches
 /// that a training loop does not leave a handle per step to the finalizers.
 /// </summary>
 internal sealed class TensorBatch<T> : IDisposable
-    where T : unmanaged, IFloatingPointIeee754<T>
+    where T : unmanaged, INumberBase<T>
 {
     private readonly Tensor storage;
 
