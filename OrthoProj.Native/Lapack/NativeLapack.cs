@@ -19,8 +19,10 @@ namespace OrthoProj.Native;
 /// </remarks>
 public static unsafe class NativeLapack
 {
-    // The Fortran symbols the bindings use, s and d; checked once so that a LAPACK missing one of
-    // them is reported up front instead of as an EntryPointNotFoundException in the middle of a call.
+    // The Fortran symbols the real bindings use, s and d; checked once so that a LAPACK missing one
+    // of them is reported up front instead of as an EntryPointNotFoundException in the middle of a
+    // call. The c and z bindings (cgeqrf_, cungqr_, ...) are not part of this check, so that a
+    // real-only build still verifies for the float and double paths.
     private static readonly string[] LapackSymbols = ["geqrf_", "orgqr_", "ormqr_", "orm2r_", "gesdd_"];
     private static readonly string[] BlasSymbols = ["gemm_", "trsm_"];
 

@@ -238,7 +238,7 @@ public sealed class BenchSmokeTests
             inner.Projector(a, method, tolerance);
 
         private static HostMatrixBatch<T> Skew<T>(MatrixBatch<T> x)
-            where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+            where T : unmanaged, System.Numerics.INumberBase<T>
         {
             T[] data = x.ToArray();
             for (int i = 0; i < data.Length; i++)

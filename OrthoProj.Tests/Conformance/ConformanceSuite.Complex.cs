@@ -200,7 +200,8 @@ public abstract partial class ConformanceSuite
         using PinvResult<Complex> dropped = Backend.Pinv(Up(d), new RankTolerance(Atol: 1.001e-3));
         Assert.AreEqual(2, kept.Rank[0], "s = 1e-3 above atol");
         Assert.AreEqual(1, dropped.Rank[0], "s = 1e-3 below atol");
-        Assert.AreEqual(Complex.Conjugate(d[0, 1, 1]) / Complex.Abs(d[0, 1, 1]) / Complex.Abs(d[0, 1, 1]), kept.Pinv.ToHost()[0, 1, 1], "1 / conj(d)");
+        Assert.IsLessThan(1e-12, Complex.Abs((kept.Pinv.ToHost()[0, 1, 1] * d[0, 1, 1]) - 1), "A+ holds 1 / d for the kept value");
+        Assert.AreEqual(Complex.Zero, dropped.Pinv.ToHost()[0, 1, 1], "and nothing for the dropped one");
     }
 
     [TestMethod]
@@ -230,10 +231,10 @@ public abstract partial class ConformanceSuite
         using PinvResult<Complex> pinv = Backend.Pinv(Up(a));
         using Projector<Complex> p = Backend.Projector(Up(a));
         HostMatrixBatch<Complex> z = p.Project(Up(y)).ToHost();
-        foreach (int k in new[] { 1000, -1000, 600, -1060 })
+        foreach (int k in new[] { 1000, -1000, 600, -600 })
         {
             // Near the top of the range the column norms overflow unless scaled first; near the bottom
-            // the entries are subnormal. Results scale by the exact power of two, or are unchanged.
+            // their squares underflow. Results scale by the exact power of two, or are unchanged.
             HostMatrixBatch<Complex> scaled = ComplexTestData.ScaleB(a, k);
             using QrResult<Complex> sq = Backend.Qr(Up(scaled));
             CollectionAssert.AreEqual(qr.Q.ToArray(), sq.Q.ToArray(), $"Q at 2^{k}");

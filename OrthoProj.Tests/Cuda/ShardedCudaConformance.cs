@@ -164,7 +164,7 @@ internal sealed class ShardedBackend(CudaDeviceGroup group) : Backend
 
     /// <summary>Matrices start..start+size of a host batch (column-major), uploaded to <paramref name="cuda"/>.</summary>
     internal static MatrixBatch<T> Up<T>(CudaBackend cuda, MatrixBatch<T> x, int start, int size)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
+        where T : unmanaged, INumberBase<T> =>
         cuda.FromHost<T>(((HostMatrixBatch<T>)x).Span.Slice(start * x.MatrixLength, size * x.MatrixLength), x.Rows, x.Cols, size);
 
     /// <summary>A device result into matrices start.. of a host batch.</summary>
@@ -173,10 +173,10 @@ internal sealed class ShardedBackend(CudaDeviceGroup group) : Backend
     /// place), else a new one (a row-major output then receives it through Backend.Deliver).
     /// </summary>
     private static HostMatrixBatch<T> Into<T>(MatrixBatch<T>? output, int rows, int cols, int count)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
+        where T : unmanaged, INumberBase<T> =>
         output is HostMatrixBatch<T> { Layout: MatrixLayout.ColumnMajor } host ? host : new HostMatrixBatch<T>(rows, cols, count);
 
     internal static void Down<T>(MatrixBatch<T> result, HostMatrixBatch<T> into, int start)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
+        where T : unmanaged, INumberBase<T> =>
         result.CopyTo(into.Span.Slice(start * into.MatrixLength, result.Length));
 }

@@ -9,7 +9,7 @@ namespace OrthoProj.Tests.Cuda;
 /// </summary>
 internal sealed class ShardedProjector<T>(ShardedBackend backend, MatrixBatch<T> a, ProjectorMethod method, List<(CudaBackend Cuda, int Start, Projector<T> Projector, MatrixBatch<T> A)> parts)
     : Projector<T>(backend, a.Rows, a.Cols, a.Count, method, [.. parts.SelectMany(p => p.Projector.Rank)])
-    where T : unmanaged, IFloatingPointIeee754<T>
+    where T : unmanaged, INumberBase<T>
 {
     protected override MatrixBatch<T> ProjectCore(MatrixBatch<T> y, MatrixBatch<T>? output) => Forward(Rows, y, (p, yd) => p.Project(yd));
 

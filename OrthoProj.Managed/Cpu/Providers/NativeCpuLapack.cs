@@ -1,6 +1,10 @@
 namespace OrthoProj.Cpu.Providers;
 
-/// <summary>The system's LAPACK/BLAS (OpenBLAS, MKL or reference), found by OrthoProj.Native's probe.</summary>
+/// <summary>
+/// The system's LAPACK/BLAS (OpenBLAS, MKL or reference), found by OrthoProj.Native's probe: the s,
+/// d, c and z routines, the adjoint as TRANS = 'C' (the transpose for real elements; for complex
+/// ones geqrf's reflectors are applied and formed by unmqr and ungqr).
+/// </summary>
 internal sealed class NativeCpuLapack<T>(string name) : CpuLapack<T>
     where T : unmanaged, INumberBase<T>
 {
@@ -14,14 +18,14 @@ internal sealed class NativeCpuLapack<T>(string name) : CpuLapack<T>
 
     public override bool SupportsReflectors => true;
 
-    protected override void GemmCore(bool transA, bool transB, int m, int n, int k, T alpha, ReadOnlySpan<T> a, ReadOnlySpan<T> b, T beta, Span<T> c) =>
-        Native.Lapack.Gemm(transA ? 'T' : 'N', transB ? 'T' : 'N', m, n, k, alpha, a, transA ? k : m, b, transB ? n : k, beta, c, m);
+    protected override void GemmCore(bool adjointA, bool adjointB, int m, int n, int k, T alpha, ReadOnlySpan<T> a, ReadOnlySpan<T> b, T beta, Span<T> c) =>
+        Native.Lapack.Gemm(Op(adjointA), Op(adjointB), m, n, k, alpha, a, adjointA ? k : m, b, adjointB ? n : k, beta, c, m);
 
-    public override void SolveUpper(ReadOnlySpan<T> r, int n, bool transpose, bool right, Span<T> b, int rows, int cols)
+    public override void SolveUpper(ReadOnlySpan<T> r, int n, bool adjoint, bool right, Span<T> b, int rows, int cols)
     {
         if (rows > 0 && cols > 0)
         {
-            Native.Lapack.Trsm(right ? 'R' : 'L', 'U', transpose ? 'T' : 'N', 'N', rows, cols, T.One, r, n, b, rows);
+            Native.Lapack.Trsm(right ? 'R' : 'L', 'U', Op(adjoint), 'N', rows, cols, T.One, r, n, b, rows);
         }
     }
 
@@ -41,7 +45,7 @@ internal sealed class NativeCpuLapack<T>(string name) : CpuLapack<T>
         }
     }
 
-    public override void Ormqr(bool transpose, Span<T> a, int m, int k, ReadOnlySpan<T> tau, Span<T> c, int p)
+    public override void Ormqr(bool adjoint, Span<T> a, int m, int k, ReadOnlySpan<T> tau, Span<T> c, int p)
     {
         if (m == 0 || p == 0 || k == 0)
         {
@@ -50,11 +54,11 @@ internal sealed class NativeCpuLapack<T>(string name) : CpuLapack<T>
 
         if (p <= UnblockedOrmqrColumns)
         {
-            Native.Lapack.Orm2r('L', transpose ? 'T' : 'N', m, p, k, a, m, tau, c, m);
+            Native.Lapack.Orm2r('L', Op(adjoint), m, p, k, a, m, tau, c, m);
         }
         else
         {
-            Native.Lapack.Ormqr('L', transpose ? 'T' : 'N', m, p, k, a, m, tau, c, m);
+            Native.Lapack.Ormqr('L', Op(adjoint), m, p, k, a, m, tau, c, m);
         }
     }
 
@@ -91,11 +95,38 @@ internal sealed class NativeCpuLapack<T>(string name) : CpuLapack<T>
             return;
         }
 
-        // gesdd gives V^T (k x n); V is its transpose.
+        // gesdd gives V^H (k x n); V is its adjoint. Complex singular values come real: they are
+        // held as T with no imaginary part, as the seam keeps them.
         var vt = new T[k * n];
-        Native.Lapack.Gesdd<T, T>('S', m, n, a, m, s, u, m, vt, k);
-        TransposeVt(vt, k, n, k, v);
+        if (Element<T>.IsComplex)
+        {
+            var real = new double[k];
+            if (Element<T>.IsSingle)
+            {
+                var single = new float[k];
+                Native.Lapack.Gesdd<T, float>('S', m, n, a, m, single, u, m, vt, k);
+                Array.Copy(single, real, k);
+            }
+            else
+            {
+                Native.Lapack.Gesdd<T, double>('S', m, n, a, m, real, u, m, vt, k);
+            }
+
+            for (int l = 0; l < k; l++)
+            {
+                s[l] = Element<T>.FromReal(real[l]);
+            }
+        }
+        else
+        {
+            Native.Lapack.Gesdd<T, T>('S', m, n, a, m, s, u, m, vt, k);
+        }
+
+        AdjointVt(vt, k, n, k, v);
     }
+
+    /// <summary>The TRANS argument for op(X) = X or X^H ('C' is the transpose to the real routines).</summary>
+    private static char Op(bool adjoint) => adjoint ? 'C' : 'N';
 
     /// <summary>Clears the reflectors that geqrf leaves below R's diagonal.</summary>
     internal static void ZeroBelowDiagonal(Span<T> a, int m, int n)
