@@ -9,7 +9,8 @@ namespace OrthoProj.TorchSharp;
 /// allows: a contiguous tensor is a row-major batch, the transposed view of a contiguous tensor
 /// (e.g. <c>x.mT</c>) a column-major one, both read in place; any other view is made contiguous
 /// once by libtorch; a lazy conjugate view (<c>x.conj()</c>, <c>x.mH</c>) is resolved first. Every
-/// result and gradient is written by OrthoProj straight into a tensor allocated here (<see cref="Empty"/>), in the layout torch.linalg gives the same result.
+/// result and gradient is written by OrthoProj straight into a tensor allocated here
+/// (<see cref="Empty"/>), in the layout torch.linalg gives the same result.
 /// </summary>
 internal static class TensorBatches
 {
