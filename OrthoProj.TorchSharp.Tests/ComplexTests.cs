@@ -70,8 +70,9 @@ public sealed class ComplexTests
         var gen = new Generator(5);
         foreach ((long m, long n) in new (long, long)[] { (7, 4), (3, 6), (5, 5) })
         {
-            Tensor a = Reference.RandomComplex([3, m, n], ScalarType.ComplexFloat64, gen);
-            Tensor w = Reference.RandomComplex([3, n, m], ScalarType.ComplexFloat64, gen);
+            long batch = m < n ? 5 : 3;
+            Tensor a = Reference.RandomComplex([batch, m, n], ScalarType.ComplexFloat64, gen);
+            Tensor w = Reference.RandomComplex([batch, n, m], ScalarType.ComplexFloat64, gen);
             (Tensor x, Tensor ga) = ValueAndGrad(t => TorchLinalg.Pinv(t), a.to(dtype), w.to(dtype));
             (Tensor xRef, Tensor gaRef) = ValueAndGrad(t => torch.linalg.pinv(t), a, w);
             Assert.AreEqual(dtype, x.dtype);
@@ -88,9 +89,9 @@ public sealed class ComplexTests
         var gen = new Generator(13);
         foreach ((long m, long n) in new (long, long)[] { (7, 4), (4, 4), (3, 6) })
         {
-            Tensor a = Reference.RandomComplex([3, m, n], ScalarType.ComplexFloat64, gen);
-            long k = Math.Min(m, n);
-            Tensor wq = Reference.RandomComplex([3, m, k], ScalarType.ComplexFloat64, gen), wr = Reference.RandomComplex([3, k, n], ScalarType.ComplexFloat64, gen);
+            long batch = m < n ? 5 : 3, k = Math.Min(m, n);
+            Tensor a = Reference.RandomComplex([batch, m, n], ScalarType.ComplexFloat64, gen);
+            Tensor wq = Reference.RandomComplex([batch, m, k], ScalarType.ComplexFloat64, gen), wr = Reference.RandomComplex([batch, k, n], ScalarType.ComplexFloat64, gen);
             Tensor ours = a.to(dtype).requires_grad_(true), theirs = a.detach().clone().requires_grad_(true);
             (Tensor q, Tensor r) = TorchLinalg.Qr(ours);
             (Tensor qRef, Tensor rRef) = torch.linalg.qr(theirs);
