@@ -225,6 +225,28 @@ public sealed class ComplexTests
         }
     }
 
+    [TestMethod]
+    [DataRow("Residual")]
+    [DataRow("Pinv")]
+    [DataRow("Qr")]
+    public void HessianVectorProduct_Complex64_AgreesWithTheComplex128Reference(string name)
+    {
+        using var scope = torch.NewDisposeScope();
+        (Outputs ours, Outputs theirs, long m, long n, bool usesY) = Function(name);
+        var gen = new Generator(47);
+        Tensor a = Reference.RandomComplex([3, m, n], ScalarType.ComplexFloat64, gen), y = Reference.RandomComplex([3, m, 2], ScalarType.ComplexFloat64, gen);
+        Tensor va = Reference.RandomComplex([3, m, n], ScalarType.ComplexFloat64, gen), vy = Reference.RandomComplex([3, m, 2], ScalarType.ComplexFloat64, gen);
+        Tensor a64 = a.to(ScalarType.ComplexFloat32).requires_grad_(true), y64 = y.to(ScalarType.ComplexFloat32).requires_grad_(true);
+        Tensor a128 = a.requires_grad_(true), y128 = y.requires_grad_(true);
+        Tensor[] hv = HessianVectorProduct(ours, usesY ? [a64, y64] : [a64], usesY ? [va.to(ScalarType.ComplexFloat32), vy.to(ScalarType.ComplexFloat32)] : [va.to(ScalarType.ComplexFloat32)], y64);
+        Tensor[] hvRef = HessianVectorProduct(theirs, usesY ? [a128, y128] : [a128], usesY ? [va, vy] : [va], y128);
+        for (int i = 0; i < hv.Length; i++)
+        {
+            Assert.AreEqual(ScalarType.ComplexFloat32, hv[i].dtype);
+            Close(Complex64Tolerance, hv[i], hvRef[i], $"{name}: H v ({(i == 0 ? "A" : "Y")})");
+        }
+    }
+
     /// <summary>The adapter's function and torch's route, the shape of a, and whether y enters.</summary>
     private static (Outputs Ours, Outputs Theirs, long M, long N, bool UsesY) Function(string name) => name switch
     {
