@@ -178,7 +178,8 @@ public static class Reports
         }
 
         double g = c.Flops / row.Median / 1e9;
-        double peak = c.Dtype == Dtype.F32 ? report.Machine.PeakGflopsF32 : report.Machine.PeakGflopsF64;
+        // Complex flops are counted as real ones (the model times 4), so the real type's peak applies.
+        double peak = c.Dtype.Real() == Dtype.F32 ? report.Machine.PeakGflopsF32 : report.Machine.PeakGflopsF64;
         string flops = string.Create(Inv, $"{g:0.#} GF/s ({Share(g, peak, "0")})");
         if (c.ComputeBound)
         {
