@@ -201,6 +201,10 @@ public static class Reports
         ArgumentNullException.ThrowIfNull(report);
         yield return $"Times: median of the timed calls ± median absolute deviation; {report.Options.Threads} thread(s) everywhere{(report.Results.Any(r => r.Case.Threads > 0) ? " but the rows marked 'Nt' (OrthoProj alone at N threads: its scaling)" : string.Empty)}; 'x X' (console) or 'vs X' (bench.md) = X's median / OrthoProj's (above 1: OrthoProj faster). Floor: LAPACK/cuSOLVER geqrf+orgqr for qr.fwd, geqrf alone for the others (the factorization every method needs at least).";
         yield return "Rate (bench.md, with every time and spread): model flops / median against the measured FMA peak, and for batched small matrices first compulsory bytes / median against the measured copy bandwidth; 'peak unreliable' where a rate exceeds the measured peak.";
+        if (report.Results.Any(r => r.Case.Dtype.IsComplex()))
+        {
+            yield return "Complex rows (c64, c128): model flops are real flops, the real model times 4 (a complex multiply-add is 4 real multiply-adds), against the real type's peak (f32 for c64, f64 for c128); OrthoProj runs them on the " + Targets.OrthoProjTarget.ComplexPathNote + ".";
+        }
         if (report.Results.Any(r => r.Row(Implementations.Adapter)?.Status == RowStatus.Ok))
         {
             yield return "TorchSharp: libtorch's own ops in the peer bench/TorchSharpPeer; OrthoProj.TorchSharp ('adapter'): the same work through TorchLinalg with autograd, in that peer; overhead = adapter's median - the median of the bare OrthoProj call timed interleaved with it in the peer.";
