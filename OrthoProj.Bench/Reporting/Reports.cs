@@ -78,7 +78,7 @@ public static class Reports
                 c.Device.Name(),
                 Time(o),
                 Rate(report, c, o),
-                Time(f) + (f?.Status == RowStatus.Ok ? " " + Floors.Routine(c.Workload) : string.Empty),
+                Time(f) + (f?.Status == RowStatus.Ok ? " " + Floors.Routine(c.Workload, c.Dtype) : string.Empty),
                 Ratio(o, f),
                 Time(mn),
                 Ratio(o, mn),
@@ -372,7 +372,7 @@ public static class Reports
                 ["dtype"] = r.Case.Dtype.Name(),
                 ["model_flops"] = r.Case.Flops,
                 ["compulsory_bytes"] = r.Case.Bytes,
-                ["floor_routine"] = Floors.Routine(r.Case.Workload),
+                ["floor_routine"] = Floors.Routine(r.Case.Workload, r.Case.Dtype),
                 ["rows"] = new JsonArray(r.Rows.Select(row => (JsonNode)RowJson(row)).ToArray()),
             }).ToArray()),
         };
