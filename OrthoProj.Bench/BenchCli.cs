@@ -117,11 +117,12 @@ public static class BenchCli
         trainCommand.SetAction(p => TrainingSample.Run(p.GetValue(steps), 1, line => con.WriteLine(line)));
         root.Subcommands.Add(trainCommand);
 
-        var listCommand = new Command("list", "The workloads, suites and shapes the options take.");
+        var listCommand = new Command("list", "The workloads, suites, dtypes and shapes the options take.");
         listCommand.SetAction(_ =>
         {
             con.WriteLine("workloads: " + string.Join(", ", Workloads.All.Select(w => w.Name())));
             con.WriteLine("suites:    " + string.Join(", ", Suite.Names));
+            con.WriteLine("dtypes:    " + string.Join(", ", Workloads.AllDtypes.Select(d => d.Name())) + " (c64 = complex64, c128 = complex128)");
             con.WriteLine("CPU sizes: " + string.Join(", ", Suite.CpuShapes));
             con.WriteLine("GPU sizes: " + string.Join(", ", Suite.GpuShapes));
             return 0;
