@@ -124,7 +124,9 @@ internal sealed unsafe class LapackFloor : IFloor
             CaseId = c.Id,
             Implementation = Implementations.Floor,
             Status = RowStatus.Ok,
-            Note = RoutineNames<T>(withOrgqr) + " (LAPACK, raw bindings)" + (Inputs.IsComplex<T>() ? "; the factorization alone, as for the real rows (ungqr is orgqr's complex name)" : string.Empty),
+            Note = RoutineNames<T>(withOrgqr) + " (LAPACK, raw bindings)" + (!Inputs.IsComplex<T>() ? string.Empty
+                : withOrgqr ? "; ungqr is orgqr's complex name"
+                : "; the factorization alone, as for the real rows (no unmqr: the floor is what every QR-based method needs at least)"),
             SamplesSeconds = stats.Samples,
             Warmup = stats.Warmup,
             Threads = threads,
