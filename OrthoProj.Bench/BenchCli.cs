@@ -26,8 +26,8 @@ public static class BenchCli
         suite.AcceptOnlyFromAmong([.. Suite.Names]);
         var backend = new Option<string>("--backend", "-b") { Description = "cpu, cuda or all (cuda cases report absent without a device)", DefaultValueFactory = _ => "all" };
         backend.AcceptOnlyFromAmong("cpu", "cuda", "all");
-        var dtype = new Option<string>("--dtype", "-d") { Description = "f32, f64 or all (default: the suite's)", DefaultValueFactory = _ => "all" };
-        dtype.AcceptOnlyFromAmong("f32", "f64", "all");
+        var dtype = new Option<string>("--dtype", "-d") { Description = "f32, f64, c64 (complex64), c128 (complex128) or all (default: the suite's rows)", DefaultValueFactory = _ => "all" };
+        dtype.AcceptOnlyFromAmong("f32", "f64", "c64", "c128", "all");
         var workload = new Option<string[]>("--workload", "-w") { Description = "workloads or families: " + string.Join(", ", Workloads.All.Select(w => w.Name())) + ", proj, qr, pinv", AllowMultipleArgumentsPerToken = true };
         var size = new Option<string[]>("--size") { Description = "count x m x n, e.g. 4096x32x16 or 2048x512 (replaces the suite's shapes)", AllowMultipleArgumentsPerToken = true };
         var threads = new Option<int>("--threads", "-t") { Description = "threads for every implementation (OrthoProj, LAPACK, Math.NET, PyTorch)", DefaultValueFactory = _ => 1 };
@@ -57,7 +57,7 @@ public static class BenchCli
             {
                 Suite = p.GetValue(suite)!,
                 Backend = p.GetValue(backend)!,
-                Dtypes = d == "all" ? null : [d == "f32" ? Dtype.F32 : Dtype.F64],
+                Dtypes = d == "all" ? null : [Workloads.ParseDtype(d)],
                 Workloads = ws.Length == 0 ? null : ws.SelectMany(w => w.Split(',', StringSplitOptions.RemoveEmptyEntries)).SelectMany(Workloads.Parse).Distinct().ToList(),
                 Sizes = sz.Length == 0 ? null : sz.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries)).Select(BatchShape.Parse).ToList(),
                 Threads = t,
@@ -117,11 +117,12 @@ public static class BenchCli
         trainCommand.SetAction(p => TrainingSample.Run(p.GetValue(steps), 1, line => con.WriteLine(line)));
         root.Subcommands.Add(trainCommand);
 
-        var listCommand = new Command("list", "The workloads, suites and shapes the options take.");
+        var listCommand = new Command("list", "The workloads, suites, dtypes and shapes the options take.");
         listCommand.SetAction(_ =>
         {
             con.WriteLine("workloads: " + string.Join(", ", Workloads.All.Select(w => w.Name())));
             con.WriteLine("suites:    " + string.Join(", ", Suite.Names));
+            con.WriteLine("dtypes:    " + string.Join(", ", Workloads.AllDtypes.Select(d => d.Name())) + " (c64 = complex64, c128 = complex128)");
             con.WriteLine("CPU sizes: " + string.Join(", ", Suite.CpuShapes));
             con.WriteLine("GPU sizes: " + string.Join(", ", Suite.GpuShapes));
             return 0;

@@ -188,7 +188,7 @@ public sealed class TorchLinalgTests
         Tensor a = torch.rand([6, 3], dtype: ScalarType.Float64), y = torch.rand([6, 2], dtype: ScalarType.Float64);
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => TorchLinalg.Project(torch.rand([6], dtype: ScalarType.Float64), y)).Message, "(m, n)");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => TorchLinalg.Project(a, y.to(ScalarType.Float32))).Message, "same dtype");
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => TorchLinalg.Project(a.to(ScalarType.Int32), y)).Message, "float32 or float64");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => TorchLinalg.Project(a.to(ScalarType.Int32), y)).Message, "float32, float64, complex64 or complex128");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => TorchLinalg.Project(a, torch.rand([5, 2], dtype: ScalarType.Float64))).Message, "m = 6");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => TorchLinalg.Project(torch.rand([2, 6, 3], dtype: ScalarType.Float64), torch.rand([3, 6, 2], dtype: ScalarType.Float64))).Message, "batch");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => TorchLinalg.Project(a.transpose(0, 1), torch.rand([3, 1], dtype: ScalarType.Float64))).Message, "m >= n");

@@ -8,8 +8,9 @@ namespace OrthoProj.TorchSharp;
 /// Tensors of shape (..., rows, cols) as OrthoProj batches and back, without copies where the layout
 /// allows: a contiguous tensor is a row-major batch, the transposed view of a contiguous tensor
 /// (e.g. <c>x.mT</c>) a column-major one, both read in place; any other view is made contiguous
-/// once by libtorch. Every result and gradient is written by OrthoProj straight into a tensor
-/// allocated here (<see cref="Empty"/>), in the layout torch.linalg gives the same result.
+/// once by libtorch; a lazy conjugate view (<c>x.conj()</c>, <c>x.mH</c>) is resolved first. Every
+/// result and gradient is written by OrthoProj straight into a tensor allocated here
+/// (<see cref="Empty"/>), in the layout torch.linalg gives the same result.
 /// </summary>
 internal static class TensorBatches
 {
@@ -30,7 +31,7 @@ internal static class TensorBatches
 
     /// <summary>A (..., rows, cols) CPU tensor of element type <typeparamref name="T"/> as a column-major host batch over libtorch's memory.</summary>
     public static TensorBatch<T> ToBatch<T>(Tensor t)
-        where T : unmanaged, IFloatingPointIeee754<T> => new(t);
+        where T : unmanaged, INumberBase<T> => new(t);
 
     /// <summary>
     /// A new (batchShape..., rows, cols) tensor of <paramref name="dtype"/> and a batch over its
@@ -38,7 +39,7 @@ internal static class TensorBatches
     /// column-major (the strides torch.linalg gives LAPACK's results).
     /// </summary>
     public static (Tensor Tensor, HostMatrixBatch<T> Batch) Empty<T>(long[] batchShape, int rows, int cols, int count, ScalarType dtype, MatrixLayout layout = MatrixLayout.RowMajor)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         // A column-major result is a tensor of its own with column-major strides, as torch.linalg.qr
         // makes it, not the transposed view of another: libtorch forbids modifying in place a view
@@ -73,14 +74,14 @@ internal static class TensorBatches
 /// that a training loop does not leave a handle per step to the finalizers.
 /// </summary>
 internal sealed class TensorBatch<T> : IDisposable
-    where T : unmanaged, IFloatingPointIeee754<T>
+    where T : unmanaged, INumberBase<T>
 {
     private readonly Tensor storage;
 
     public TensorBatch(Tensor t)
     {
         int rows = checked((int)t.shape[^2]), cols = checked((int)t.shape[^1]), count = TensorBatches.Count(t);
-        using Tensor detached = t.detach();
+        using Tensor detached = Materialized(t.detach());
         MatrixLayout layout = MatrixLayout.RowMajor;
         if (detached.is_contiguous())
         {
@@ -103,4 +104,23 @@ internal sealed class TensorBatch<T> : IDisposable
 
     /// <inheritdoc/>
     public void Dispose() => storage.Dispose();
+
+    /// <summary>
+    /// The tensor itself, or, for a lazy conjugate or negative view (<c>a.conj()</c>, <c>a.mH</c>,
+    /// <c>a.conj().imag</c>), whose memory holds the values before the conjugation or negation
+    /// libtorch applies when it reads them, a copy with the bits resolved (same strides).
+    /// </summary>
+    private static Tensor Materialized(Tensor t)
+    {
+        if (!t.is_conj() && !t.is_neg())
+        {
+            return t;
+        }
+
+        using (t)
+        {
+            using Tensor conj = t.resolve_conj();
+            return conj.resolve_neg();
+        }
+    }
 }

@@ -18,7 +18,11 @@ internal sealed unsafe class TensorMemory<T> : MemoryManager<T>
     private readonly T* pointer;
     private readonly int length;
 
-    /// <param name="tensor">A contiguous CPU tensor whose element type is <typeparamref name="T"/>.</param>
+    /// <param name="tensor">
+    /// A contiguous CPU tensor whose element type is <typeparamref name="T"/>: libtorch's complex64
+    /// (8 bytes) and complex128 (16 bytes) are <see cref="Complex64"/> and
+    /// <see cref="System.Numerics.Complex"/>, real part first; the length counts elements of that size.
+    /// </param>
     public TensorMemory(Tensor tensor)
     {
         this.tensor = tensor;

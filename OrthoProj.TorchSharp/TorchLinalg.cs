@@ -8,8 +8,10 @@ namespace OrthoProj.TorchSharp;
 /// OrthoProj's differentiable projections on TorchSharp tensors, each a TorchSharp autograd function
 /// whose backward is OrthoProj's vector-Jacobian product. Names and semantics follow torch.linalg:
 /// <c>a</c> is (m, n) or batched (..., m, n) and <c>y</c> (..., m, p) with the same batch
-/// dimensions; float32 or float64; any input may or may not require grad; non-contiguous inputs
-/// (transposed views, slices) are accepted. CPU tensors only (see <see cref="Project"/>'s exceptions).
+/// dimensions; float32, float64, complex64 or complex128; any input may or may not require grad;
+/// non-contiguous inputs (transposed views, slices, lazy conjugate views such as <c>a.mH</c>) are
+/// accepted. For complex tensors every transpose of the real definitions is the adjoint (Q Q^H,
+/// torch.linalg's conventions), and gradients are torch's: dL/dRe + i dL/dIm for a real loss L. CPU tensors only (see <see cref="Project"/>'s exceptions).
 /// </summary>
 /// <remarks>
 /// Host tensors are computed by <see cref="Linalg.HostBackend"/> (the native LAPACK route when one is
@@ -23,7 +25,7 @@ namespace OrthoProj.TorchSharp;
 /// </remarks>
 public static class TorchLinalg
 {
-    /// <summary>z = P_A y = Q Q^T y, the projection of each column of y onto the column space of A (m &gt;= n, full column rank).</summary>
+    /// <summary>z = P_A y = Q Q^H y, the projection of each column of y onto the column space of A (m &gt;= n, full column rank).</summary>
     /// <param name="a">A, (m, n) or (..., m, n), m &gt;= n, of full column rank.</param>
     /// <param name="y">Y, (..., m, p) with A's batch dimensions and dtype.</param>
     /// <returns>z, (..., m, p), a new tensor.</returns>
@@ -56,10 +58,10 @@ public static class TorchLinalg
     /// <exception cref="InvalidOperationException">An earlier backward of this class failed (its gradients were NaN); raised once.</exception>
     public static Tensor Lstsq(Tensor a, Tensor y) => Apply.Lstsq(CheckTall(a, nameof(a)), CheckRightHandSide(a, y));
 
-    /// <summary>P_A = A A+ = Q Q^T, m x m per matrix.</summary>
+    /// <summary>P_A = A A+ = Q Q^H, m x m per matrix.</summary>
     /// <param name="a">A, (m, n) or (..., m, n), m &gt;= n, of full column rank.</param>
     /// <returns>P, (..., m, m), a new tensor.</returns>
-    /// <exception cref="ArgumentException">A is not (..., m, n) with m &gt;= n, float32 or float64.</exception>
+    /// <exception cref="ArgumentException">A is not (..., m, n) with m &gt;= n, float32, float64, complex64 or complex128.</exception>
     /// <exception cref="NotSupportedException">A is not on the CPU (CUDA tensors are not supported yet).</exception>
     /// <exception cref="RankDeficientException">A matrix of the batch has rank below n.</exception>
     /// <exception cref="InvalidOperationException">An earlier backward of this class failed (its gradients were NaN); raised once.</exception>
@@ -74,7 +76,7 @@ public static class TorchLinalg
     /// <param name="atol">The absolute tolerance, or null.</param>
     /// <param name="rtol">The tolerance relative to each matrix's largest singular value, or null for the default above.</param>
     /// <returns>A+, (..., n, m), a new tensor.</returns>
-    /// <exception cref="ArgumentException">A is not (..., m, n) float32 or float64, or a tolerance is negative or not finite.</exception>
+    /// <exception cref="ArgumentException">A is not (..., m, n) float32, float64, complex64 or complex128, or a tolerance is negative or not finite.</exception>
     /// <exception cref="NotSupportedException">A is not on the CPU.</exception>
     /// <exception cref="InvalidOperationException">An earlier backward of this class failed (its gradients were NaN); raised once.</exception>
     public static Tensor Pinv(Tensor a, double? atol = null, double? rtol = null)
@@ -87,7 +89,7 @@ public static class TorchLinalg
 
     /// <summary>
     /// The QR decomposition A = Q R of <c>torch.linalg.qr(a, mode)</c>, LAPACK's signs (R's diagonal
-    /// is not made positive), with k = min(m, n):
+    /// is not made positive; for complex tensors it is real, as LAPACK's reflectors give it), with k = min(m, n):
     /// <list type="bullet">
     /// <item><see cref="linalg.QRMode.Reduced"/> (default): Q (..., m, k), R (..., k, n).</item>
     /// <item><see cref="linalg.QRMode.Complete"/>: Q (..., m, m), R (..., m, n).</item>
@@ -103,7 +105,7 @@ public static class TorchLinalg
     /// <param name="a">A, (m, n) or (..., m, n), any shape.</param>
     /// <param name="mode">torch.linalg.qr's mode.</param>
     /// <returns>Q and R, new tensors; where the gradient does not exist because R's leading block is numerically singular, it is NaN, as in torch.linalg.qr.</returns>
-    /// <exception cref="ArgumentException">A is not (..., m, n) float32 or float64, or the mode is unknown.</exception>
+    /// <exception cref="ArgumentException">A is not (..., m, n) float32, float64, complex64 or complex128, or the mode is unknown.</exception>
     /// <exception cref="NotSupportedException">A is not on the CPU.</exception>
     /// <exception cref="InvalidOperationException">An earlier backward of this class failed (its gradients were NaN); raised once.</exception>
     public static (Tensor Q, Tensor R) Qr(Tensor a, linalg.QRMode mode = linalg.QRMode.Reduced)
@@ -133,9 +135,9 @@ public static class TorchLinalg
             throw new ArgumentException($"{name} has shape [{string.Join(", ", a.shape)}]; it must be (m, n) or batched (..., m, n).", name);
         }
 
-        if (a.dtype is not (ScalarType.Float32 or ScalarType.Float64))
+        if (!Elements.IsSupported(a.dtype))
         {
-            throw new ArgumentException($"{name} is {a.dtype}; OrthoProj takes float32 or float64.", name);
+            throw new ArgumentException($"{name} is {a.dtype}; OrthoProj takes float32, float64, complex64 or complex128.", name);
         }
 
         return a;

@@ -19,7 +19,9 @@ whatever the request's warm-up count (a request of 0 still gets 1). Timing: time
 the call and jax.block_until_ready on its result (JAX has no CUDA events to read), then the C# side
 takes the median of the samples like every other implementation's. The rep policy is the C#
 Sampler's, exactly as in torch_peer.py. Inputs: uniform in [-1, 1) from numpy's generator seeded
-like the C# side (same distribution, not the same values). float32 matrix products at "highest"
+like the C# side (same distribution, not the same values); complex dtypes (c64, c128) take real and
+imaginary parts each uniform in [-1, 1), and the projection Q^H y. JAX's VJP of a complex function
+takes the conjugate of torch's cotangent convention: the same work, so the timing compares. float32 matrix products at "highest"
 precision (no TF32, as PyTorch's default), GPU memory allocated as needed
 (XLA_PYTHON_CLIENT_PREALLOCATE=false). CPU threads: XLA's Eigen pool is single-threaded when
 threads == 1 (XLA_FLAGS, set before jax is imported); otherwise XLA's default.
@@ -70,16 +72,19 @@ def main():
     cpus = devices("cpu")
 
     def uniform(rng, shape, dtype):
+        if np.issubdtype(dtype, np.complexfloating):   # real and imaginary parts each uniform in [-1, 1)
+            re = rng.random(shape) * 2 - 1
+            return (re + 1j * (rng.random(shape) * 2 - 1)).astype(dtype)
         return (rng.random(shape) * 2 - 1).astype(dtype)
 
     def project(a, y):
         q, _ = jnp.linalg.qr(a)
-        return q @ (jnp.swapaxes(q, -2, -1) @ y)
+        return q @ (jnp.conj(jnp.swapaxes(q, -2, -1)) @ y)   # Q^H y (conj is the identity for real q)
 
     def make_call(case, device):
         b, m, n, p = case["count"], case["m"], case["n"], case["p"]
         k = min(m, n)
-        dtype = np.float32 if case["dtype"] == "f32" else np.float64
+        dtype = {"f32": np.float32, "f64": np.float64, "c64": np.complex64, "c128": np.complex128}[case["dtype"]]
         rng = np.random.default_rng(req["seed"])
         put = lambda x: jax.device_put(x, device)
         a = put(uniform(rng, (b, m, n), dtype))

@@ -10,7 +10,10 @@ Output (stdout, JSON): {"torch": version, "cuda": ..., "threads": n, "results": 
   "samples_s", "warmup", "note"}]}
 
 Inputs: every entry uniform in [-1, 1) from torch.Generator seeded like the C# side (same
-distribution, not the same values: the generators differ). Timing: `warmup` untimed calls, then
+distribution, not the same values: the generators differ); for complex dtypes ("c64", "c128":
+torch.complex64, torch.complex128) the real and the imaginary part each uniform in [-1, 1).
+Complex backward: complex cotangents (grad_outputs) for complex outputs, torch's convention
+(the gradient of the real loss Re<g, out>); the projection uses the adjoint Q^H. Timing: `warmup` untimed calls, then
 timed calls until min_reps calls and budget_s seconds are done (at most max_reps); a warm-up call
 slower than single_shot_above_s ends the warm-up, and no call starts once the timed work would pass
 case_cap_s (one call is always timed): exactly the rule of the C# Sampler.
@@ -25,7 +28,15 @@ import time
 import torch
 
 
+DTYPES = {"f32": torch.float32, "f64": torch.float64, "c64": torch.complex64, "c128": torch.complex128}
+
+
 def uniform(shape, gen, dtype, device):
+    if dtype.is_complex:
+        real = torch.float32 if dtype == torch.complex64 else torch.float64
+        re = torch.rand(shape, generator=gen, dtype=real) * 2 - 1
+        im = torch.rand(shape, generator=gen, dtype=real) * 2 - 1
+        return torch.complex(re, im).to(device)
     x = torch.rand(shape, generator=gen, dtype=dtype) * 2 - 1
     return x.to(device)
 
@@ -44,20 +55,22 @@ def make_call(case, dtype, device, seed):
 
     def project(a_, y_):
         q, _ = torch.linalg.qr(a_)
-        return q @ (q.transpose(-2, -1) @ y_)
+        qh = q.transpose(-2, -1).conj() if q.is_complex() else q.transpose(-2, -1)
+        return q @ (qh @ y_)
 
     if w == "proj.fwd":
         def call():
             with torch.no_grad():
                 project(a, y)
-        return call, "torch.linalg.qr, Q (Q^T y)"
+        return call, "torch.linalg.qr, Q (Q^H y)" if dtype.is_complex else "torch.linalg.qr, Q (Q^T y)"
     if w == "proj.both":
         def call():
             a_ = a.detach().requires_grad_()
             y_ = y.detach().requires_grad_()
             z = project(a_, y_)
             torch.autograd.grad(z, (a_, y_), gz)
-        return call, "qr + Q (Q^T y), autograd.grad for gA, gy"
+        return call, ("qr + Q (Q^H y), autograd.grad for gA, gy (complex grad_outputs)" if dtype.is_complex
+                      else "qr + Q (Q^T y), autograd.grad for gA, gy")
     if w == "proj.bwd":
         a_ = a.detach().requires_grad_()
         y_ = y.detach().requires_grad_()
@@ -112,7 +125,9 @@ def run_case(case, req):
     device = case["device"]
     if device == "cuda" and not torch.cuda.is_available():
         return {"id": case["id"], "status": "absent", "note": "torch.cuda.is_available() is False"}
-    dtype = torch.float32 if case["dtype"] == "f32" else torch.float64
+    dtype = DTYPES.get(case["dtype"])
+    if dtype is None:
+        return {"id": case["id"], "status": "failed", "note": "unknown dtype %r" % case["dtype"]}
     try:
         call, note = make_call(case, dtype, device, req["seed"])
         t = timer(device)

@@ -189,11 +189,18 @@ public static class BenchRunner
             }
 
             // The TorchSharp peer: libtorch's CPU build, so CPU cases only.
-            var cpuCases = suite.Cases.Where(c => c.Device == BenchDevice.Cpu && c.Threads == 0).ToList();
+            var cpuCases = suite.Cases.Where(c => c.Device == BenchDevice.Cpu && c.Threads == 0 && !c.Dtype.IsComplex()).ToList();
             progress($"TorchSharp peer ({cpuCases.Count} cases)", done);
             IReadOnlyList<ResultRow> tsRows = torchSharp?.Run(cpuCases, suite.Policy, options.Seed, options.Threads) ?? [];
             foreach (BenchCase c in suite.Cases)
             {
+                if (c.Dtype.IsComplex())
+                {
+                    rows[c].Add(ResultRow.Skipped(c, Implementations.TorchSharp, TorchSharpPeer.ComplexNote));
+                    rows[c].Add(ResultRow.Skipped(c, Implementations.Adapter, TorchSharpPeer.ComplexNote));
+                    continue;
+                }
+
                 string why = torchSharp is null ? torchSharpWhy : "the TorchSharp peer runs libtorch's CPU build (libtorch-cpu-linux-x64)";
                 rows[c].Add(tsRows.FirstOrDefault(t => t.CaseId == c.Id && t.Implementation == Implementations.TorchSharp)
                     ?? ResultRow.Absent(c, Implementations.TorchSharp, why));

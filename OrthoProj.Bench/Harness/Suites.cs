@@ -83,7 +83,8 @@ public sealed record Suite(string Name, IReadOnlyList<BenchCase> Cases, RepPolic
 
         if (o.Sizes is { Count: > 0 } sizes)
         {
-            // Named sizes: every selected workload and dtype on them, for the selected devices.
+            // Named sizes: every selected workload and dtype on them, for the selected devices
+            // (no --dtype: f32 and f64; complex rows on named sizes take --dtype c64 or c128).
             var ws = o.Workloads ?? Harness.Workloads.All;
             var ds = o.Dtypes ?? [Dtype.F32, Dtype.F64];
             cases = [.. from d in devices from w in ws from s in sizes from t in ds select new BenchCase(w, s, t, d)];
@@ -113,7 +114,7 @@ public sealed record Suite(string Name, IReadOnlyList<BenchCase> Cases, RepPolic
         return cases;
     }
 
-    /// <summary>docs/design.md section 3's rows, their QR forward (for the floor), QR backward of the small f32 batch, least squares and a batch sweep for the chart.</summary>
+    /// <summary>docs/design.md section 3's rows, their QR forward (for the floor), QR backward of the small f32 batch, least squares, the two complex rows and a batch sweep for the chart.</summary>
     private static List<BenchCase> Quick()
     {
         BatchShape small32 = new(4096, 32, 16), small64 = new(256, 64, 32), large = new(1, 2048, 512);
@@ -133,6 +134,7 @@ public sealed record Suite(string Name, IReadOnlyList<BenchCase> Cases, RepPolic
             new(Workload.PinvBackward, small32, Dtype.F32, BenchDevice.Cpu),
             new(Workload.ProjectBoth, small32, Dtype.F32, BenchDevice.Cpu, Threads: 2),     // scaling, next to the first row
         };
+        c.AddRange(ComplexRows());
         foreach (int count in new[] { 256, 1024 })
         {
             c.Add(new(Workload.ProjectBoth, new BatchShape(count, 32, 16), Dtype.F32, BenchDevice.Cpu));
@@ -154,6 +156,17 @@ public sealed record Suite(string Name, IReadOnlyList<BenchCase> Cases, RepPolic
         return c;
     }
 
+    /// <summary>
+    /// The complex rows of issue 20 (quick and full suites): proj.both 4096 x 32 x 16 in complex64 and
+    /// qr.fwd 256 x 64 x 32 in complex128, on the CPU. OrthoProj runs them on its general path (LAPACK
+    /// per matrix: c/z geqrf, ungqr, unmqr); the SIMD lanes are real-only and CUDA refuses complex.
+    /// </summary>
+    public static IReadOnlyList<BenchCase> ComplexRows() =>
+    [
+        new(Workload.ProjectBoth, new BatchShape(4096, 32, 16), Dtype.C64, BenchDevice.Cpu),
+        new(Workload.QrForward, new BatchShape(256, 64, 32), Dtype.C128, BenchDevice.Cpu),
+    ];
+
     private static List<BenchCase> Full()
     {
         var c = new List<BenchCase>();
@@ -171,6 +184,7 @@ public sealed record Suite(string Name, IReadOnlyList<BenchCase> Cases, RepPolic
             }
         }
 
+        c.AddRange(ComplexRows());
         int[] sweep = [64, 256, 1024, 4096, 16384];
         foreach (int count in sweep)
         {

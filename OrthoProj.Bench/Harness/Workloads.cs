@@ -38,6 +38,12 @@ public enum Dtype
 
     /// <summary>float64.</summary>
     F64,
+
+    /// <summary>complex64 (<see cref="OrthoProj.Complex64"/>: two floats, real first).</summary>
+    C64,
+
+    /// <summary>complex128 (<see cref="System.Numerics.Complex"/>: two doubles, real first).</summary>
+    C128,
 }
 
 /// <summary>Where a case runs.</summary>
@@ -86,11 +92,61 @@ public static class Workloads
             : throw new ArgumentException($"Unknown workload '{name}'. Known: {string.Join(", ", All.Select(Name))} (or a family: proj, qr, pinv).");
     }
 
-    /// <summary>"f32" or "f64".</summary>
-    public static string Name(this Dtype d) => d == Dtype.F32 ? "f32" : "f64";
+    /// <summary>Every element type, in the order the command line lists them.</summary>
+    public static IReadOnlyList<Dtype> AllDtypes { get; } = Enum.GetValues<Dtype>();
 
-    /// <summary>Bytes per element.</summary>
-    public static int Size(this Dtype d) => d == Dtype.F32 ? 4 : 8;
+    /// <summary>"f32", "f64", "c64" or "c128" (the command line's and the peers' names).</summary>
+    public static string Name(this Dtype d) => d switch
+    {
+        Dtype.F32 => "f32",
+        Dtype.F64 => "f64",
+        Dtype.C64 => "c64",
+        Dtype.C128 => "c128",
+        _ => throw new ArgumentOutOfRangeException(nameof(d), d, null),
+    };
+
+    /// <summary>Parses "f32", "f64", "c64" or "c128".</summary>
+    public static Dtype ParseDtype(string name)
+    {
+        string n = name.Trim().ToLowerInvariant();
+        foreach (Dtype d in AllDtypes)
+        {
+            if (d.Name() == n)
+            {
+                return d;
+            }
+        }
+
+        throw new ArgumentException($"Unknown dtype '{name}'. Known: {string.Join(", ", AllDtypes.Select(t => t.Name()))}.");
+    }
+
+    /// <summary>Bytes per element: 4, 8, 8 (two floats), 16 (two doubles).</summary>
+    public static int Size(this Dtype d) => d switch
+    {
+        Dtype.F32 => 4,
+        Dtype.F64 => 8,
+        Dtype.C64 => 8,
+        Dtype.C128 => 16,
+        _ => throw new ArgumentOutOfRangeException(nameof(d), d, null),
+    };
+
+    /// <summary>Whether the elements are complex.</summary>
+    public static bool IsComplex(this Dtype d) => d is Dtype.C64 or Dtype.C128;
+
+    /// <summary>The real type a dtype is made of (f32 for c64, f64 for c128): the FMA peak its rate is read against.</summary>
+    public static Dtype Real(this Dtype d) => d switch
+    {
+        Dtype.C64 => Dtype.F32,
+        Dtype.C128 => Dtype.F64,
+        _ => d,
+    };
+
+    /// <summary>
+    /// Real flops per flop of the real model: 1 for real elements, 4 for complex ones. A complex
+    /// multiply-add is 4 real multiply-adds (8 flops), and every leading term of the model is a
+    /// multiply-add count, so the complex count is the real one times 4.
+    /// </summary>
+    public static double FlopFactor(this Dtype d) => d.IsComplex() ? 4.0 : 1.0;
 
     /// <summary>"cpu" or "cuda".</summary>
     public static string Name(this BenchDevice d) => d == BenchDevice.Cpu ? "cpu" : "cuda";
@@ -101,6 +157,10 @@ public static class Workloads
     /// bench's full-rank inputs is counted on the QR route (geqrf, orgqr, R^-1 for the rank proof,
     /// Q R^-T), the least any method needs; its backward as Golub and Pereyra's terms rewritten on
     /// X^T = A X X^T at full rank, gA = G^T S - A (K + K^T) (8mn^2 + 2n^3). A model, stated in the report, not a measured count.
+    /// These are real flops of real elements. For complex elements a complex multiply-add is 4 real
+    /// multiply-adds (8 flops), so the model is multiplied by 4 (<see cref="FlopFactor"/>, applied by
+    /// <see cref="BenchCase.Flops"/>): the rate stays in real FMA terms and is read against the real
+    /// type's peak (f32 for c64, f64 for c128).
     /// </summary>
     public static double Flops(Workload w, int m, int n, int p)
     {
@@ -179,8 +239,8 @@ public sealed record BenchCase(Workload Workload, BatchShape Shape, Dtype Dtype,
     /// <summary>The shape as the tables show it: "4096x32x16", or "4096x32x16 2t" for a case of its own thread count.</summary>
     public string ShapeLabel => Threads > 0 ? $"{Shape} {Threads}t" : Shape.ToString();
 
-    /// <summary>Model flops of the whole batch.</summary>
-    public double Flops => Shape.Count * Workloads.Flops(Workload, Shape.M, Shape.N, Shape.P);
+    /// <summary>Model flops of the whole batch, in real flops (times 4 for complex elements: <see cref="Workloads.FlopFactor"/>).</summary>
+    public double Flops => Shape.Count * Workloads.Flops(Workload, Shape.M, Shape.N, Shape.P) * Dtype.FlopFactor();
 
     /// <summary>Compulsory bytes of the whole batch.</summary>
     public double Bytes => Shape.Count * Workloads.Elements(Workload, Shape.M, Shape.N, Shape.P) * Dtype.Size();

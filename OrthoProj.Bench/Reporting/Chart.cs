@@ -62,7 +62,7 @@ public static class Chart
                 if (impl == Implementations.Floor)
                 {
                     // The floor of proj.fwd and proj.both is the same geqrf: draw it once.
-                    label = $"floor {Targets.Floors.Routine(g.Key.Workload)} {g.Key.Device.Name()} {g.Key.M}x{g.Key.N} {g.Key.Dtype.Name()}";
+                    label = $"floor {Targets.Floors.Routine(g.Key.Workload, g.Key.Dtype)} {g.Key.Device.Name()} {g.Key.M}x{g.Key.N} {g.Key.Dtype.Name()}";
                     if (!floorsDrawn.Add(label))
                     {
                         continue;

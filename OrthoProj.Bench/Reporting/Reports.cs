@@ -78,7 +78,7 @@ public static class Reports
                 c.Device.Name(),
                 Time(o),
                 Rate(report, c, o),
-                Time(f) + (f?.Status == RowStatus.Ok ? " " + Floors.Routine(c.Workload) : string.Empty),
+                Time(f) + (f?.Status == RowStatus.Ok ? " " + Floors.Routine(c.Workload, c.Dtype) : string.Empty),
                 Ratio(o, f),
                 Time(mn),
                 Ratio(o, mn),
@@ -178,7 +178,8 @@ public static class Reports
         }
 
         double g = c.Flops / row.Median / 1e9;
-        double peak = c.Dtype == Dtype.F32 ? report.Machine.PeakGflopsF32 : report.Machine.PeakGflopsF64;
+        // Complex flops are counted as real ones (the model times 4), so the real type's peak applies.
+        double peak = c.Dtype.Real() == Dtype.F32 ? report.Machine.PeakGflopsF32 : report.Machine.PeakGflopsF64;
         string flops = string.Create(Inv, $"{g:0.#} GF/s ({Share(g, peak, "0")})");
         if (c.ComputeBound)
         {
@@ -200,6 +201,10 @@ public static class Reports
         ArgumentNullException.ThrowIfNull(report);
         yield return $"Times: median of the timed calls ± median absolute deviation; {report.Options.Threads} thread(s) everywhere{(report.Results.Any(r => r.Case.Threads > 0) ? " but the rows marked 'Nt' (OrthoProj alone at N threads: its scaling)" : string.Empty)}; 'x X' (console) or 'vs X' (bench.md) = X's median / OrthoProj's (above 1: OrthoProj faster). Floor: LAPACK/cuSOLVER geqrf+orgqr for qr.fwd, geqrf alone for the others (the factorization every method needs at least).";
         yield return "Rate (bench.md, with every time and spread): model flops / median against the measured FMA peak, and for batched small matrices first compulsory bytes / median against the measured copy bandwidth; 'peak unreliable' where a rate exceeds the measured peak.";
+        if (report.Results.Any(r => r.Case.Dtype.IsComplex()))
+        {
+            yield return "Complex rows (c64, c128): model flops are real flops, the real model times 4 (a complex multiply-add is 4 real multiply-adds), against the real type's peak (f32 for c64, f64 for c128); OrthoProj runs them on the " + Targets.OrthoProjTarget.ComplexPathNote + ".";
+        }
         if (report.Results.Any(r => r.Row(Implementations.Adapter)?.Status == RowStatus.Ok))
         {
             yield return "TorchSharp: libtorch's own ops in the peer bench/TorchSharpPeer; OrthoProj.TorchSharp ('adapter'): the same work through TorchLinalg with autograd, in that peer; overhead = adapter's median - the median of the bare OrthoProj call timed interleaved with it in the peer.";
@@ -367,7 +372,7 @@ public static class Reports
                 ["dtype"] = r.Case.Dtype.Name(),
                 ["model_flops"] = r.Case.Flops,
                 ["compulsory_bytes"] = r.Case.Bytes,
-                ["floor_routine"] = Floors.Routine(r.Case.Workload),
+                ["floor_routine"] = Floors.Routine(r.Case.Workload, r.Case.Dtype),
                 ["rows"] = new JsonArray(r.Rows.Select(row => (JsonNode)RowJson(row)).ToArray()),
             }).ToArray()),
         };

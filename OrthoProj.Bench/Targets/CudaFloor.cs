@@ -101,6 +101,11 @@ internal sealed unsafe class CudaFloor(CudaSession gpu) : IFloor
             return ResultRow.Absent(c, Implementations.Floor, "the QR floor is defined for m >= n");
         }
 
+        if (c.Dtype.IsComplex())
+        {
+            return ResultRow.Absent(c, Implementations.Floor, "no complex floor on the GPU: OrthoProj's CUDA backend refuses complex batches, so there is no row to compare it with");
+        }
+
         try
         {
             return c.Dtype == Dtype.F32 ? Run<float>(c, withOrgqr, policy, seed) : Run<double>(c, withOrgqr, policy, seed);

@@ -5,7 +5,8 @@ namespace OrthoProj.Bench.Targets;
 /// <summary>
 /// The raw library floor: the same factorization straight through the bindings, without OrthoProj's
 /// validation, allocation or backward bookkeeping. On the CPU: LAPACK geqrf, and geqrf + orgqr;
-/// on the GPU: cuSOLVER geqrf, and geqrf + orgqr. Which routine a workload is compared with:
+/// on the GPU: cuSOLVER geqrf, and geqrf + orgqr. Complex rows (CPU only) take the c/z routines,
+/// geqrf and ungqr (orgqr's complex name), under the same rule. Which routine a workload is compared with:
 /// qr.fwd against geqrf + orgqr (it forms Q); every other workload against geqrf alone, the
 /// factorization any method needs at least (for pinv a lower bound, not the same work).
 /// </summary>
@@ -26,6 +27,9 @@ public static class Floors
 
     /// <summary>The routine name a workload's floor column shows.</summary>
     public static string Routine(Workload w) => UsesOrgqr(w) ? "geqrf+orgqr" : "geqrf";
+
+    /// <summary>The routine name for a workload and element type: ungqr, orgqr's complex name, for c64 and c128.</summary>
+    public static string Routine(Workload w, Dtype d) => UsesOrgqr(w) ? (d.IsComplex() ? "geqrf+ungqr" : "geqrf+orgqr") : "geqrf";
 
     /// <summary>The CPU floor (LAPACK through OrthoProj.Native's bindings), or null with the reason.</summary>
     public static IFloor? TryCreateCpu(int threads, out string reason) => LapackFloor.TryCreate(threads, out reason);

@@ -5,7 +5,9 @@ using OrthoProj.Native;
 namespace OrthoProj.Bench.Targets;
 
 /// <summary>
-/// LAPACK geqrf / geqrf + orgqr straight through OrthoProj.Native's raw bindings (LapackInterop),
+/// LAPACK geqrf / geqrf + orgqr straight through OrthoProj.Native's raw bindings (LapackInterop):
+/// s/d routines for float and double, c/z geqrf and ungqr (orgqr's complex name) for complex64 and
+/// complex128,
 /// with the workspace queried once per case and reused: the least any QR-based method can cost on
 /// this library. Each timed call first restores A (one memcpy per matrix; geqrf overwrites it).
 /// Matrices of a batch run one after another on one thread, or over the batch with
@@ -47,7 +49,14 @@ internal sealed unsafe class LapackFloor : IFloor
 
         try
         {
-            return c.Dtype == Dtype.F32 ? Run<float>(c, withOrgqr, policy, seed) : Run<double>(c, withOrgqr, policy, seed);
+            return c.Dtype switch
+            {
+                Dtype.F32 => Run<float>(c, withOrgqr, policy, seed),
+                Dtype.F64 => Run<double>(c, withOrgqr, policy, seed),
+                Dtype.C64 => Run<Complex64>(c, withOrgqr, policy, seed),
+                Dtype.C128 => Run<Complex>(c, withOrgqr, policy, seed),
+                _ => throw new ArgumentOutOfRangeException(nameof(c), c.Dtype, null),
+            };
         }
         catch (Exception ex) when (ex is LapackException or InvalidOperationException or DllNotFoundException or EntryPointNotFoundException)
         {
@@ -56,7 +65,7 @@ internal sealed unsafe class LapackFloor : IFloor
     }
 
     private ResultRow Run<T>(BenchCase c, bool withOrgqr, RepPolicy policy, int seed)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         var (count, m, n, _) = c.Shape;
         int len = m * n;
@@ -71,30 +80,19 @@ internal sealed unsafe class LapackFloor : IFloor
         void One(int b, T[] ws)
         {
             source.AsSpan(b * len, len).CopyTo(work.AsSpan(b * len, len));
-            int mm = m, nn = n, lda = m, lw = lwork, info = 0;
+            int mm = m, nn = n, lda = m, lw = lwork, info;
             fixed (T* pa = &work[b * len], pt = &tau[b * n], pw = ws)
             {
-                if (typeof(T) == typeof(double))
+                info = Factor(&mm, &nn, pa, &lda, pt, pw, &lw);
+                if (withOrgqr && info == 0)
                 {
-                    LapackInterop.dgeqrf_(&mm, &nn, (double*)pa, &lda, (double*)pt, (double*)pw, &lw, &info);
-                    if (withOrgqr && info == 0)
-                    {
-                        LapackInterop.dorgqr_(&mm, &nn, &nn, (double*)pa, &lda, (double*)pt, (double*)pw, &lw, &info);
-                    }
-                }
-                else
-                {
-                    LapackInterop.sgeqrf_(&mm, &nn, (float*)pa, &lda, (float*)pt, (float*)pw, &lw, &info);
-                    if (withOrgqr && info == 0)
-                    {
-                        LapackInterop.sorgqr_(&mm, &nn, &nn, (float*)pa, &lda, (float*)pt, (float*)pw, &lw, &info);
-                    }
+                    info = FormQ(&mm, &nn, pa, &lda, pt, pw, &lw);
                 }
             }
 
             if (info != 0)
             {
-                throw new InvalidOperationException($"{(withOrgqr ? "geqrf/orgqr" : "geqrf")} returned INFO = {info} for matrix {b}.");
+                throw new InvalidOperationException($"{RoutineNames<T>(withOrgqr)} returned INFO = {info} for matrix {b}.");
             }
         }
 
@@ -126,36 +124,95 @@ internal sealed unsafe class LapackFloor : IFloor
             CaseId = c.Id,
             Implementation = Implementations.Floor,
             Status = RowStatus.Ok,
-            Note = (withOrgqr ? "geqrf+orgqr" : "geqrf") + " (LAPACK, raw bindings)",
+            Note = RoutineNames<T>(withOrgqr) + " (LAPACK, raw bindings)" + (!Inputs.IsComplex<T>() ? string.Empty
+                : withOrgqr ? "; ungqr is orgqr's complex name"
+                : "; the factorization alone, as for the real rows (no unmqr: the floor is what every QR-based method needs at least)"),
             SamplesSeconds = stats.Samples,
             Warmup = stats.Warmup,
             Threads = threads,
         };
     }
 
-    /// <summary>LWORK for geqrf (and orgqr) from LAPACK's workspace query (LWORK = -1).</summary>
+    /// <summary>LWORK for geqrf (and orgqr/ungqr) from LAPACK's workspace query (LWORK = -1; the real part of WORK(1) for complex routines).</summary>
     private static int Query<T>(int m, int n, bool withOrgqr)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
-        int mm = m, nn = n, lda = m, query = -1, info = 0;
+        int mm = m, nn = n, lda = m, query = -1;
         T size = default, size2 = default, dummy = default;
+        _ = Factor(&mm, &nn, &dummy, &lda, &dummy, &size, &query);
+        if (withOrgqr)
+        {
+            _ = FormQ(&mm, &nn, &dummy, &lda, &dummy, &size2, &query);
+        }
+
+        return (int)Math.Max(Inputs.AsComplex(size).Real, Inputs.AsComplex(size2).Real);
+    }
+
+    /// <summary>"sgeqrf+sorgqr", "zgeqrf+zungqr", ...: the routines a row of this element type times.</summary>
+    private static string RoutineNames<T>(bool withOrgqr)
+    {
+        (string letter, string formQ) = typeof(T) == typeof(float) ? ("s", "orgqr")
+            : typeof(T) == typeof(double) ? ("d", "orgqr")
+            : typeof(T) == typeof(Complex64) ? ("c", "ungqr")
+            : ("z", "ungqr");
+        return withOrgqr ? $"{letter}geqrf+{letter}{formQ}" : $"{letter}geqrf";
+    }
+
+    /// <summary>geqrf of the element type (s, d, c, z); returns INFO.</summary>
+    private static int Factor<T>(int* m, int* n, T* a, int* lda, T* tau, T* work, int* lwork)
+        where T : unmanaged
+    {
+        int info = 0;
         if (typeof(T) == typeof(double))
         {
-            LapackInterop.dgeqrf_(&mm, &nn, (double*)&dummy, &lda, (double*)&dummy, (double*)&size, &query, &info);
-            if (withOrgqr)
-            {
-                LapackInterop.dorgqr_(&mm, &nn, &nn, (double*)&dummy, &lda, (double*)&dummy, (double*)&size2, &query, &info);
-            }
+            LapackInterop.dgeqrf_(m, n, (double*)a, lda, (double*)tau, (double*)work, lwork, &info);
+        }
+        else if (typeof(T) == typeof(float))
+        {
+            LapackInterop.sgeqrf_(m, n, (float*)a, lda, (float*)tau, (float*)work, lwork, &info);
+        }
+        else if (typeof(T) == typeof(Complex))
+        {
+            LapackInterop.zgeqrf_(m, n, (Complex*)a, lda, (Complex*)tau, (Complex*)work, lwork, &info);
+        }
+        else if (typeof(T) == typeof(Complex64))
+        {
+            LapackInterop.cgeqrf_(m, n, (Complex64*)a, lda, (Complex64*)tau, (Complex64*)work, lwork, &info);
         }
         else
         {
-            LapackInterop.sgeqrf_(&mm, &nn, (float*)&dummy, &lda, (float*)&dummy, (float*)&size, &query, &info);
-            if (withOrgqr)
-            {
-                LapackInterop.sorgqr_(&mm, &nn, &nn, (float*)&dummy, &lda, (float*)&dummy, (float*)&size2, &query, &info);
-            }
+            throw new NotSupportedException($"no geqrf for {typeof(T).Name}");
         }
 
-        return (int)Math.Max(double.CreateTruncating(size), double.CreateTruncating(size2));
+        return info;
+    }
+
+    /// <summary>orgqr (real) or ungqr (complex) of the element type, Q's first n columns over A; returns INFO.</summary>
+    private static int FormQ<T>(int* m, int* n, T* a, int* lda, T* tau, T* work, int* lwork)
+        where T : unmanaged
+    {
+        int info = 0;
+        if (typeof(T) == typeof(double))
+        {
+            LapackInterop.dorgqr_(m, n, n, (double*)a, lda, (double*)tau, (double*)work, lwork, &info);
+        }
+        else if (typeof(T) == typeof(float))
+        {
+            LapackInterop.sorgqr_(m, n, n, (float*)a, lda, (float*)tau, (float*)work, lwork, &info);
+        }
+        else if (typeof(T) == typeof(Complex))
+        {
+            LapackInterop.zungqr_(m, n, n, (Complex*)a, lda, (Complex*)tau, (Complex*)work, lwork, &info);
+        }
+        else if (typeof(T) == typeof(Complex64))
+        {
+            LapackInterop.cungqr_(m, n, n, (Complex64*)a, lda, (Complex64*)tau, (Complex64*)work, lwork, &info);
+        }
+        else
+        {
+            throw new NotSupportedException($"no orgqr/ungqr for {typeof(T).Name}");
+        }
+
+        return info;
     }
 }

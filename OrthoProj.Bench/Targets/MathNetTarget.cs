@@ -26,6 +26,11 @@ public sealed class MathNetTarget(int threads)
             return ResultRow.Absent(c, Implementations.MathNet, "Math.NET runs on the CPU only");
         }
 
+        if (c.Dtype.IsComplex())
+        {
+            return ResultRow.Skipped(c, Implementations.MathNet, "skipped for complex: this baseline is written over Math.NET's real matrices (Matrix<float>, Matrix<double>); its Complex32/Complex matrices are not wired in");
+        }
+
         if (c.Workload is Workload.ProjectBackward or Workload.ProjectBoth or Workload.QrBackward or Workload.PinvBackward)
         {
             return ResultRow.Absent(c, Implementations.MathNet, "Math.NET has no backward (no reverse-mode derivatives)");
@@ -42,7 +47,7 @@ public sealed class MathNetTarget(int threads)
         Control.MaxDegreeOfParallelism = threads;
         try
         {
-            return c.Dtype == Dtype.F32 ? Run<float>(c, policy, seed, estimate) : Run<double>(c, policy, seed, estimate);
+            return c.Dtype == Dtype.F32 ? Run<float>(c, policy, seed, estimate) : Run<double>(c, policy, seed, estimate);   // real only: complex returned above
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -13,6 +13,13 @@ namespace OrthoProj.Bench.Targets;
 /// </summary>
 public sealed class TorchSharpPeer
 {
+    /// <summary>
+    /// Why complex rows are skipped here: the peer's routes (BareRoutes, and the adapter's element
+    /// dispatch in bench/TorchSharpPeer) are written over float32 and float64 tensors; the complex
+    /// rows' libtorch figure is PyTorch's (torch_peer.py, the same libtorch kernels).
+    /// </summary>
+    public const string ComplexNote = "skipped for complex: bench/TorchSharpPeer's routes (libtorch ops and the OrthoProj.TorchSharp adapter) take float32/float64 tensors only; PyTorch's column times libtorch on complex";
+
     /// <summary>The project folder, relative to the repository root.</summary>
     public const string ProjectFolder = "bench/TorchSharpPeer";
 

@@ -80,7 +80,8 @@ internal static class BackwardGuard
     /// <summary>(..., 1, 1) true where a matrix of some cotangent holds NaN or Inf, broadcastable to each gradient; null when all are finite.</summary>
     /// <remarks>
     /// The common case, every cotangent finite, is settled by one sum per cotangent: a NaN or an
-    /// infinity among the elements makes the sum NaN or infinite. The per-matrix test (four passes and
+    /// infinity among the elements makes the sum NaN or infinite (for complex elements, one of its
+    /// parts; torch's isfinite is false for a complex value when either part is not finite). The per-matrix test (four passes and
     /// two temporaries per cotangent: 18 ms of a 4096 x 32 x 16 QR backward whose own work takes 10)
     /// runs only where some sum is not finite: a non-finite element, or finite ones whose sum overflows.
     /// </remarks>
@@ -106,8 +107,10 @@ internal static class BackwardGuard
 
     private static bool SumIsFinite(Tensor g)
     {
+        // isfinite, not the sum read as a double: a complex sum is finite when both of its parts are.
         using Tensor sum = g.sum();
-        return double.IsFinite(sum.ToDouble());
+        using Tensor finite = sum.isfinite();
+        return finite.item<bool>();
     }
 
     private static List<Tensor> NaNGradients(autograd.AutogradContext ctx)

@@ -10,7 +10,10 @@ namespace OrthoProj.TorchSharp.Functions;
 /// gradients work to any order (each function used here has this same second path). The formulas are
 /// the ones the first-order path computes in OrthoProj (docs/design.md section 1;
 /// <see cref="Projector{T}"/>, <see cref="Backend.QrBackward{T}"/>, <see cref="Backend.PinvBackward{T}"/>);
-/// a first-order backward never comes here.
+/// a first-order backward never comes here. Every transpose of the real formulas is the adjoint
+/// (<c>.mH</c>, the conjugate transpose, a plain transpose for real tensors), so one formula serves
+/// float and complex tensors (docs/complex.md section 4); gradients follow torch's convention for
+/// complex inputs, dL/dRe + i dL/dIm.
 /// </summary>
 /// <remarks>
 /// Each function is applied again to the saved inputs (A is factored once more): the first-order
@@ -19,7 +22,7 @@ namespace OrthoProj.TorchSharp.Functions;
 /// </remarks>
 internal static class GraphBackward
 {
-    /// <summary>z = P y: gy = P gz; gA = (I - P) gz x^T + r u^T, x = A+ y, r = (I - P) y, u = A+ gz.</summary>
+    /// <summary>z = P y: gy = P gz; gA = (I - P) gz x^H + r u^H, x = A+ y, r = (I - P) y, u = A+ gz.</summary>
     public static List<Tensor> Project(Tensor a, Tensor y, Tensor gz) => [RankTwoP(a, y, gz).GradA, Apply.Project(a, gz)];
 
     /// <summary>e = (I - P) y = y - P y: gA is minus the projection's for gz = ge; gy = (I - P) ge.</summary>
@@ -30,39 +33,40 @@ internal static class GraphBackward
     }
 
     /// <summary>
-    /// x = A+ y = R^-1 Q^T y: with t = R^-T gx, w = R^-1 t = (A^T A)^-1 gx and u = Q t = A+^T gx,
-    /// gA = -u x^T + r w^T (r = (I - P) y) and gy = u.
+    /// x = A+ y = R^-1 Q^H y: with t = R^-H gx, w = R^-1 t = (A^H A)^-1 gx and u = Q t = A+^H gx,
+    /// gA = -u x^H + r w^H (r = (I - P) y) and gy = u.
     /// </summary>
     public static List<Tensor> Solve(Tensor a, Tensor y, Tensor gx)
     {
         (Tensor q, Tensor r) = Apply.Qr(a, linalg.QRMode.Reduced);
-        Tensor t = linalg.solve_triangular(r.mT, gx, upper: false);
+        Tensor t = linalg.solve_triangular(r.mH, gx, upper: false);
         Tensor u = q.matmul(t), w = linalg.solve_triangular(r, t, upper: true);
-        return [Apply.Residual(a, y).matmul(w.mT) - u.matmul(Apply.Lstsq(a, y).mT), u];
+        return [Apply.Residual(a, y).matmul(w.mH) - u.matmul(Apply.Lstsq(a, y).mH), u];
     }
 
     /// <summary>
-    /// P = A A+: gA = (I - P) S A+^T with S = G + G^T; S A+^T = (A+ S)^T because S is symmetric,
-    /// so gA = (I - P) (A+ S)^T.
+    /// P = A A+: gA = (I - P) S A+^H with S = G + G^H; S A+^H = (A+ S)^H because S is Hermitian,
+    /// so gA = (I - P) (A+ S)^H.
     /// </summary>
-    public static List<Tensor> ProjectionMatrix(Tensor a, Tensor gp) => [Apply.Residual(a, Apply.Lstsq(a, gp + gp.mT).mT)];
+    public static List<Tensor> ProjectionMatrix(Tensor a, Tensor gp) => [Apply.Residual(a, Apply.Lstsq(a, gp + gp.mH).mH)];
 
     /// <summary>
-    /// X = A+ (Golub-Pereyra): gA = -X^T G X^T + (I - A X) G^T X X^T + X^T X G^T (I - X A),
+    /// X = A+ (Golub-Pereyra): gA = -X^H G X^H + (I - A X) G^H X X^H + X^H X G^H (I - X A),
     /// grouped so that no product is larger than max(m, n) x min(m, n).
     /// </summary>
     public static List<Tensor> Pinv(Tensor a, RankTolerance tolerance, Tensor g)
     {
-        Tensor x = Apply.Pinv(a, tolerance), xt = x.mT, gt = g.mT;
-        Tensor k = gt.matmul(x.matmul(xt));     // G^T X X^T, m x n
-        Tensor l = xt.matmul(x.matmul(gt));     // X^T X G^T, m x n
+        Tensor x = Apply.Pinv(a, tolerance), xt = x.mH, gt = g.mH;
+        Tensor k = gt.matmul(x.matmul(xt));     // G^H X X^H, m x n
+        Tensor l = xt.matmul(x.matmul(gt));     // X^H X G^H, m x n
         return [xt.matmul(g).matmul(xt).neg() + (k - a.matmul(x.matmul(k))) + (l - l.matmul(x.matmul(a)))];
     }
 
     /// <summary>
-    /// Reduced QR, m &gt;= n: M = gR R^T - Q^T gQ, S = upper triangle of M mirrored to the lower,
-    /// gA = (gQ + Q S) R^-T. For m &lt; n, with A = [X | Y] and R = [U | V]: the square rule on
-    /// (gQ + Y gV^T, gU), and gY = Q gV. An absent cotangent counts as zero.
+    /// Reduced QR, m &gt;= n: M = gR R^H - Q^H gQ, S = upper triangle of M mirrored to the lower
+    /// (conjugated), its diagonal's real part once, gA = (gQ + Q S) R^-H. For m &lt; n, with
+    /// A = [X | Y] and R = [U | V]: the square rule on (gQ + Y gV^H, gU), and gY = Q gV. An absent
+    /// cotangent counts as zero.
     /// </summary>
     public static List<Tensor> Qr(Tensor a, Tensor? gq, Tensor? gr)
     {
@@ -78,25 +82,32 @@ internal static class GraphBackward
         Tensor y = a[TensorIndex.Ellipsis, TensorIndex.Slice(m)];
         Tensor u = r[TensorIndex.Ellipsis, TensorIndex.Slice(null, m)], gu = gr[TensorIndex.Ellipsis, TensorIndex.Slice(null, m)];
         Tensor gv = gr[TensorIndex.Ellipsis, TensorIndex.Slice(m)];
-        return [torch.cat([SquareRule(q, u, gq + y.matmul(gv.mT), gu), q.matmul(gv)], -1)];
+        return [torch.cat([SquareRule(q, u, gq + y.matmul(gv.mH), gu), q.matmul(gv)], -1)];
     }
 
     /// <summary>
-    /// (I - P) g x^T + r u^T as one product, as the first-order path forms it: the residual of
+    /// (I - P) g x^H + r u^H as one product, as the first-order path forms it: the residual of
     /// [g | y] and the least-squares solution of [y | g] factor A once each (not once per term),
-    /// and [(I - P) g | r] [x | u]^T is the sum. Also returns (I - P) g, the residual's gy.
+    /// and [(I - P) g | r] [x | u]^H is the sum. Also returns (I - P) g, the residual's gy.
     /// </summary>
     private static (Tensor GradA, Tensor ResidualOfG) RankTwoP(Tensor a, Tensor y, Tensor g)
     {
         Tensor residuals = Apply.Residual(a, torch.cat([g, y], -1)), solutions = Apply.Lstsq(a, torch.cat([y, g], -1));
-        return (residuals.matmul(solutions.mT), residuals[TensorIndex.Ellipsis, TensorIndex.Slice(null, g.shape[^1])]);
+        return (residuals.matmul(solutions.mH), residuals[TensorIndex.Ellipsis, TensorIndex.Slice(null, g.shape[^1])]);
     }
 
-    /// <summary>gA = (gQ + Q S) R^-T for a square (k x k) R, by a triangular solve.</summary>
+    /// <summary>
+    /// gA = (gQ + Q S) R^-H for a square (k x k) R, by a triangular solve. For complex tensors S
+    /// takes only the real part of M's diagonal: its imaginary part is the component along Q's
+    /// phase gauge (R's diagonal is real), which A does not determine; torch drops it too
+    /// (docs/complex.md section 4).
+    /// </summary>
     private static Tensor SquareRule(Tensor q, Tensor r, Tensor gq, Tensor gr)
     {
-        Tensor m = gr.matmul(r.mT) - q.mT.matmul(gq);
-        Tensor s = m.triu() + m.triu(1).mT;
-        return linalg.solve_triangular(r.mT, gq + q.matmul(s), upper: false, left: false);     // X R^T = B
+        Tensor m = gr.matmul(r.mH) - q.mH.matmul(gq);
+        Tensor s = m.is_complex()
+            ? m.triu(1) + m.triu(1).mH + torch.diag_embed(m.diagonal(0, -2, -1).real).to_type(m.dtype)
+            : m.triu() + m.triu(1).mT;
+        return linalg.solve_triangular(r.mH, gq + q.matmul(s), upper: false, left: false);     // X R^H = B
     }
 }

@@ -16,12 +16,17 @@ internal sealed class PinvFunction : GuardedSingleTensorFunction<PinvFunction>
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {
         var (a, tolerance, differentiable) = ((Tensor)vars[0], (RankTolerance)vars[1], (bool)vars[2]);
-        return a.dtype == ScalarType.Float32 ? Forward<float>(ctx, a, tolerance, differentiable) : Forward<double>(ctx, a, tolerance, differentiable);
+        return Elements.Dispatch<ForwardCall, Tensor>(a.dtype, new(ctx, a, tolerance, differentiable));
     }
 
+    private readonly record struct ForwardCall(autograd.AutogradContext Ctx, Tensor A, RankTolerance Tolerance, bool Differentiable) : IElementCall<Tensor>
+    {
+        public Tensor Run<T>()
+            where T : unmanaged, INumberBase<T> => Forward<T>(Ctx, A, Tolerance, Differentiable);
+    }
 
     private static Tensor Forward<T>(autograd.AutogradContext ctx, Tensor a, RankTolerance tolerance, bool differentiable)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         // A+ is written straight into the tensor returned, row-major as torch.linalg.pinv gives it.
         (Tensor x, HostMatrixBatch<T> output) = TensorBatches.Empty<T>(TensorBatches.BatchShape(a), checked((int)a.shape[^1]), checked((int)a.shape[^2]), TensorBatches.Count(a), a.dtype);
@@ -41,7 +46,7 @@ internal sealed class PinvFunction : GuardedSingleTensorFunction<PinvFunction>
 
     /// <summary>What the Golub-Pereyra backward needs besides the saved A+ and A: the tolerance.</summary>
     private sealed class State<T>(RankTolerance tolerance) : IBackward
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         public List<Tensor> Backward(autograd.AutogradContext ctx, IReadOnlyList<Tensor?> gradOutputs, bool createGraph)
         {

@@ -12,12 +12,17 @@ internal sealed class ProjectionMatrixFunction : GuardedSingleTensorFunction<Pro
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {
         var (a, differentiable) = ((Tensor)vars[0], (bool)vars[1]);
-        return a.dtype == ScalarType.Float32 ? Forward<float>(ctx, a, differentiable) : Forward<double>(ctx, a, differentiable);
+        return Elements.Dispatch<ForwardCall, Tensor>(a.dtype, new(ctx, a, differentiable));
     }
 
+    private readonly record struct ForwardCall(autograd.AutogradContext Ctx, Tensor A, bool Differentiable) : IElementCall<Tensor>
+    {
+        public Tensor Run<T>()
+            where T : unmanaged, INumberBase<T> => Forward<T>(Ctx, A, Differentiable);
+    }
 
     private static Tensor Forward<T>(autograd.AutogradContext ctx, Tensor a, bool differentiable)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         var state = new State<T>(a);
         Tensor p = state.Forward();
@@ -36,7 +41,7 @@ internal sealed class ProjectionMatrixFunction : GuardedSingleTensorFunction<Pro
 
     /// <summary>The factored projector, released after the backward (factored again for a second one).</summary>
     private sealed class State<T>(Tensor a) : IBackward
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         private readonly long[] batchShape = TensorBatches.BatchShape(a);
         private readonly ScalarType dtype = a.dtype;

@@ -31,9 +31,14 @@ internal sealed class ProjectorFunction : GuardedSingleTensorFunction<ProjectorF
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {
         var (a, y, operation, differentiable) = ((Tensor)vars[0], (Tensor)vars[1], (ProjectorOperation)vars[2], (bool)vars[3]);
-        return a.dtype == ScalarType.Float32 ? Forward<float>(ctx, a, y, operation, differentiable) : Forward<double>(ctx, a, y, operation, differentiable);
+        return Elements.Dispatch<ForwardCall, Tensor>(a.dtype, new(ctx, a, y, operation, differentiable));
     }
 
+    private readonly record struct ForwardCall(autograd.AutogradContext Ctx, Tensor A, Tensor Y, ProjectorOperation Operation, bool Differentiable) : IElementCall<Tensor>
+    {
+        public Tensor Run<T>()
+            where T : unmanaged, INumberBase<T> => Forward<T>(Ctx, A, Y, Operation, Differentiable);
+    }
 
     /// <summary>
     /// OrthoProj's QR-method projector of A read in place (it keeps its own factors). A
@@ -46,7 +51,7 @@ internal sealed class ProjectorFunction : GuardedSingleTensorFunction<ProjectorF
     /// backward), which turns it into NaN gradients and raises it at the next call.
     /// </exception>
     internal static Projector<T> Factor<T>(Tensor a)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         using TensorBatch<T> batch = TensorBatches.ToBatch<T>(a);
         try
@@ -64,7 +69,7 @@ internal sealed class ProjectorFunction : GuardedSingleTensorFunction<ProjectorF
         "(Pinv(a).matmul(y) is the minimum-norm least-squares solution, a.matmul(Pinv(a)) the projection matrix).";
 
     private static Tensor Forward<T>(autograd.AutogradContext ctx, Tensor a, Tensor y, ProjectorOperation operation, bool differentiable)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         var state = new State<T>(a, y, operation);
         Tensor result = state.Forward();
@@ -86,7 +91,7 @@ internal sealed class ProjectorFunction : GuardedSingleTensorFunction<ProjectorF
     /// the backward; a second backward through a retained graph reads the tensors and factors again.
     /// </summary>
     private sealed class State<T>(Tensor a, Tensor y, ProjectorOperation operation) : IBackward
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         private readonly long[] batchShape = TensorBatches.BatchShape(a);
         private readonly ScalarType dtype = a.dtype;

@@ -20,12 +20,17 @@ internal sealed class QrFunction : GuardedMultiTensorFunction<QrFunction>
     public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
     {
         var (a, mode, differentiable) = ((Tensor)vars[0], (linalg.QRMode)vars[1], (bool)vars[2]);
-        return a.dtype == ScalarType.Float32 ? Forward<float>(ctx, a, mode, differentiable) : Forward<double>(ctx, a, mode, differentiable);
+        return Elements.Dispatch<ForwardCall, List<Tensor>>(a.dtype, new(ctx, a, mode, differentiable));
     }
 
+    private readonly record struct ForwardCall(autograd.AutogradContext Ctx, Tensor A, linalg.QRMode Mode, bool Differentiable) : IElementCall<List<Tensor>>
+    {
+        public List<Tensor> Run<T>()
+            where T : unmanaged, INumberBase<T> => Forward<T>(Ctx, A, Mode, Differentiable);
+    }
 
     private static List<Tensor> Forward<T>(autograd.AutogradContext ctx, Tensor a, linalg.QRMode mode, bool differentiable)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         long[] batchShape = TensorBatches.BatchShape(a);
         int m = checked((int)a.shape[^2]), n = checked((int)a.shape[^1]), count = TensorBatches.Count(a);
@@ -52,7 +57,7 @@ internal sealed class QrFunction : GuardedMultiTensorFunction<QrFunction>
     }
 
     private sealed class State<T>(linalg.QRMode mode) : IBackward
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, INumberBase<T>
     {
         public List<Tensor> Backward(autograd.AutogradContext ctx, IReadOnlyList<Tensor?> gradOutputs, bool createGraph)
         {

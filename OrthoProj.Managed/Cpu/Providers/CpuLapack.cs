@@ -4,7 +4,9 @@ namespace OrthoProj.Cpu.Providers;
 /// OrthoProj's one route into LAPACK and BLAS on the CPU, one matrix at a time over spans
 /// (column-major, leading dimension = rows): <see cref="NativeCpuLapack{T}"/> calls the system's
 /// LAPACK directly, <see cref="ManagedCpuLapack{T}"/> runs Math.NET's managed provider. The
-/// <see cref="CpuBackend"/> chooses one; nothing above it asks which.
+/// <see cref="CpuBackend"/> chooses one; nothing above it asks which. T is float, double,
+/// <see cref="Complex64"/> or <see cref="Complex"/>; every flag that names an operation on an
+/// operand means its adjoint (conjugate transpose, ^H), which for real elements is the transpose.
 /// </summary>
 internal abstract class CpuLapack<T>
     where T : unmanaged, INumberBase<T>
@@ -15,8 +17,11 @@ internal abstract class CpuLapack<T>
     /// <summary>Whether geqrf/orgqr/ormqr exist (native LAPACK); otherwise QR comes as explicit Q.</summary>
     public abstract bool SupportsReflectors { get; }
 
-    /// <summary>c (m x n) = alpha op(a) op(b) + beta c, with k the inner dimension.</summary>
-    public void Gemm(bool transA, bool transB, int m, int n, int k, T alpha, ReadOnlySpan<T> a, ReadOnlySpan<T> b, T beta, Span<T> c)
+    /// <summary>
+    /// c (m x n) = alpha op(a) op(b) + beta c, with k the inner dimension; op(x) = x^H (the adjoint,
+    /// x^T for real elements) where its flag is set, x otherwise.
+    /// </summary>
+    public void Gemm(bool adjointA, bool adjointB, int m, int n, int k, T alpha, ReadOnlySpan<T> a, ReadOnlySpan<T> b, T beta, Span<T> c)
     {
         if (m == 0 || n == 0)
         {
@@ -35,14 +40,15 @@ internal abstract class CpuLapack<T>
             return;
         }
 
-        GemmCore(transA, transB, m, n, k, alpha, a, b, beta, c);
+        GemmCore(adjointA, adjointB, m, n, k, alpha, a, b, beta, c);
     }
 
     /// <summary>
-    /// b (rows x cols) = op(R)^-1 b, or b op(R)^-1 when <paramref name="right"/>, op(R) = R or R^T;
-    /// R upper triangular n x n, only its upper triangle read.
+    /// b (rows x cols) = op(R)^-1 b, or b op(R)^-1 when <paramref name="right"/>, op(R) = R^H (the
+    /// adjoint, R^T for real elements) when <paramref name="adjoint"/>, R otherwise; R upper
+    /// triangular n x n, only its upper triangle read.
     /// </summary>
-    public abstract void SolveUpper(ReadOnlySpan<T> r, int n, bool transpose, bool right, Span<T> b, int rows, int cols);
+    public abstract void SolveUpper(ReadOnlySpan<T> r, int n, bool adjoint, bool right, Span<T> b, int rows, int cols);
 
     /// <summary>geqrf: a (m x n) in place, tau (min(m, n)).</summary>
     public virtual void Geqrf(Span<T> a, int m, int n, Span<T> tau) => throw NoReflectors();
@@ -50,20 +56,41 @@ internal abstract class CpuLapack<T>
     /// <summary>orgqr: Q's first n columns from k reflectors, in place.</summary>
     public virtual void Orgqr(Span<T> a, int m, int n, int k, ReadOnlySpan<T> tau) => throw NoReflectors();
 
-    /// <summary>ormqr from the left: c (m x p) = Q c or Q^T c, Q from k reflectors of a (m x k).</summary>
-    public virtual void Ormqr(bool transpose, Span<T> a, int m, int k, ReadOnlySpan<T> tau, Span<T> c, int p) => throw NoReflectors();
+    /// <summary>
+    /// ormqr (unmqr) from the left: c (m x p) = Q c, or Q^H c when <paramref name="adjoint"/> (Q^T
+    /// for real elements), Q from k reflectors of a (m x k).
+    /// </summary>
+    public virtual void Ormqr(bool adjoint, Span<T> a, int m, int k, ReadOnlySpan<T> tau, Span<T> c, int p) => throw NoReflectors();
 
-    /// <summary>Thin QR with LAPACK's signs: a (m x n, m &gt;= n) becomes Q, r (n x n) receives R.</summary>
+    /// <summary>
+    /// Thin QR with LAPACK's signs (geqrf/orgqr, complex: zgeqrf/zungqr, R's diagonal real): a
+    /// (m x n, m &gt;= n) becomes Q, r (n x n) receives R.
+    /// </summary>
     public abstract void ThinQr(Span<T> a, int m, int n, Span<T> r);
 
-    /// <summary>Full QR with LAPACK's signs: a (m x n) becomes R (upper trapezoidal), q (m x m) receives Q.</summary>
+    /// <summary>
+    /// Full QR with LAPACK's signs (complex: R's diagonal real): a (m x n) becomes R (upper
+    /// trapezoidal), q (m x m) receives Q, unitary.
+    /// </summary>
     public abstract void FullQr(Span<T> a, int m, int n, Span<T> q);
 
-    /// <summary>Thin SVD: u (m x k), s (k, descending), v (n x k), k = min(m, n); a may be overwritten.</summary>
+    /// <summary>
+    /// Thin SVD A = U diag(s) V^H: u (m x k), s (k, real and descending; complex elements carry a
+    /// zero imaginary part), v (n x k) = V (not V^H), k = min(m, n); a may be overwritten.
+    /// </summary>
     public abstract void ThinSvd(Span<T> a, int m, int n, Span<T> u, Span<T> s, Span<T> v);
 
     /// <summary><see cref="Gemm"/> with m, n, k &gt;= 1.</summary>
-    protected abstract void GemmCore(bool transA, bool transB, int m, int n, int k, T alpha, ReadOnlySpan<T> a, ReadOnlySpan<T> b, T beta, Span<T> c);
+    protected abstract void GemmCore(bool adjointA, bool adjointB, int m, int n, int k, T alpha, ReadOnlySpan<T> a, ReadOnlySpan<T> b, T beta, Span<T> c);
+
+    /// <summary>Clears the reflectors that geqrf leaves below R's diagonal (a m x n).</summary>
+    protected static void ZeroBelowDiagonal(Span<T> a, int m, int n)
+    {
+        for (int j = 0; j < n && j + 1 < m; j++)
+        {
+            a.Slice((j * m) + j + 1, m - j - 1).Clear();
+        }
+    }
 
     /// <summary>R (n x n) from the upper triangle of a geqrf output (m x n), zeros below its diagonal.</summary>
     protected static void CopyUpper(ReadOnlySpan<T> a, int m, int n, Span<T> r)
@@ -75,14 +102,17 @@ internal abstract class CpuLapack<T>
         }
     }
 
-    /// <summary>v (n x k) = vt^T for vt k x n with leading dimension <paramref name="ldvt"/>.</summary>
-    protected static void TransposeVt(ReadOnlySpan<T> vt, int ldvt, int n, int k, Span<T> v)
+    /// <summary>
+    /// v (n x k) = vt^H (the conjugate transpose; vt^T for real elements) for vt k x n with leading
+    /// dimension <paramref name="ldvt"/>: LAPACK's V^H into V.
+    /// </summary>
+    protected static void AdjointVt(ReadOnlySpan<T> vt, int ldvt, int n, int k, Span<T> v)
     {
         for (int j = 0; j < n; j++)
         {
             for (int l = 0; l < k; l++)
             {
-                v[(l * n) + j] = vt[(j * ldvt) + l];
+                v[(l * n) + j] = Element<T>.Conjugate(vt[(j * ldvt) + l]);
             }
         }
     }

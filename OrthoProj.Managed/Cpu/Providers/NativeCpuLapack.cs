@@ -127,13 +127,4 @@ internal sealed class NativeCpuLapack<T>(string name) : CpuLapack<T>
 
     /// <summary>The TRANS argument for op(X) = X or X^H ('C' is the transpose to the real routines).</summary>
     private static char Op(bool adjoint) => adjoint ? 'C' : 'N';
-
-    /// <summary>Clears the reflectors that geqrf leaves below R's diagonal.</summary>
-    internal static void ZeroBelowDiagonal(Span<T> a, int m, int n)
-    {
-        for (int j = 0; j < n && j + 1 < m; j++)
-        {
-            a.Slice((j * m) + j + 1, m - j - 1).Clear();
-        }
-    }
 }
