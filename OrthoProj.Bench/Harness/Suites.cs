@@ -159,7 +159,7 @@ public sealed record Suite(string Name, IReadOnlyList<BenchCase> Cases, RepPolic
     /// <summary>
     /// The complex rows of issue 20 (quick and full suites): proj.both 4096 x 32 x 16 in complex64 and
     /// qr.fwd 256 x 64 x 32 in complex128, on the CPU. OrthoProj runs them on its general path (LAPACK
-    /// per matrix: c/z geqrf, ungqr, unmqr); the SIMD lanes are real-only and CUDA refuses complex.
+    /// per matrix: c/z geqrf, ungqr, unmqr); the SIMD lanes and the fused CUDA kernels are real-only.
     /// </summary>
     public static IReadOnlyList<BenchCase> ComplexRows() =>
     [

@@ -103,7 +103,7 @@ internal sealed unsafe class CudaFloor(CudaSession gpu) : IFloor
 
         if (c.Dtype.IsComplex())
         {
-            return ResultRow.Absent(c, Implementations.Floor, "no complex floor on the GPU: OrthoProj's CUDA backend refuses complex batches, so there is no row to compare it with");
+            return ResultRow.Absent(c, Implementations.Floor, "no complex floor on the GPU: the floor binds cuSOLVER's S/D geqrf only");
         }
 
         try

@@ -25,11 +25,6 @@ public sealed class OrthoProjTarget(Backend backend, IBenchClock clock, Backend 
     public ResultRow Run(BenchCase c, RepPolicy policy, int seed)
     {
         ArgumentNullException.ThrowIfNull(c);
-        if (c.Dtype.IsComplex() && Backend.Device == DeviceKind.Cuda)
-        {
-            return ResultRow.Absent(c, Implementations.OrthoProj, "CUDA refuses complex batches (its fused kernels and lanes are real-only in issue 20); complex rows run on the CPU's general path");
-        }
-
         return c.Dtype switch
         {
             Dtype.F32 => Run<float>(c, policy, seed),
