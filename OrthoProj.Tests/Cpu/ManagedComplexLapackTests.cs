@@ -2,6 +2,7 @@ using System.Numerics;
 using MathNet.Numerics;
 using MathNet.Numerics.Providers.LinearAlgebra;
 using OrthoProj.Cpu.Providers;
+using static OrthoProj.Tests.Support.ComplexArrays;
 
 namespace OrthoProj.Tests.Cpu;
 
@@ -24,7 +25,7 @@ public sealed class ManagedComplexLapackTests
     public void MathNet_ConjugateTranspose_Conjugates()
     {
         // 2 x 3 a, 2 x 2 b: c (3 x 2) = a^H b, then a^H b^H in single precision.
-        Complex[] a = RandomMatrix(2, 3, 11), b = RandomMatrix(2, 2, 12), c = new Complex[6];
+        Complex[] a = Random(2, 3, 11), b = Random(2, 2, 12), c = new Complex[6];
         Provider.MatrixMultiplyWithUpdate(Transpose.ConjugateTranspose, Transpose.DontTranspose, Complex.One, a, 2, 3, b, 2, 2, Complex.Zero, c);
         AssertClose(Naive(true, false, 3, 2, 2, Complex.One, a, b, Complex.Zero, new Complex[6]), c, 1e-14, "Complex a^H b");
 
@@ -38,7 +39,7 @@ public sealed class ManagedComplexLapackTests
     public void MathNet_SvdVt_IsTheAdjointOfV()
     {
         const int m = 5, n = 3;
-        Complex[] a = RandomMatrix(m, n, 13), s = new Complex[n], u = new Complex[m * m], vt = new Complex[n * n];
+        Complex[] a = Random(m, n, 13), s = new Complex[n], u = new Complex[m * m], vt = new Complex[n * n];
         Provider.SingularValueDecomposition(true, (Complex[])a.Clone(), m, n, s, u, vt);
 
         // A = U S VT read as it comes, VT n x n: VT itself, not its conjugate or transpose, is V^H.
@@ -369,25 +370,9 @@ public sealed class ManagedComplexLapackTests
         return result;
     }
 
-    private static Complex[] Identity(int n)
-    {
-        var id = new Complex[n * n];
-        for (int i = 0; i < n; i++)
-        {
-            id[(i * n) + i] = Complex.One;
-        }
-
-        return id;
-    }
-
     private static void AssertClose(Complex[] expected, Complex[] actual, double tol, string what)
     {
-        Assert.HasCount(expected.Length, actual, what);
-        double worst = 0;
-        for (int i = 0; i < expected.Length; i++)
-        {
-            worst = Math.Max(worst, Complex.Abs(expected[i] - actual[i]));
-        }
+        double worst = MaxError(actual, expected, what);
 
         Assert.IsLessThanOrEqualTo(tol, worst, $"{what}: largest difference {worst:E3} over {tol:E3}");
     }
@@ -398,28 +383,5 @@ public sealed class ManagedComplexLapackTests
 
     /// <summary>Standard uniform parts in [-1, 1), rounded to T's precision (so the Complex copy is exactly T's value).</summary>
     private static Complex[] RandomMatrix<T>(int rows, int cols, int seed)
-        where T : unmanaged, INumberBase<T> => To(From<T>(RandomMatrix(rows, cols, seed)));
-
-    private static Complex[] RandomMatrix(int rows, int cols, int seed)
-    {
-        var random = new Random(seed);
-        var a = new Complex[rows * cols];
-        for (int i = 0; i < a.Length; i++)
-        {
-            a[i] = new Complex((2 * random.NextDouble()) - 1, (2 * random.NextDouble()) - 1);
-        }
-
-        return a;
-    }
-
-    private static T[] From<T>(Complex[] x)
-        where T : unmanaged, INumberBase<T> => [.. x.Select(From<T>)];
-
-    private static T From<T>(Complex x)
-        where T : unmanaged, INumberBase<T> =>
-        typeof(T) == typeof(Complex) ? (T)(object)x : (T)(object)new Complex64((float)x.Real, (float)x.Imaginary);
-
-    private static Complex[] To<T>(T[] x)
-        where T : unmanaged, INumberBase<T> =>
-        [.. x.Select(z => typeof(T) == typeof(Complex) ? (Complex)(object)z : (Complex)(Complex64)(object)z)];
+        where T : unmanaged, INumberBase<T> => To(From<T>(Random(rows, cols, seed)));
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using OrthoProj.Native;
+using static OrthoProj.Tests.Support.ComplexArrays;
 
 namespace OrthoProj.Tests.Native;
 
@@ -482,59 +483,17 @@ public sealed class ComplexLapackTests
         return t;
     }
 
-    private static Complex[] Identity(int n)
-    {
-        var e = new Complex[n * n];
-        for (int i = 0; i < n; i++)
-        {
-            e[(i * n) + i] = Complex.One;
-        }
-
-        return e;
-    }
-
-    private static Complex[] Random(int rows, int cols, int seed)
-    {
-        var rng = new Random(seed);
-        var a = new Complex[rows * cols];
-        for (int i = 0; i < a.Length; i++)
-        {
-            a[i] = new Complex((rng.NextDouble() * 2) - 1, (rng.NextDouble() * 2) - 1);
-        }
-
-        return a;
-    }
-
     // Max entrywise error relative to the larger of 1 and the expected matrix's largest modulus.
     private static void AssertClose(Complex[] actual, Complex[] expected, double tol, string what)
     {
-        Assert.HasCount(expected.Length, actual, what);
+        double worst = MaxError(actual, expected, what);
         double scale = Math.Max(1, expected.Max(z => z.Magnitude));
-        double worst = 0;
-        for (int i = 0; i < expected.Length; i++)
-        {
-            worst = Math.Max(worst, (actual[i] - expected[i]).Magnitude);
-        }
 
         Assert.IsLessThanOrEqualTo(tol * scale, worst, $"{what}: max error {worst:g3}, tolerance {tol * scale:g3}");
     }
 
     // 50 n eps, eps of the element's precision (complex64: float; complex128: double).
     private static double Tolerance<T>(int n) => 50 * n * (typeof(T) == typeof(Complex64) ? 6e-8 : 1.2e-16);
-
-    private static Complex To<T>(T x) => x switch
-    {
-        Complex z => z,
-        Complex64 z => z,
-        _ => throw new NotSupportedException(typeof(T).Name),
-    };
-
-    private static Complex[] To<T>(T[] x) => [.. x.Select(To)];
-
-    private static T From<T>(Complex z) =>
-        typeof(T) == typeof(Complex64) ? (T)(object)new Complex64((float)z.Real, (float)z.Imaginary) : (T)(object)z;
-
-    private static T[] From<T>(Complex[] z) => [.. z.Select(From<T>)];
 
     // rows x cols into a column-major array with leading dimension ld; the padding holds a marker.
     private static T[] Pad<T>(Complex[] a, int rows, int cols, int ld)
