@@ -98,31 +98,34 @@ internal sealed class NativeCpuLapack<T>(string name) : CpuLapack<T>
         // gesdd gives V^H (k x n); V is its adjoint. Complex singular values come real: they are
         // held as T with no imaginary part, as the seam keeps them.
         var vt = new T[k * n];
-        if (Element<T>.IsComplex)
-        {
-            var real = new double[k];
-            if (Element<T>.IsSingle)
-            {
-                var single = new float[k];
-                Native.Lapack.Gesdd<T, float>('S', m, n, a, m, single, u, m, vt, k);
-                Array.Copy(single, real, k);
-            }
-            else
-            {
-                Native.Lapack.Gesdd<T, double>('S', m, n, a, m, real, u, m, vt, k);
-            }
-
-            for (int l = 0; l < k; l++)
-            {
-                s[l] = Element<T>.FromReal(real[l]);
-            }
-        }
-        else
+        if (!Element<T>.IsComplex)
         {
             Native.Lapack.Gesdd<T, T>('S', m, n, a, m, s, u, m, vt, k);
         }
+        else if (Element<T>.IsSingle)
+        {
+            var real = new float[k];
+            Native.Lapack.Gesdd<T, float>('S', m, n, a, m, real, u, m, vt, k);
+            AsElements(real, s);
+        }
+        else
+        {
+            var real = new double[k];
+            Native.Lapack.Gesdd<T, double>('S', m, n, a, m, real, u, m, vt, k);
+            AsElements(real, s);
+        }
 
         AdjointVt(vt, k, n, k, v);
+    }
+
+    /// <summary>Real singular values into the T batch that holds them (no imaginary part).</summary>
+    private static void AsElements<TReal>(ReadOnlySpan<TReal> real, Span<T> s)
+        where TReal : INumberBase<TReal>
+    {
+        for (int l = 0; l < real.Length; l++)
+        {
+            s[l] = Element<T>.FromReal(double.CreateTruncating(real[l]));
+        }
     }
 
     /// <summary>The TRANS argument for op(X) = X or X^H ('C' is the transpose to the real routines).</summary>
